@@ -1,0 +1,70 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { PLATFORM_ACTIONS, type ActionOutputs, type ActionRequest, type ActionResult, type Platform, type PlatformAction } from '../shared';
+import { toActivityFailure } from './errors';
+import type { AdapterAction, AdapterResolver, PlatformAdapter } from './platform-adapter';
+import type { SecretStoreResolver } from './secret-store';
+
+export type PlatformActivities = { [A in PlatformAction]: (req: ActionRequest<A>) => Promise<ActionResult<ActionOutputs[A]>> };
+
+export interface PlatformActivityDeps {
+  resolveAdapter: AdapterResolver;
+  resolveSecretStore: SecretStoreResolver;
+}
+
+/**
+ * The activities of one platform's task queue: one per catalogue action, each
+ * resolving the tenant's adapter and classifying its failures. The workflow
+ * picks the platform by task queue, so `disableAccount` on `platform-okta`
+ * disables an Okta user.
+ */
+export function createPlatformActivities(platform: Platform, deps: PlatformActivityDeps): PlatformActivities {
+  const activities: Partial<Record<PlatformAction, (req: never) => Promise<unknown>>> = {};
+  for (const action of PLATFORM_ACTIONS) {
+    activities[action] = async (req: ActionRequest<typeof action>) => {
+      try {
+        const adapter = await deps.resolveAdapter(req.tenantId, platform);
+        return await actionOf(adapter, action)(withoutEnvelope(req));
+      } catch (err) {
+        throw toActivityFailure(err);
+      }
+    };
+  }
+  activities.createCredential = async (req: ActionRequest<'createCredential'>) => {
+    try {
+      return await createAndStoreCredential(await deps.resolveAdapter(req.tenantId, platform), req, deps);
+    } catch (err) {
+      throw toActivityFailure(err);
+    }
+  };
+  return activities as PlatformActivities;
+}
+
+function actionOf<A extends PlatformAction>(adapter: PlatformAdapter, action: A): AdapterAction<A> {
+  const fn = adapter[action] as AdapterAction<A> | undefined;
+  if (!fn) {
+    throw ApplicationFailure.create({
+      type: 'UnsupportedAction',
+      message: `${adapter.platform} does not support ${action}`,
+      nonRetryable: true,
+    });
+  }
+  return (input) => fn.call(adapter, input);
+}
+
+function withoutEnvelope<T extends { tenantId: string; runId?: string; stepId?: string }>(req: T): Omit<T, 'tenantId' | 'runId' | 'stepId'> {
+  const { tenantId: _t, runId: _r, stepId: _s, ...input } = req;
+  return input;
+}
+
+/** The new secret goes straight from the platform into the secret store; only its reference leaves the activity. */
+async function createAndStoreCredential(
+  adapter: PlatformAdapter,
+  req: ActionRequest<'createCredential'>,
+  deps: PlatformActivityDeps,
+): Promise<ActionResult<ActionOutputs['createCredential']>> {
+  const created = await actionOf(adapter, 'createCredential')(withoutEnvelope(req));
+  if (!created.data) return { outcome: created.outcome, detail: created.detail };
+  const store = await deps.resolveSecretStore(req.tenantId);
+  const secretRef = await store.putPending(req.secretName, created.data.secret, req.idempotencyKey);
+  return { outcome: created.outcome, detail: created.detail, data: { credential: created.data.credential, secretRef } };
+}

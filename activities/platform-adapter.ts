@@ -1,0 +1,22 @@
+import type { ActionInputs, ActionOutputs, ActionResult, CredentialInfo, Platform, PlatformAction } from '../shared';
+
+/** createCredential is the one action whose adapter output differs: the secret stays inside the activity. */
+export interface AdapterOutputs extends Omit<ActionOutputs, 'createCredential'> {
+  createCredential: { credential: CredentialInfo; secret: string };
+}
+
+export type AdapterAction<A extends PlatformAction> = (input: ActionInputs[A]) => Promise<ActionResult<AdapterOutputs[A]>>;
+
+/**
+ * One platform's real API client, for one tenant's connection. It implements
+ * exactly the actions of its entry in CAPABILITIES (shared/platforms.ts).
+ * Every action is idempotent: repeating it reports `already-done`. Failures are
+ * thrown as PlatformError so the activity layer can classify them.
+ */
+export type PlatformAdapter = { readonly platform: Platform } & { [A in PlatformAction]?: AdapterAction<A> } & {
+  /** Rotation's test step: does this new secret authenticate? (never logged) */
+  verifyCredential?(credential: CredentialInfo, secret: string): Promise<boolean>;
+};
+
+/** Builds the adapter for a tenant from its stored connection settings (secret references resolved at call time). */
+export type AdapterResolver = (tenantId: string, platform: Platform) => Promise<PlatformAdapter>;

@@ -1,0 +1,19 @@
+import type { SecretRef } from '../shared';
+
+/**
+ * A tenant's secret store, modelled on AWS Secrets Manager staging labels:
+ * a new value is stored as pending, promoted to current (the old current
+ * becomes previous), or discarded when its test fails.
+ */
+export interface SecretStore {
+  readonly name: string;
+  /** Idempotent per idempotencyKey: a repeat returns the same version. */
+  putPending(secretName: string, value: string, idempotencyKey: string): Promise<SecretRef>;
+  promote(ref: SecretRef): Promise<void>;
+  discardPending(ref: SecretRef): Promise<void>;
+  current(secretName: string): Promise<SecretRef | undefined>;
+  /** Read inside an activity only (rotation's test step); never returned to a workflow. */
+  reveal(ref: SecretRef): Promise<string>;
+}
+
+export type SecretStoreResolver = (tenantId: string) => Promise<SecretStore>;

@@ -1,0 +1,37 @@
+import { createServer } from 'node:http';
+import { loadConfigOrExit } from '../infra/config';
+import { createLogger } from '../infra/logger';
+import { connectMongo } from '../infra/mongo';
+import { connectClient } from '../infra/temporal';
+import { taskQueues } from '../shared/task-queues';
+import { createApp } from './app';
+
+/** The API process: serves until SIGINT/SIGTERM, then finishes in-flight requests and closes its clients. */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createLogger(config.LOG_LEVEL, 'api');
+  const [temporal, mongo] = await Promise.all([connectClient(config), connectMongo(config)]);
+  const app = createApp({ temporal, mongo, log, queues: taskQueues(config.TASK_QUEUE_PREFIX), adminApiKey: config.ADMIN_API_KEY });
+  const server = createServer(app);
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    const reason = err.code === 'EADDRINUSE' ? `port ${config.API_PORT} is already in use: set API_PORT to a free port` : err.message;
+    process.stderr.write(`api failed: ${reason}\n`);
+    process.exit(1);
+  });
+  server.listen(config.API_PORT, config.API_HOST, () => log.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api listening'));
+
+  const stop = () => {
+    log.info('api stopping: finishing in-flight requests');
+    server.close(() => {
+      void Promise.all([mongo.client.close(), temporal.connection.close()]).finally(() => process.exit(0));
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`api failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

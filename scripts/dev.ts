@@ -1,0 +1,116 @@
+/**
+ * Local supervisor behind `npm start`: the embedded default stack on loopback,
+ * data kept in .data/ across restarts.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { assertPortsFree, startProcess, waitForPort, type Supervised } from './processes';
+import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+
+const root = resolve(__dirname, '..');
+const dataDir = resolve(root, process.env.DATA_DIR ?? '.data');
+const tools = resolve(root, '.tools/bin');
+const env = process.env;
+
+function portVar(name: string, fallback: number): number {
+  const value = Number(env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    console.error(`invalid configuration: ${name} must be a port number (1-65535)`);
+    process.exit(78);
+  }
+  return value;
+}
+
+/** The admin credential survives restarts; only its holder sees it (mode 600). */
+function adminApiKey(): { key: string; generated: boolean } {
+  if (env.ADMIN_API_KEY) return { key: env.ADMIN_API_KEY, generated: false };
+  const file = resolve(dataDir, 'admin-api-key');
+  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), generated: true };
+  const key = `irk_${randomBytes(32).toString('base64url')}`;
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return { key, generated: true };
+}
+
+async function main(): Promise<void> {
+  mkdirSync(dataDir, { recursive: true });
+  const apiPort = portVar('API_PORT', 3000);
+  const temporalPort = portVar('TEMPORAL_PORT', 7233);
+  const uiPort = portVar('TEMPORAL_UI_PORT', 8233);
+  const ferretPort = portVar('FERRETDB_PORT', 27017);
+  const ownTemporal = !env.TEMPORAL_ADDRESS;
+  const ownStore = !env.MONGODB_URI;
+
+  await assertPortsFree([
+    { port: apiPort, what: 'the API', variable: 'API_PORT' },
+    ...(ownTemporal ? [{ port: temporalPort, what: 'Temporal', variable: 'TEMPORAL_PORT' }, { port: uiPort, what: 'the Temporal UI', variable: 'TEMPORAL_UI_PORT' }] : []),
+    ...(ownStore ? [{ port: ferretPort, what: 'FerretDB', variable: 'FERRETDB_PORT' }] : []),
+  ]);
+
+  const children: Supervised[] = [];
+  const temporalAddress = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${temporalPort}`;
+  const mongoUri = env.MONGODB_URI ?? `mongodb://127.0.0.1:${ferretPort}/`;
+
+  if (ownTemporal) {
+    children.push(
+      startProcess('temporal', resolve(tools, 'temporal'), [
+        'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(temporalPort), '--ui-port', String(uiPort),
+        '--db-filename', resolve(dataDir, 'temporal.db'), '--log-level', 'warn',
+        ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=Keyword`]),
+      ]),
+    );
+  }
+  if (ownStore) {
+    children.push(startProcess('ferretdb', resolve(tools, 'ferretdb'), ['-listen-addr', `127.0.0.1:${ferretPort}`, '-data-dir', resolve(dataDir, 'ferretdb')]));
+  }
+  await Promise.all([
+    ownTemporal ? waitForPort(temporalPort, 'Temporal') : undefined,
+    ownStore ? waitForPort(ferretPort, 'FerretDB') : undefined,
+  ]);
+
+  const admin = adminApiKey();
+  const serviceEnv = { ...env, TEMPORAL_ADDRESS: temporalAddress, MONGODB_URI: mongoUri, API_PORT: String(apiPort), ADMIN_API_KEY: admin.key };
+  const tsx = resolve(root, 'node_modules/.bin/tsx');
+  children.push(startProcess('worker', tsx, [resolve(root, 'workers/main.ts')], serviceEnv));
+  children.push(startProcess('api', tsx, [resolve(root, 'api/server.ts')], serviceEnv));
+  await waitForPort(apiPort, 'the API');
+
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  console.log(
+    [
+      '',
+      'identity-runbooks is running:',
+      `  API           ${apiUrl}  (ready: ${apiUrl}/readyz)`,
+      `  Temporal      ${temporalAddress}${ownTemporal ? `  UI: http://127.0.0.1:${uiPort}` : ''}`,
+      `  MongoDB URI   ${mongoUri}${ownStore ? '  (embedded FerretDB, data in .data/ferretdb)' : ''}`,
+      admin.generated ? `  Admin API key ${admin.key}  (saved in .data/admin-api-key)` : '  Admin API key from ADMIN_API_KEY',
+      '  Ctrl-C stops everything; data stays in .data/.',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    // Services first (they finish in-flight work), then the servers they use.
+    const services = children.filter((c) => c.name === 'api' || c.name === 'worker');
+    await Promise.all(services.map((c) => c.stop()));
+    await Promise.all(children.filter((c) => !services.includes(c)).map((c) => c.stop()));
+    process.exit(code);
+  };
+  for (const child of children) {
+    void child.exited.then((exitCode) => {
+      if (stopping) return;
+      console.error(`[${child.name}] exited unexpectedly (code ${exitCode}); stopping everything`);
+      void stopAll(1);
+    });
+  }
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});

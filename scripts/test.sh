@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's test command: install what is missing, check types and lint, then the whole jest suite
+# (it starts its own Temporal dev server, time-skipping server and FerretDB on free ports).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+node_modules/.bin/tsc --noEmit -p .
+node_modules/.bin/eslint . --max-warnings=0
+exec node_modules/.bin/jest "$@"

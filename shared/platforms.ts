@@ -1,0 +1,75 @@
+/**
+ * The platforms the product acts on and, per platform, the actions its adapter
+ * supports (the capability catalogue). Runbook validation rejects a step whose
+ * action is not in its platform's catalogue; every adapter implements exactly
+ * the actions listed for it here.
+ */
+export const PLATFORMS = [
+  'entra',
+  'aws-iam',
+  'okta',
+  'google-workspace',
+  'github',
+  'keycloak',
+  'scim',
+  'ticketing',
+  'notification',
+  'http-callback',
+  'reference',
+] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+export const ACCOUNT_ACTIONS = [
+  'createAccount',
+  'updateAccount',
+  'disableAccount',
+  'enableAccount',
+  'deleteAccount',
+  'revokeSessions',
+] as const;
+export const ENTITLEMENT_ACTIONS = ['listEntitlements', 'addEntitlement', 'removeEntitlement', 'removeAllEntitlements'] as const;
+export const NON_HUMAN_IDENTITY_ACTIONS = [
+  'listCredentials',
+  'createCredential',
+  'deactivateCredential',
+  'deleteCredential',
+  'disableServiceAccount',
+  'listFederationLinks',
+  'removeFederationLink',
+] as const;
+export const OWNERSHIP_ACTIONS = ['transferOwnership'] as const;
+export const TICKET_ACTIONS = ['openTicket', 'updateTicket', 'closeTicket'] as const;
+export const NOTIFY_ACTIONS = ['notify'] as const;
+/** A call to a customer system that completes when that system calls back. */
+export const CALLBACK_ACTIONS = ['callAndWait'] as const;
+
+export const PLATFORM_ACTIONS = [
+  ...ACCOUNT_ACTIONS,
+  ...ENTITLEMENT_ACTIONS,
+  ...NON_HUMAN_IDENTITY_ACTIONS,
+  ...OWNERSHIP_ACTIONS,
+  ...TICKET_ACTIONS,
+  ...NOTIFY_ACTIONS,
+  ...CALLBACK_ACTIONS,
+] as const;
+export type PlatformAction = (typeof PLATFORM_ACTIONS)[number];
+
+const IDENTITY_ACTIONS = [...ACCOUNT_ACTIONS, ...ENTITLEMENT_ACTIONS] as const;
+
+export const CAPABILITIES: Readonly<Record<Platform, readonly PlatformAction[]>> = {
+  entra: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS, ...OWNERSHIP_ACTIONS],
+  'aws-iam': [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
+  okta: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
+  'google-workspace': [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS, ...OWNERSHIP_ACTIONS],
+  github: ['createAccount', 'disableAccount', 'deleteAccount', 'revokeSessions', ...ENTITLEMENT_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
+  keycloak: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
+  scim: [...IDENTITY_ACTIONS],
+  ticketing: [...TICKET_ACTIONS],
+  notification: [...NOTIFY_ACTIONS],
+  'http-callback': [...CALLBACK_ACTIONS],
+  reference: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS, ...OWNERSHIP_ACTIONS],
+};
+
+export function supports(platform: Platform, action: PlatformAction): boolean {
+  return CAPABILITIES[platform].includes(action);
+}

@@ -1,0 +1,134 @@
+import type { Platform, PlatformAction } from './platforms';
+import type { CredentialKind, Subject } from './identity';
+
+export const RUNBOOK_KINDS = ['onboarding', 'offboarding', 'credential-rotation', 'access-review', 'privileged-access'] as const;
+export type RunbookKind = (typeof RUNBOOK_KINDS)[number];
+
+/** Who asked for something: an API key, an OIDC user, a schedule. Recorded in evidence. */
+export interface Actor {
+  id: string;
+  kind: 'user' | 'api-key' | 'schedule' | 'system';
+  displayName?: string;
+}
+
+interface RunRequestBase {
+  tenantId: string;
+  requestedBy: Actor;
+  /** Runbook to execute; the tenant's default runbook for the kind when omitted. */
+  runbookId?: string;
+  ticketRef?: string;
+}
+
+export interface OffboardingRequest extends RunRequestBase {
+  subject: Subject;
+  /** `immediate` skips notice periods and grace timers (hostile termination). */
+  mode: 'standard' | 'immediate';
+  /** ISO date; a date already past is processed at once (catch-up), never skipped. */
+  leaveDate?: string;
+  /** Who receives owned data and hand-over credentials (subjectId); the manager when omitted. */
+  newOwnerId?: string;
+}
+
+export interface OnboardingRequest extends RunRequestBase {
+  subject: Subject;
+  roleProfile: string;
+  /** ISO date accounts become active. */
+  startDate?: string;
+}
+
+export interface CredentialRotationRequest extends RunRequestBase {
+  credential: { platform: Platform; ownerId: string; credentialId?: string; kind: CredentialKind };
+}
+
+export interface RotationCampaignRequest extends RunRequestBase {
+  maxAgeDays?: number;
+  concurrency?: number;
+}
+
+export interface AccessReviewRequest extends RunRequestBase {
+  reviewId: string;
+  platforms?: Platform[];
+  /** ISO time by which decisions are due; the tenant's default decision applies after it. */
+  deadline: string;
+}
+
+export interface PrivilegedAccessRequest extends RunRequestBase {
+  subject: Subject;
+  platform: Platform;
+  entitlementId: string;
+  durationMinutes: number;
+  justification: string;
+}
+
+export type StepStatus = 'pending' | 'running' | 'succeeded' | 'already-done' | 'failed' | 'skipped' | 'compensated' | 'waiting';
+
+export interface StepProgress {
+  stepId: string;
+  platform: Platform;
+  action: PlatformAction;
+  status: StepStatus;
+  attempts: number;
+  lastError?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export type RunStatus =
+  | 'running'
+  | 'waiting-for-approval'
+  | 'waiting'
+  | 'paused'
+  | 'completed'
+  | 'completed-with-failures'
+  | 'failed'
+  | 'cancelled';
+
+export interface RunProgress {
+  tenantId: string;
+  kind: RunbookKind;
+  subjectId: string;
+  status: RunStatus;
+  runbook?: { id: string; version: number };
+  steps: StepProgress[];
+  /** Work a human must finish: failed steps, manual tasks, paused brakes. */
+  needsHuman: string[];
+}
+
+export interface ApprovalDecision {
+  approved: boolean;
+  comment?: string;
+  approver: Actor;
+}
+
+export type ReviewVerdict = 'approve' | 'revoke';
+
+export interface ReviewDecision {
+  itemId: string;
+  decision: ReviewVerdict;
+  /** Required when revoking. */
+  comment?: string;
+}
+
+export interface ReviewDecisionBatch {
+  reviewer: Actor;
+  decisions: ReviewDecision[];
+}
+
+export interface ReviewItem {
+  itemId: string;
+  reviewerId: string;
+  subjectId: string;
+  platform: Platform;
+  entitlementId: string;
+  entitlementName?: string;
+  /** Decision helper: e.g. "no sign-in for 30 days". */
+  recommendation?: ReviewVerdict;
+  recommendationReason?: string;
+  decision?: ReviewVerdict;
+  comment?: string;
+}
+
+export interface LegalHold {
+  placedBy: Actor;
+  reason: string;
+}

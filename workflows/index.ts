@@ -1,0 +1,2 @@
+// Every workflow the worker registers. Bundled for the Temporal sandbox: deterministic code only.
+export { selfTest } from './self-test';
