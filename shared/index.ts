@@ -5,3 +5,5 @@ export * from './runs';
 export * from './task-queues';
 export * from './workflow-ids';
 export * from './platform-defaults';
+export * from './runbooks';
+export * from './workflow-types';

@@ -1,0 +1,122 @@
+import type { Platform, PlatformAction } from './platforms';
+import type { RunbookKind } from './runs';
+
+/** What a step's failure does to the run. */
+export type FailureMode = 'halt' | 'continue' | 'compensate';
+
+export interface StepRetryOverride {
+  maximumAttempts?: number;
+  initialInterval?: string;
+  maximumInterval?: string;
+}
+
+/** One platform action in a runbook. */
+export interface RunbookStep {
+  id: string;
+  platform: Platform;
+  action: PlatformAction;
+  /** Action parameters beyond the subject (e.g. an entitlement, a ticket title). */
+  params?: Record<string, unknown>;
+  /** Steps of one phase run in parallel; phases run in order. */
+  phase?: number;
+  /** Step ids that must finish first (within or across phases). */
+  after?: string[];
+  onFailure: FailureMode;
+  retry?: StepRetryOverride;
+  /** A human must approve before this step runs. */
+  approval?: { approverRole: 'approver' | 'manager'; timeout: string };
+  /** Wait before running (e.g. '30 days' for retention deletion). */
+  delay?: string;
+}
+
+export interface Runbook {
+  tenantId: string;
+  runbookId: string;
+  kind: RunbookKind;
+  version: number;
+  name: string;
+  description?: string;
+  steps: RunbookStep[];
+  /** Policy keys this runbook relies on, resolved from the tenant's policy at run time. */
+  policy?: Partial<TenantPolicy>;
+  archived?: boolean;
+  createdAt: string;
+  createdBy: string;
+}
+
+/** The tenant-wide policy runbooks reference. */
+export interface TenantPolicy {
+  /** Days between leave date and account deletion (retention). */
+  retentionDays: number;
+  /** Days to keep an old credential working after rotation. */
+  rotationGracePeriodHours: number;
+  rotationMaxAgeDays: number;
+  /** Non-human identities a leaver owned: revoke them, or hand them to the new owner. */
+  leaverCredentials: 'revoke' | 'transfer';
+  reviewCadence: 'quarterly' | 'semiannual' | 'annual';
+  reviewDefaultDecision: 'approve' | 'revoke';
+  reviewDurationDays: number;
+  reviewReminderEveryDays: number;
+  fallbackReviewerId: string;
+  approvers: string[];
+  /** Blast-radius brake: pause a batch that would revoke or disable more than this share or count. */
+  blastRadius: { maxShare: number; maxCount: number };
+  privilegedAccessMaxMinutes: number;
+}
+
+export const DEFAULT_TENANT_POLICY: TenantPolicy = {
+  retentionDays: 30,
+  rotationGracePeriodHours: 24,
+  rotationMaxAgeDays: 90,
+  leaverCredentials: 'revoke',
+  reviewCadence: 'quarterly',
+  reviewDefaultDecision: 'revoke',
+  reviewDurationDays: 14,
+  reviewReminderEveryDays: 3,
+  fallbackReviewerId: 'security-team',
+  approvers: [],
+  blastRadius: { maxShare: 0.2, maxCount: 500 },
+  privilegedAccessMaxMinutes: 480,
+};
+
+/**
+ * How to reach one platform for one tenant. Secrets are references only:
+ * `env:VARIABLE_NAME` or `secret:<store>/<name>`, resolved by the worker at call time.
+ */
+export interface PlatformConnection {
+  platform: Platform;
+  /** Base URL / endpoint override (e.g. a Keycloak realm URL, a SCIM base, moto for AWS). */
+  baseUrl?: string;
+  /** Non-secret settings: region, realm, org, domain, client id... */
+  settings?: Record<string, string>;
+  /** Secret references by purpose, e.g. { clientSecret: 'env:OKTA_TOKEN' }. */
+  credentials?: Record<string, string>;
+}
+
+export interface Tenant {
+  tenantId: string;
+  name: string;
+  policy: TenantPolicy;
+  connections: PlatformConnection[];
+  /** Where rotated credentials are stored. */
+  secretStore?: PlatformConnection;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Append-only audit evidence: who asked, who approved, what was done where, when, with what result. */
+export interface EvidenceRecord {
+  tenantId: string;
+  /** Workflow id of the run, or the API request id for API-only changes. */
+  runId: string;
+  kind: RunbookKind | 'api';
+  subjectId?: string;
+  at: string;
+  actor: { id: string; kind: string };
+  event: string;
+  platform?: Platform;
+  // A platform action or a lifecycle event name (e.g. "approval", "legal-hold").
+  action?: string;
+  outcome?: string;
+  detail?: Record<string, unknown>;
+}

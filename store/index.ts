@@ -1,0 +1,13 @@
+import type { Db } from 'mongodb';
+import { TenantStore } from './tenants';
+
+/** Every store of the product over one database. Each creates the indexes for the queries it makes. */
+export function createStores(db: Db) {
+  return { tenants: new TenantStore(db) };
+}
+
+export type Stores = ReturnType<typeof createStores>;
+
+export async function ensureIndexes(stores: Stores): Promise<void> {
+  await Promise.all(Object.values(stores).map((s) => s.ensureIndexes()));
+}
