@@ -1,9 +1,10 @@
 import type { Db } from 'mongodb';
+import { EvidenceStore } from './evidence';
 import { TenantStore } from './tenants';
 
 /** Every store of the product over one database. Each creates the indexes for the queries it makes. */
 export function createStores(db: Db) {
-  return { tenants: new TenantStore(db) };
+  return { tenants: new TenantStore(db), evidence: new EvidenceStore(db) };
 }
 
 export type Stores = ReturnType<typeof createStores>;

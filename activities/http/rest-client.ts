@@ -1,0 +1,116 @@
+import type { Platform } from '../../shared';
+import { PlatformError, platformErrorFromStatus } from '../errors';
+
+export interface RestClientOptions {
+  platform: Platform;
+  baseUrl: string;
+  /** Auth and fixed headers per request (a token provider may refresh here). */
+  headers: () => Promise<Record<string, string>>;
+  timeoutMs?: number;
+}
+
+export interface RestResponse<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Extra headers for this request (e.g. If-Match, Content-Type for SCIM). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * The JSON-over-HTTP client every REST platform adapter uses: auth headers,
+ * timeouts, and failures classified once (404 not-found, 401/403 forbidden,
+ * 409 conflict, 429 throttled with Retry-After, 5xx server, network). Error
+ * messages name method, path and status, never headers or bodies (which may hold secrets).
+ */
+export class RestClient {
+  constructor(private readonly options: RestClientOptions) {}
+
+  async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<RestResponse<T>> {
+    const url = this.url(path, opts.query);
+    const headers: Record<string, string> = { Accept: 'application/json', ...(await this.options.headers()), ...opts.headers };
+    if (opts.body !== undefined) headers['Content-Type'] ??= 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+    } catch (err) {
+      const reason = err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : 'unreachable';
+      throw new PlatformError('network', `${this.options.platform} ${method} ${url.pathname} ${reason}`);
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw platformErrorFromStatus(res.status, `${this.options.platform} ${method} ${url.pathname} failed with ${res.status}`, res.headers.get('retry-after'));
+    }
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
+  }
+
+  get<T>(path: string, opts?: RequestOptions) {
+    return this.request<T>('GET', path, opts);
+  }
+  post<T>(path: string, body?: unknown, opts?: RequestOptions) {
+    return this.request<T>('POST', path, { ...opts, body });
+  }
+  patch<T>(path: string, body?: unknown, opts?: RequestOptions) {
+    return this.request<T>('PATCH', path, { ...opts, body });
+  }
+  put<T>(path: string, body?: unknown, opts?: RequestOptions) {
+    return this.request<T>('PUT', path, { ...opts, body });
+  }
+  delete<T>(path: string, opts?: RequestOptions) {
+    return this.request<T>('DELETE', path, opts);
+  }
+
+  /**
+   * Follows a platform's paging: `next` returns the next page's absolute URL or
+   * path (Link rel="next", @odata.nextLink, a page token turned into a path), or undefined at the end.
+   */
+  async *pages<P>(firstPath: string, next: (page: RestResponse<P>) => string | undefined, opts: RequestOptions = {}): AsyncGenerator<P> {
+    let path: string | undefined = firstPath;
+    let query = opts.query;
+    while (path) {
+      const page: RestResponse<P> = await this.get<P>(path, { ...opts, query });
+      yield page.body;
+      path = next(page);
+      query = undefined; // next links carry their own query
+    }
+  }
+
+  private url(path: string, query?: RequestOptions['query']): URL {
+    const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), this.options.baseUrl.replace(/\/?$/, '/'));
+    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    return url;
+  }
+}
+
+/** Treats "not found" as "already done": deleting a deleted thing, removing a removed member. */
+export async function idempotentDelete(call: () => Promise<unknown>): Promise<{ outcome: 'done' | 'already-done' }> {
+  try {
+    await call();
+    return { outcome: 'done' };
+  } catch (err) {
+    if (err instanceof PlatformError && err.kind === 'not-found') return { outcome: 'already-done' };
+    throw err;
+  }
+}
+
+/** Parses an RFC 8288 Link header for rel="next" (GitHub, Okta). */
+export function nextLink(headers: Headers): string | undefined {
+  const link = headers.get('link');
+  if (!link) return undefined;
+  for (const part of link.split(',')) {
+    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
+    if (match) return match[1];
+  }
+  return undefined;
+}
