@@ -1,34 +1,80 @@
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import express, { type Express } from 'express';
+import express, { Router, type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../infra/logger';
 import type { Mongo } from '../infra/mongo';
 import type { TaskQueues } from '../shared/task-queues';
-import { requireAdminKey } from './auth';
-import { errorHandler, notFound } from './problem';
+import { createStores, type Stores } from '../store';
+import { auditMutations } from './audit';
+import { authenticate, type OidcOptions } from './auth';
+import { createMetrics } from './metrics';
+import { createRegistry } from './openapi';
+import { errorHandler, notFound, unsupportedMediaType } from './problem';
+import { rateLimitPerCredential, type RateLimitOptions } from './rate-limit';
+import { apiKeysRouter } from './routes/api-keys';
+import { decisionsRouter } from './routes/decisions';
+import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
+import { runStartsRouter } from './routes/run-starts';
+import { runsRouter } from './routes/runs';
+import { schedulesRouter } from './routes/schedules';
 import { selfTestsRouter } from './routes/self-tests';
+import { tenantsRouter } from './routes/tenants';
 
 export interface AppDeps {
   temporal: Client;
   mongo: Mongo;
   log: Logger;
   queues: TaskQueues;
+  /** Bootstrap credential: an admin on every tenant, to create the first tenants and keys. */
   adminApiKey?: string;
+  oidc?: OidcOptions;
+  rateLimit?: RateLimitOptions;
+  /** Built over mongo.db when omitted. */
+  stores?: Stores;
 }
+
+const DEFAULT_RATE_LIMIT: RateLimitOptions = { limit: 600, windowMs: 60_000 };
+
+/** JSON only: a body of another type is 415 (a request without a body, or an empty one, passes). */
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const empty = req.get('content-length') === '0';
+  next(!empty && req.is(['application/json', 'application/*+json']) === false ? unsupportedMediaType() : undefined);
+};
 
 /** Builds the HTTP app from injected clients, so tests run it without a network port. */
 export function createApp(deps: AppDeps): Express {
+  const stores = deps.stores ?? createStores(deps.mongo.db);
+  const metrics = createMetrics();
+  const registry = createRegistry();
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(helmet());
   app.use(pinoHttp({ logger: deps.log, genReqId: requestId }));
-  app.use(express.json({ limit: '256kb', strict: true }));
+  app.use(metrics.middleware);
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(healthRouter(deps));
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(docsRouter(registry));
 
-  const v1 = express.Router();
-  v1.use(requireAdminKey(deps.adminApiKey));
+  const v1 = Router();
+  v1.use(authenticate({ apiKeys: stores.apiKeys, adminApiKey: deps.adminApiKey, oidc: deps.oidc }));
+  v1.use(rateLimitPerCredential(deps.rateLimit ?? DEFAULT_RATE_LIMIT));
+  v1.use(auditMutations(stores.evidence, deps.log));
   v1.use('/self-tests', selfTestsRouter(deps));
+  const ctx = { ...deps, ...stores, metrics };
+  v1.use(apiKeysRouter(stores.apiKeys, registry));
+  v1.use(tenantsRouter(stores.tenants, registry));
+  v1.use(runStartsRouter(ctx, registry));
+  v1.use(runsRouter(ctx, registry));
+  v1.use(decisionsRouter(ctx, registry));
+  v1.use(schedulesRouter(ctx, registry));
   app.use('/v1', v1);
 
   app.use((_req, _res, next) => next(notFound('route')));

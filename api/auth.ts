@@ -1,19 +1,105 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { Actor } from '../shared/runs';
+import { ROLES, type ApiKeyStore, type Grant, type Role } from '../store/api-keys';
 import { unauthorized } from './problem';
+
+/** Who is calling and what they may do; set on res.locals.principal by authenticate(). */
+export interface Principal {
+  actor: Actor;
+  grants: Grant[];
+  /** Stable per credential: the rate limiter's bucket. */
+  credentialId: string;
+}
+
+/** An OIDC issuer whose access tokens the API accepts (Keycloak realm, Entra tenant...). */
+export interface OidcOptions {
+  issuer: string;
+  audience: string;
+  /** The issuer's JWKS; discovered from /.well-known/openid-configuration when omitted. */
+  jwksUri?: string;
+  /** Claim holding grants as `role:tenantId` strings (`role:*` for every tenant). */
+  rolesClaim?: string;
+  /** Claim naming the person (their reviewer/approver id). */
+  subjectClaim?: string;
+}
+
+export interface AuthOptions {
+  apiKeys: ApiKeyStore;
+  adminApiKey?: string;
+  oidc?: OidcOptions;
+}
+
+const BOOTSTRAP_ADMIN: Principal = {
+  actor: { id: 'bootstrap-admin', kind: 'api-key' },
+  grants: [{ role: 'admin', tenantId: '*' }],
+  credentialId: 'api-key:bootstrap-admin',
+};
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-/** Bearer authentication with the bootstrap admin key (compared in constant time, by digest). */
-export function requireAdminKey(adminApiKey: string | undefined): RequestHandler {
-  const expected = adminApiKey ? digest(adminApiKey) : undefined;
-  return (req, res, next) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!expected || !match || !timingSafeEqual(digest(match[1]!), expected)) return next(unauthorized());
-    res.locals.actor = { id: 'bootstrap-admin', kind: 'api-key' };
+/** `reviewer:acme` → { role: 'reviewer', tenantId: 'acme' }; anything else is ignored. */
+export function parseGrant(value: unknown): Grant | undefined {
+  if (typeof value !== 'string') return undefined;
+  const [role, tenantId, ...rest] = value.split(':');
+  if (rest.length > 0 || !tenantId || !(ROLES as readonly string[]).includes(role!)) return undefined;
+  return { role: role as Role, tenantId };
+}
+
+async function discoverJwksUri(issuer: string): Promise<string> {
+  const response = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+  if (!response.ok) throw new Error(`OIDC discovery failed with HTTP ${response.status}`);
+  const { jwks_uri: uri } = (await response.json()) as { jwks_uri?: string };
+  if (!uri) throw new Error('OIDC discovery document has no jwks_uri');
+  return uri;
+}
+
+/** Verifies access tokens against the issuer's JWKS (fetched once, refreshed by jose on an unknown key id). */
+export function oidcVerifier(options: OidcOptions): (token: string) => Promise<Principal | undefined> {
+  let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  const keySet = () => (jwks ??= (options.jwksUri ? Promise.resolve(options.jwksUri) : discoverJwksUri(options.issuer)).then((uri) => createRemoteJWKSet(new URL(uri))));
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, await keySet(), { issuer: options.issuer, audience: options.audience, clockTolerance: 30 }));
+    } catch (err) {
+      jwks = (err as { code?: string }).code?.startsWith('ERR_J') ? jwks : undefined; // retry discovery after a network failure
+      return undefined;
+    }
+    const subject = payload[options.subjectClaim ?? 'sub'];
+    if (typeof subject !== 'string' || !subject) return undefined;
+    const claim = payload[options.rolesClaim ?? 'roles'];
+    const grants = (Array.isArray(claim) ? claim : []).map(parseGrant).filter((g): g is Grant => g !== undefined);
+    const displayName = typeof payload.name === 'string' ? payload.name : undefined;
+    return { actor: { id: subject, kind: 'user', displayName }, grants, credentialId: `oidc:${subject}` };
+  };
+}
+
+/**
+ * Bearer authentication on every /v1 route: the bootstrap admin key, an API
+ * key from the store, or an OIDC access token. Anything else is 401.
+ */
+export function authenticate({ apiKeys, adminApiKey, oidc }: AuthOptions): RequestHandler {
+  const bootstrap = adminApiKey ? digest(adminApiKey) : undefined;
+  const verifyJwt = oidc ? oidcVerifier(oidc) : undefined;
+  const resolve = async (token: string): Promise<Principal | undefined> => {
+    if (bootstrap && timingSafeEqual(digest(token), bootstrap)) return BOOTSTRAP_ADMIN;
+    if (token.startsWith('irb_')) {
+      const key = await apiKeys.verify(token);
+      if (!key) return undefined;
+      const actor: Actor = { id: key.ownerId ?? `api-key:${key.keyId}`, kind: 'api-key', displayName: key.name };
+      return { actor, grants: key.grants, credentialId: `api-key:${key.keyId}` };
+    }
+    return token.split('.').length === 3 && verifyJwt ? verifyJwt(token) : undefined;
+  };
+  return async (req, res, next) => {
+    const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+    const principal = match ? await resolve(match[1]!) : undefined;
+    if (!principal) return next(unauthorized());
+    res.locals.principal = principal;
     next();
   };
 }

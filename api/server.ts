@@ -4,6 +4,7 @@ import { createLogger } from '../infra/logger';
 import { connectMongo } from '../infra/mongo';
 import { connectClient } from '../infra/temporal';
 import { taskQueues } from '../shared/task-queues';
+import { createStores, ensureIndexes } from '../store';
 import { createApp } from './app';
 
 /** The API process: serves until SIGINT/SIGTERM, then finishes in-flight requests and closes its clients. */
@@ -11,7 +12,20 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config.LOG_LEVEL, 'api');
   const [temporal, mongo] = await Promise.all([connectClient(config), connectMongo(config)]);
-  const app = createApp({ temporal, mongo, log, queues: taskQueues(config.TASK_QUEUE_PREFIX), adminApiKey: config.ADMIN_API_KEY });
+  const stores = createStores(mongo.db);
+  await ensureIndexes(stores);
+  const app = createApp({
+    temporal,
+    mongo,
+    stores,
+    log,
+    queues: taskQueues(config.TASK_QUEUE_PREFIX),
+    adminApiKey: config.ADMIN_API_KEY,
+    oidc: config.OIDC_ISSUER
+      ? { issuer: config.OIDC_ISSUER, audience: config.OIDC_AUDIENCE!, jwksUri: config.OIDC_JWKS_URI, rolesClaim: config.OIDC_ROLES_CLAIM, subjectClaim: config.OIDC_SUBJECT_CLAIM }
+      : undefined,
+    rateLimit: { limit: config.API_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 },
+  });
   const server = createServer(app);
   server.on('error', (err: NodeJS.ErrnoException) => {
     const reason = err.code === 'EADDRINUSE' ? `port ${config.API_PORT} is already in use: set API_PORT to a free port` : err.message;

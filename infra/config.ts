@@ -23,9 +23,21 @@ export const configSchema = z
     /** Separate queue set for this deployment (e.g. blue/green fleets); empty in most setups. */
     TASK_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]*$/, 'letters, digits, _ . and - only').default(''),
     MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').default('mongodb://127.0.0.1:27017/'),
+    /** OIDC issuer whose access tokens the API accepts (e.g. a Keycloak realm URL); API keys only when unset. */
+    OIDC_ISSUER: z.url().optional(),
+    OIDC_AUDIENCE: optionalString,
+    /** Discovered from the issuer when unset. */
+    OIDC_JWKS_URI: z.url().optional(),
+    /** Token claim holding `role:tenantId` grants. */
+    OIDC_ROLES_CLAIM: z.string().min(1).default('roles'),
+    /** Token claim naming the person (their reviewer / approver id). */
+    OIDC_SUBJECT_CLAIM: z.string().min(1).default('sub'),
+    /** Requests per minute per credential. */
+    API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only').default('identity_runbooks'),
   })
   .superRefine((c, ctx) => {
+    if (c.OIDC_ISSUER && !c.OIDC_AUDIENCE) ctx.addIssue({ code: 'custom', path: ['OIDC_AUDIENCE'], message: 'is required with OIDC_ISSUER' });
     if (Boolean(c.TEMPORAL_TLS_CERT_PATH) !== Boolean(c.TEMPORAL_TLS_KEY_PATH)) {
       ctx.addIssue({ code: 'custom', path: [c.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'], message: 'set both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH, or neither' });
     }

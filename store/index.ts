@@ -1,10 +1,12 @@
 import type { Db } from 'mongodb';
+import { ApiKeyStore } from './api-keys';
 import { EvidenceStore } from './evidence';
+import { IdempotencyStore } from './idempotency';
 import { TenantStore } from './tenants';
 
 /** Every store of the product over one database. Each creates the indexes for the queries it makes. */
 export function createStores(db: Db) {
-  return { tenants: new TenantStore(db), evidence: new EvidenceStore(db) };
+  return { tenants: new TenantStore(db), evidence: new EvidenceStore(db), apiKeys: new ApiKeyStore(db), idempotency: new IdempotencyStore(db) };
 }
 
 export type Stores = ReturnType<typeof createStores>;

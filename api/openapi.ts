@@ -1,0 +1,98 @@
+import { extendZodWithOpenApi, OpenApiGeneratorV31, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { RequestHandler, Router } from 'express';
+import { z } from 'zod';
+import { validate } from './validate';
+
+extendZodWithOpenApi(z);
+
+/** RFC 9457 problem details, as every error response carries them. */
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface Operation {
+  method: Method;
+  /** OpenAPI style, under the app root: `/v1/tenants/{tenantId}`. */
+  path: string;
+  summary: string;
+  tag: string;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Success responses by status; errors are documented for every operation. */
+  responses: Record<number, { description: string; schema?: z.ZodType; contentTypes?: string[] }>;
+  /** Run before validation: authorisation, so a caller without access learns nothing from validation errors. */
+  guards?: RequestHandler[];
+  /** For operations outside /v1 that need no credential. */
+  public?: boolean;
+}
+
+const ERROR_RESPONSES: Record<number, string> = {
+  400: 'Invalid request: every offending field is named in `errors`',
+  401: 'No valid bearer credential',
+  403: 'The caller’s role does not allow this',
+  404: 'No such resource (or not visible to the caller)',
+  409: 'Conflicts with the current state',
+  429: 'Rate limit reached; see Retry-After',
+  503: 'Temporal or MongoDB unavailable; see Retry-After',
+};
+
+export function createRegistry(): OpenAPIRegistry {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key (`irb_...`) or an OIDC access token from the configured issuer',
+  });
+  return registry;
+}
+
+/**
+ * Declares one operation once: it is added to the Express router (guards, then
+ * zod validation, then the handler) and to the OpenAPI document, so the
+ * contract and the code cannot drift.
+ */
+export function operation(router: Router, registry: OpenAPIRegistry, op: Operation, handler: RequestHandler): void {
+  const errorContent = { 'application/problem+json': { schema: ProblemSchema } };
+  registry.registerPath({
+    method: op.method,
+    path: op.path,
+    summary: op.summary,
+    tags: [op.tag],
+    security: op.public ? [] : [{ bearer: [] }],
+    request: {
+      params: op.params,
+      query: op.query,
+      body: op.body ? { required: true, content: { 'application/json': { schema: op.body } } } : undefined,
+    },
+    responses: {
+      ...Object.fromEntries(
+        Object.entries(op.responses).map(([status, r]) => [
+          status,
+          { description: r.description, content: r.schema ? Object.fromEntries((r.contentTypes ?? ['application/json']).map((t) => [t, { schema: r.schema! }])) : undefined },
+        ]),
+      ),
+      ...Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([status, description]) => [status, { description, content: errorContent }])),
+    },
+  });
+  const expressPath = op.path.replace(/^\/v1/, '').replace(/\{(\w+)\}/g, ':$1');
+  router[op.method](expressPath, ...(op.guards ?? []), validate({ params: op.params, query: op.query, body: op.body }), handler);
+}
+
+export function openApiDocument(registry: OpenAPIRegistry): object {
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'identity-runbooks API',
+      version: '1.0.0',
+      description: 'Start, signal, query and schedule identity runbooks (offboarding, onboarding, credential rotation, access reviews, privileged access) per tenant.',
+    },
+    security: [{ bearer: [] }],
+  });
+}

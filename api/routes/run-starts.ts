@@ -1,0 +1,210 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Tenant } from '../../shared/runbooks';
+import type { Actor, RunbookKind } from '../../shared/runs';
+import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../../shared/search-attributes';
+import type { TaskQueues } from '../../shared/task-queues';
+import { WORKFLOW_TYPE } from '../../shared/workflow-types';
+import { runWorkflowId } from '../../shared/workflow-ids';
+import { bodyHash, type IdempotencyStore, type StoredResponse } from '../../store/idempotency';
+import type { TenantStore } from '../../store/tenants';
+import { principalOf, requireTenant } from '../access';
+import type { Metrics } from '../metrics';
+import { operation } from '../openapi';
+import { conflict, fieldProblem, problem } from '../problem';
+import { encodeRunId, firstRunIdOf } from '../runs';
+import { CredentialKindSchema, Id, IsoDate, PlatformSchema, SubjectSchema, TenantParams } from '../schemas';
+import { valid } from '../validate';
+
+const common = { runbookId: Id('runbook id').optional(), ticketRef: z.string().min(1).max(128).optional() };
+
+const Offboarding = z.strictObject({
+  ...common,
+  subject: SubjectSchema,
+  mode: z.enum(['standard', 'immediate']).default('standard'),
+  leaveDate: IsoDate.optional(),
+  newOwnerId: Id('new owner id').optional(),
+});
+const Onboarding = z.strictObject({ ...common, subject: SubjectSchema, roleProfile: Id('role profile'), startDate: IsoDate.optional() });
+const Rotation = z.strictObject({
+  ...common,
+  credential: z.strictObject({ platform: PlatformSchema, ownerId: Id('owner id'), credentialId: z.string().min(1).max(256).optional(), kind: CredentialKindSchema }),
+});
+const AccessReview = z.strictObject({ ...common, reviewId: Id('review id'), platforms: z.array(PlatformSchema).min(1).optional(), deadline: z.iso.datetime({ offset: true }) });
+const PrivilegedAccess = z.strictObject({
+  ...common,
+  subject: SubjectSchema,
+  platform: PlatformSchema,
+  entitlementId: z.string().min(1).max(512),
+  durationMinutes: z.number().int().min(1),
+  justification: z.string().min(10).max(2000),
+});
+
+/** What a run is about: the subject the workflow id is derived from, and the person it is indexed under. */
+interface RunSubject {
+  subjectKey: string;
+  subjectId: string;
+}
+
+interface StartKind<S extends z.ZodObject> {
+  kind: RunbookKind;
+  path: string;
+  summary: string;
+  body: S;
+  subject(body: z.infer<S>): RunSubject;
+  /** Checks against the tenant's policy that a schema cannot express. */
+  check?(body: z.infer<S>, tenant: Tenant, now: Date): void;
+}
+
+const START_KINDS = [
+  {
+    kind: 'offboarding',
+    path: 'offboardings',
+    summary: 'Offboard a leaver everywhere; joins the open offboarding of the same subject',
+    body: Offboarding,
+    subject: (b: z.infer<typeof Offboarding>) => ({ subjectKey: b.subject.subjectId, subjectId: b.subject.subjectId }),
+  } satisfies StartKind<typeof Offboarding>,
+  {
+    kind: 'onboarding',
+    path: 'onboardings',
+    summary: 'Onboard a joiner from a role profile',
+    body: Onboarding,
+    subject: (b: z.infer<typeof Onboarding>) => ({ subjectKey: b.subject.subjectId, subjectId: b.subject.subjectId }),
+  } satisfies StartKind<typeof Onboarding>,
+  {
+    kind: 'credential-rotation',
+    path: 'rotations',
+    summary: 'Rotate one non-human credential',
+    body: Rotation,
+    subject: (b: z.infer<typeof Rotation>) => ({ subjectKey: `${b.credential.platform}:${b.credential.credentialId ?? b.credential.ownerId}`, subjectId: b.credential.ownerId }),
+  } satisfies StartKind<typeof Rotation>,
+  {
+    kind: 'access-review',
+    path: 'access-reviews',
+    summary: 'Start an access review campaign',
+    body: AccessReview,
+    subject: (b: z.infer<typeof AccessReview>) => ({ subjectKey: b.reviewId, subjectId: b.reviewId }),
+    check: (b: z.infer<typeof AccessReview>, _tenant: Tenant, now: Date) => {
+      if (Date.parse(b.deadline) <= now.getTime()) throw fieldProblem('body.deadline', 'must be in the future');
+    },
+  } satisfies StartKind<typeof AccessReview>,
+  {
+    kind: 'privileged-access',
+    path: 'privileged-access',
+    summary: 'Grant time-bound privileged access (after approval)',
+    body: PrivilegedAccess,
+    subject: (b: z.infer<typeof PrivilegedAccess>) => ({ subjectKey: `${b.subject.subjectId}:${b.platform}:${b.entitlementId}`, subjectId: b.subject.subjectId }),
+    check: (b: z.infer<typeof PrivilegedAccess>, tenant: Tenant) => {
+      const max = tenant.policy.privilegedAccessMaxMinutes;
+      if (b.durationMinutes > max) throw fieldProblem('body.durationMinutes', `must be at most ${max} (the tenant's policy)`);
+    },
+  } satisfies StartKind<typeof PrivilegedAccess>,
+] as const;
+
+export const StartedRun = z.object({ runId: z.string(), kind: z.enum(Object.keys(WORKFLOW_TYPE) as [RunbookKind]), subjectId: z.string(), status: z.string(), joinedExisting: z.boolean() });
+const IdempotencyKey = z.string().regex(/^[A-Za-z0-9_.:-]{8,128}$/, 'must be 8 to 128 letters, digits or _ . : -');
+
+export interface RunStartDeps {
+  temporal: Client;
+  queues: TaskQueues;
+  tenants: TenantStore;
+  idempotency: IdempotencyStore;
+  metrics: Metrics;
+}
+
+/** Starts the workflow, or finds the open one with the same id (the same subject is already being handled). */
+async function startOrJoin(deps: RunStartDeps, kind: RunbookKind, tenantId: string, subject: RunSubject, request: object, requestedBy: Actor) {
+  const workflowId = runWorkflowId(tenantId, kind, subject.subjectKey);
+  try {
+    const handle = await deps.temporal.workflow.start(WORKFLOW_TYPE[kind], {
+      workflowId,
+      taskQueue: deps.queues.workflows,
+      args: [request],
+      memo: { requestedBy },
+      typedSearchAttributes: [
+        { key: TENANT_ID, value: tenantId },
+        { key: RUNBOOK_KIND, value: kind },
+        { key: SUBJECT_ID, value: subject.subjectId },
+      ],
+    });
+    deps.metrics.runStarted(kind);
+    return { firstRunId: handle.firstExecutionRunId, joinedExisting: false };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const running = await deps.temporal.workflow.getHandle(workflowId).describe();
+    return { firstRunId: firstRunIdOf(running), joinedExisting: true };
+  }
+}
+
+function send(res: Response, stored: StoredResponse): void {
+  if (stored.location) res.location(stored.location);
+  res.status(stored.status).json(stored.body);
+}
+
+/**
+ * Runs the start under the caller's Idempotency-Key, when given: the same key
+ * and body replays the first answer, another body with that key is 409.
+ */
+async function withIdempotency(req: Request, res: Response, store: IdempotencyStore, work: () => Promise<StoredResponse>): Promise<void> {
+  const given = req.get('idempotency-key');
+  if (given === undefined) return send(res, await work());
+  const parsed = IdempotencyKey.safeParse(given);
+  if (!parsed.success) throw fieldProblem('headers.idempotency-key', parsed.error.issues[0]!.message);
+  const key = `${principalOf(res).credentialId}|${parsed.data}`;
+  const reservation = await store.reserve(key, bodyHash({ path: req.originalUrl, body: req.body as unknown }));
+  if (reservation.state === 'mismatch') throw conflict('idempotency-key-reused', 'This Idempotency-Key was used with a different request');
+  if (reservation.state === 'in-progress') throw problem(409, 'idempotency-key-in-progress', 'A request with this Idempotency-Key is still being processed', {}, { 'Retry-After': '1' });
+  if (reservation.state === 'replay') return void send(res.set('Idempotent-Replayed', 'true'), reservation.response);
+  let stored: StoredResponse;
+  try {
+    stored = await work();
+  } catch (err) {
+    await store.release(key);
+    throw err;
+  }
+  await store.complete(key, stored);
+  send(res, stored);
+}
+
+/** POST /v1/tenants/{tenantId}/<kind>: 202 with the run's id and Location (200 when joining an open run). */
+export function runStartsRouter(deps: RunStartDeps, registry: OpenAPIRegistry): Router {
+  const router = Router();
+  for (const spec of START_KINDS as readonly StartKind<z.ZodObject>[]) {
+    operation(
+      router,
+      registry,
+      {
+        method: 'post',
+        path: `/v1/tenants/{tenantId}/${spec.path}`,
+        summary: spec.summary,
+        tag: 'Runs',
+        params: TenantParams,
+        body: spec.body,
+        guards: [requireTenant(deps.tenants, 'runs:start')],
+        responses: { 202: { description: 'Started; poll the Location', schema: StartedRun }, 200: { description: 'An open run for this subject already exists: that run', schema: StartedRun } },
+      },
+      async (req, res) => {
+        const tenantId = String(req.params.tenantId);
+        const body = valid<z.infer<typeof spec.body>>(res).body;
+        const tenant = (await deps.tenants.get(tenantId))!;
+        spec.check?.(body, tenant, new Date());
+        const subject = spec.subject(body);
+        const requestedBy = principalOf(res).actor;
+        res.locals.auditRunId = runWorkflowId(tenantId, spec.kind, subject.subjectKey);
+        res.locals.auditSubjectId = subject.subjectId;
+        await withIdempotency(req, res, deps.idempotency, async () => {
+          const { firstRunId, joinedExisting } = await startOrJoin(deps, spec.kind, tenantId, subject, { ...body, tenantId, requestedBy }, requestedBy);
+          const runId = encodeRunId({ kind: spec.kind, subjectKey: subject.subjectKey, firstRunId });
+          return {
+            status: joinedExisting ? 200 : 202,
+            location: `/v1/tenants/${tenantId}/runs/${runId}`,
+            body: { runId, kind: spec.kind, subjectId: subject.subjectId, status: 'running', joinedExisting },
+          };
+        });
+      },
+    );
+  }
+  return router;
+}

@@ -1,0 +1,191 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { Client } from '@temporalio/client';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
+import { Router } from 'express';
+import { z } from 'zod';
+import { progressQuery } from '../../shared/messages';
+import type { EvidenceRecord } from '../../shared/runbooks';
+import { RUNBOOK_KINDS, type RunbookKind, type RunProgress } from '../../shared/runs';
+import { SUBJECT_ID } from '../../shared/search-attributes';
+import { WORKFLOW_TYPE } from '../../shared/workflow-types';
+import type { EvidenceStore } from '../../store/evidence';
+import type { TenantStore } from '../../store/tenants';
+import { requireTenant } from '../access';
+import { operation } from '../openapi';
+import { conflict } from '../problem';
+import { encodeRunId, executionStatus, findRun, type FoundRun } from '../runs';
+import { Id, TenantId } from '../schemas';
+import { valid } from '../validate';
+
+const RunParams = z.strictObject({ tenantId: TenantId, runId: z.string().min(1).max(400) });
+const EXECUTION_STATUSES = { running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Canceled', terminated: 'Terminated', 'timed-out': 'TimedOut' } as const;
+const ListQuery = z.strictObject({
+  kind: z.enum(RUNBOOK_KINDS).optional(),
+  status: z.enum(Object.keys(EXECUTION_STATUSES) as [keyof typeof EXECUTION_STATUSES]).optional(),
+  subject: Id('subject id').optional(),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'not a cursor from a previous page').optional(),
+  pageSize: z.coerce.number().int().min(1).max(100).default(25),
+});
+const RunSummary = z.object({ runId: z.string(), kind: z.string(), subjectId: z.string(), status: z.string(), startedAt: z.string(), closedAt: z.string().optional() });
+const StepSchema = z.object({ stepId: z.string(), platform: z.string(), action: z.string(), status: z.string(), attempts: z.number(), lastError: z.string().optional() });
+const RunDetail = RunSummary.extend({
+  requestedBy: z.object({ id: z.string(), kind: z.string() }).optional(),
+  runbook: z.object({ id: z.string(), version: z.number() }).optional(),
+  steps: z.array(StepSchema),
+  needsHuman: z.array(z.string()),
+  progressAvailable: z.boolean(),
+});
+const EvidenceRecordSchema = z.object({ at: z.string(), event: z.string(), actor: z.object({ id: z.string(), kind: z.string() }), platform: z.string().optional(), action: z.string().optional(), outcome: z.string().optional() });
+
+const QUERY_DEADLINE_MS = 3000;
+
+/** Visibility query for one tenant's lifecycle runs (values are schema-checked ids: no quoting issues). */
+function visibilityQuery(tenantId: string, filter: z.infer<typeof ListQuery>): string {
+  const types = Object.values(WORKFLOW_TYPE).map((t) => `'${t}'`).join(', ');
+  const clauses = [`TenantId = '${tenantId}'`, `WorkflowType IN (${types})`];
+  if (filter.kind) clauses.push(`RunbookKind = '${filter.kind}'`);
+  if (filter.status) clauses.push(`ExecutionStatus = '${EXECUTION_STATUSES[filter.status]}'`);
+  if (filter.subject) clauses.push(`SubjectId = '${filter.subject}'`);
+  return clauses.join(' AND ');
+}
+
+/** A run's own progress report; absent when no worker answers in time (the run's state is still shown). */
+async function progressOf(temporal: Client, run: FoundRun): Promise<RunProgress | undefined> {
+  try {
+    return await temporal.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => run.handle.query(progressQuery));
+  } catch {
+    return undefined;
+  }
+}
+
+function statusOf(run: FoundRun, progress: RunProgress | undefined): string {
+  const execution = run.description.status.name;
+  if (progress && (execution === 'RUNNING' || execution === 'COMPLETED')) return progress.status;
+  return executionStatus(execution);
+}
+
+const CSV_COLUMNS = ['at', 'event', 'actorId', 'actorKind', 'subjectId', 'platform', 'action', 'outcome', 'detail'] as const;
+
+/** RFC 4180 quoting; a cell a spreadsheet would run as a formula is prefixed with '. */
+function csvCell(value: unknown): string {
+  let text = value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function evidenceCsv(records: EvidenceRecord[]): string {
+  const rows = records.map((r) => [r.at, r.event, r.actor.id, r.actor.kind, r.subjectId, r.platform, r.action, r.outcome, r.detail].map(csvCell).join(','));
+  return [CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
+}
+
+export interface RunsDeps {
+  temporal: Client;
+  tenants: TenantStore;
+  evidence: EvidenceStore;
+}
+
+/** Reading runs (visibility and progress), cancelling them, and their evidence. */
+export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: OpenAPIRegistry): Router {
+  const router = Router();
+  const tag = 'Runs';
+  operation(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/v1/tenants/{tenantId}/runs',
+      summary: 'List runs, newest first, by kind, execution status and subject (Temporal visibility)',
+      tag,
+      params: z.strictObject({ tenantId: TenantId }),
+      query: ListQuery,
+      guards: [requireTenant(tenants, 'runs:read')],
+      responses: { 200: { description: 'A page of runs; pass nextCursor as cursor for the next', schema: z.object({ items: z.array(RunSummary), nextCursor: z.string().optional() }) } },
+    },
+    async (req, res) => {
+      const tenantId = String(req.params.tenantId);
+      const filter = valid<unknown, unknown, z.infer<typeof ListQuery>>(res).query;
+      const response = await temporal.workflowService.listWorkflowExecutions({
+        namespace: temporal.options.namespace,
+        query: visibilityQuery(tenantId, filter),
+        pageSize: filter.pageSize,
+        nextPageToken: filter.cursor ? Buffer.from(filter.cursor, 'base64url') : undefined,
+      });
+      const items = await Promise.all(
+        response.executions.map(async (raw) => {
+          const info = await executionInfoFromRaw(raw, temporal.options.loadedDataConverter, raw, temporal.options.namespace);
+          const kind = (Object.entries(WORKFLOW_TYPE).find(([, type]) => type === info.type)?.[0] ?? 'offboarding') as RunbookKind;
+          const subjectKey = info.workflowId.split('/').slice(2).join('/');
+          return {
+            runId: encodeRunId({ kind, subjectKey, firstRunId: raw.firstRunId || info.runId }),
+            kind,
+            subjectId: info.typedSearchAttributes.get(SUBJECT_ID) ?? subjectKey,
+            status: executionStatus(info.status.name),
+            startedAt: info.startTime.toISOString(),
+            closedAt: info.closeTime?.toISOString(),
+          };
+        }),
+      );
+      const token = response.nextPageToken;
+      res.json({ items, nextCursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : undefined });
+    },
+  );
+  operation(
+    router,
+    registry,
+    { method: 'get', path: '/v1/tenants/{tenantId}/runs/{runId}', summary: 'A run: status, steps per platform, and what needs a human', tag, params: RunParams, guards: [requireTenant(tenants, 'runs:read')], responses: { 200: { description: 'The run', schema: RunDetail } } },
+    async (req, res) => {
+      const run = await findRun(temporal, String(req.params.tenantId), String(req.params.runId));
+      const progress = await progressOf(temporal, run);
+      res.json({
+        runId: String(req.params.runId),
+        kind: run.ref.kind,
+        subjectId: run.description.typedSearchAttributes.get(SUBJECT_ID) ?? run.ref.subjectKey,
+        status: statusOf(run, progress),
+        startedAt: run.description.startTime.toISOString(),
+        closedAt: run.description.closeTime?.toISOString(),
+        requestedBy: (run.description.memo?.requestedBy as { id: string; kind: string } | undefined) ?? undefined,
+        runbook: progress?.runbook,
+        steps: progress?.steps ?? [],
+        needsHuman: progress?.needsHuman ?? [],
+        progressAvailable: progress !== undefined,
+      });
+    },
+  );
+  operation(
+    router,
+    registry,
+    { method: 'post', path: '/v1/tenants/{tenantId}/runs/{runId}/cancel', summary: 'Request cancellation; the run compensates as its runbook says', tag, params: RunParams, guards: [requireTenant(tenants, 'runs:cancel')], responses: { 202: { description: 'Cancellation requested' } } },
+    async (req, res) => {
+      const run = await findRun(temporal, String(req.params.tenantId), String(req.params.runId));
+      res.locals.auditRunId = run.workflowId;
+      if (run.description.status.name !== 'RUNNING') throw conflict('run-closed', 'The run has already finished', `status: ${executionStatus(run.description.status.name)}`);
+      await run.handle.cancel();
+      res.status(202).json({ runId: String(req.params.runId), status: 'cancel-requested' });
+    },
+  );
+  operation(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/v1/tenants/{tenantId}/runs/{runId}/evidence',
+      summary: 'The run’s audit evidence, as JSON or (Accept: text/csv) CSV',
+      tag,
+      params: RunParams,
+      guards: [requireTenant(tenants, 'evidence:read')],
+      responses: { 200: { description: 'Evidence records in time order', schema: z.object({ runId: z.string(), records: z.array(EvidenceRecordSchema) }), contentTypes: ['application/json'] } },
+    },
+    async (req, res) => {
+      const tenantId = String(req.params.tenantId);
+      const runId = String(req.params.runId);
+      const run = await findRun(temporal, tenantId, runId);
+      const records = await evidence.forRun(tenantId, run.workflowId);
+      if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
+        res.type('text/csv').attachment(`evidence-${run.ref.subjectKey.replace(/[^\w.-]/g, '_')}.csv`).send(evidenceCsv(records));
+        return;
+      }
+      res.json({ runId, records });
+    },
+  );
+  return router;
+}

@@ -1,0 +1,205 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleSpec } from '@temporalio/client';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AccessReviewRequest, Actor, RotationCampaignRequest } from '../../shared/runs';
+import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../../shared/search-attributes';
+import type { TaskQueues } from '../../shared/task-queues';
+import { ROTATION_CAMPAIGN_WORKFLOW, WORKFLOW_TYPE } from '../../shared/workflow-types';
+import { runWorkflowId } from '../../shared/workflow-ids';
+import type { TenantStore } from '../../store/tenants';
+import { principalOf, requireTenant } from '../access';
+import { operation } from '../openapi';
+import { conflict, notFound } from '../problem';
+import { Id, PlatformSchema, TenantId, TenantParams } from '../schemas';
+import { valid } from '../validate';
+
+const SCHEDULE_KINDS = ['rotation-campaign', 'access-review'] as const;
+type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
+
+/** Five-field cron (minute hour day month weekday), as Temporal schedules read it. */
+const Cron = z.string().regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression, e.g. "0 6 1 */3 *"');
+/** A Temporal duration: "90d", "12h", "30m". */
+const Every = z.string().regex(/^\d{1,5}\s?(d|h|m)$/, 'must be a duration such as "90d", "12h" or "30m"');
+const RotationCampaign = z.strictObject({ maxAgeDays: z.number().int().min(1).max(3650).optional(), concurrency: z.number().int().min(1).max(100).optional() });
+const ReviewCampaign = z.strictObject({ platforms: z.array(PlatformSchema).min(1).optional(), durationDays: z.number().int().min(1).max(365).optional() });
+
+const When = { cron: Cron.optional(), every: Every.optional() };
+const oneTrigger = (v: { cron?: string; every?: string }) => !(v.cron && v.every);
+const CreateSchedule = z
+  .strictObject({
+    scheduleId: Id('schedule id'),
+    kind: z.enum(SCHEDULE_KINDS),
+    ...When,
+    paused: z.boolean().default(false),
+    note: z.string().max(500).optional(),
+    campaign: z.union([RotationCampaign, ReviewCampaign]).default({}),
+  })
+  .refine((v) => Boolean(v.cron ?? v.every), { message: 'give cron or every', path: ['cron'] })
+  .refine(oneTrigger, { message: 'give cron or every, not both', path: ['every'] })
+  .refine((v) => v.kind === 'access-review' || RotationCampaign.safeParse(v.campaign).success, { message: 'rotation campaigns take maxAgeDays and concurrency', path: ['campaign'] });
+const UpdateSchedule = z
+  .strictObject({ ...When, paused: z.boolean().optional(), note: z.string().max(500).optional() })
+  .refine(oneTrigger, { message: 'give cron or every, not both', path: ['every'] });
+const ScheduleParams = z.strictObject({ tenantId: TenantId, scheduleId: Id('schedule id') });
+const ScheduleView = z.object({
+  scheduleId: z.string(),
+  kind: z.enum(SCHEDULE_KINDS),
+  paused: z.boolean(),
+  note: z.string().optional(),
+  spec: z.object({ calendars: z.array(z.record(z.string(), z.unknown())).optional(), intervals: z.array(z.object({ every: z.number() })).optional() }),
+  nextActionTimes: z.array(z.string()),
+  recentActions: z.array(z.object({ scheduledAt: z.string(), workflowId: z.string() })),
+});
+
+const RUNBOOK_KIND_OF = { 'rotation-campaign': 'credential-rotation', 'access-review': 'access-review' } as const;
+const WORKFLOW_OF: Record<ScheduleKind, string> = { 'rotation-campaign': ROTATION_CAMPAIGN_WORKFLOW, 'access-review': WORKFLOW_TYPE['access-review'] };
+
+/** Temporal schedule ids are global: the tenant is part of the id. */
+const temporalScheduleId = (tenantId: string, scheduleId: string) => `${tenantId}/schedule/${scheduleId}`;
+
+function specOf(when: { cron?: string; every?: string }): ScheduleSpec {
+  return when.cron ? { cronExpressions: [when.cron] } : { intervals: [{ every: when.every! as `${number}d` }] };
+}
+
+/**
+ * The campaign request a schedule sends on every firing. Its arguments are
+ * fixed when the schedule is made, so a review campaign gets `scheduled`:
+ * it names itself from its start date and sets its own deadline.
+ */
+function campaignRequest(tenantId: string, kind: ScheduleKind, scheduleId: string, campaign: object, createdBy: Actor): RotationCampaignRequest | AccessReviewRequest {
+  const requestedBy: Actor = { id: scheduleId, kind: 'schedule', displayName: `schedule created by ${createdBy.id}` };
+  if (kind === 'rotation-campaign') return { tenantId, requestedBy, ...(campaign as z.infer<typeof RotationCampaign>) };
+  const { platforms, durationDays } = campaign as z.infer<typeof ReviewCampaign>;
+  return { tenantId, requestedBy, reviewId: scheduleId, platforms, deadline: '', scheduled: { durationDays } };
+}
+
+function view(scheduleId: string, d: ScheduleDescription) {
+  const kind = (d.typedSearchAttributes?.get(RUNBOOK_KIND) === 'access-review' ? 'access-review' : 'rotation-campaign');
+  return {
+    scheduleId,
+    kind,
+    paused: d.state.paused,
+    note: d.state.note || undefined,
+    spec: { calendars: d.spec.calendars as Record<string, unknown>[] | undefined, intervals: d.spec.intervals?.map((i) => ({ every: Number(i.every) })) },
+    nextActionTimes: d.info.nextActionTimes.map((t) => t.toISOString()),
+    recentActions: d.info.recentActions.map((a) => ({ scheduledAt: a.scheduledAt.toISOString(), workflowId: a.action.workflow.workflowId })),
+  };
+}
+
+/** Rotation campaigns and access reviews on a calendar: Temporal Schedules per tenant. */
+export function schedulesRouter({ temporal, tenants, queues }: { temporal: Client; tenants: TenantStore; queues: TaskQueues }, registry: OpenAPIRegistry): Router {
+  const router = Router();
+  const tag = 'Schedules';
+  const handleOf = async (tenantId: string, scheduleId: string) => {
+    const handle = temporal.schedule.getHandle(temporalScheduleId(tenantId, scheduleId));
+    try {
+      const description = await handle.describe();
+      if (description.typedSearchAttributes?.get(TENANT_ID) !== tenantId) throw notFound('schedule');
+      return { handle, description };
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw notFound('schedule');
+      throw err;
+    }
+  };
+
+  operation(
+    router,
+    registry,
+    { method: 'post', path: '/v1/tenants/{tenantId}/schedules', summary: 'Schedule a rotation campaign or an access review (cron or interval)', tag, params: TenantParams, body: CreateSchedule, guards: [requireTenant(tenants, 'schedules:write')], responses: { 201: { description: 'Created', schema: ScheduleView } } },
+    async (req, res) => {
+      const tenantId = String(req.params.tenantId);
+      const body = valid<z.infer<typeof CreateSchedule>>(res).body;
+      const kind = RUNBOOK_KIND_OF[body.kind];
+      const id = temporalScheduleId(tenantId, body.scheduleId);
+      const attributes = [
+        { key: TENANT_ID, value: tenantId },
+        { key: RUNBOOK_KIND, value: kind },
+        { key: SUBJECT_ID, value: body.scheduleId },
+      ];
+      res.locals.auditRunId = id;
+      try {
+        const handle = await temporal.schedule.create({
+          scheduleId: id,
+          spec: specOf(body),
+          action: {
+            type: 'startWorkflow',
+            workflowType: WORKFLOW_OF[body.kind],
+            workflowId: runWorkflowId(tenantId, kind, body.scheduleId),
+            taskQueue: queues.workflows,
+            args: [campaignRequest(tenantId, body.kind, body.scheduleId, body.campaign, principalOf(res).actor)],
+            typedSearchAttributes: attributes,
+          },
+          typedSearchAttributes: attributes,
+          state: { paused: body.paused, note: body.note },
+        });
+        res.status(201).location(`/v1/tenants/${tenantId}/schedules/${body.scheduleId}`).json(view(body.scheduleId, await handle.describe()));
+      } catch (err) {
+        if (err instanceof ScheduleAlreadyRunning) throw conflict('schedule-exists', 'A schedule with this id exists');
+        throw err;
+      }
+    },
+  );
+  operation(
+    router,
+    registry,
+    { method: 'get', path: '/v1/tenants/{tenantId}/schedules', summary: 'The tenant’s schedules', tag, params: TenantParams, guards: [requireTenant(tenants, 'schedules:read')], responses: { 200: { description: 'Schedules', schema: z.object({ items: z.array(z.object({ scheduleId: z.string(), paused: z.boolean() })) }) } } },
+    async (req, res) => {
+      const tenantId = String(req.params.tenantId);
+      const prefix = temporalScheduleId(tenantId, '');
+      const items = [];
+      for await (const summary of temporal.schedule.list({ query: `TenantId = '${tenantId}'` })) {
+        if (summary.scheduleId.startsWith(prefix)) items.push({ scheduleId: summary.scheduleId.slice(prefix.length), paused: summary.state.paused });
+      }
+      res.json({ items });
+    },
+  );
+  operation(
+    router,
+    registry,
+    { method: 'get', path: '/v1/tenants/{tenantId}/schedules/{scheduleId}', summary: 'A schedule: spec, state, next and recent runs', tag, params: ScheduleParams, guards: [requireTenant(tenants, 'schedules:read')], responses: { 200: { description: 'The schedule', schema: ScheduleView } } },
+    async (req, res) => {
+      const { description } = await handleOf(String(req.params.tenantId), String(req.params.scheduleId));
+      res.json(view(String(req.params.scheduleId), description));
+    },
+  );
+  operation(
+    router,
+    registry,
+    { method: 'patch', path: '/v1/tenants/{tenantId}/schedules/{scheduleId}', summary: 'Change the calendar, pause or resume', tag, params: ScheduleParams, body: UpdateSchedule, guards: [requireTenant(tenants, 'schedules:write')], responses: { 200: { description: 'The updated schedule', schema: ScheduleView } } },
+    async (req, res) => {
+      const scheduleId = String(req.params.scheduleId);
+      const { handle } = await handleOf(String(req.params.tenantId), scheduleId);
+      res.locals.auditRunId = handle.scheduleId;
+      const change = valid<z.infer<typeof UpdateSchedule>>(res).body;
+      res.locals.auditDetail = change;
+      if (change.cron || change.every) await handle.update((previous) => ({ ...previous, spec: specOf(change) }));
+      if (change.paused === true) await handle.pause(change.note ?? `paused by ${principalOf(res).actor.id}`);
+      if (change.paused === false) await handle.unpause(change.note ?? `resumed by ${principalOf(res).actor.id}`);
+      res.json(view(scheduleId, await handle.describe()));
+    },
+  );
+  operation(
+    router,
+    registry,
+    { method: 'post', path: '/v1/tenants/{tenantId}/schedules/{scheduleId}/trigger', summary: 'Start the campaign now, outside the calendar', tag, params: ScheduleParams, guards: [requireTenant(tenants, 'schedules:write')], responses: { 202: { description: 'Triggered' } } },
+    async (req, res) => {
+      const { handle } = await handleOf(String(req.params.tenantId), String(req.params.scheduleId));
+      res.locals.auditRunId = handle.scheduleId;
+      await handle.trigger();
+      res.status(202).json({ scheduleId: String(req.params.scheduleId), triggered: true });
+    },
+  );
+  operation(
+    router,
+    registry,
+    { method: 'delete', path: '/v1/tenants/{tenantId}/schedules/{scheduleId}', summary: 'Delete a schedule (runs it started go on)', tag, params: ScheduleParams, guards: [requireTenant(tenants, 'schedules:write')], responses: { 204: { description: 'Deleted' } } },
+    async (req, res) => {
+      const { handle } = await handleOf(String(req.params.tenantId), String(req.params.scheduleId));
+      res.locals.auditRunId = handle.scheduleId;
+      await handle.delete();
+      res.status(204).end();
+    },
+  );
+  return router;
+}

@@ -1,0 +1,68 @@
+/** Zod schemas shared by several routers; the OpenAPI document is generated from them. */
+import { z } from 'zod';
+import type { CredentialKind } from '../shared/identity';
+import { PLATFORMS } from '../shared/platforms';
+import { ROLES } from '../store/api-keys';
+
+/** Ids that appear in URLs, workflow ids and visibility queries: no quotes, slashes or spaces. */
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@:+-]{0,127}$/;
+export const Id = (what: string) => z.string().regex(ID_PATTERN, `not a valid ${what} (letters, digits and _ . @ : + -, at most 128)`);
+
+export const TenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'not a valid tenant id (lower-case letters, digits and -, 2 to 63)');
+export const TenantParams = z.strictObject({ tenantId: TenantId });
+
+export const PlatformSchema = z.enum(PLATFORMS);
+export const RoleSchema = z.enum(ROLES);
+
+/** `env:VARIABLE` or `secret:<store>/<name>`: a reference, so a raw secret is never accepted (or stored, or echoed). */
+export const SecretRefString = z.string().regex(/^(env:[A-Z_][A-Z0-9_]*|secret:[\w.-]+\/[\w./-]+)$/, 'must be a secret reference (env:VAR or secret:store/name), never the secret itself');
+
+export const PlatformConnectionSchema = z.strictObject({
+  platform: PlatformSchema,
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  settings: z.record(z.string().regex(/^\w{1,64}$/), z.string().max(512)).optional(),
+  credentials: z.record(z.string().regex(/^\w{1,64}$/), SecretRefString).optional(),
+});
+
+export const TenantPolicySchema = z.strictObject({
+  retentionDays: z.number().int().min(0).max(3650),
+  rotationGracePeriodHours: z.number().int().min(0).max(24 * 90),
+  rotationMaxAgeDays: z.number().int().min(1).max(3650),
+  leaverCredentials: z.enum(['revoke', 'transfer']),
+  reviewCadence: z.enum(['quarterly', 'semiannual', 'annual']),
+  reviewDefaultDecision: z.enum(['approve', 'revoke']),
+  reviewDurationDays: z.number().int().min(1).max(365),
+  reviewReminderEveryDays: z.number().int().min(1).max(365),
+  fallbackReviewerId: Id('reviewer id'),
+  approvers: z.array(Id('approver id')).max(100),
+  blastRadius: z.strictObject({ maxShare: z.number().min(0).max(1), maxCount: z.number().int().min(0) }),
+  privilegedAccessMaxMinutes: z.number().int().min(1).max(7 * 24 * 60),
+});
+
+export const SubjectSchema = z.strictObject({
+  subjectId: Id('subject id'),
+  userName: z.string().min(1).max(256),
+  email: z.email().optional(),
+  displayName: z.string().max(256).optional(),
+  managerId: Id('manager id').optional(),
+  accounts: z.partialRecord(PlatformSchema, z.string().min(1).max(256)).optional(),
+});
+
+export const ActorSchema = z.object({ id: z.string(), kind: z.enum(['user', 'api-key', 'schedule', 'system']), displayName: z.string().optional() });
+
+/** ISO-8601 date or date-time. */
+export const IsoDate = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+
+const CREDENTIAL_KINDS = [
+  'access-key',
+  'api-token',
+  'client-secret',
+  'service-account-key',
+  'personal-access-token',
+  'deploy-key',
+  'ssh-key',
+  'oauth-grant',
+  'certificate',
+  'password',
+] as const satisfies readonly CredentialKind[];
+export const CredentialKindSchema = z.enum(CREDENTIAL_KINDS);

@@ -1,0 +1,56 @@
+/** Builds the real API app over the shared Temporal dev server and a FerretDB database of the test file's own. */
+import request from 'supertest';
+import { createApp, type AppDeps } from '../../api/app';
+import { createLogger } from '../../infra/logger';
+import { taskQueues } from '../../shared/task-queues';
+import { createStores, ensureIndexes, type Stores } from '../../store';
+import type { Grant } from '../../store/api-keys';
+import { testMongo, testTemporal, uniqueQueue } from './servers';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+export const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
+
+export interface TestApi {
+  app: ReturnType<typeof createApp>;
+  stores: Stores;
+  mongo: Awaited<ReturnType<typeof testMongo>>;
+  temporal: Awaited<ReturnType<typeof testTemporal>>;
+  queuePrefix: string;
+  /** A bearer header for a new API key with these grants (made through the API, as an admin would). */
+  keyFor(grants: Grant[], ownerId?: string): Promise<{ Authorization: string }>;
+  close(): Promise<void>;
+}
+
+export async function testApi(name: string, options: Partial<AppDeps> = {}): Promise<TestApi> {
+  const [mongo, temporal] = await Promise.all([testMongo(name), testTemporal()]);
+  const stores = createStores(mongo.db);
+  await ensureIndexes(stores);
+  const queuePrefix = `${uniqueQueue(name)}-`;
+  const app = createApp({ temporal: temporal.client, mongo, stores, log: createLogger('silent', 'test'), queues: taskQueues(queuePrefix), adminApiKey: ADMIN_KEY, ...options });
+  return {
+    app,
+    stores,
+    mongo,
+    temporal,
+    queuePrefix,
+    keyFor: async (grants, ownerId) => {
+      const res = await request(app).post('/v1/api-keys').set(admin).send({ name: `key for ${ownerId ?? 'test'}`, ownerId, grants }).expect(201);
+      return { Authorization: `Bearer ${res.body.key as string}` };
+    },
+    close: async () => {
+      await mongo.drop();
+      await temporal.close();
+    },
+  };
+}
+
+/** Waits for an eventually visible effect (audit records written after the response, visibility indexing). */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
