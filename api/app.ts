@@ -34,6 +34,8 @@ export interface AppDeps {
   rateLimit?: RateLimitOptions;
   /** Built over mongo.db when omitted. */
   stores?: Stores;
+  /** Every Temporal call a request makes must finish within this; a Temporal that does not answer is a 503. */
+  temporalDeadlineMs?: number;
 }
 
 const DEFAULT_RATE_LIMIT: RateLimitOptions = { limit: 600, windowMs: 60_000 };
@@ -64,6 +66,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(docsRouter(registry));
 
   const v1 = Router();
+  const deadlineMs = deps.temporalDeadlineMs ?? 10_000;
+  // The deadline rides in the connection's async context, so it covers every call made while handling the request.
+  v1.use((_req, _res, next) => void deps.temporal.connection.withDeadline(Date.now() + deadlineMs, () => Promise.resolve(next())));
   v1.use(authenticate({ apiKeys: stores.apiKeys, adminApiKey: deps.adminApiKey, oidc: deps.oidc }));
   v1.use(rateLimitPerCredential(deps.rateLimit ?? DEFAULT_RATE_LIMIT));
   v1.use(auditMutations(stores.evidence, deps.log));

@@ -68,11 +68,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
 
 /** Temporal (gRPC UNAVAILABLE / connection errors) or MongoDB (server selection, network) is down. */
 export function isUnavailable(err: unknown): boolean {
-  const e = err as { name?: string; code?: unknown; constructor?: { name?: string } };
+  const e = err as { name?: string; code?: unknown; cause?: { code?: unknown }; constructor?: { name?: string } };
   const name = e.name ?? e.constructor?.name ?? '';
+  const grpcCode = name === 'ServiceError' ? e.cause?.code : e.code;
   return (
     /MongoServerSelectionError|MongoNetworkError|MongoNotConnectedError|MongoTopologyClosedError/.test(name) ||
-    name === 'ServiceError' ||
-    e.code === 14 /* gRPC UNAVAILABLE */
+    grpcCode === 14 /* UNAVAILABLE */ ||
+    grpcCode === 4 /* DEADLINE_EXCEEDED: the per-request Temporal deadline */
   );
 }
