@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { progressQuery } from '../../shared/messages';
 import type { EvidenceRecord } from '../../shared/runbooks';
 import { RUNBOOK_KINDS, type RunbookKind, type RunProgress } from '../../shared/runs';
-import { SUBJECT_ID } from '../../shared/search-attributes';
-import { WORKFLOW_TYPE } from '../../shared/workflow-types';
+import { RUNBOOK_KIND, SUBJECT_ID } from '../../shared/search-attributes';
+import { ROTATION_CAMPAIGN_WORKFLOW, WORKFLOW_TYPE } from '../../shared/workflow-types';
 import type { EvidenceStore } from '../../store/evidence';
 import type { TenantStore } from '../../store/tenants';
 import { requireTenant } from '../access';
@@ -41,7 +41,7 @@ const QUERY_DEADLINE_MS = 3000;
 
 /** Visibility query for one tenant's lifecycle runs (values are schema-checked ids: no quoting issues). */
 function visibilityQuery(tenantId: string, filter: z.infer<typeof ListQuery>): string {
-  const types = Object.values(WORKFLOW_TYPE).map((t) => `'${t}'`).join(', ');
+  const types = [...Object.values(WORKFLOW_TYPE), ROTATION_CAMPAIGN_WORKFLOW].map((t) => `'${t}'`).join(', ');
   const clauses = [`TenantId = '${tenantId}'`, `WorkflowType IN (${types})`];
   if (filter.kind) clauses.push(`RunbookKind = '${filter.kind}'`);
   if (filter.status) clauses.push(`ExecutionStatus = '${EXECUTION_STATUSES[filter.status]}'`);
@@ -113,8 +113,8 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
       const items = await Promise.all(
         response.executions.map(async (raw) => {
           const info = await executionInfoFromRaw(raw, temporal.options.loadedDataConverter, raw, temporal.options.namespace);
-          const kind = (Object.entries(WORKFLOW_TYPE).find(([, type]) => type === info.type)?.[0] ?? 'offboarding') as RunbookKind;
-          const subjectKey = info.workflowId.split('/').slice(2).join('/');
+          const kind = info.typedSearchAttributes.get(RUNBOOK_KIND) as RunbookKind;
+          const subjectKey = info.workflowId.slice(`${tenantId}/${kind}/`.length);
           return {
             runId: encodeRunId({ kind, subjectKey, firstRunId: raw.firstRunId || info.runId }),
             kind,

@@ -67,8 +67,8 @@ function specOf(when: { cron?: string; every?: string }): ScheduleSpec {
  * fixed when the schedule is made, so a review campaign gets `scheduled`:
  * it names itself from its start date and sets its own deadline.
  */
-function campaignRequest(tenantId: string, kind: ScheduleKind, scheduleId: string, campaign: object, createdBy: Actor): RotationCampaignRequest | AccessReviewRequest {
-  const requestedBy: Actor = { id: scheduleId, kind: 'schedule', displayName: `schedule created by ${createdBy.id}` };
+function campaignRequest(tenantId: string, kind: ScheduleKind, requestedBy: Actor, campaign: object): RotationCampaignRequest | AccessReviewRequest {
+  const scheduleId = requestedBy.id;
   if (kind === 'rotation-campaign') return { tenantId, requestedBy, ...(campaign as z.infer<typeof RotationCampaign>) };
   const { platforms, durationDays } = campaign as z.infer<typeof ReviewCampaign>;
   return { tenantId, requestedBy, reviewId: scheduleId, platforms, deadline: '', scheduled: { durationDays } };
@@ -118,6 +118,7 @@ export function schedulesRouter({ temporal, tenants, queues }: { temporal: Clien
         { key: SUBJECT_ID, value: body.scheduleId },
       ];
       res.locals.auditRunId = id;
+      const requestedBy: Actor = { id: body.scheduleId, kind: 'schedule', displayName: `schedule created by ${principalOf(res).actor.id}` };
       try {
         const handle = await temporal.schedule.create({
           scheduleId: id,
@@ -127,7 +128,8 @@ export function schedulesRouter({ temporal, tenants, queues }: { temporal: Clien
             workflowType: WORKFLOW_OF[body.kind],
             workflowId: runWorkflowId(tenantId, kind, body.scheduleId),
             taskQueue: queues.workflows,
-            args: [campaignRequest(tenantId, body.kind, body.scheduleId, body.campaign, principalOf(res).actor)],
+            args: [campaignRequest(tenantId, body.kind, requestedBy, body.campaign)],
+            memo: { requestedBy },
             typedSearchAttributes: attributes,
           },
           typedSearchAttributes: attributes,

@@ -50,6 +50,8 @@ function standIn(kind: RunbookKind) {
 export const offboarding = standIn('offboarding');
 export const privilegedAccess = standIn('privileged-access');
 export const credentialRotation = standIn('credential-rotation');
+export const rotationCampaign = standIn('credential-rotation');
+export const accessReviewCampaign = standIn('access-review');
 
 /** Reviewer child stand-in: items assigned to one reviewer; refuses decisions on anyone else's items. */
 export async function reviewerAssignments(reviewerId: string, assigned: ReviewItem[]): Promise<ReviewItem[]> {
