@@ -101,6 +101,8 @@ export interface RunProgress {
 }
 
 export interface ApprovalDecision {
+  /** The gated step decided; may be omitted while only one step waits for approval. */
+  stepId?: string;
   approved: boolean;
   comment?: string;
   approver: Actor;

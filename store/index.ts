@@ -2,11 +2,18 @@ import type { Db } from 'mongodb';
 import { ApiKeyStore } from './api-keys';
 import { EvidenceStore } from './evidence';
 import { IdempotencyStore } from './idempotency';
+import { RunbookStore } from './runbooks';
 import { TenantStore } from './tenants';
 
 /** Every store of the product over one database. Each creates the indexes for the queries it makes. */
 export function createStores(db: Db) {
-  return { tenants: new TenantStore(db), evidence: new EvidenceStore(db), apiKeys: new ApiKeyStore(db), idempotency: new IdempotencyStore(db) };
+  return {
+    tenants: new TenantStore(db),
+    evidence: new EvidenceStore(db),
+    runbooks: new RunbookStore(db),
+    apiKeys: new ApiKeyStore(db),
+    idempotency: new IdempotencyStore(db),
+  };
 }
 
 export type Stores = ReturnType<typeof createStores>;
