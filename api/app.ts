@@ -17,6 +17,7 @@ import { apiKeysRouter } from './routes/api-keys';
 import { decisionsRouter } from './routes/decisions';
 import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
+import { runbooksRouter } from './routes/runbooks';
 import { runStartsRouter } from './routes/run-starts';
 import { runsRouter } from './routes/runs';
 import { schedulesRouter } from './routes/schedules';
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
   const ctx = { ...deps, ...stores, metrics };
   v1.use(apiKeysRouter(stores.apiKeys, registry));
   v1.use(tenantsRouter(stores.tenants, registry));
+  v1.use(runbooksRouter(ctx, registry));
   v1.use(runStartsRouter(ctx, registry));
   v1.use(runsRouter(ctx, registry));
   v1.use(decisionsRouter(ctx, registry));

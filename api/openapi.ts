@@ -25,6 +25,8 @@ export interface Operation {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** The handler validates the body itself (to report shape and meaning problems together); the schema only documents it. */
+  bodyValidatedByHandler?: boolean;
   /** Success responses by status; errors are documented for every operation. */
   responses: Record<number, { description: string; schema?: z.ZodType; contentTypes?: string[] }>;
   /** Run before validation: authorisation, so a caller without access learns nothing from validation errors. */
@@ -82,7 +84,7 @@ export function operation(router: Router, registry: OpenAPIRegistry, op: Operati
     },
   });
   const expressPath = op.path.replace(/^\/v1/, '').replace(/\{(\w+)\}/g, ':$1');
-  router[op.method](expressPath, ...(op.guards ?? []), validate({ params: op.params, query: op.query, body: op.body }), handler);
+  router[op.method](expressPath, ...(op.guards ?? []), validate({ params: op.params, query: op.query, body: op.bodyValidatedByHandler ? undefined : op.body }), handler);
 }
 
 export function openApiDocument(registry: OpenAPIRegistry): object {

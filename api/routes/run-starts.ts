@@ -9,6 +9,7 @@ import type { TaskQueues } from '../../shared/task-queues';
 import { WORKFLOW_TYPE } from '../../shared/workflow-types';
 import { runWorkflowId } from '../../shared/workflow-ids';
 import { bodyHash, type IdempotencyStore, type StoredResponse } from '../../store/idempotency';
+import type { RunbookStore } from '../../store/runbooks';
 import type { TenantStore } from '../../store/tenants';
 import { principalOf, requireTenant } from '../access';
 import type { Metrics } from '../metrics';
@@ -110,6 +111,7 @@ export interface RunStartDeps {
   temporal: Client;
   queues: TaskQueues;
   tenants: TenantStore;
+  runbooks: RunbookStore;
   idempotency: IdempotencyStore;
   metrics: Metrics;
 }
@@ -136,6 +138,15 @@ async function startOrJoin(deps: RunStartDeps, kind: RunbookKind, tenantId: stri
     const running = await deps.temporal.workflow.getHandle(workflowId).describe();
     return { firstRunId: firstRunIdOf(running), joinedExisting: true };
   }
+}
+
+/** A named runbook must exist for the tenant (or the product), be of the run's kind and not be archived. */
+async function checkRunbook(runbooks: RunbookStore, tenantId: string, kind: RunbookKind, runbookId: string | undefined): Promise<void> {
+  if (!runbookId) return;
+  const runbook = await runbooks.resolve(tenantId, kind, runbookId);
+  if (!runbook) throw fieldProblem('body.runbookId', 'no such runbook');
+  if (runbook.kind !== kind) throw fieldProblem('body.runbookId', `is a runbook of kind ${runbook.kind}, not ${kind}`);
+  if (runbook.archived) throw fieldProblem('body.runbookId', 'is archived');
 }
 
 function send(res: Response, stored: StoredResponse): void {
@@ -190,6 +201,7 @@ export function runStartsRouter(deps: RunStartDeps, registry: OpenAPIRegistry): 
         const body = valid<z.infer<typeof spec.body>>(res).body;
         const tenant = (await deps.tenants.get(tenantId))!;
         spec.check?.(body, tenant, new Date());
+        await checkRunbook(deps.runbooks, tenantId, spec.kind, body.runbookId as string | undefined);
         const subject = spec.subject(body);
         const requestedBy = principalOf(res).actor;
         res.locals.auditRunId = runWorkflowId(tenantId, spec.kind, subject.subjectKey);
