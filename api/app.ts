@@ -7,6 +7,7 @@ import type { Logger } from '../infra/logger';
 import type { Mongo } from '../infra/mongo';
 import type { TaskQueues } from '../shared/task-queues';
 import { createStores, type Stores } from '../store';
+import { requireGlobalAdmin } from './access';
 import { auditMutations } from './audit';
 import { authenticate, type OidcOptions } from './auth';
 import { createMetrics } from './metrics';
@@ -73,7 +74,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(authenticate({ apiKeys: stores.apiKeys, adminApiKey: deps.adminApiKey, oidc: deps.oidc }));
   v1.use(rateLimitPerCredential(deps.rateLimit ?? DEFAULT_RATE_LIMIT));
   v1.use(auditMutations(stores.evidence, deps.log));
-  v1.use('/self-tests', selfTestsRouter(deps));
+  v1.use('/self-tests', requireGlobalAdmin(), selfTestsRouter(deps));
   const ctx = { ...deps, ...stores, metrics };
   v1.use(apiKeysRouter(stores.apiKeys, registry));
   v1.use(tenantsRouter(stores.tenants, registry));

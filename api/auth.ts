@@ -3,7 +3,10 @@ import type { RequestHandler } from 'express';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { Actor } from '../shared/runs';
 import { ROLES, type ApiKeyStore, type Grant, type Role } from '../store/api-keys';
-import { unauthorized } from './problem';
+import { problem, unauthorized } from './problem';
+
+const identityProviderUnavailable = () =>
+  problem(503, 'identity-provider-unavailable', 'The identity provider’s signing keys cannot be fetched; try again shortly', {}, { 'Retry-After': '5' });
 
 /** Who is calling and what they may do; set on res.locals.principal by authenticate(). */
 export interface Principal {
@@ -66,7 +69,12 @@ export function oidcVerifier(options: OidcOptions): (token: string) => Promise<P
     try {
       ({ payload } = await jwtVerify(token, await keySet(), { issuer: options.issuer, audience: options.audience, clockTolerance: 30 }));
     } catch (err) {
-      jwks = (err as { code?: string }).code?.startsWith('ERR_J') ? jwks : undefined; // retry discovery after a network failure
+      // A token problem is a JOSE error (ERR_JWT_*, ERR_JWS_*...); anything else, a JWKS timeout or a non-200 JWKS answer means the IdP is unreachable.
+      const code = (err as { code?: string }).code ?? '';
+      if (!code.startsWith('ERR_J') || code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JOSE_GENERIC') {
+        jwks = undefined; // discovery or the JWKS fetch failed: try again on the next request
+        throw identityProviderUnavailable();
+      }
       return undefined;
     }
     const subject = payload[options.subjectClaim ?? 'sub'];
@@ -97,7 +105,7 @@ export function authenticate({ apiKeys, adminApiKey, oidc }: AuthOptions): Reque
   };
   return async (req, res, next) => {
     const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
-    const principal = match ? await resolve(match[1]!) : undefined;
+    const principal = match ? await resolve(match[1]!) : undefined; // errors (store or IdP down) reach the error handler
     if (!principal) return next(unauthorized());
     res.locals.principal = principal;
     next();

@@ -10,6 +10,8 @@ export const Id = (what: string) => z.string().regex(ID_PATTERN, `not a valid ${
 
 export const TenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'not a valid tenant id (lower-case letters, digits and -, 2 to 63)');
 export const TenantParams = z.strictObject({ tenantId: TenantId });
+/** runId is an opaque token (api/runs.ts); a malformed one finds no run (404). */
+export const RunParams = z.strictObject({ tenantId: TenantId, runId: z.string().min(1).max(400) });
 
 export const PlatformSchema = z.enum(PLATFORMS);
 export const RoleSchema = z.enum(ROLES);

@@ -118,6 +118,18 @@ describe('OIDC access tokens', () => {
     ]);
     for (const jwt of bad) await request(oidcApp).get('/v1/tenants/acme').set('Authorization', `Bearer ${jwt}`).expect(401);
   });
+
+  it('answers 503 when the issuer’s keys cannot be fetched', async () => {
+    const dead = createServer();
+    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
+    const deadIssuer = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
+    await new Promise((r) => dead.close(r));
+    const app = createApp({ temporal: api.temporal.client, mongo: api.mongo, stores: api.stores, log: createLogger('silent', 'test'), queues: taskQueues(), oidc: { issuer: deadIssuer, audience: 'identity-runbooks' } });
+    const jwt = await token({ sub: 'x', roles: ['admin:*'] }, { issuer: deadIssuer });
+    const res = await request(app).get('/v1/tenants/acme').set('Authorization', `Bearer ${jwt}`).expect(503);
+    expect(res.body.type).toMatch(/identity-provider-unavailable$/);
+    expect(res.headers['retry-after']).toBe('5');
+  });
 });
 
 describe('authorisation and tenant isolation', () => {

@@ -10,10 +10,9 @@ import { can, principalOf, requireTenant } from '../access';
 import { operation } from '../openapi';
 import { conflict, forbidden, notFound, problem } from '../problem';
 import { findRun } from '../runs';
-import { Id, PlatformSchema, TenantId } from '../schemas';
+import { Id, PlatformSchema, RunParams, TenantId } from '../schemas';
 import { valid } from '../validate';
 
-const RunParams = z.strictObject({ tenantId: TenantId, runId: z.string().min(1).max(400) });
 const ReviewParams = z.strictObject({ tenantId: TenantId, reviewId: Id('review id') });
 const Approval = z.strictObject({ decision: z.enum(['approve', 'deny']), comment: z.string().max(2000).optional() });
 const LegalHold = z.strictObject({ reason: z.string().min(3).max(2000) });

@@ -14,10 +14,9 @@ import { requireTenant } from '../access';
 import { operation } from '../openapi';
 import { conflict } from '../problem';
 import { encodeRunId, executionStatus, findRun, type FoundRun } from '../runs';
-import { Id, TenantId } from '../schemas';
+import { Id, RunParams, TenantId } from '../schemas';
 import { valid } from '../validate';
 
-const RunParams = z.strictObject({ tenantId: TenantId, runId: z.string().min(1).max(400) });
 const EXECUTION_STATUSES = { running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Canceled', terminated: 'Terminated', 'timed-out': 'TimedOut' } as const;
 const ListQuery = z.strictObject({
   kind: z.enum(RUNBOOK_KINDS).optional(),
