@@ -18,6 +18,7 @@ import { apiKeysRouter } from './routes/api-keys';
 import { decisionsRouter } from './routes/decisions';
 import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
+import { reviewsRouter } from './routes/reviews';
 import { runbooksRouter } from './routes/runbooks';
 import { runStartsRouter } from './routes/run-starts';
 import { runsRouter } from './routes/runs';
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(runStartsRouter(ctx, registry));
   v1.use(runsRouter(ctx, registry));
   v1.use(decisionsRouter(ctx, registry));
+  v1.use(reviewsRouter(ctx, registry));
   v1.use(schedulesRouter(ctx, registry));
   app.use('/v1', v1);
 

@@ -185,6 +185,27 @@ describe('cancel, evidence and decisions', () => {
     await request(api.app).post(`${rotation.headers.location!}/legal-hold`).set(desk).send({ reason: 'not applicable' }).expect(409);
   });
 
+  it('passes the blast-radius go-ahead, time-box extensions and early ends to the run', async () => {
+    const started = await startOffboarding('emp-304');
+    await request(api.app).post(`${started.headers.location!}/go-ahead`).set(approver).send({ comment: 'expected: whole team leaves' }).expect(202);
+    const run = await eventually(async () => {
+      const res = await request(api.app).get(started.headers.location!).set(approver);
+      return (res.body.needsHuman as string[]).length > 0 ? (res.body as { needsHuman: string[] }) : undefined;
+    }, 'the go-ahead');
+    expect(run.needsHuman).toEqual(['go-ahead by boss-bo']);
+    await request(api.app).post(`${started.headers.location!}/extend`).set(approver).send({ minutes: 30 }).expect(409);
+
+    const elevation = await request(api.app)
+      .post('/v1/tenants/acme/privileged-access')
+      .set(desk)
+      .send({ subject: { subjectId: 'emp-305', userName: 'e305' }, platform: 'okta', entitlementId: 'super-admin', durationMinutes: 15, justification: 'break-glass for INC-9' })
+      .expect(202);
+    await request(api.app).post(`${elevation.headers.location!}/extend`).set(approver).send({ minutes: 30 }).expect(200, { expiresAt: '2030-01-01T00:30:00.000Z' });
+    await request(api.app).post(`${elevation.headers.location!}/extend`).set(approver).send({ minutes: 0 }).expect(400);
+    await request(api.app).post(`${elevation.headers.location!}/end`).set(desk).send({ comment: 'incident closed' }).expect(202);
+    await api.temporal.client.workflow.getHandle('acme/privileged-access/emp-305:okta:super-admin').result();
+  });
+
   it('serves the run’s evidence, with the API calls and their callers, as JSON and CSV', async () => {
     const started = await startOffboarding('emp-303');
     await request(api.app).post(`${started.headers.location!}/approvals`).set(approver).send({ decision: 'approve' }).expect(200);
@@ -245,5 +266,5 @@ describe('access review decisions', () => {
 it('counts runs started by kind', async () => {
   const metrics = await request(api.app).get('/metrics').expect(200);
   expect(metrics.text).toMatch(/runbook_runs_started_total\{kind="offboarding"\} [1-9]/);
-  expect(metrics.text).toMatch(/runbook_runs_started_total\{kind="privileged-access"\} 1/);
+  expect(metrics.text).toMatch(/runbook_runs_started_total\{kind="privileged-access"\} 2/);
 });

@@ -6,7 +6,7 @@
  * and do no platform work; the acceptance tests drive the real ones.
  */
 import { condition, defineSignal, setHandler } from '@temporalio/workflow';
-import { approvalUpdate, legalHoldSignal, progressQuery, reviewDecisionsUpdate, reviewItemsQuery } from '../../shared/messages';
+import { approvalUpdate, blastRadiusGoAheadSignal, endAccessSignal, extendAccessUpdate, legalHoldSignal, progressQuery, reviewDecisionsUpdate, reviewItemsQuery } from '../../shared/messages';
 import type { ApprovalDecision, ReviewDecision, ReviewItem, RunbookKind, RunProgress } from '../../shared/runs';
 
 /** Ends a stand-in that is waiting on nothing else. */
@@ -26,7 +26,12 @@ function standIn(kind: RunbookKind) {
     let finished = false;
     setHandler(progressQuery, () => progress);
     setHandler(finishSignal, () => void (finished = true));
-    setHandler(legalHoldSignal, (hold) => void (progress = { ...progress, needsHuman: [...progress.needsHuman, `legal hold: ${hold.reason}`] }));
+    const note = (text: string) => void (progress = { ...progress, needsHuman: [...progress.needsHuman, text] });
+    setHandler(legalHoldSignal, (hold) => note(`legal hold: ${hold.reason}`));
+    setHandler(blastRadiusGoAheadSignal, ({ approvedBy }) => note(`go-ahead by ${approvedBy.id}`));
+    setHandler(endAccessSignal, () => void (finished = true));
+    let expiresAt = Date.parse('2030-01-01T00:00:00Z');
+    setHandler(extendAccessUpdate, ({ minutes }) => ({ expiresAt: new Date((expiresAt += minutes * 60_000)).toISOString() }));
     setHandler(
       approvalUpdate,
       (d) => {

@@ -1,0 +1,107 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { Router } from 'express';
+import { z } from 'zod';
+import { reviewDecisionsUpdate, reviewItemsQuery } from '../../shared/messages';
+import { reviewerWorkflowId } from '../../shared/workflow-ids';
+import type { TenantStore } from '../../store/tenants';
+import { can, principalOf, requireTenant } from '../access';
+import { operation } from '../openapi';
+import { forbidden, notFound } from '../problem';
+import { Id, PlatformSchema, TenantId } from '../schemas';
+import { executeDecision } from '../updates';
+import { valid } from '../validate';
+
+const ReviewParams = z.strictObject({ tenantId: TenantId, reviewId: Id('review id') });
+const ItemsQuery = z.strictObject({ reviewer: z.union([z.literal('me'), Id('reviewer id')]).default('me') });
+const Decisions = z.strictObject({
+  decisions: z
+    .array(
+      z
+        .strictObject({ itemId: z.string().min(1).max(256), decision: z.enum(['approve', 'revoke']), comment: z.string().max(2000).optional() })
+        .refine((d) => d.decision !== 'revoke' || (d.comment?.trim().length ?? 0) > 0, { message: 'a revocation needs a comment', path: ['comment'] }),
+    )
+    .min(1)
+    .max(500),
+});
+const ReviewItemSchema = z.object({
+  itemId: z.string(),
+  reviewerId: z.string(),
+  subjectId: z.string(),
+  platform: PlatformSchema,
+  entitlementId: z.string(),
+  entitlementName: z.string().optional(),
+  recommendation: z.enum(['approve', 'revoke']).optional(),
+  recommendationReason: z.string().optional(),
+  decision: z.enum(['approve', 'revoke']).optional(),
+  comment: z.string().optional(),
+  defaulted: z.boolean().optional(),
+});
+
+/** A missing reviewer workflow means nothing is assigned to that reviewer in that review. */
+async function orNotAssigned<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw notFound('review assignment');
+    throw err;
+  }
+}
+
+/**
+ * Access review decisions. Each reviewer's items live in their own child
+ * workflow (reviewerWorkflowId), so a reviewer reaches only their own items by
+ * construction, and the workflow's update validator refuses anything else.
+ */
+export function reviewsRouter({ temporal, tenants }: { temporal: Client; tenants: TenantStore }, registry: OpenAPIRegistry): Router {
+  const router = Router();
+  const tag = 'Reviews';
+  const assignment = (tenantId: string, reviewId: string, reviewerId: string): WorkflowHandle => temporal.workflow.getHandle(reviewerWorkflowId(tenantId, reviewId, reviewerId));
+  operation(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/v1/tenants/{tenantId}/reviews/{reviewId}/items',
+      summary: 'Review items assigned to a reviewer (`me`, or anyone for admins and auditors)',
+      tag,
+      params: ReviewParams,
+      query: ItemsQuery,
+      guards: [requireTenant(tenants, 'reviews:decide', 'reviews:read-all')],
+      responses: { 200: { description: 'The reviewer’s items with decisions so far', schema: z.object({ items: z.array(ReviewItemSchema) }) } },
+    },
+    async (req, res) => {
+      const tenantId = String(req.params.tenantId);
+      const principal = principalOf(res);
+      const { reviewer } = valid<unknown, unknown, z.infer<typeof ItemsQuery>>(res).query;
+      const reviewerId = reviewer === 'me' ? principal.actor.id : reviewer;
+      if (reviewerId !== principal.actor.id && !can(principal, tenantId, 'reviews:read-all')) throw forbidden('you can read only your own review items');
+      const handle = assignment(tenantId, String(req.params.reviewId), reviewerId);
+      res.json({ items: await orNotAssigned(() => handle.query(reviewItemsQuery)) });
+    },
+  );
+  operation(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/v1/tenants/{tenantId}/reviews/{reviewId}/decisions',
+      summary: 'Decide one or many of your review items: approve, or revoke with a comment',
+      tag,
+      params: ReviewParams,
+      body: Decisions,
+      guards: [requireTenant(tenants, 'reviews:decide')],
+      responses: { 200: { description: 'Recorded', schema: z.object({ recorded: z.number(), remaining: z.number() }) } },
+    },
+    async (req, res) => {
+      const reviewer = principalOf(res).actor;
+      const handle = assignment(String(req.params.tenantId), String(req.params.reviewId), reviewer.id);
+      res.locals.auditRunId = handle.workflowId;
+      const { decisions } = valid<z.infer<typeof Decisions>>(res).body;
+      res.locals.auditDetail = { decisions };
+      await orNotAssigned(() => handle.describe());
+      res.json(await executeDecision(() => handle.executeUpdate(reviewDecisionsUpdate, { args: [{ reviewer, decisions }] })));
+    },
+  );
+  return router;
+}
