@@ -7,6 +7,11 @@ export interface RestClientOptions {
   /** Auth and fixed headers per request (a token provider may refresh here). */
   headers: () => Promise<Record<string, string>>;
   timeoutMs?: number;
+  /**
+   * Retry delay from a platform's own rate-limit headers (Okta's X-Rate-Limit-Reset),
+   * as a Retry-After value in seconds; defaults to the Retry-After header.
+   */
+  retryAfter?: (headers: Headers) => string | undefined;
 }
 
 export interface RestResponse<T> {
@@ -49,7 +54,7 @@ export class RestClient {
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw platformErrorFromStatus(res.status, `${this.options.platform} ${method} ${url.pathname} failed with ${res.status}`, res.headers.get('retry-after'));
+      throw platformErrorFromStatus(res.status, `${this.options.platform} ${method} ${url.pathname} failed with ${res.status}`, this.retryAfter(res.headers));
     }
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
@@ -84,6 +89,17 @@ export class RestClient {
       path = next(page);
       query = undefined; // next links carry their own query
     }
+  }
+
+  /** Every item of a paged listing; `items` picks a page's items. */
+  async all<P, T>(firstPath: string, next: (page: RestResponse<P>) => string | undefined, items: (page: P) => readonly T[], opts?: RequestOptions): Promise<T[]> {
+    const out: T[] = [];
+    for await (const page of this.pages<P>(firstPath, next, opts)) out.push(...items(page));
+    return out;
+  }
+
+  private retryAfter(headers: Headers): string | null {
+    return this.options.retryAfter?.(headers) ?? headers.get('retry-after');
   }
 
   private url(path: string, query?: RequestOptions['query']): URL {

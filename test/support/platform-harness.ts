@@ -1,0 +1,27 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import type { AdapterFactory } from '../../activities/adapters';
+import { readSecretRef } from '../../activities/connection-secrets';
+import { createPlatformActivities, type PlatformActivities } from '../../activities/platform-activities';
+import type { ActionInputs, Platform, PlatformAction, PlatformConnection } from '../../shared';
+import { MemorySecretStore } from './memory-secret-store';
+
+/**
+ * Runs one platform's real activities (createPlatformActivities → adapter → HTTP)
+ * in Temporal's MockActivityEnvironment for a single tenant, with secrets read
+ * from `env` through `env:VAR` references and an in-memory secret store.
+ */
+export function platformHarness(platform: Platform, factory: AdapterFactory, connection: () => PlatformConnection, env: NodeJS.ProcessEnv) {
+  const secrets = new MemorySecretStore();
+  const activities = createPlatformActivities(platform, {
+    resolveAdapter: (_tenantId, p) => Promise.resolve(factory({ ...connection(), platform: p }, (ref) => readSecretRef(ref, env))),
+    resolveSecretStore: () => Promise.resolve(secrets),
+  });
+  // Expected failures are asserted, not logged.
+  const activityEnv = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+  function run<A extends PlatformAction>(action: A, input: ActionInputs[A]): ReturnType<PlatformActivities[A]> {
+    const activity = activities[action] as (req: unknown) => ReturnType<PlatformActivities[A]>;
+    return activityEnv.run(activity, { ...input, tenantId: 'tenant-a' }) as ReturnType<PlatformActivities[A]>;
+  }
+  return { run, secrets };
+}
