@@ -64,7 +64,8 @@ export const CAPABILITIES: Readonly<Record<Platform, readonly PlatformAction[]>>
   'google-workspace': [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS, ...OWNERSHIP_ACTIONS],
   github: ['createAccount', 'disableAccount', 'deleteAccount', 'revokeSessions', ...ENTITLEMENT_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
   keycloak: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
-  scim: [...IDENTITY_ACTIONS],
+  // SCIM (RFC 7644) has no sessions resource: no revokeSessions.
+  scim: IDENTITY_ACTIONS.filter((a) => a !== 'revokeSessions'),
   ticketing: [...TICKET_ACTIONS],
   notification: [...NOTIFY_ACTIONS],
   'http-callback': [...CALLBACK_ACTIONS],

@@ -6,9 +6,9 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { entraAdapterFactory } from '../activities/entra';
-import type { PlatformConnection, Subject } from '../shared';
+import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
 import { FakeGraph, type FakeUser } from './fakes/entra-graph';
-import { platformHarness } from './support/platform-harness';
+import { implementedActions, platformHarness } from './support/platform-harness';
 
 const CLIENT_SECRET = 'entra-client-s3cret-value';
 let graph: FakeGraph;
@@ -41,6 +41,11 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
   }
   throw new Error('expected the activity to fail');
 }
+
+it('implements exactly the Entra capability catalogue', () => {
+  const adapter = entraAdapterFactory(connection(), () => 'unused');
+  expect(implementedActions(adapter).sort()).toEqual([...CAPABILITIES.entra].sort());
+});
 
 describe('offboarding a leaver', () => {
   it('disables the account, revokes sign-in sessions and removes groups (paged), role and license; a repeat is already done', async () => {

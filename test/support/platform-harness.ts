@@ -3,7 +3,8 @@ import { DefaultLogger } from '@temporalio/worker';
 import type { AdapterFactory } from '../../activities/adapters';
 import { readSecretRef } from '../../activities/connection-secrets';
 import { createPlatformActivities, type PlatformActivities } from '../../activities/platform-activities';
-import type { ActionInputs, Platform, PlatformAction, PlatformConnection } from '../../shared';
+import type { PlatformAdapter } from '../../activities/platform-adapter';
+import { PLATFORM_ACTIONS, type ActionInputs, type Platform, type PlatformAction, type PlatformConnection } from '../../shared';
 import { MemorySecretStore } from './memory-secret-store';
 
 /**
@@ -24,4 +25,9 @@ export function platformHarness(platform: Platform, factory: AdapterFactory, con
     return activityEnv.run(activity, { ...input, tenantId: 'tenant-a' }) as ReturnType<PlatformActivities[A]>;
   }
   return { run, secrets };
+}
+
+/** The catalogue actions an adapter object actually implements (to compare with CAPABILITIES). */
+export function implementedActions(adapter: PlatformAdapter): PlatformAction[] {
+  return PLATFORM_ACTIONS.filter((action) => typeof adapter[action] === 'function');
 }
