@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { ActionInputs, ActionResult, CredentialInfo, CredentialKind, Entitlement, EntitlementRef, FederationLink, PlatformConnection, Subject } from '../shared';
 import type { AdapterFactory } from './adapters';
 import { requiredCredential, requiredSetting, type SecretReader } from './connection-secrets';
+import { EntitlementAdapter } from './entitlement-adapter';
 import { PlatformError } from './errors';
-import { idempotentDelete, RestClient, type RestResponse } from './http/rest-client';
+import { idempotentDelete, RestClient, unlessNotFound, type RestResponse } from './http/rest-client';
 import { clientCredentialsToken } from './http/oauth';
 import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
 
@@ -84,13 +85,15 @@ function graphClient(connection: PlatformConnection, readSecret: SecretReader): 
   });
 }
 
-class EntraAdapter implements PlatformAdapter {
+class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdapter {
   readonly platform = 'entra' as const;
 
   constructor(
     private readonly graph: RestClient,
     private readonly graphUrl: string,
-  ) {}
+  ) {
+    super();
+  }
 
   async createAccount({ subject, entitlements = [] }: ActionInputs['createAccount']): Promise<ActionResult<AdapterOutputs['createAccount']>> {
     let user = await this.findUser(subject);
@@ -107,7 +110,7 @@ class EntraAdapter implements PlatformAdapter {
       })
     ).body;
     // A retry after a crash between creation and the grants still adds the missing ones.
-    const granted = await this.grantMissing(user.id, entitlements);
+    const granted = await this.grantMissing(user, entitlements);
     return { outcome: created || granted > 0 ? 'done' : 'already-done', data: { accountId: user.id } };
   }
 
@@ -138,30 +141,6 @@ class EntraAdapter implements PlatformAdapter {
   async revokeSessions({ subject }: ActionInputs['revokeSessions']): Promise<ActionResult<void>> {
     await this.graph.post(`${userPath(subject)}/revokeSignInSessions`);
     return { outcome: 'done' };
-  }
-
-  async listEntitlements({ subject }: ActionInputs['listEntitlements']): Promise<ActionResult<Entitlement[]>> {
-    return { outcome: 'done', data: await this.entitlementsOf((await this.user(subject)).id) };
-  }
-
-  async addEntitlement({ subject, entitlement }: ActionInputs['addEntitlement']): Promise<ActionResult<void>> {
-    const granted = await this.grantMissing((await this.user(subject)).id, [entitlement]);
-    return { outcome: granted > 0 ? 'done' : 'already-done' };
-  }
-
-  async removeEntitlement({ subject, entitlement }: ActionInputs['removeEntitlement']): Promise<ActionResult<void>> {
-    const user = await this.user(subject);
-    const held = (await this.entitlementsOf(user.id)).find((e) => e.kind === entitlement.kind && e.id === entitlement.id);
-    if (!held) return { outcome: 'already-done' };
-    await this.revoke(user.id, [held]);
-    return { outcome: 'done' };
-  }
-
-  async removeAllEntitlements({ subject }: ActionInputs['removeAllEntitlements']): Promise<ActionResult<{ removed: Entitlement[] }>> {
-    const user = await this.user(subject);
-    const removed = await this.entitlementsOf(user.id);
-    await this.revoke(user.id, removed);
-    return { outcome: removed.length > 0 ? 'done' : 'already-done', data: { removed } };
   }
 
   /** Secrets and certificates of an application or service principal, or of every one the subject owns. */
@@ -249,21 +228,16 @@ class EntraAdapter implements PlatformAdapter {
     return { outcome: 'done' };
   }
 
-  private async user(subject: Subject): Promise<GraphUser> {
+  protected async user(subject: Subject): Promise<GraphUser> {
     return (await this.graph.get<GraphUser>(userPath(subject), { query: { $select: USER_FIELDS } })).body;
   }
 
-  private async findUser(subject: Subject): Promise<GraphUser | undefined> {
-    try {
-      return await this.user(subject);
-    } catch (err) {
-      if (err instanceof PlatformError && err.kind === 'not-found') return undefined;
-      throw err;
-    }
+  private findUser(subject: Subject): Promise<GraphUser | undefined> {
+    return unlessNotFound(() => this.user(subject));
   }
 
   /** Direct group and directory-role memberships (memberOf) and assigned licenses. */
-  private async entitlementsOf(userId: string): Promise<Entitlement[]> {
+  protected async entitlementsOf({ id: userId }: GraphUser): Promise<Entitlement[]> {
     const [memberOf, licenses] = await Promise.all([
       this.graph.all(`/users/${userId}/memberOf`, nextPage, values<DirectoryObject>, { query: { $select: 'id,displayName' } }),
       this.graph.all(`/users/${userId}/licenseDetails`, nextPage, values<{ skuId: string; skuPartNumber?: string }>),
@@ -275,15 +249,7 @@ class EntraAdapter implements PlatformAdapter {
     return [...memberships, ...licenses.map((l) => ({ kind: 'license' as const, id: l.skuId, name: l.skuPartNumber }))];
   }
 
-  private async grantMissing(userId: string, wanted: EntitlementRef[]): Promise<number> {
-    if (wanted.length === 0) return 0;
-    const held = await this.entitlementsOf(userId);
-    const missing = wanted.filter((w) => !held.some((h) => h.kind === w.kind && h.id === w.id));
-    for (const entitlement of missing) await this.grant(userId, entitlement);
-    return missing.length;
-  }
-
-  private async grant(userId: string, entitlement: EntitlementRef): Promise<void> {
+  protected async grant({ id: userId }: GraphUser, entitlement: EntitlementRef): Promise<void> {
     if (entitlement.kind === 'license') {
       await this.graph.post(`/users/${userId}/assignLicense`, { addLicenses: [{ skuId: entitlement.id, disabledPlans: [] }], removeLicenses: [] });
     } else {
@@ -291,12 +257,12 @@ class EntraAdapter implements PlatformAdapter {
     }
   }
 
-  private async revoke(userId: string, entitlements: EntitlementRef[]): Promise<void> {
-    for (const e of entitlements.filter((e) => e.kind !== 'license')) {
-      await idempotentDelete(() => this.graph.delete(`${membershipPath(e)}/members/${userId}/$ref`));
+  protected async revoke({ id: userId }: GraphUser, entitlement: Entitlement): Promise<void> {
+    if (entitlement.kind === 'license') {
+      await this.graph.post(`/users/${userId}/assignLicense`, { addLicenses: [], removeLicenses: [entitlement.id] });
+    } else {
+      await idempotentDelete(() => this.graph.delete(`${membershipPath(entitlement)}/members/${userId}/$ref`));
     }
-    const skus = entitlements.filter((e) => e.kind === 'license').map((e) => e.id);
-    if (skus.length > 0) await this.graph.post(`/users/${userId}/assignLicense`, { addLicenses: [], removeLicenses: skus });
   }
 
   private ownedObjects(userId: string): Promise<DirectoryObject[]> {

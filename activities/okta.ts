@@ -1,8 +1,9 @@
 import type { ActionInputs, ActionResult, CredentialInfo, Entitlement, EntitlementRef, FederationLink, Subject } from '../shared';
 import type { AdapterFactory } from './adapters';
 import { requiredCredential } from './connection-secrets';
+import { EntitlementAdapter } from './entitlement-adapter';
 import { PlatformError } from './errors';
-import { idempotentDelete, nextLink, RestClient, type RestResponse } from './http/rest-client';
+import { idempotentDelete, nextLink, RestClient, unlessNotFound, type RestResponse } from './http/rest-client';
 import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
 
 /**
@@ -88,22 +89,24 @@ function rateLimitReset(headers: Headers): string | undefined {
 const linked = (page: RestResponse<unknown>) => nextLink(page.headers);
 const items = <T>(page: T[]) => page;
 
-class OktaAdapter implements PlatformAdapter {
+class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapter {
   readonly platform = 'okta' as const;
 
-  constructor(private readonly okta: RestClient) {}
+  constructor(private readonly okta: RestClient) {
+    super();
+  }
 
   async createAccount({ subject, entitlements = [] }: ActionInputs['createAccount']): Promise<ActionResult<AdapterOutputs['createAccount']>> {
     const existing = await this.findUser(subject);
     if (existing) {
-      const granted = await this.grantMissing(existing.id, entitlements);
+      const granted = await this.grantMissing(existing, entitlements);
       return { outcome: granted > 0 ? 'done' : 'already-done', data: { accountId: existing.id } };
     }
     const [firstName, ...rest] = (subject.displayName ?? subject.userName.split('@')[0]!).split(' ');
     const profile = { login: subject.userName, email: subject.email ?? subject.userName, displayName: subject.displayName, firstName, lastName: rest.join(' ') || firstName };
     const groupIds = entitlements.filter((e) => e.kind === 'group').map((e) => e.id);
     const user = (await this.okta.post<OktaUser>('/api/v1/users', { profile, groupIds }, { query: { activate: true } })).body;
-    await this.grantMissing(user.id, entitlements.filter((e) => e.kind !== 'group'));
+    await this.grantMissing(user, entitlements.filter((e) => e.kind !== 'group'));
     return { outcome: 'done', data: { accountId: user.id } };
   }
 
@@ -146,31 +149,6 @@ class OktaAdapter implements PlatformAdapter {
     const user = await this.user(subject);
     await this.okta.delete(`/api/v1/users/${user.id}/sessions`, { query: { oauthTokens: true } });
     return { outcome: 'done' };
-  }
-
-  async listEntitlements({ subject }: ActionInputs['listEntitlements']): Promise<ActionResult<Entitlement[]>> {
-    return { outcome: 'done', data: await this.entitlementsOf((await this.user(subject)).id) };
-  }
-
-  async addEntitlement({ subject, entitlement }: ActionInputs['addEntitlement']): Promise<ActionResult<void>> {
-    const granted = await this.grantMissing((await this.user(subject)).id, [entitlement]);
-    return { outcome: granted > 0 ? 'done' : 'already-done' };
-  }
-
-  /** A role is named by its assignment id (as listed) or its type (SUPER_ADMIN, ...). */
-  async removeEntitlement({ subject, entitlement }: ActionInputs['removeEntitlement']): Promise<ActionResult<void>> {
-    const user = await this.user(subject);
-    const held = (await this.entitlementsOf(user.id)).find((e) => e.kind === entitlement.kind && (e.id === entitlement.id || (e.kind === 'role' && e.name === entitlement.id)));
-    if (!held) return { outcome: 'already-done' };
-    await this.revoke(user.id, held);
-    return { outcome: 'done' };
-  }
-
-  async removeAllEntitlements({ subject }: ActionInputs['removeAllEntitlements']): Promise<ActionResult<{ removed: Entitlement[] }>> {
-    const user = await this.user(subject);
-    const removed = await this.entitlementsOf(user.id);
-    for (const entitlement of removed) await this.revoke(user.id, entitlement);
-    return { outcome: removed.length > 0 ? 'done' : 'already-done', data: { removed } };
   }
 
   /** A person's API tokens and OAuth grants, or the client secrets of a service app (ownerId = app id). */
@@ -238,21 +216,16 @@ class OktaAdapter implements PlatformAdapter {
     return idempotentDelete(() => this.okta.delete(`/api/v1/idps/${encodeURIComponent(providerId)}/users/${user.id}`));
   }
 
-  private async user(subject: Subject): Promise<OktaUser> {
+  protected async user(subject: Subject): Promise<OktaUser> {
     return (await this.okta.get<OktaUser>(`/api/v1/users/${encodeURIComponent(subject.accounts?.okta ?? subject.userName)}`)).body;
   }
 
-  private async findUser(subject: Subject): Promise<OktaUser | undefined> {
-    try {
-      return await this.user(subject);
-    } catch (err) {
-      if (err instanceof PlatformError && err.kind === 'not-found') return undefined;
-      throw err;
-    }
+  private findUser(subject: Subject): Promise<OktaUser | undefined> {
+    return unlessNotFound(() => this.user(subject));
   }
 
   /** Group memberships (not the built-in Everyone group), admin role assignments and app assignments. */
-  private async entitlementsOf(userId: string): Promise<Entitlement[]> {
+  protected async entitlementsOf({ id: userId }: OktaUser): Promise<Entitlement[]> {
     const [groups, roles, apps] = await Promise.all([
       this.okta.all(`/api/v1/users/${userId}/groups`, linked, items<OktaGroup>, { query: { limit: PAGE_LIMIT } }),
       this.okta.all(`/api/v1/users/${userId}/roles`, linked, items<OktaRole>),
@@ -265,28 +238,25 @@ class OktaAdapter implements PlatformAdapter {
     ];
   }
 
-  private async grantMissing(userId: string, wanted: EntitlementRef[]): Promise<number> {
-    if (wanted.length === 0) return 0;
-    const held = await this.entitlementsOf(userId);
-    const missing = wanted.filter((w) => !held.some((h) => h.kind === w.kind && (h.id === w.id || (h.kind === 'role' && h.name === w.id))));
-    for (const entitlement of missing) await this.grant(userId, entitlement);
-    return missing.length;
+  /** A role is named by its assignment id (as listed) or its type (SUPER_ADMIN, ...). */
+  protected override sameEntitlement(held: Entitlement, wanted: EntitlementRef): boolean {
+    return super.sameEntitlement(held, wanted) || (held.kind === 'role' && wanted.kind === 'role' && held.name === wanted.id);
   }
 
-  private async grant(userId: string, entitlement: EntitlementRef): Promise<void> {
+  protected async grant({ id: userId }: OktaUser, entitlement: EntitlementRef): Promise<void> {
     if (entitlement.kind === 'group') await this.okta.put(`/api/v1/groups/${encodeURIComponent(entitlement.id)}/users/${userId}`);
     else if (entitlement.kind === 'role') await this.okta.post(`/api/v1/users/${userId}/roles`, { type: entitlement.id });
     else if (entitlement.kind === 'app') await this.okta.post(`/api/v1/apps/${encodeURIComponent(entitlement.id)}/users`, { id: userId, scope: 'USER' });
     else throw new PlatformError('unsupported', `okta manages group, role and app entitlements, not ${entitlement.kind}`);
   }
 
-  private revoke(userId: string, entitlement: Entitlement): Promise<unknown> {
+  protected async revoke({ id: userId }: OktaUser, entitlement: Entitlement): Promise<void> {
     const path = {
       group: `/api/v1/groups/${entitlement.id}/users/${userId}`,
       role: `/api/v1/users/${userId}/roles/${entitlement.id}`,
       app: `/api/v1/apps/${entitlement.id}/users/${userId}`,
     }[entitlement.kind as 'group' | 'role' | 'app'];
-    return idempotentDelete(() => this.okta.delete(path));
+    await idempotentDelete(() => this.okta.delete(path));
   }
 
   /** The owner is a service app when Okta knows it as one, otherwise a user. */

@@ -1,8 +1,9 @@
 import type { ActionInputs, ActionResult, Entitlement, EntitlementRef, Subject } from '../shared';
 import type { AdapterFactory } from './adapters';
 import { requiredCredential } from './connection-secrets';
+import { EntitlementAdapter } from './entitlement-adapter';
 import { PlatformError } from './errors';
-import { idempotentDelete, RestClient, type RestResponse } from './http/rest-client';
+import { idempotentDelete, RestClient, unlessNotFound, type RestResponse } from './http/rest-client';
 import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
 
 /**
@@ -53,10 +54,12 @@ export const scimAdapterFactory: AdapterFactory = (connection, readSecret) => {
   );
 };
 
-class ScimAdapter implements PlatformAdapter {
+class ScimAdapter extends EntitlementAdapter<ScimUser> implements PlatformAdapter {
   readonly platform = 'scim' as const;
 
-  constructor(private readonly scim: RestClient) {}
+  constructor(private readonly scim: RestClient) {
+    super();
+  }
 
   async createAccount({ subject, entitlements = [] }: ActionInputs['createAccount']): Promise<ActionResult<AdapterOutputs['createAccount']>> {
     let user = await this.findUser(subject);
@@ -90,30 +93,6 @@ class ScimAdapter implements PlatformAdapter {
     return idempotentDelete(() => this.scim.delete(`/Users/${encodeURIComponent(user.id)}`));
   }
 
-  async listEntitlements({ subject }: ActionInputs['listEntitlements']): Promise<ActionResult<Entitlement[]>> {
-    return { outcome: 'done', data: await this.groupsOf(await this.user(subject)) };
-  }
-
-  async addEntitlement({ subject, entitlement }: ActionInputs['addEntitlement']): Promise<ActionResult<void>> {
-    const granted = await this.grantMissing(await this.user(subject), [entitlement]);
-    return { outcome: granted > 0 ? 'done' : 'already-done' };
-  }
-
-  async removeEntitlement({ subject, entitlement }: ActionInputs['removeEntitlement']): Promise<ActionResult<void>> {
-    groupOnly(entitlement);
-    const user = await this.user(subject);
-    if (!(await this.groupsOf(user)).some((g) => g.id === entitlement.id)) return { outcome: 'already-done' };
-    await this.removeMember(entitlement.id, user.id);
-    return { outcome: 'done' };
-  }
-
-  async removeAllEntitlements({ subject }: ActionInputs['removeAllEntitlements']): Promise<ActionResult<{ removed: Entitlement[] }>> {
-    const user = await this.user(subject);
-    const removed = await this.groupsOf(user);
-    for (const group of removed) await this.removeMember(group.id, user.id);
-    return { outcome: removed.length > 0 ? 'done' : 'already-done', data: { removed } };
-  }
-
   private async setActive(subject: Subject, active: boolean): Promise<ActionResult<void>> {
     const user = await this.user(subject);
     if ((user.active ?? true) === active) return { outcome: 'already-done' };
@@ -141,7 +120,7 @@ class ScimAdapter implements PlatformAdapter {
   }
 
   /** The user by known id, else by `userName eq` filter; a missing user is not-found (the action needs it). */
-  private async user(subject: Subject): Promise<ScimUser> {
+  protected async user(subject: Subject): Promise<ScimUser> {
     const user = await this.findUser(subject);
     if (!user) throw new PlatformError('not-found', 'scim user not found');
     return user;
@@ -149,35 +128,24 @@ class ScimAdapter implements PlatformAdapter {
 
   private async findUser(subject: Subject): Promise<ScimUser | undefined> {
     const id = subject.accounts?.scim;
-    if (id) {
-      try {
-        return (await this.scim.get<ScimUser>(`/Users/${encodeURIComponent(id)}`)).body;
-      } catch (err) {
-        if (err instanceof PlatformError && err.kind === 'not-found') return undefined;
-        throw err;
-      }
-    }
+    if (id) return unlessNotFound(async () => (await this.scim.get<ScimUser>(`/Users/${encodeURIComponent(id)}`)).body);
     const [user] = await this.list<ScimUser>('/Users', `userName eq ${scimString(subject.userName)}`);
     return user;
   }
 
   /** Memberships from the user's read-only `groups` attribute, or a Groups filter where the provider omits it. */
-  private async groupsOf(user: ScimUser): Promise<Entitlement[]> {
+  protected async entitlementsOf(user: ScimUser): Promise<Entitlement[]> {
     const groups = user.groups ?? (await this.list<ScimGroup>('/Groups', `members.value eq ${scimString(user.id)}`)).map((g) => ({ value: g.id, display: g.displayName }));
     return groups.map((g) => ({ kind: 'group', id: g.value, name: g.display }));
   }
 
-  private async grantMissing(user: ScimUser, wanted: EntitlementRef[]): Promise<number> {
-    wanted.forEach(groupOnly);
-    if (wanted.length === 0) return 0;
-    const held = await this.groupsOf(user);
-    const missing = wanted.filter((w) => !held.some((h) => h.id === w.id));
-    for (const group of missing) await this.patch(`/Groups/${encodeURIComponent(group.id)}`, [{ op: 'add', path: 'members', value: [{ value: user.id }] }]);
-    return missing.length;
+  protected async grant(user: ScimUser, group: EntitlementRef): Promise<void> {
+    groupOnly(group);
+    await this.patch(`/Groups/${encodeURIComponent(group.id)}`, [{ op: 'add', path: 'members', value: [{ value: user.id }] }]);
   }
 
-  private removeMember(groupId: string, userId: string): Promise<unknown> {
-    return this.patch(`/Groups/${encodeURIComponent(groupId)}`, [{ op: 'remove', path: `members[value eq ${scimString(userId)}]` }]);
+  protected async revoke(user: ScimUser, group: Entitlement): Promise<void> {
+    await this.patch(`/Groups/${encodeURIComponent(group.id)}`, [{ op: 'remove', path: `members[value eq ${scimString(user.id)}]` }]);
   }
 
   /** Every resource matching `filter`, page by page (1-based startIndex and count, RFC 7644 §3.4.2.4). */

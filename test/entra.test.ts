@@ -4,11 +4,10 @@
  * (test/fakes/entra-graph.ts): no Graph emulator exists, so the fake follows the
  * published API and the tests check the effects on its state.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { entraAdapterFactory } from '../activities/entra';
 import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
 import { FakeGraph, type FakeUser } from './fakes/entra-graph';
-import { implementedActions, platformHarness } from './support/platform-harness';
+import { activityFailure, implementedActions, platformHarness } from './support/platform-harness';
 
 const CLIENT_SECRET = 'entra-client-s3cret-value';
 let graph: FakeGraph;
@@ -31,16 +30,6 @@ afterEach(() => {
 });
 
 const subjectOf = (user: FakeUser): Subject => ({ subjectId: `hr-${user.id.slice(0, 6)}`, userName: user.userPrincipalName });
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ApplicationFailure) return err;
-    throw err;
-  }
-  throw new Error('expected the activity to fail');
-}
 
 it('implements exactly the Entra capability catalogue', () => {
   const adapter = entraAdapterFactory(connection(), () => 'unused');
@@ -198,7 +187,7 @@ describe('failure classification', () => {
     const user = graph.addUser('busy@contoso.com');
     await entra.run('listEntitlements', { subject: subjectOf(user) }); // token cached, so the 429 hits Graph itself
     graph.http.failNext(1, 429, { 'Retry-After': '7' });
-    const failure = await failureOf(entra.run('disableAccount', { subject: subjectOf(user) }));
+    const failure = await activityFailure(entra.run('disableAccount', { subject: subjectOf(user) }));
     expect(failure).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 7000 });
     expect(user.accountEnabled).toBe(true);
   });
@@ -206,21 +195,21 @@ describe('failure classification', () => {
   it('retries a Graph 503 but not a 403 (missing permission)', async () => {
     const user = graph.addUser('perm@contoso.com');
     graph.http.failNext(1, 503);
-    expect(await failureOf(entra.run('revokeSessions', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformServerError', nonRetryable: false });
+    expect(await activityFailure(entra.run('revokeSessions', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformServerError', nonRetryable: false });
     graph.http.failNext(1, 403);
-    expect(await failureOf(entra.run('revokeSessions', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
+    expect(await activityFailure(entra.run('revokeSessions', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
     expect(user.sessionRevocations).toBe(0);
   });
 
   it('does not retry an action on an unknown user', async () => {
     const subject: Subject = { subjectId: 'hr-x', userName: 'nobody@contoso.com' };
-    expect(await failureOf(entra.run('disableAccount', { subject }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
-    expect(await failureOf(entra.run('revokeSessions', { subject }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
+    expect(await activityFailure(entra.run('disableAccount', { subject }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
+    expect(await activityFailure(entra.run('revokeSessions', { subject }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
   });
 
   it('reports a rejected client secret as forbidden without revealing it', async () => {
     clientSecretVar = 'WRONG_SECRET';
-    const failure = await failureOf(entra.run('listEntitlements', { subject: { subjectId: 'hr-y', userName: 'any@contoso.com' } }));
+    const failure = await activityFailure(entra.run('listEntitlements', { subject: { subjectId: 'hr-y', userName: 'any@contoso.com' } }));
     expect(failure).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
     expect(JSON.stringify({ message: failure.message, details: failure.details })).not.toMatch(/not-the-secret|s3cret/);
   });
@@ -228,6 +217,6 @@ describe('failure classification', () => {
   it('refuses a certificate credential it cannot create, as unsupported', async () => {
     const app = graph.addObject('application', 'cert-app');
     const request = { ownerId: app.id, kind: 'certificate' as const, secretName: 'x', idempotencyKey: 'k' };
-    expect(await failureOf(entra.run('createCredential', request))).toMatchObject({ type: 'UnsupportedAction', nonRetryable: true });
+    expect(await activityFailure(entra.run('createCredential', request))).toMatchObject({ type: 'UnsupportedAction', nonRetryable: true });
   });
 });

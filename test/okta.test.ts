@@ -4,11 +4,10 @@
  * (test/fakes/okta.ts): no Okta emulator exists, so the fake follows the published
  * API and the tests check the effects on its state.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { oktaAdapterFactory } from '../activities/okta';
 import { CAPABILITIES, type Subject } from '../shared';
 import { FakeOkta, type FakeOktaUser } from './fakes/okta';
-import { implementedActions, platformHarness } from './support/platform-harness';
+import { activityFailure, implementedActions, platformHarness } from './support/platform-harness';
 
 const API_TOKEN = '00okta-ssws-t0ken';
 let org: FakeOkta;
@@ -27,16 +26,6 @@ afterEach(() => {
 });
 
 const subjectOf = (user: FakeOktaUser): Subject => ({ subjectId: `hr-${user.id.slice(3, 9)}`, userName: user.profile.login });
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ApplicationFailure) return err;
-    throw err;
-  }
-  throw new Error('expected the activity to fail');
-}
 
 it('implements exactly the Okta capability catalogue', () => {
   const adapter = oktaAdapterFactory({ platform: 'okta', baseUrl: 'http://127.0.0.1:9', credentials: { apiToken: 'env:X' } }, () => 'unused');
@@ -93,7 +82,7 @@ describe('offboarding a leaver', () => {
     }
     expect([...org.apiTokens.keys()]).toEqual(['tok-b']);
     expect(leaver.grants[0]!.status).toBe('REVOKED');
-    expect(await failureOf(okta.run('deactivateCredential', { ownerId: other.id, credentialId: 'tok-b' }))).toMatchObject({ type: 'UnsupportedAction', nonRetryable: true });
+    expect(await activityFailure(okta.run('deactivateCredential', { ownerId: other.id, credentialId: 'tok-b' }))).toMatchObject({ type: 'UnsupportedAction', nonRetryable: true });
   });
 
   it('lists and unlinks identity-provider links', async () => {
@@ -181,7 +170,7 @@ describe('failure classification', () => {
     const user = org.addUser('busy@acme.test');
     const reset = Math.floor(Date.now() / 1000) + 20;
     org.http.failNext(1, 429, { 'X-Rate-Limit-Limit': '600', 'X-Rate-Limit-Remaining': '0', 'X-Rate-Limit-Reset': String(reset) });
-    const failure = await failureOf(okta.run('disableAccount', { subject: subjectOf(user) }));
+    const failure = await activityFailure(okta.run('disableAccount', { subject: subjectOf(user) }));
     expect(failure).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false });
     expect(failure.nextRetryDelay).toBeGreaterThanOrEqual(19_000);
     expect(failure.nextRetryDelay).toBeLessThanOrEqual(21_000);
@@ -191,14 +180,14 @@ describe('failure classification', () => {
   it('does not retry a 403, an unknown user, or a revoked API token (which it never echoes); retries a 500', async () => {
     const user = org.addUser('perm@acme.test');
     org.http.failNext(1, 403);
-    expect(await failureOf(okta.run('revokeSessions', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
-    expect(await failureOf(okta.run('revokeSessions', { subject: { subjectId: 'x', userName: 'nobody@acme.test' } }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
+    expect(await activityFailure(okta.run('revokeSessions', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
+    expect(await activityFailure(okta.run('revokeSessions', { subject: { subjectId: 'x', userName: 'nobody@acme.test' } }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
     org.http.failNext(1, 500);
-    expect(await failureOf(okta.run('revokeSessions', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformServerError', nonRetryable: false });
+    expect(await activityFailure(okta.run('revokeSessions', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformServerError', nonRetryable: false });
     expect(user.sessionClears).toEqual([]);
 
     tokenVar = 'OLD_TOKEN';
-    const rejected = await failureOf(okta.run('disableAccount', { subject: subjectOf(user) }));
+    const rejected = await activityFailure(okta.run('disableAccount', { subject: subjectOf(user) }));
     expect(rejected).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
     expect(rejected.message).not.toContain('revoked-okta-t0ken');
   });

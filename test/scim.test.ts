@@ -3,11 +3,10 @@
  * in MockActivityEnvironment, against a CONTRACT FAKE SCIM service provider
  * (test/fakes/scim.ts, following RFC 7643/7644): the tests check effects on its state.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { scimAdapterFactory } from '../activities/scim';
 import { CAPABILITIES, type Subject } from '../shared';
 import { FakeScim, type FakeScimUser } from './fakes/scim';
-import { implementedActions, platformHarness } from './support/platform-harness';
+import { activityFailure, implementedActions, platformHarness } from './support/platform-harness';
 
 const TOKEN = 'scim-bearer-t0ken';
 let app: FakeScim;
@@ -27,16 +26,6 @@ afterEach(() => {
 });
 
 const subjectOf = (user: FakeScimUser): Subject => ({ subjectId: `hr-${user.id.slice(0, 6)}`, userName: user.userName });
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ApplicationFailure) return err;
-    throw err;
-  }
-  throw new Error('expected the activity to fail');
-}
 
 it('implements exactly the SCIM capability catalogue', () => {
   const adapter = scimAdapterFactory({ platform: 'scim', baseUrl: 'http://127.0.0.1:9/scim/v2', credentials: { token: 'env:X' } }, () => 'unused');
@@ -115,19 +104,19 @@ describe('failure classification', () => {
   it('turns 429 with Retry-After into a retryable failure with that delay', async () => {
     const user = app.addUser('busy@acme.test');
     app.http.failNext(1, 429, { 'Retry-After': '30' });
-    expect(await failureOf(scim.run('disableAccount', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 30_000 });
+    expect(await activityFailure(scim.run('disableAccount', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 30_000 });
     expect(user.active).toBe(true);
   });
 
   it('does not retry a forbidden call, an unknown user, or a rejected token (which it never echoes)', async () => {
     const user = app.addUser('locked@acme.test');
     app.http.failNext(1, 403);
-    expect(await failureOf(scim.run('disableAccount', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
-    expect(await failureOf(scim.run('disableAccount', { subject: { subjectId: 'x', userName: 'nobody@acme.test' } }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
-    expect(await failureOf(scim.run('listEntitlements', { subject: { subjectId: 'x', userName: 'n', accounts: { scim: 'no-such-id' } } }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
+    expect(await activityFailure(scim.run('disableAccount', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
+    expect(await activityFailure(scim.run('disableAccount', { subject: { subjectId: 'x', userName: 'nobody@acme.test' } }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
+    expect(await activityFailure(scim.run('listEntitlements', { subject: { subjectId: 'x', userName: 'n', accounts: { scim: 'no-such-id' } } }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
 
     tokenVar = 'STALE_TOKEN';
-    const rejected = await failureOf(scim.run('disableAccount', { subject: subjectOf(user) }));
+    const rejected = await activityFailure(scim.run('disableAccount', { subject: subjectOf(user) }));
     expect(rejected).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
     expect(rejected.message).not.toContain('revoked-t0ken');
     expect(user.active).toBe(true);
@@ -136,6 +125,6 @@ describe('failure classification', () => {
   it('retries a 502 from the app', async () => {
     const user = app.addUser('flaky@acme.test');
     app.http.failNext(1, 502);
-    expect(await failureOf(scim.run('enableAccount', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformServerError', nonRetryable: false });
+    expect(await activityFailure(scim.run('enableAccount', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformServerError', nonRetryable: false });
   });
 });

@@ -120,6 +120,16 @@ export async function idempotentDelete(call: () => Promise<unknown>): Promise<{ 
   }
 }
 
+/** The call's result, or undefined when the platform says the thing does not exist (a lookup before a create). */
+export async function unlessNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof PlatformError && err.kind === 'not-found') return undefined;
+    throw err;
+  }
+}
+
 /** Parses an RFC 8288 Link header for rel="next" (GitHub, Okta). */
 export function nextLink(headers: Headers): string | undefined {
   const link = headers.get('link');

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import type { AdapterFactory } from '../../activities/adapters';
@@ -30,4 +31,15 @@ export function platformHarness(platform: Platform, factory: AdapterFactory, con
 /** The catalogue actions an adapter object actually implements (to compare with CAPABILITIES). */
 export function implementedActions(adapter: PlatformAdapter): PlatformAction[] {
   return PLATFORM_ACTIONS.filter((action) => typeof adapter[action] === 'function');
+}
+
+/** The ApplicationFailure an activity failed with (what Temporal sees: type, nonRetryable, nextRetryDelay). */
+export async function activityFailure(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof ApplicationFailure) return err;
+    throw err;
+  }
+  throw new Error('expected the activity to fail');
 }
