@@ -168,8 +168,11 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
     return { outcome: 'done', data: { credential: toCredentialInfo(holder.id, 'client-secret', listed), secret: secretText } };
   }
 
+  /** A secret of a deleted application is gone with it: already done. */
   async deleteCredential({ ownerId, credentialId }: ActionInputs['deleteCredential']): Promise<ActionResult<void>> {
-    const { path, holder } = await this.credentialHolder(ownerId);
+    const found = await unlessNotFound(() => this.credentialHolder(ownerId));
+    if (!found) return { outcome: 'already-done' };
+    const { path, holder } = found;
     if (holder.keyCredentials.some((c) => c.keyId === credentialId)) {
       throw new PlatformError('unsupported', `entra certificate ${credentialId} can only be removed with proof of possession of its key (removeKey)`);
     }

@@ -18,7 +18,7 @@ import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
  */
 const PAGE_LIMIT = '200';
 /** Statuses in which the person can sign in (or finish activating). */
-const ENABLED_STATUSES = new Set(['ACTIVE', 'RECOVERY', 'PASSWORD_EXPIRED', 'LOCKED_OUT']);
+const ENABLED_STATUSES = new Set(['PROVISIONED', 'ACTIVE', 'RECOVERY', 'PASSWORD_EXPIRED', 'LOCKED_OUT']);
 
 interface OktaUser {
   id: string;
@@ -180,8 +180,9 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
     return { outcome: 'done' };
   }
 
+  /** A credential whose owner is gone is gone too: already done. */
   async deleteCredential({ ownerId, credentialId }: ActionInputs['deleteCredential']): Promise<ActionResult<void>> {
-    const credential = (await this.credentialsOf(ownerId)).find((c) => c.id === credentialId);
+    const credential = (await unlessNotFound(() => this.credentialsOf(ownerId)))?.find((c) => c.id === credentialId);
     if (!credential) return { outcome: 'already-done' };
     if (credential.kind === 'api-token') return idempotentDelete(() => this.okta.delete(`/api/v1/api-tokens/${credentialId}`));
     if (credential.kind === 'oauth-grant') return idempotentDelete(() => this.okta.delete(`/api/v1/users/${ownerId}/grants/${credentialId}`));

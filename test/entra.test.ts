@@ -157,6 +157,7 @@ describe('application credentials', () => {
     await expect(entra.run('deleteCredential', { ownerId: app.id, credentialId: issued.keyId })).resolves.toEqual({ outcome: 'done' });
     expect(app.passwordCredentials).toEqual([]);
     await expect(entra.run('deleteCredential', { ownerId: app.id, credentialId: issued.keyId })).resolves.toEqual({ outcome: 'already-done' });
+    await expect(entra.run('deleteCredential', { ownerId: 'deleted-app-id', credentialId: issued.keyId })).resolves.toEqual({ outcome: 'already-done' });
   });
 
   it("lists the secrets and certificates of the apps a person owns, with dates and expiry status", async () => {

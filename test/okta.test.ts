@@ -150,6 +150,7 @@ describe('service app client secrets', () => {
     await expect(okta.run('deactivateCredential', { ownerId: app.id, credentialId: 'ocs-old' })).resolves.toEqual({ outcome: 'already-done' });
     await expect(okta.run('deleteCredential', { ownerId: app.id, credentialId: 'ocs-old' })).resolves.toEqual({ outcome: 'done' });
     await expect(okta.run('deleteCredential', { ownerId: app.id, credentialId: 'ocs-old' })).resolves.toEqual({ outcome: 'already-done' });
+    await expect(okta.run('deleteCredential', { ownerId: '0oaDeletedApp', credentialId: 'ocs-old' })).resolves.toEqual({ outcome: 'already-done' });
     expect(app.secrets.map((s) => s.id)).toEqual([issued.id]);
     await expect(okta.run('listCredentials', { ownerId: app.id })).resolves.toMatchObject({ data: [{ id: issued.id, kind: 'client-secret', status: 'active' }] });
   });
