@@ -5,7 +5,7 @@ import { requiredCredential, requiredSetting, type SecretReader } from './connec
 import { EntitlementAdapter } from './entitlement-adapter';
 import { PlatformError } from './errors';
 import { idempotentDelete, RestClient, unlessNotFound, type RestResponse } from './http/rest-client';
-import { clientCredentialsToken } from './http/oauth';
+import { clientCredentialsToken, forgetClientCredentialsToken, type ClientCredentialsGrant } from './http/oauth';
 import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
 
 /**
@@ -75,13 +75,12 @@ function graphClient(connection: PlatformConnection, readSecret: SecretReader): 
   const clientId = requiredSetting(connection, 'clientId');
   const clientSecret = requiredCredential(connection, 'clientSecret', readSecret);
   const tokenUrl = `${connection.settings?.authorityHost ?? AUTHORITY_HOST}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
+  const grant = (): ClientCredentialsGrant => ({ platform: 'entra', tokenUrl, clientId, clientSecret: clientSecret(), scope: 'https://graph.microsoft.com/.default' });
   return new RestClient({
     platform: 'entra',
     baseUrl: connection.baseUrl ?? GRAPH_URL,
-    headers: async () => {
-      const token = await clientCredentialsToken({ platform: 'entra', tokenUrl, clientId, clientSecret: clientSecret(), scope: 'https://graph.microsoft.com/.default' });
-      return { Authorization: `Bearer ${token}` };
-    },
+    headers: async () => ({ Authorization: `Bearer ${await clientCredentialsToken(grant())}` }),
+    dropCachedAuth: () => forgetClientCredentialsToken(grant()),
   });
 }
 

@@ -208,6 +208,20 @@ describe('failure classification', () => {
     expect(await activityFailure(entra.run('revokeSessions', { subject }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
   });
 
+  it('gets a fresh token once when Graph rejects the cached one (401), and fails as forbidden when that is rejected too', async () => {
+    const user = graph.addUser('stale-token@contoso.com');
+    const tokenRequests = () => graph.http.requests.filter((r) => r.path.endsWith('/oauth2/v2.0/token')).length;
+    await entra.run('listEntitlements', { subject: subjectOf(user) });
+    graph.revokeIssuedTokens();
+    const before = tokenRequests();
+    await expect(entra.run('disableAccount', { subject: subjectOf(user) })).resolves.toEqual({ outcome: 'done' });
+    expect(tokenRequests()).toBe(before + 1);
+
+    graph.http.failNext(2, 401);
+    expect(await activityFailure(entra.run('enableAccount', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
+    expect(user.accountEnabled).toBe(false);
+  });
+
   it('reports a rejected client secret as forbidden without revealing it', async () => {
     clientSecretVar = 'WRONG_SECRET';
     const failure = await activityFailure(entra.run('listEntitlements', { subject: { subjectId: 'hr-y', userName: 'any@contoso.com' } }));

@@ -22,13 +22,22 @@ const EXPIRY_MARGIN_MS = 5 * 60_000;
 
 /** A cached access token for the grant, fetched again shortly before it expires. */
 export async function clientCredentialsToken(grant: ClientCredentialsGrant): Promise<string> {
-  // The cache key hashes the secret so a rotated secret gets a fresh token, and the secret itself is not a map key.
-  const key = createHash('sha256').update([grant.tokenUrl, grant.clientId, grant.scope, grant.clientSecret].join('\n')).digest('hex');
+  const key = cacheKey(grant);
   const cached = tokens.get(key);
   if (cached && cached.expiresAt > Date.now()) return cached.accessToken;
   const fresh = await requestToken(grant);
   tokens.set(key, fresh);
   return fresh.accessToken;
+}
+
+/** Forgets the grant's cached token (the platform rejected it); true when there was one to forget. */
+export function forgetClientCredentialsToken(grant: ClientCredentialsGrant): boolean {
+  return tokens.delete(cacheKey(grant));
+}
+
+// Hashing the secret gives a rotated secret a fresh token and keeps the secret itself out of the map.
+function cacheKey(grant: ClientCredentialsGrant): string {
+  return createHash('sha256').update([grant.tokenUrl, grant.clientId, grant.scope, grant.clientSecret].join('\n')).digest('hex');
 }
 
 async function requestToken(grant: ClientCredentialsGrant): Promise<CachedToken> {

@@ -12,6 +12,8 @@ export interface RestClientOptions {
    * as a Retry-After value in seconds; defaults to the Retry-After header.
    */
   retryAfter?: (headers: Headers) => string | undefined;
+  /** For OAuth clients: forget the cached access token; true when there was one, so a 401 is retried once. */
+  dropCachedAuth?: () => boolean;
 }
 
 export interface RestResponse<T> {
@@ -38,11 +40,25 @@ export class RestClient {
 
   async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<RestResponse<T>> {
     const url = this.url(path, opts.query);
+    let res = await this.send(method, url, opts);
+    // A cached access token the platform no longer accepts: drop it and try once with a fresh one.
+    if (res.status === 401 && this.options.dropCachedAuth?.()) {
+      await res.body?.cancel();
+      res = await this.send(method, url, opts);
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw platformErrorFromStatus(res.status, `${this.options.platform} ${method} ${url.pathname} failed with ${res.status}`, this.retryAfter(res.headers));
+    }
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
+  }
+
+  private async send(method: string, url: URL, opts: RequestOptions): Promise<Response> {
     const headers: Record<string, string> = { Accept: 'application/json', ...(await this.options.headers()), ...opts.headers };
     if (opts.body !== undefined) headers['Content-Type'] ??= 'application/json';
-    let res: Response;
     try {
-      res = await fetch(url, {
+      return await fetch(url, {
         method,
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
@@ -52,12 +68,6 @@ export class RestClient {
       const reason = err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : 'unreachable';
       throw new PlatformError('network', `${this.options.platform} ${method} ${url.pathname} ${reason}`);
     }
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw platformErrorFromStatus(res.status, `${this.options.platform} ${method} ${url.pathname} failed with ${res.status}`, this.retryAfter(res.headers));
-    }
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
   }
 
   get<T>(path: string, opts?: RequestOptions) {

@@ -78,6 +78,11 @@ export class FakeGraph {
     return this.http.stop();
   }
 
+  /** Invalidates every access token issued so far (as when a tenant admin revokes the app's tokens). */
+  revokeIssuedTokens(): void {
+    this.tokens.clear();
+  }
+
   addUser(upn: string, init: Partial<Omit<FakeUser, 'id' | 'userPrincipalName'>> = {}): FakeUser {
     const user: FakeUser = { id: randomUUID(), userPrincipalName: upn, accountEnabled: true, identities: [], licenses: new Set(), sessionRevocations: 0, ...init };
     this.users.set(user.id, user);
