@@ -147,6 +147,7 @@ describe('application credentials', () => {
     expect(created.outcome).toBe('done');
     expect(created.data?.credential).toMatchObject({ platform: 'entra', id: issued.keyId, kind: 'client-secret', ownerId: app.id, status: 'active' });
     expect(JSON.stringify(created)).not.toContain(issued.secretText);
+    expect(entra.secrets.stagesOf(created.data!.secretRef)).toEqual(['pending']);
     await expect(entra.secrets.reveal(created.data!.secretRef)).resolves.toBe(issued.secretText);
 
     await expect(entra.run('createCredential', request)).resolves.toMatchObject({ outcome: 'already-done' });

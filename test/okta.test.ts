@@ -144,6 +144,7 @@ describe('service app client secrets', () => {
     const issued = app.secrets[1]!;
     expect(created.data?.credential).toMatchObject({ platform: 'okta', id: issued.id, kind: 'client-secret', ownerId: app.id, status: 'active' });
     expect(JSON.stringify(created)).not.toContain(issued.client_secret);
+    expect(okta.secrets.stagesOf(created.data!.secretRef)).toEqual(['pending']);
     await expect(okta.secrets.reveal(created.data!.secretRef)).resolves.toBe(issued.client_secret);
 
     await expect(okta.run('deactivateCredential', { ownerId: app.id, credentialId: 'ocs-old' })).resolves.toEqual({ outcome: 'done' });
