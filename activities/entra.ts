@@ -34,12 +34,14 @@ interface GraphUser {
   mail?: string | null;
   accountEnabled?: boolean;
   identities?: { signInType: string; issuer: string; issuerAssignedId?: string }[];
+  licenseAssignmentStates?: { skuId: string; assignedByGroup?: string | null }[];
 }
 
 interface DirectoryObject {
   id: string;
   '@odata.type'?: string;
   displayName?: string;
+  groupTypes?: string[];
 }
 
 interface AppCredential {
@@ -55,7 +57,7 @@ interface CredentialHolder extends DirectoryObject {
   keyCredentials: AppCredential[];
 }
 
-const USER_FIELDS = 'id,userPrincipalName,displayName,mail,accountEnabled,identities';
+const USER_FIELDS = 'id,userPrincipalName,displayName,mail,accountEnabled,identities,licenseAssignmentStates';
 /** Directory object types whose owners and credentials the adapter manages, by their Graph collection. */
 const COLLECTION: Record<string, string> = {
   '#microsoft.graph.application': '/applications',
@@ -238,18 +240,26 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
     return unlessNotFound(() => this.user(subject));
   }
 
-  /** Direct group and directory-role memberships (memberOf) and assigned licenses. */
-  protected async entitlementsOf({ id: userId }: GraphUser): Promise<Entitlement[]> {
+  /**
+   * What can be granted and revoked directly: static group and directory-role
+   * memberships (memberOf) and directly assigned licenses. Dynamic-group
+   * memberships and group-inherited licenses follow the user's attributes and
+   * groups, so they are left out (revoking them directly fails).
+   */
+  protected async entitlementsOf(user: GraphUser): Promise<Entitlement[]> {
     const [memberOf, licenses] = await Promise.all([
-      this.graph.all(`/users/${userId}/memberOf`, nextPage, values<DirectoryObject>, { query: { $select: 'id,displayName' } }),
-      this.graph.all(`/users/${userId}/licenseDetails`, nextPage, values<{ skuId: string; skuPartNumber?: string }>),
+      this.graph.all(`/users/${user.id}/memberOf`, nextPage, values<DirectoryObject>, { query: { $select: 'id,displayName,groupTypes' } }),
+      this.graph.all(`/users/${user.id}/licenseDetails`, nextPage, values<{ skuId: string; skuPartNumber?: string }>),
     ]);
     const memberships = memberOf.flatMap((o) => {
       const kind = MEMBERSHIP_KIND[o['@odata.type'] ?? ''];
-      return kind ? [{ kind, id: o.id, name: o.displayName }] : [];
+      return kind && !o.groupTypes?.includes('DynamicMembership') ? [{ kind, id: o.id, name: o.displayName }] : [];
     });
-    return [...memberships, ...licenses.map((l) => ({ kind: 'license' as const, id: l.skuId, name: l.skuPartNumber }))];
+    const states = user.licenseAssignmentStates;
+    const direct = (skuId: string) => !states || states.some((s) => s.skuId === skuId && !s.assignedByGroup);
+    return [...memberships, ...licenses.filter((l) => direct(l.skuId)).map((l) => ({ kind: 'license' as const, id: l.skuId, name: l.skuPartNumber }))];
   }
+
 
   protected async grant({ id: userId }: GraphUser, entitlement: EntitlementRef): Promise<void> {
     if (entitlement.kind === 'license') {

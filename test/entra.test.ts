@@ -61,6 +61,17 @@ describe('offboarding a leaver', () => {
     await expect(entra.run('removeAllEntitlements', { subject })).resolves.toEqual({ outcome: 'already-done', data: { removed: [] } });
   });
 
+  it('leaves dynamic-group memberships and group-inherited licenses alone (they follow the user), removing the rest', async () => {
+    const leaver = graph.addUser('dynamic@contoso.com', { licenses: new Set(['sku-visio']), inheritedLicenses: new Map([['sku-e5', 'licensing-group']]) });
+    graph.skus.add('sku-visio');
+    const dynamic = graph.addObject('group', 'all-staff (dynamic)', { members: new Set([leaver.id]), groupTypes: ['DynamicMembership'] });
+    const result = await entra.run('removeAllEntitlements', { subject: subjectOf(leaver) });
+    expect(result.data?.removed).toEqual([{ kind: 'license', id: 'sku-visio', name: 'SKU-sku-' }]);
+    expect(leaver.licenses.size).toBe(0);
+    expect([...leaver.inheritedLicenses.keys()]).toEqual(['sku-e5']);
+    expect(dynamic.members.has(leaver.id)).toBe(true);
+  });
+
   it('deletes the account, and a second delete is already done', async () => {
     const leaver = graph.addUser('gone@contoso.com');
     const group = graph.addObject('group', 'alumni', { members: new Set([leaver.id]) });
