@@ -149,7 +149,7 @@ describe('joiners and movers', () => {
 });
 
 describe('application credentials', () => {
-  it('adds a client secret that goes to the secret store only, once per idempotency key, then removes it', async () => {
+  it('adds a client secret that goes to the secret store only, once per idempotency key, verifies it signs in, then removes it', async () => {
     const app = graph.addObject('application', 'payroll-export');
     const request = { ownerId: app.id, kind: 'client-secret' as const, description: 'payroll rotation', secretName: 'payroll/client-secret', idempotencyKey: 'rotation-7' };
 
@@ -164,10 +164,15 @@ describe('application credentials', () => {
     await expect(entra.run('createCredential', request)).resolves.toMatchObject({ outcome: 'already-done' });
     expect(app.passwordCredentials).toHaveLength(1);
 
+    const adapter = entraAdapterFactory(connection(), () => CLIENT_SECRET);
+    await expect(adapter.verifyCredential!(created.data!.credential, issued.secretText!)).resolves.toBe(true);
+    await expect(adapter.verifyCredential!(created.data!.credential, 'a-guessed-secret')).resolves.toBe(false);
+
     const listed = await entra.run('listCredentials', { ownerId: app.id });
     expect(listed.data?.map((c) => c.id)).toEqual([issued.keyId]);
     await expect(entra.run('deleteCredential', { ownerId: app.id, credentialId: issued.keyId })).resolves.toEqual({ outcome: 'done' });
     expect(app.passwordCredentials).toEqual([]);
+    await expect(adapter.verifyCredential!(created.data!.credential, issued.secretText!)).resolves.toBe(false);
     await expect(entra.run('deleteCredential', { ownerId: app.id, credentialId: issued.keyId })).resolves.toEqual({ outcome: 'already-done' });
     await expect(entra.run('deleteCredential', { ownerId: 'deleted-app-id', credentialId: issued.keyId })).resolves.toEqual({ outcome: 'already-done' });
   });

@@ -35,6 +35,17 @@ export function forgetClientCredentialsToken(grant: ClientCredentialsGrant): boo
   return tokens.delete(cacheKey(grant));
 }
 
+/** Whether the token endpoint accepts these client credentials (a rotation's test step); nothing is cached. */
+export async function clientCredentialsAccepted(grant: ClientCredentialsGrant): Promise<boolean> {
+  try {
+    await requestToken(grant);
+    return true;
+  } catch (err) {
+    if (err instanceof PlatformError && err.kind === 'forbidden') return false;
+    throw err;
+  }
+}
+
 // Hashing the secret gives a rotated secret a fresh token and keeps the secret itself out of the map.
 function cacheKey(grant: ClientCredentialsGrant): string {
   return createHash('sha256').update([grant.tokenUrl, grant.clientId, grant.scope, grant.clientSecret].join('\n')).digest('hex');

@@ -37,6 +37,8 @@ export interface FakeAppCredential {
 
 export interface FakeDirectoryObject {
   id: string;
+  /** The application (client) id apps and service principals sign in with. */
+  appId: string;
   type: 'application' | 'servicePrincipal' | 'group' | 'directoryRole';
   displayName: string;
   members: Set<string>;
@@ -93,7 +95,7 @@ export class FakeGraph {
   }
 
   addObject(type: FakeDirectoryObject['type'], displayName: string, init: Partial<FakeDirectoryObject> = {}): FakeDirectoryObject {
-    const object: FakeDirectoryObject = { id: randomUUID(), type, displayName, members: new Set(), owners: new Set(), accountEnabled: true, passwordCredentials: [], keyCredentials: [], groupTypes: [], ...init };
+    const object: FakeDirectoryObject = { id: randomUUID(), appId: randomUUID(), type, displayName, members: new Set(), owners: new Set(), accountEnabled: true, passwordCredentials: [], keyCredentials: [], groupTypes: [], ...init };
     this.objects.set(object.id, object);
     return object;
   }
@@ -127,10 +129,17 @@ export class FakeGraph {
   private token(req: FakeRequest): FakeReply {
     const form = req.body as Record<string, string>;
     if (form.grant_type !== 'client_credentials' || form.scope !== 'https://graph.microsoft.com/.default') return reply(400, { error: 'invalid_request' });
-    if (this.clients.get(form.client_id ?? '') !== form.client_secret) return reply(401, { error: 'invalid_client' });
+    if (!this.validClient(form.client_id ?? '', form.client_secret ?? '')) return reply(401, { error: 'invalid_client' });
     const accessToken = randomUUID();
     this.tokens.add(accessToken);
     return reply(200, { token_type: 'Bearer', expires_in: 3599, access_token: accessToken });
+  }
+
+  /** The test's own app registration, or an application's unexpired secret (as created by addPassword). */
+  private validClient(clientId: string, secret: string): boolean {
+    if (this.clients.get(clientId) === secret) return true;
+    const app = this.find((o) => o.type === 'application' && o.appId === clientId)[0];
+    return !!app?.passwordCredentials.some((c) => c.secretText === secret && Date.parse(c.endDateTime) > Date.now());
   }
 
   private userByKey(key: string): FakeUser | undefined {
@@ -249,5 +258,6 @@ function objectJson(o: FakeDirectoryObject) {
   const credentials = o.type === 'application' || o.type === 'servicePrincipal' ? { passwordCredentials: o.passwordCredentials.map(listed), keyCredentials: o.keyCredentials.map(listed) } : {};
   const enabled = o.type === 'servicePrincipal' ? { accountEnabled: o.accountEnabled } : {};
   const group = o.type === 'group' ? { groupTypes: o.groupTypes } : {};
-  return { '@odata.type': `#microsoft.graph.${o.type}`, id: o.id, displayName: o.displayName, ...credentials, ...enabled, ...group };
+  const app = o.type === 'application' || o.type === 'servicePrincipal' ? { appId: o.appId } : {};
+  return { '@odata.type': `#microsoft.graph.${o.type}`, id: o.id, displayName: o.displayName, ...app, ...credentials, ...enabled, ...group };
 }
