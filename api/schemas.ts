@@ -1,6 +1,6 @@
 /** Zod schemas shared by several routers; the OpenAPI document is generated from them. */
 import { z } from 'zod';
-import type { CredentialKind } from '../shared/identity';
+import type { CredentialKind, EntitlementKind } from '../shared/identity';
 import { PLATFORMS } from '../shared/platforms';
 import { ROLES } from '../store/api-keys';
 
@@ -68,3 +68,6 @@ const CREDENTIAL_KINDS = [
   'password',
 ] as const satisfies readonly CredentialKind[];
 export const CredentialKindSchema = z.enum(CREDENTIAL_KINDS);
+
+const ENTITLEMENT_KINDS = ['group', 'role', 'license', 'team', 'org-membership', 'policy', 'app'] as const satisfies readonly EntitlementKind[];
+export const EntitlementKindSchema = z.enum(ENTITLEMENT_KINDS);

@@ -16,7 +16,7 @@ import type { Metrics } from '../metrics';
 import { operation } from '../openapi';
 import { conflict, fieldProblem, problem } from '../problem';
 import { encodeRunId, firstRunIdOf } from '../runs';
-import { CredentialKindSchema, Id, IsoDate, PlatformSchema, SubjectSchema, TenantParams } from '../schemas';
+import { CredentialKindSchema, EntitlementKindSchema, Id, IsoDate, PlatformSchema, SubjectSchema, TenantParams } from '../schemas';
 import { valid } from '../validate';
 
 const common = { runbookId: Id('runbook id').optional(), ticketRef: z.string().min(1).max(128).optional() };
@@ -32,6 +32,8 @@ const Onboarding = z.strictObject({ ...common, subject: SubjectSchema, roleProfi
 const Rotation = z.strictObject({
   ...common,
   credential: z.strictObject({ platform: PlatformSchema, ownerId: Id('owner id'), credentialId: z.string().min(1).max(256).optional(), kind: CredentialKindSchema }),
+  /** Overrides the platform's rotation mode, e.g. single-phase for consumers that hold one key. */
+  mode: z.enum(['dual-phase', 'single-phase', 'manual']).optional(),
 });
 const AccessReview = z.strictObject({ ...common, reviewId: Id('review id'), platforms: z.array(PlatformSchema).min(1).optional(), deadline: z.iso.datetime({ offset: true }) });
 const PrivilegedAccess = z.strictObject({
@@ -39,7 +41,10 @@ const PrivilegedAccess = z.strictObject({
   subject: SubjectSchema,
   platform: PlatformSchema,
   entitlementId: z.string().min(1).max(512),
+  entitlementKind: EntitlementKindSchema.optional(),
   durationMinutes: z.number().int().min(1),
+  /** No decision within this many minutes = denied. */
+  approvalTimeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
   justification: z.string().min(10).max(2000),
 });
 
