@@ -57,7 +57,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(helmet());
+  // No upgrade-insecure-requests: the API is often reached over plain http on 127.0.0.1 (or behind TLS-terminating proxies), and /docs must load its assets.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(pinoHttp({ logger: deps.log, genReqId: requestId }));
   app.use(metrics.middleware);
   app.use(requireJsonBody);
