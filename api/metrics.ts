@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RunbookKind } from '../shared/runs';
 
 /** The API's Prometheus metrics, one registry per app (tests build several apps in one process). */
@@ -15,11 +15,14 @@ export function createMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const inFlight = new Gauge({ name: 'http_requests_in_flight', help: 'Requests being handled (a graceful shutdown waits for them)', registers: [registry] });
   const runsStarted = new Counter({ name: 'runbook_runs_started_total', help: 'Runs started through the API by kind', labelNames: ['kind'], registers: [registry] });
 
   /** Labels use the route template (`/v1/tenants/:tenantId/runs`), never the raw URL, to keep cardinality bounded. */
   const middleware: RequestHandler = (req, res, next) => {
     const end = duration.startTimer();
+    inFlight.inc();
+    res.once('close', () => inFlight.dec());
     res.on('finish', () => {
       const route = req.route ? `${req.baseUrl}${String((req.route as { path: string }).path)}` : 'unmatched';
       const labels = { method: req.method, route, status: String(res.statusCode) };

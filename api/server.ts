@@ -40,6 +40,11 @@ async function main(): Promise<void> {
       void Promise.all([mongo.client.close(), temporal.connection.close()]).finally(() => process.exit(0));
     });
     server.closeIdleConnections();
+    // Inside the usual 30 s termination grace period: a request that still hangs is cut off.
+    setTimeout(() => {
+      log.warn('api stopping: requests still open after 25 s, closing them');
+      server.closeAllConnections();
+    }, 25_000).unref();
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
