@@ -1,5 +1,6 @@
 import type { Platform, PlatformAction } from './platforms';
 import type { CredentialKind, Subject } from './identity';
+import type { RotationMode } from './rotation';
 
 export const RUNBOOK_KINDS = ['onboarding', 'offboarding', 'credential-rotation', 'access-review', 'privileged-access'] as const;
 export type RunbookKind = (typeof RUNBOOK_KINDS)[number];
@@ -38,6 +39,8 @@ export interface OnboardingRequest extends RunRequestBase {
 
 export interface CredentialRotationRequest extends RunRequestBase {
   credential: { platform: Platform; ownerId: string; credentialId?: string; kind: CredentialKind };
+  /** Overrides the platform's rotation mode (rotationModeOf), e.g. single-phase for consumers that hold one key. */
+  mode?: RotationMode;
 }
 
 export interface RotationCampaignRequest extends RunRequestBase {
@@ -126,6 +129,8 @@ export interface ReviewItem {
   recommendationReason?: string;
   decision?: ReviewVerdict;
   comment?: string;
+  /** The tenant's default decision applied at the deadline, not a reviewer's. */
+  defaulted?: boolean;
 }
 
 export interface LegalHold {

@@ -1,2 +1,3 @@
 // Every workflow the worker registers. Bundled for the Temporal sandbox: deterministic code only.
 export { selfTest } from './self-test';
+export { credentialRotation } from './credential-rotation';
