@@ -1,5 +1,5 @@
 import type { Platform, PlatformAction } from './platforms';
-import type { CredentialKind, Subject } from './identity';
+import type { CredentialKind, EntitlementKind, Subject } from './identity';
 import type { RotationMode } from './rotation';
 
 export const RUNBOOK_KINDS = ['onboarding', 'offboarding', 'credential-rotation', 'access-review', 'privileged-access'] as const;
@@ -59,8 +59,12 @@ export interface PrivilegedAccessRequest extends RunRequestBase {
   subject: Subject;
   platform: Platform;
   entitlementId: string;
+  /** The kind of the privileged entitlement ('role' when omitted). */
+  entitlementKind?: EntitlementKind;
   durationMinutes: number;
   justification: string;
+  /** No decision within this many minutes = denied (240 when omitted). */
+  approvalTimeoutMinutes?: number;
 }
 
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'already-done' | 'failed' | 'skipped' | 'compensated' | 'waiting';
