@@ -1,4 +1,4 @@
-import type { ActionInputs, ActionOutputs, ActionResult, CredentialInfo, Platform, PlatformAction } from '../shared';
+import type { ActionInputs, ActionOutputs, ActionResult, CredentialInfo, Platform, PlatformAction, Subject } from '../shared';
 
 /** createCredential is the one action whose adapter output differs: the secret stays inside the activity. */
 export interface AdapterOutputs extends Omit<ActionOutputs, 'createCredential'> {
@@ -16,6 +16,8 @@ export type AdapterAction<A extends PlatformAction> = (input: ActionInputs[A]) =
 export type PlatformAdapter = { readonly platform: Platform } & { [A in PlatformAction]?: AdapterAction<A> } & {
   /** Rotation's test step: does this new secret authenticate? (never logged) */
   verifyCredential?(credential: CredentialInfo, secret: string): Promise<boolean>;
+  /** Access review's inventory: the platform's accounts a page at a time (cursor-paged, like SCIM's and Graph's lists). */
+  listAccounts?(page: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }>;
 };
 
 /** Builds the adapter for a tenant from its stored connection settings (secret references resolved at call time). */

@@ -177,10 +177,10 @@ export function createReferenceAdapter(platform: ReferencePlatform): PlatformAda
       account.entitlements = [];
       return removed.length === 0 ? alreadyDone({ removed }) : done({ removed });
     }),
+    // Neither subject nor owner: every credential on the platform (the rotation campaign's inventory).
     listCredentials: guard('listCredentials', ({ subject, ownerId }) => {
       const owner = ownerId ?? (subject ? requireAccount(subject).accountId : undefined);
-      if (!owner) throw new PlatformError('invalid', 'listCredentials needs a subject or an ownerId');
-      return done(platform.credentialsOf(owner));
+      return done(owner === undefined ? [...platform.credentials.values()].map(publicCredential) : platform.credentialsOf(owner));
     }),
     createCredential: guard('createCredential', ({ ownerId, kind, description, idempotencyKey }) => {
       const repeat = [...platform.credentials.values()].find((c) => c.idempotencyKey === idempotencyKey);
@@ -222,6 +222,16 @@ export function createReferenceAdapter(platform: ReferencePlatform): PlatformAda
       from.owned = [];
       return done();
     }),
+    listAccounts: ({ cursor, limit }) => {
+      const ids = [...platform.accounts.keys()].sort().filter((id) => cursor === undefined || id > cursor).slice(0, limit);
+      const accounts = ids.map((id) => platform.accounts.get(id)!).map((a) => ({
+        subjectId: a.accountId,
+        userName: a.userName,
+        managerId: a.managerId,
+        accounts: { reference: a.accountId },
+      }));
+      return Promise.resolve({ accounts, nextCursor: ids.length === limit ? ids[ids.length - 1] : undefined });
+    },
     verifyCredential: (credential, secret) => {
       platform.maybeFail('verifyCredential');
       const stored = platform.credentials.get(credential.id);

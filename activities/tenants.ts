@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import type { Platform } from '../shared/platforms';
 import type { TenantPolicy } from '../shared/runbooks';
 import type { TenantStore } from '../store/tenants';
 
@@ -13,6 +14,13 @@ export function createTenantActivities({ tenants }: TenantActivityDeps) {
       const tenant = await tenants.get(tenantId);
       if (!tenant) throw ApplicationFailure.create({ type: 'TenantNotFound', message: `tenant ${tenantId} does not exist`, nonRetryable: true });
       return tenant.policy;
+    },
+
+    /** The platforms the tenant has connected (campaign scope; `notification` present = consumers to tell). */
+    async loadTenantPlatforms(tenantId: string): Promise<Platform[]> {
+      const tenant = await tenants.get(tenantId);
+      if (!tenant) throw ApplicationFailure.create({ type: 'TenantNotFound', message: `tenant ${tenantId} does not exist`, nonRetryable: true });
+      return tenant.connections.map((c) => c.platform);
     },
   };
 }

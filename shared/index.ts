@@ -7,3 +7,5 @@ export * from './workflow-ids';
 export * from './platform-defaults';
 export * from './runbooks';
 export * from './workflow-types';
+export * from './rotation';
+export * from './review-recommendation';

@@ -4,6 +4,7 @@
  * know the decision was accepted (validated, applied, or rejected with a reason).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RotationOutcome } from './rotation';
 import type { Actor, ApprovalDecision, LegalHold, ReviewDecisionBatch, ReviewItem, RunProgress } from './runs';
 
 /** Every lifecycle workflow answers this. */
@@ -28,3 +29,6 @@ export const endAccessSignal = defineSignal<[{ by: Actor; reason?: string }]>('e
 
 /** Credentials on platforms with no rotation API: the owner confirms the manual rotation. */
 export const manualRotationConfirmedSignal = defineSignal<[{ by: Actor }]>('manualRotationConfirmed');
+
+/** A credential rotation tells its campaign (parent) that its active phase settled, so the campaign's concurrency slot frees before the grace period ends. */
+export const rotationSettledSignal = defineSignal<[{ credentialKey: string; outcome: RotationOutcome }]>('rotationSettled');

@@ -82,6 +82,8 @@ export interface TenantPolicy {
   /** Blast-radius brake: pause a batch that would revoke or disable more than this share or count. */
   blastRadius: { maxShare: number; maxCount: number };
   privilegedAccessMaxMinutes: number;
+  /** Hours between reminders to the owner of a credential that must be rotated by hand (24 when unset). */
+  manualRotationReminderHours?: number;
 }
 
 export const DEFAULT_TENANT_POLICY: TenantPolicy = {

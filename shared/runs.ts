@@ -1,5 +1,6 @@
 import type { Platform, PlatformAction } from './platforms';
-import type { CredentialKind, Subject } from './identity';
+import type { CredentialKind, EntitlementKind, Subject } from './identity';
+import type { RotationMode } from './rotation';
 
 export const RUNBOOK_KINDS = ['onboarding', 'offboarding', 'credential-rotation', 'access-review', 'privileged-access'] as const;
 export type RunbookKind = (typeof RUNBOOK_KINDS)[number];
@@ -38,6 +39,8 @@ export interface OnboardingRequest extends RunRequestBase {
 
 export interface CredentialRotationRequest extends RunRequestBase {
   credential: { platform: Platform; ownerId: string; credentialId?: string; kind: CredentialKind };
+  /** Overrides the platform's rotation mode (rotationModeOf), e.g. single-phase for consumers that hold one key. */
+  mode?: RotationMode;
 }
 
 export interface RotationCampaignRequest extends RunRequestBase {
@@ -62,8 +65,12 @@ export interface PrivilegedAccessRequest extends RunRequestBase {
   subject: Subject;
   platform: Platform;
   entitlementId: string;
+  /** The kind of the privileged entitlement ('role' when omitted). */
+  entitlementKind?: EntitlementKind;
   durationMinutes: number;
   justification: string;
+  /** No decision within this many minutes = denied (240 when omitted). */
+  approvalTimeoutMinutes?: number;
 }
 
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'already-done' | 'failed' | 'skipped' | 'compensated' | 'waiting';
@@ -134,6 +141,8 @@ export interface ReviewItem {
   recommendationReason?: string;
   decision?: ReviewVerdict;
   comment?: string;
+  /** The tenant's default decision applied at the deadline, not a reviewer's. */
+  defaulted?: boolean;
 }
 
 export interface LegalHold {

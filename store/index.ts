@@ -2,6 +2,7 @@ import type { Db } from 'mongodb';
 import { ApiKeyStore } from './api-keys';
 import { EvidenceStore } from './evidence';
 import { IdempotencyStore } from './idempotency';
+import { ReviewStore } from './reviews';
 import { RunbookStore } from './runbooks';
 import { TenantStore } from './tenants';
 
@@ -11,6 +12,7 @@ export function createStores(db: Db) {
     tenants: new TenantStore(db),
     evidence: new EvidenceStore(db),
     runbooks: new RunbookStore(db),
+    reviews: new ReviewStore(db),
     apiKeys: new ApiKeyStore(db),
     idempotency: new IdempotencyStore(db),
   };

@@ -1,0 +1,156 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { recommend, type Actor, type Platform, type ReviewDecision, type ReviewItem, type ReviewVerdict, type Subject } from '../shared';
+import type { ReviewStore, ReviewShare, ReviewTally, StoredReviewItem } from '../store/reviews';
+import { PlatformError, toActivityFailure } from './errors';
+import type { AdapterResolver, PlatformAdapter } from './platform-adapter';
+
+export interface AccessReviewDeps {
+  reviews: ReviewStore;
+  resolveAdapter: AdapterResolver;
+}
+
+interface ReviewScope {
+  tenantId: string;
+  reviewId: string;
+}
+
+const ACCOUNTS_PER_PAGE = 500;
+
+/**
+ * The access-review campaign's work on the review store and the platforms.
+ * Items live in MongoDB; workflows get ids and counts, so a 100,000-item
+ * campaign never puts its items in a workflow history.
+ */
+export function createAccessReviewActivities({ reviews, resolveAdapter }: AccessReviewDeps) {
+  return {
+    /**
+     * Pages through each platform's accounts and their entitlements and stores one item per entitlement,
+     * assigned to the subject's manager (else the fallback reviewer). Resumes from its last heartbeat.
+     */
+    async collectReviewItems(input: ReviewScope & { platforms: Platform[]; fallbackReviewerId: string }): Promise<{ items: number; reviewers: number }> {
+      const resumeFrom = Context.current().info.heartbeatDetails as { platform: number; cursor?: string } | undefined;
+      const now = new Date();
+      for (let p = resumeFrom?.platform ?? 0; p < input.platforms.length; p += 1) {
+        const platform = input.platforms[p]!;
+        const adapter = await adapterFor(resolveAdapter, input.tenantId, platform);
+        let cursor = p === resumeFrom?.platform ? resumeFrom.cursor : undefined;
+        do {
+          const page = await call(() => adapter.listAccounts!({ cursor, limit: ACCOUNTS_PER_PAGE }));
+          const items = (await Promise.all(page.accounts.map((subject) => itemsOf(adapter, input, subject, now)))).flat();
+          await reviews.addItems(items);
+          cursor = page.nextCursor;
+          Context.current().heartbeat({ platform: p, cursor });
+        } while (cursor !== undefined);
+      }
+      const reviewers = await reviews.buildShares(input.tenantId, input.reviewId);
+      const { items } = await reviews.tally(input.tenantId, input.reviewId);
+      return { items, reviewers };
+    },
+
+    /** The next page of reviewer shares (the campaign starts one child workflow per share). */
+    reviewerShares(input: ReviewScope & { afterReviewerId?: string; limit: number }): Promise<ReviewShare[]> {
+      return reviews.sharesAfter(input.tenantId, input.reviewId, input.afterReviewerId, input.limit);
+    },
+
+    /** The window of a reviewer's items their workflow shows (undecided first) and how many are left. */
+    async reviewerWindow(input: ReviewScope & { reviewerId: string; limit: number }): Promise<{ items: ReviewItem[]; remaining: number }> {
+      const [items, remaining] = await Promise.all([
+        reviews.itemsOf(input.tenantId, input.reviewId, input.reviewerId, input.limit),
+        reviews.undecidedCount(input.tenantId, input.reviewId, input.reviewerId),
+      ]);
+      return { items, remaining };
+    },
+
+    /** All or nothing: a batch naming an item that is not the reviewer's is rejected and nothing is written. */
+    async recordReviewDecisions(input: ReviewScope & { reviewer: Actor; decisions: ReviewDecision[]; at: string }): Promise<{ remaining: number }> {
+      const { notAssigned, remaining } = await reviews.recordDecisions(input.tenantId, input.reviewId, input.reviewer, input.decisions, input.at);
+      if (notAssigned.length > 0) {
+        throw ApplicationFailure.create({
+          type: 'ReviewItemNotAssigned',
+          message: `items not assigned to reviewer ${input.reviewer.id}: ${notAssigned.slice(0, 10).join(', ')}`,
+          nonRetryable: true,
+        });
+      }
+      return { remaining };
+    },
+
+    /** Deadline: the tenant's default decision for what the reviewer left open; closes the share. */
+    async closeReviewerShare(input: ReviewScope & { reviewerId: string; defaultDecision: ReviewVerdict; at: string }): Promise<{ defaulted: number }> {
+      const defaulted = await reviews.applyDefault(input.tenantId, input.reviewId, input.reviewerId, input.defaultDecision, input.at);
+      await reviews.closeShare(input.tenantId, input.reviewId, input.reviewerId, input.at);
+      return { defaulted };
+    },
+
+    reviewTally(input: ReviewScope): Promise<ReviewTally> {
+      return reviews.tally(input.tenantId, input.reviewId);
+    },
+
+    /**
+     * Applies the next batch of revocations with the platforms' removeEntitlement. A failure retrying cannot fix is
+     * recorded on the item; a retryable one fails the batch so Temporal retries it (applied items are skipped).
+     */
+    async applyRevocationBatch(input: ReviewScope & { limit: number }): Promise<{ applied: number; failed: number; remaining: boolean }> {
+      const batch = await reviews.pendingRevocations(input.tenantId, input.reviewId, input.limit);
+      const adapters = new Map<Platform, PlatformAdapter>();
+      const results: { itemId: string; applied: 'done' | 'failed'; error?: string }[] = [];
+      try {
+        for (const item of batch) {
+          if (!adapters.has(item.platform)) adapters.set(item.platform, await adapterFor(resolveAdapter, input.tenantId, item.platform));
+          results.push(await revoke(adapters.get(item.platform)!, item));
+          Context.current().heartbeat(results.length);
+        }
+      } finally {
+        await reviews.markApplied(input.tenantId, input.reviewId, results);
+      }
+      const failed = results.filter((r) => r.applied === 'failed').length;
+      return { applied: results.length - failed, failed, remaining: batch.length === input.limit };
+    },
+  };
+}
+
+async function itemsOf(adapter: PlatformAdapter, scope: ReviewScope & { fallbackReviewerId: string }, subject: Subject, now: Date): Promise<StoredReviewItem[]> {
+  const listed = await call(() => adapter.listEntitlements!({ subject }));
+  return (listed.data ?? []).map((entitlement) => ({
+    tenantId: scope.tenantId,
+    reviewId: scope.reviewId,
+    itemId: `${adapter.platform}:${subject.subjectId}:${entitlement.kind}:${entitlement.id}`,
+    reviewerId: subject.managerId ?? scope.fallbackReviewerId,
+    subjectId: subject.subjectId,
+    subject: { subjectId: subject.subjectId, userName: subject.userName, accounts: subject.accounts },
+    platform: adapter.platform,
+    entitlementKind: entitlement.kind,
+    entitlementId: entitlement.id,
+    ...(entitlement.name ? { entitlementName: entitlement.name } : {}),
+    ...recommend(entitlement, now),
+  }));
+}
+
+async function revoke(adapter: PlatformAdapter, item: StoredReviewItem): Promise<{ itemId: string; applied: 'done' | 'failed'; error?: string }> {
+  try {
+    await call(() => adapter.removeEntitlement!({ subject: item.subject, entitlement: { kind: item.entitlementKind, id: item.entitlementId } }));
+    return { itemId: item.itemId, applied: 'done' };
+  } catch (err) {
+    const failure = toActivityFailure(err);
+    if (!failure.nonRetryable) throw failure;
+    return { itemId: item.itemId, applied: 'failed', error: failure.message };
+  }
+}
+
+async function adapterFor(resolveAdapter: AdapterResolver, tenantId: string, platform: Platform): Promise<PlatformAdapter> {
+  const adapter = await resolveAdapter(tenantId, platform);
+  if (!adapter.listAccounts || !adapter.listEntitlements || !adapter.removeEntitlement) {
+    throw ApplicationFailure.create({ type: 'UnsupportedAction', message: `${platform} cannot take part in access reviews`, nonRetryable: true });
+  }
+  return adapter;
+}
+
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw err instanceof PlatformError ? toActivityFailure(err) : err;
+  }
+}
+
+export type AccessReviewActivities = ReturnType<typeof createAccessReviewActivities>;

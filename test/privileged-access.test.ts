@@ -1,0 +1,122 @@
+/** Just-in-time privileged access on the time-skipping server against the stateful reference platform. */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { PrivilegedAccessRequest } from '../shared';
+import { approvalUpdate, endAccessSignal, extendAccessUpdate, progressQuery } from '../shared/messages';
+import { privilegedAccess } from '../workflows/privileged-access';
+import { keepHistory, timerSeconds, waitFor } from './support/histories';
+import { startLifecycleWorkers, type LifecycleWorkers } from './support/lifecycle-workers';
+import { bundleWorkflows, testMongo, timeSkippingEnv, uniqueQueue } from './support/servers';
+
+let env: TestWorkflowEnvironment;
+let mongo: Awaited<ReturnType<typeof testMongo>>;
+let bundle: WorkflowBundleWithSourceMap;
+let lc: LifecycleWorkers;
+
+beforeAll(async () => {
+  [env, mongo, bundle] = await Promise.all([timeSkippingEnv(), testMongo('pam'), bundleWorkflows()]);
+  lc = await startLifecycleWorkers({ connection: env.nativeConnection, db: mongo.db, workflowBundle: bundle });
+});
+
+afterAll(async () => {
+  await lc?.stop();
+  await mongo?.drop();
+  await env?.teardown();
+});
+
+const approver = { id: 'approver-1', kind: 'user' as const };
+
+/** A rejected update: the validator's reason is the failure's cause. */
+const rejectedWith = (reason: RegExp) => ({ cause: { message: expect.stringMatching(reason) } });
+
+async function requestAccess(overrides: Partial<PrivilegedAccessRequest> = {}) {
+  const tenantId = uniqueQueue('t');
+  await lc.createTenant(tenantId, { privilegedAccessMaxMinutes: 120, approvers: ['approver-1', 'approver-2'] });
+  const userName = uniqueQueue('ada');
+  lc.platform.seedAccount({ userName });
+  const request: PrivilegedAccessRequest = {
+    tenantId,
+    requestedBy: { id: userName, kind: 'user' },
+    subject: { subjectId: userName, userName },
+    platform: 'reference',
+    entitlementId: 'global-admin',
+    durationMinutes: 60,
+    justification: 'INC-4711 production outage',
+    approvalTimeoutMinutes: 30,
+    ...overrides,
+  };
+  const handle = await env.client.workflow.start(privilegedAccess, { args: [request], taskQueue: lc.queues.workflows, workflowId: uniqueQueue('pam') });
+  await waitFor(() => handle.query(progressQuery), (p) => p.status === 'waiting-for-approval');
+  const hasAdmin = () => lc.platform.accounts.get(userName)!.entitlements.some((e) => e.id === 'global-admin');
+  return { tenantId, userName, handle, hasAdmin };
+}
+
+it('grants after approval and revokes by itself when the time-box ends', async () => {
+  const { tenantId, userName, handle, hasAdmin } = await requestAccess();
+  expect(hasAdmin()).toBe(false);
+  await expect(handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver, comment: 'ok' }] })).resolves.toEqual({ accepted: true });
+  await waitFor(() => handle.query(progressQuery), (p) => p.status === 'waiting');
+  expect(hasAdmin()).toBe(true);
+
+  expect(await handle.result()).toMatchObject({ outcome: 'expired' });
+  expect(hasAdmin()).toBe(false);
+  // The 30-minute approval wait and the 60-minute time-box were durable timers.
+  expect(await timerSeconds(handle)).toEqual([1800, 3600]);
+  const evidence = await lc.evidence.forRun(tenantId, handle.workflowId);
+  expect(evidence.map((e) => `${e.event}:${e.outcome ?? ''}:${e.actor.id}`)).toEqual([
+    `access-requested::${userName}`,
+    'approval:approved:approver-1',
+    `grant:succeeded:${userName}`,
+    `revoke:succeeded:${userName}`,
+  ]);
+  expect(evidence[0]!.detail).toMatchObject({ justification: 'INC-4711 production outage', grantedMinutes: 60 });
+  await keepHistory('privileged-access-expired', handle);
+});
+
+it('rejects self-approval and approvers the tenant does not list, then accepts a listed approver', async () => {
+  const { userName, handle, hasAdmin } = await requestAccess();
+  await expect(handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id: userName, kind: 'user' } }] })).rejects.toMatchObject(rejectedWith(/cannot approve their own request/));
+  await expect(handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id: 'mallory', kind: 'user' } }] })).rejects.toMatchObject(rejectedWith(/mallory is not an approver/));
+  expect(hasAdmin()).toBe(false);
+  await handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id: 'approver-2', kind: 'user' } }] });
+  await waitFor(() => handle.query(progressQuery), (p) => p.status === 'waiting');
+  expect(hasAdmin()).toBe(true);
+  await handle.signal(endAccessSignal, { by: { id: userName, kind: 'user' }, reason: 'done' });
+  expect(await handle.result()).toMatchObject({ outcome: 'ended-early' });
+  expect(hasAdmin()).toBe(false);
+});
+
+it('denies a request nobody decides before the approval timeout, without granting anything', async () => {
+  const { tenantId, handle, hasAdmin } = await requestAccess();
+  expect(await handle.result()).toEqual({ outcome: 'denied' });
+  expect(hasAdmin()).toBe(false);
+  const approval = (await lc.evidence.forRun(tenantId, handle.workflowId)).find((e) => e.event === 'approval');
+  expect(approval).toMatchObject({ outcome: 'denied', actor: { id: 'approval-timeout', kind: 'system' } });
+  await keepHistory('privileged-access-approval-timeout', handle);
+});
+
+it('extends within the tenant cap, refuses beyond it, and ends early on signal', async () => {
+  const { tenantId, handle, hasAdmin } = await requestAccess({ durationMinutes: 500 });
+  await handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver }] });
+  await waitFor(() => handle.query(progressQuery), (p) => p.status === 'waiting');
+  // Asked for 500 minutes, capped at the tenant's 120: no room to extend.
+  await expect(handle.executeUpdate(extendAccessUpdate, { args: [{ minutes: 1, by: approver }] })).rejects.toMatchObject(rejectedWith(/may not exceed 120 minutes/));
+  await handle.signal(endAccessSignal, { by: approver, reason: 'incident resolved' });
+  expect(await handle.result()).toMatchObject({ outcome: 'ended-early' });
+  expect(hasAdmin()).toBe(false);
+  const revoke = (await lc.evidence.forRun(tenantId, handle.workflowId)).find((e) => e.event === 'revoke');
+  expect(revoke?.detail).toMatchObject({ reason: 'ended-early', endedBy: 'approver-1', endReason: 'incident resolved' });
+});
+
+it('moves the automatic revoke when the time-box is extended', async () => {
+  const { handle, hasAdmin } = await requestAccess({ durationMinutes: 60 });
+  await handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver }] });
+  await waitFor(() => handle.query(progressQuery), (p) => p.status === 'waiting');
+  const { expiresAt } = await handle.executeUpdate(extendAccessUpdate, { args: [{ minutes: 30, by: approver }] });
+  const result = await handle.result();
+  expect(result.outcome).toBe('expired');
+  expect(Date.parse(result.revokedAt!) - Date.parse(result.grantedAt!)).toBeGreaterThanOrEqual(90 * 60_000);
+  expect(Date.parse(result.revokedAt!)).toBeGreaterThanOrEqual(Date.parse(expiresAt));
+  expect(hasAdmin()).toBe(false);
+  await keepHistory('privileged-access-extended', handle);
+});

@@ -1,0 +1,112 @@
+import { ApplicationFailure, CancellationScope, condition, setHandler } from '@temporalio/workflow';
+import type { TenantActivities } from '../activities/tenants';
+import type { Actor, ApprovalDecision, PrivilegedAccessRequest, TenantPolicy } from '../shared';
+import { approvalUpdate, endAccessSignal, extendAccessUpdate } from '../shared/messages';
+import { controlActivities, platformActivities } from './support/activity-proxies';
+import { RunRecorder } from './support/run-recorder';
+
+export interface PrivilegedAccessResult {
+  outcome: 'denied' | 'expired' | 'ended-early' | 'cancelled';
+  grantedAt?: string;
+  revokedAt?: string;
+}
+
+const DEFAULT_APPROVAL_TIMEOUT_MINUTES = 240;
+const MINUTE = 60_000;
+
+/**
+ * Just-in-time elevation: request, approval by someone else (no answer = denied),
+ * grant, and an automatic revoke when the time-box ends, unless ended early.
+ * The time-box can be extended up to the tenant's maximum.
+ */
+export async function privilegedAccess(request: PrivilegedAccessRequest): Promise<PrivilegedAccessResult> {
+  const recorder = new RunRecorder({ tenantId: request.tenantId, kind: 'privileged-access', subjectId: request.subject.subjectId, requestedBy: request.requestedBy });
+  const policy = await controlActivities<TenantActivities>().loadTenantPolicy(request.tenantId);
+  const minutes = Math.min(request.durationMinutes, policy.privilegedAccessMaxMinutes);
+  if (!(minutes > 0)) throw ApplicationFailure.create({ type: 'InvalidDuration', message: 'durationMinutes must be positive', nonRetryable: true });
+  await recorder.evidence('access-requested', {
+    platform: request.platform,
+    detail: { entitlementId: request.entitlementId, requestedMinutes: request.durationMinutes, grantedMinutes: minutes, justification: request.justification },
+  });
+
+  const decision = await awaitApproval(request, policy, recorder);
+  if (!decision?.approved) {
+    recorder.setStatus('completed');
+    await recorder.evidence('approval', { outcome: 'denied', actor: decision?.approver ?? { id: 'approval-timeout', kind: 'system' }, detail: { comment: decision?.comment ?? 'no decision before the timeout' } });
+    return { outcome: 'denied' };
+  }
+  await recorder.evidence('approval', { outcome: 'approved', actor: decision.approver, detail: { comment: decision.comment } });
+  return grantForTimeBox(request, policy, minutes, recorder);
+}
+
+/** Approval by update: validated (not one's own request, a listed approver, once), so the approver knows it counted. */
+async function awaitApproval(request: PrivilegedAccessRequest, policy: TenantPolicy, recorder: RunRecorder): Promise<ApprovalDecision | undefined> {
+  let decision: ApprovalDecision | undefined;
+  setHandler(
+    approvalUpdate,
+    (d) => {
+      decision = d;
+      return { accepted: true };
+    },
+    {
+      validator: ({ approver }: ApprovalDecision) => {
+        if (decision) throw new Error('this request was already decided');
+        if (approver.id === request.requestedBy.id || approver.id === request.subject.subjectId) throw new Error('an approver cannot approve their own request');
+        if (policy.approvers.length > 0 && !policy.approvers.includes(approver.id)) throw new Error(`${approver.id} is not an approver of this tenant`);
+      },
+    },
+  );
+  recorder.setStatus('waiting-for-approval');
+  recorder.needHuman('approve or deny the privileged access request');
+  await condition(() => decision !== undefined, (request.approvalTimeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES) * MINUTE);
+  recorder.resolved('approve or deny the privileged access request');
+  return decision;
+}
+
+/** Grants, then holds the time-box; the revoke runs even if the run is cancelled. */
+async function grantForTimeBox(request: PrivilegedAccessRequest, policy: TenantPolicy, minutes: number, recorder: RunRecorder): Promise<PrivilegedAccessResult> {
+  const platform = platformActivities(request.platform);
+  const target = { tenantId: request.tenantId, subject: request.subject, entitlement: { kind: request.entitlementKind ?? 'role', id: request.entitlementId } };
+  recorder.setStatus('running');
+  await recorder.step('grant', request.platform, 'addEntitlement', () => platform.addEntitlement(target), { entitlementId: request.entitlementId, minutes });
+  const grantedAt = Date.now();
+  let expiresAt = grantedAt + minutes * MINUTE;
+  let ended: { by: Actor; reason?: string } | undefined;
+  setHandler(endAccessSignal, (end) => void (ended ??= end));
+  setHandler(
+    extendAccessUpdate,
+    ({ minutes: more }) => {
+      expiresAt += more * MINUTE;
+      return { expiresAt: new Date(expiresAt).toISOString() };
+    },
+    {
+      validator: ({ minutes: more }: { minutes: number }) => {
+        if (!Number.isInteger(more) || more <= 0) throw new Error('minutes must be a positive whole number');
+        if (ended) throw new Error('access already ended');
+        const total = (expiresAt - grantedAt) / MINUTE + more;
+        if (total > policy.privilegedAccessMaxMinutes) throw new Error(`the time-box may not exceed ${policy.privilegedAccessMaxMinutes} minutes in total`);
+      },
+    },
+  );
+
+  recorder.setStatus('waiting');
+  let outcome: PrivilegedAccessResult['outcome'] = 'cancelled';
+  try {
+    for (let seen = expiresAt; !ended && Date.now() < expiresAt; seen = expiresAt) {
+      await condition(() => ended !== undefined || expiresAt !== seen, expiresAt - Date.now());
+    }
+    outcome = ended ? 'ended-early' : 'expired';
+  } finally {
+    // A cancelled run must not leave the privilege in place.
+    await CancellationScope.nonCancellable(async () => {
+      recorder.setStatus('running');
+      await recorder.step('revoke', request.platform, 'removeEntitlement', () => platform.removeEntitlement(target), {
+        entitlementId: request.entitlementId,
+        reason: outcome,
+        ...(ended ? { endedBy: ended.by.id, endReason: ended.reason } : {}),
+      });
+      recorder.setStatus(outcome === 'cancelled' ? 'cancelled' : 'completed');
+    });
+  }
+  return { outcome, grantedAt: new Date(grantedAt).toISOString(), revokedAt: new Date().toISOString() };
+}
