@@ -16,6 +16,8 @@ export interface TestApi {
   mongo: Awaited<ReturnType<typeof testMongo>>;
   temporal: Awaited<ReturnType<typeof testTemporal>>;
   queuePrefix: string;
+  /** Another app over the same stores, e.g. on the queue set of a test's workers. */
+  appWith(deps: Partial<AppDeps>): ReturnType<typeof createApp>;
   /** A bearer header for a new API key with these grants (made through the API, as an admin would). */
   keyFor(grants: Grant[], ownerId?: string): Promise<{ Authorization: string }>;
   close(): Promise<void>;
@@ -26,9 +28,12 @@ export async function testApi(name: string, options: Partial<AppDeps> = {}): Pro
   const stores = createStores(mongo.db);
   await ensureIndexes(stores);
   const queuePrefix = `${uniqueQueue(name)}-`;
-  const app = createApp({ temporal: temporal.client, mongo, stores, log: createLogger('silent', 'test'), queues: taskQueues(queuePrefix), adminApiKey: ADMIN_KEY, ...options });
+  const appWith = (deps: Partial<AppDeps>) =>
+    createApp({ temporal: temporal.client, mongo, stores, log: createLogger('silent', 'test'), queues: taskQueues(queuePrefix), adminApiKey: ADMIN_KEY, ...options, ...deps });
+  const app = appWith({});
   return {
     app,
+    appWith,
     stores,
     mongo,
     temporal,
