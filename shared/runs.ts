@@ -82,6 +82,8 @@ export interface StepProgress {
   status: StepStatus;
   attempts: number;
   lastError?: string;
+  /** What the step did or why it was skipped (e.g. "revoked 3 credentials", "legal hold"). */
+  detail?: string;
   startedAt?: string;
   finishedAt?: string;
 }

@@ -2,3 +2,5 @@
 export { selfTest } from './self-test';
 export { credentialRotation } from './credential-rotation';
 export { privilegedAccess } from './privileged-access';
+export { offboarding } from './offboarding';
+export { onboarding } from './onboarding';

@@ -1,6 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 
 export const HISTORIES_DIR = join(__dirname, '..', 'histories');
@@ -57,4 +59,15 @@ export async function waitFor<T>(read: () => Promise<T>, ready: (value: T) => bo
     if (Date.now() > until) throw new Error(`condition not met in ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * With RECORD_HISTORIES=1, saves the run's history under test/histories/ for
+ * test/replay.test.ts (`RECORD_HISTORIES=1 npx jest test/offboarding.test.ts`).
+ * Recorded without the payload codec so the files are readable in review.
+ */
+export async function saveHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await handle.fetchHistory();
+  await writeFile(join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
 }
