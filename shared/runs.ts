@@ -53,12 +53,6 @@ export interface AccessReviewRequest extends RunRequestBase {
   platforms?: Platform[];
   /** ISO time by which decisions are due; the tenant's default decision applies after it. */
   deadline: string;
-  /**
-   * Set when a Temporal Schedule starts the campaign: schedule arguments are fixed, so
-   * `reviewId` is the schedule id and `deadline` is empty. The campaign then names itself
-   * `${reviewId}-${start date}` and is due start + durationDays (the tenant's reviewDurationDays when omitted).
-   */
-  scheduled?: { durationDays?: number };
 }
 
 export interface PrivilegedAccessRequest extends RunRequestBase {

@@ -39,7 +39,7 @@ const otherTenant = `globex-${suffix}`;
 const base = () => `/v1/tenants/${tenant}/schedules`;
 
 it('creates a quarterly review schedule and a rotation campaign every 30 days, and lists them', async () => {
-  const review = await request(api.app).post(base()).set(acmeAdmin).send({ scheduleId: 'quarterly-review', kind: 'access-review', cron: '0 6 1 */3 *', campaign: { platforms: ['github'], durationDays: 14 } }).expect(201);
+  const review = await request(api.app).post(base()).set(acmeAdmin).send({ scheduleId: 'quarterly-review', kind: 'access-review', cron: '0 6 1 */3 *' }).expect(201);
   expect(review.headers.location).toBe(`${base()}/quarterly-review`);
   expect(review.body).toMatchObject({ scheduleId: 'quarterly-review', kind: 'access-review', paused: false });
   expect(review.body.spec.calendars).toHaveLength(1);
@@ -55,11 +55,13 @@ it('creates a quarterly review schedule and a rotation campaign every 30 days, a
   expect(listed.map((s) => s.scheduleId).sort()).toEqual(['quarterly-review', 'rotate-monthly']);
 });
 
-it('validates the calendar: cron or every, not both, not neither', async () => {
+it('validates the calendar (cron or every, not both, not neither) and the campaign settings', async () => {
   const both = await request(api.app).post(base()).set(acmeAdmin).send({ scheduleId: 'x', kind: 'rotation-campaign', cron: '0 0 * * *', every: '1d' }).expect(400);
   expect(both.body.errors).toEqual([{ path: 'body.every', message: 'give cron or every, not both' }]);
   const neither = await request(api.app).post(base()).set(acmeAdmin).send({ scheduleId: 'x', kind: 'rotation-campaign' }).expect(400);
   expect(neither.body.errors).toEqual([{ path: 'body.cron', message: 'give cron or every' }]);
+  const reviewSettings = await request(api.app).post(base()).set(acmeAdmin).send({ scheduleId: 'x', kind: 'access-review', every: '90d', campaign: { maxAgeDays: 3 } }).expect(400);
+  expect(reviewSettings.body.errors).toEqual([{ path: 'body.campaign', message: 'an access review takes its settings from the tenant policy' }]);
   const badCron = await request(api.app).post(base()).set(acmeAdmin).send({ scheduleId: 'x', kind: 'access-review', cron: 'every monday' }).expect(400);
   expect(badCron.body.errors[0].path).toBe('body.cron');
 });

@@ -1,17 +1,17 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleSpec } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleSpec } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AccessReviewRequest, Actor, RotationCampaignRequest } from '../../shared/runs';
+import type { Actor, RotationCampaignRequest } from '../../shared/runs';
 import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../../shared/search-attributes';
 import type { TaskQueues } from '../../shared/task-queues';
-import { ROTATION_CAMPAIGN_WORKFLOW, WORKFLOW_TYPE } from '../../shared/workflow-types';
+import { ROTATION_CAMPAIGN_WORKFLOW } from '../../shared/workflow-types';
 import { runWorkflowId } from '../../shared/workflow-ids';
 import type { TenantStore } from '../../store/tenants';
 import { principalOf, requireTenant } from '../access';
 import { operation } from '../openapi';
 import { conflict, notFound } from '../problem';
-import { Id, PlatformSchema, TenantId, TenantParams } from '../schemas';
+import { Id, TenantId, TenantParams } from '../schemas';
 import { valid } from '../validate';
 
 const SCHEDULE_KINDS = ['rotation-campaign', 'access-review'] as const;
@@ -22,7 +22,6 @@ const Cron = z.string().regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron exp
 /** A Temporal duration: "90d", "12h", "30m". */
 const Every = z.string().regex(/^\d{1,5}\s?(d|h|m)$/, 'must be a duration such as "90d", "12h" or "30m"');
 const RotationCampaign = z.strictObject({ maxAgeDays: z.number().int().min(1).max(3650).optional(), concurrency: z.number().int().min(1).max(100).optional() });
-const ReviewCampaign = z.strictObject({ platforms: z.array(PlatformSchema).min(1).optional(), durationDays: z.number().int().min(1).max(365).optional() });
 
 const When = { cron: Cron.optional(), every: Every.optional() };
 const oneTrigger = (v: { cron?: string; every?: string }) => !(v.cron && v.every);
@@ -33,11 +32,12 @@ const CreateSchedule = z
     ...When,
     paused: z.boolean().default(false),
     note: z.string().max(500).optional(),
-    campaign: z.union([RotationCampaign, ReviewCampaign]).default({}),
+    /** Rotation campaigns only; a review takes its duration and platforms from the tenant's policy. */
+    campaign: RotationCampaign.optional(),
   })
   .refine((v) => Boolean(v.cron ?? v.every), { message: 'give cron or every', path: ['cron'] })
   .refine(oneTrigger, { message: 'give cron or every, not both', path: ['every'] })
-  .refine((v) => v.kind === 'access-review' || RotationCampaign.safeParse(v.campaign).success, { message: 'rotation campaigns take maxAgeDays and concurrency', path: ['campaign'] });
+  .refine((v) => v.kind === 'rotation-campaign' || v.campaign === undefined, { message: 'an access review takes its settings from the tenant policy', path: ['campaign'] });
 const UpdateSchedule = z
   .strictObject({ ...When, paused: z.boolean().optional(), note: z.string().max(500).optional() })
   .refine(oneTrigger, { message: 'give cron or every, not both', path: ['every'] });
@@ -53,25 +53,25 @@ const ScheduleView = z.object({
 });
 
 const RUNBOOK_KIND_OF = { 'rotation-campaign': 'credential-rotation', 'access-review': 'access-review' } as const;
-const WORKFLOW_OF: Record<ScheduleKind, string> = { 'rotation-campaign': ROTATION_CAMPAIGN_WORKFLOW, 'access-review': WORKFLOW_TYPE['access-review'] };
+/**
+ * What a firing starts. Schedule arguments are fixed, so a review starts the
+ * lifecycles' scheduledAccessReview wrapper, which names the review after its
+ * quarter and sets the deadline from the tenant's policy.
+ */
+const SCHEDULED_ACCESS_REVIEW_WORKFLOW = 'scheduledAccessReview';
+const WORKFLOW_OF: Record<ScheduleKind, string> = { 'rotation-campaign': ROTATION_CAMPAIGN_WORKFLOW, 'access-review': SCHEDULED_ACCESS_REVIEW_WORKFLOW };
 
-/** Temporal schedule ids are global: the tenant is part of the id. */
+const CATCHUP_WINDOW: Record<ScheduleKind, string> = { 'rotation-campaign': '1 day', 'access-review': '7 days' };
+
+/** Temporal schedule ids are global: the tenant is part of the id (the same form as the tenant's default schedules). */
 const temporalScheduleId = (tenantId: string, scheduleId: string) => `${tenantId}/schedule/${scheduleId}`;
 
 function specOf(when: { cron?: string; every?: string }): ScheduleSpec {
   return when.cron ? { cronExpressions: [when.cron] } : { intervals: [{ every: when.every! as `${number}d` }] };
 }
 
-/**
- * The campaign request a schedule sends on every firing. Its arguments are
- * fixed when the schedule is made, so a review campaign gets `scheduled`:
- * it names itself from its start date and sets its own deadline.
- */
-function campaignRequest(tenantId: string, kind: ScheduleKind, requestedBy: Actor, campaign: object): RotationCampaignRequest | AccessReviewRequest {
-  const scheduleId = requestedBy.id;
-  if (kind === 'rotation-campaign') return { tenantId, requestedBy, ...(campaign as z.infer<typeof RotationCampaign>) };
-  const { platforms, durationDays } = campaign as z.infer<typeof ReviewCampaign>;
-  return { tenantId, requestedBy, reviewId: scheduleId, platforms, deadline: '', scheduled: { durationDays } };
+function campaignRequest(tenantId: string, requestedBy: Actor, campaign: z.infer<typeof RotationCampaign> = {}): RotationCampaignRequest | { tenantId: string; requestedBy: Actor } {
+  return { tenantId, requestedBy, ...campaign };
 }
 
 function view(scheduleId: string, d: ScheduleDescription) {
@@ -128,11 +128,13 @@ export function schedulesRouter({ temporal, tenants, queues }: { temporal: Clien
             workflowType: WORKFLOW_OF[body.kind],
             workflowId: runWorkflowId(tenantId, kind, body.scheduleId),
             taskQueue: queues.workflows,
-            args: [campaignRequest(tenantId, body.kind, requestedBy, body.campaign)],
+            args: [campaignRequest(tenantId, requestedBy, body.campaign)],
             memo: { requestedBy },
             typedSearchAttributes: attributes,
           },
           typedSearchAttributes: attributes,
+          // A campaign still running (e.g. paused at the blast-radius brake) is not started twice; a firing missed during an outage is caught up once.
+          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: CATCHUP_WINDOW[body.kind] },
           state: { paused: body.paused, note: body.note },
         });
         res.status(201).location(`/v1/tenants/${tenantId}/schedules/${body.scheduleId}`).json(view(body.scheduleId, await handle.describe()));
