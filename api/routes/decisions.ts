@@ -44,7 +44,7 @@ export function decisionsRouter({ temporal, tenants }: { temporal: Client; tenan
       const tenantId = String(req.params.tenantId);
       const run = await findRun(temporal, tenantId, String(req.params.runId));
       res.locals.auditRunId = run.workflowId;
-      if (action.kinds && !action.kinds.includes(run.ref.kind)) throw conflict('wrong-run-kind', `Only ${action.kinds.join(' and ')} runs take this`);
+      if (action.kinds && !action.kinds.includes(run.kind)) throw conflict('wrong-run-kind', `Only ${action.kinds.join(' and ')} runs take this`);
       if (run.description.status.name !== 'RUNNING') throw conflict('run-closed', 'The run is no longer open for decisions');
       const body = valid<z.infer<B>>(res).body;
       res.locals.auditDetail = body as Record<string, unknown>;

@@ -15,7 +15,7 @@ import { principalOf, requireTenant } from '../access';
 import type { Metrics } from '../metrics';
 import { operation } from '../openapi';
 import { conflict, fieldProblem, problem } from '../problem';
-import { encodeRunId, firstRunIdOf } from '../runs';
+import { firstRunIdOf, runIdOf } from '../runs';
 import { CredentialKindSchema, EntitlementKindSchema, Id, IsoDate, PlatformSchema, SubjectSchema, TenantParams } from '../schemas';
 import { valid } from '../validate';
 
@@ -213,7 +213,7 @@ export function runStartsRouter(deps: RunStartDeps, registry: OpenAPIRegistry): 
         res.locals.auditSubjectId = subject.subjectId;
         await withIdempotency(req, res, deps.idempotency, async () => {
           const { firstRunId, joinedExisting } = await startOrJoin(deps, spec.kind, tenantId, subject, { ...body, tenantId, requestedBy }, requestedBy);
-          const runId = encodeRunId({ kind: spec.kind, subjectKey: subject.subjectKey, firstRunId });
+          const runId = runIdOf(tenantId, runWorkflowId(tenantId, spec.kind, subject.subjectKey), firstRunId);
           return {
             status: joinedExisting ? 200 : 202,
             location: `/v1/tenants/${tenantId}/runs/${runId}`,

@@ -13,7 +13,7 @@ import type { TenantStore } from '../../store/tenants';
 import { requireTenant } from '../access';
 import { operation } from '../openapi';
 import { conflict } from '../problem';
-import { encodeRunId, executionStatus, findRun, type FoundRun } from '../runs';
+import { executionStatus, findRun, runIdOf, type FoundRun } from '../runs';
 import { Id, RunParams, TenantId } from '../schemas';
 import { valid } from '../validate';
 
@@ -109,15 +109,15 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
         pageSize: filter.pageSize,
         nextPageToken: filter.cursor ? Buffer.from(filter.cursor, 'base64url') : undefined,
       });
+      // Only ids under the tenant are addressable as its runs (runIdOf); anything else indexed under its TenantId is not a run.
+      const executions = response.executions.filter((raw) => raw.execution?.workflowId?.startsWith(`${tenantId}/`));
       const items = await Promise.all(
-        response.executions.map(async (raw) => {
+        executions.map(async (raw) => {
           const info = await executionInfoFromRaw(raw, temporal.options.loadedDataConverter, raw, temporal.options.namespace);
-          const kind = info.typedSearchAttributes.get(RUNBOOK_KIND) as RunbookKind;
-          const subjectKey = info.workflowId.slice(`${tenantId}/${kind}/`.length);
           return {
-            runId: encodeRunId({ kind, subjectKey, firstRunId: raw.firstRunId || info.runId }),
-            kind,
-            subjectId: info.typedSearchAttributes.get(SUBJECT_ID) ?? subjectKey,
+            runId: runIdOf(tenantId, info.workflowId, raw.firstRunId || info.runId),
+            kind: info.typedSearchAttributes.get(RUNBOOK_KIND) as RunbookKind,
+            subjectId: info.typedSearchAttributes.get(SUBJECT_ID) ?? info.workflowId,
             status: executionStatus(info.status.name),
             startedAt: info.startTime.toISOString(),
             closedAt: info.closeTime?.toISOString(),
@@ -137,8 +137,8 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
       const progress = await progressOf(temporal, run);
       res.json({
         runId: String(req.params.runId),
-        kind: run.ref.kind,
-        subjectId: run.description.typedSearchAttributes.get(SUBJECT_ID) ?? run.ref.subjectKey,
+        kind: run.kind,
+        subjectId: run.subjectId,
         status: statusOf(run, progress),
         startedAt: run.description.startTime.toISOString(),
         closedAt: run.description.closeTime?.toISOString(),
@@ -180,7 +180,7 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
       const run = await findRun(temporal, tenantId, runId);
       const records = await evidence.forRun(tenantId, run.workflowId);
       if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
-        res.type('text/csv').attachment(`evidence-${run.ref.subjectKey.replace(/[^\w.-]/g, '_')}.csv`).send(evidenceCsv(records));
+        res.type('text/csv').attachment(`evidence-${run.subjectId.replace(/[^\w.-]/g, '_')}.csv`).send(evidenceCsv(records));
         return;
       }
       res.json({ runId, records });
