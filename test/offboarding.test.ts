@@ -15,7 +15,7 @@ const DAY = 24 * 60 * 60 * 1000;
 let w: WorkflowEnv;
 
 beforeAll(async () => {
-  w = await workflowEnv('offboarding', ['okta']);
+  w = await workflowEnv('offboarding', { extraPlatforms: ['okta'] });
 });
 afterAll(() => w.teardown());
 
@@ -36,7 +36,7 @@ function seedLeaver(platform: ReferencePlatform, name: string): Subject {
 
 async function start(tenantId: string, subject: Subject, extra: Partial<OffboardingRequest> = {}) {
   const request: OffboardingRequest = { tenantId, requestedBy: { id: 'desk-1', kind: 'user' }, runbookId: 'reference-offboarding', subject, mode: 'standard', ...extra };
-  return w.env.client.workflow.start<typeof offboarding>('offboarding', { args: [request], taskQueue: w.queues.workflows, workflowId: runWorkflowId(tenantId, 'offboarding', subject.subjectId) });
+  return w.client.workflow.start<typeof offboarding>('offboarding', { args: [request], taskQueue: w.queues.workflows, workflowId: runWorkflowId(tenantId, 'offboarding', subject.subjectId) });
 }
 
 async function stepTimes(tenantId: string, workflowId: string): Promise<Record<string, number>> {

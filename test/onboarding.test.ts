@@ -25,7 +25,7 @@ const requester = { id: 'hr-1', kind: 'user' as const };
 
 async function start(tenantId: string, subject: Subject, extra: Partial<OnboardingRequest> = {}) {
   const request: OnboardingRequest = { tenantId, requestedBy: requester, runbookId: 'reference-onboarding', subject, roleProfile: 'engineer', ...extra };
-  return w.env.client.workflow.start<typeof onboarding>('onboarding', { args: [request], taskQueue: w.queues.workflows, workflowId: runWorkflowId(tenantId, 'onboarding', subject.subjectId) });
+  return w.client.workflow.start<typeof onboarding>('onboarding', { args: [request], taskQueue: w.queues.workflows, workflowId: runWorkflowId(tenantId, 'onboarding', subject.subjectId) });
 }
 
 const groupsOf = (name: string) => w.reference.accounts.get(name)?.entitlements.map((e) => e.id).sort();

@@ -1,3 +1,5 @@
+import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { AdapterFactories } from '../../activities/adapters';
@@ -8,10 +10,13 @@ import { taskQueues, type TaskQueues } from '../../shared/task-queues';
 import { createStores, ensureIndexes, type Stores } from '../../store';
 import { SEED_RUNBOOKS } from '../../store/seeds';
 import { createWorkers } from '../../workers/create-workers';
-import { bundleWorkflows, testMongo, timeSkippingEnv, uniqueQueue } from './servers';
+import { bundleWorkflows, testMongo, testTemporal, timeSkippingEnv, uniqueQueue } from './servers';
 
 export interface WorkflowEnv {
+  /** The time-skipping environment (not set on the dev server). */
   env: TestWorkflowEnvironment;
+  /** A client with the same data converter as the workers. */
+  client: Client;
   stores: Stores;
   /** The reference platform the `reference` queue acts on; `extra` platforms get their own instance each. */
   reference: ReferencePlatform;
@@ -21,14 +26,24 @@ export interface WorkflowEnv {
   teardown(): Promise<void>;
 }
 
+export interface WorkflowEnvOptions {
+  /** Further platforms, each served by a reference platform of its own, so a test can take one down. */
+  extraPlatforms?: Platform[];
+  /** The shared dev server instead of a time-skipping server of this file's own. */
+  devServer?: boolean;
+  dataConverter?: DataConverter;
+}
+
 /**
- * A time-skipping Temporal server, a FerretDB database with the product seeds,
- * and this project's real workers (createWorkers) on a queue set of their own,
- * acting on in-process reference platforms. `extraPlatforms` are served by
- * further reference platforms, so a test can take one "platform" down.
+ * A Temporal server (time-skipping by default), a FerretDB database with the
+ * product seeds, and this project's real workers (createWorkers) on a queue set
+ * of their own, acting on in-process reference platforms.
  */
-export async function workflowEnv(name: string, extraPlatforms: Platform[] = []): Promise<WorkflowEnv> {
-  const [env, mongo, bundle] = await Promise.all([timeSkippingEnv(), testMongo(name), bundleWorkflows()]);
+export async function workflowEnv(name: string, options: WorkflowEnvOptions = {}): Promise<WorkflowEnv> {
+  const { extraPlatforms = [], devServer = false, dataConverter } = options;
+  const [server, mongo, bundle] = await Promise.all([devServer ? testTemporal() : timeSkippingEnv(), testMongo(name), bundleWorkflows()]);
+  const env = (devServer ? undefined : server) as TestWorkflowEnvironment;
+
   const stores = createStores(mongo.db);
   await ensureIndexes(stores);
   await stores.runbooks.loadSeeds(SEED_RUNBOOKS);
@@ -38,13 +53,15 @@ export async function workflowEnv(name: string, extraPlatforms: Platform[] = [])
   for (const [platform, instance] of Object.entries(extra)) adapters[platform as Platform] = referenceAdapterFactory(instance);
   const prefix = `${uniqueQueue(name)}-`;
   const workers: Worker[] = await createWorkers(
-    { connection: env.nativeConnection, namespace: env.namespace ?? 'default', mongo, adapters },
+    { connection: server.nativeConnection, namespace: env?.namespace ?? 'default', mongo, adapters, dataConverter },
     { taskQueuePrefix: prefix, workflowBundle: bundle },
   );
   const running = Promise.all(workers.map((w) => w.run()));
   let tenants = 0;
   return {
     env,
+    // The time-skipping client skips time while a test awaits a result; on the dev server, a client with the workers' converter.
+    client: env ? env.client : new Client({ connection: server.client.connection, dataConverter }),
     stores,
     reference,
     extra,
@@ -59,7 +76,7 @@ export async function workflowEnv(name: string, extraPlatforms: Platform[] = [])
       workers.forEach((w) => w.shutdown());
       await running;
       await mongo.drop();
-      await env.teardown();
+      await ('teardown' in server ? server.teardown() : server.close());
     },
   };
 }
