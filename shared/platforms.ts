@@ -60,7 +60,9 @@ export const CAPABILITIES: Readonly<Record<Platform, readonly PlatformAction[]>>
   entra: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS, ...OWNERSHIP_ACTIONS],
   'aws-iam': [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
   okta: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
-  'google-workspace': [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS, ...OWNERSHIP_ACTIONS],
+  // Google: OAuth grants and app passwords can be listed and deleted only; no per-user federation links;
+  // Cloud service accounts are Cloud IAM's, not the Directory's.
+  'google-workspace': [...IDENTITY_ACTIONS, 'listCredentials', 'deleteCredential', ...OWNERSHIP_ACTIONS],
   github: ['createAccount', 'disableAccount', 'deleteAccount', 'revokeSessions', ...ENTITLEMENT_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
   keycloak: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
   scim: [...IDENTITY_ACTIONS],

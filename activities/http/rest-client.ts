@@ -7,6 +7,20 @@ export interface RestClientOptions {
   /** Auth and fixed headers per request (a token provider may refresh here). */
   headers: () => Promise<Record<string, string>>;
   timeoutMs?: number;
+  /**
+   * Platform-specific classification of a failed response, consulted before the
+   * status-based default (e.g. GitHub's 403 rate limit, Google's 403 quota reasons).
+   * Gets the body to read error codes from; the resulting message must not quote it.
+   */
+  classifyFailure?: (failure: FailedResponse) => PlatformError | undefined;
+}
+
+export interface FailedResponse {
+  status: number;
+  headers: Headers;
+  body: string;
+  /** `<platform> <METHOD> <path> failed with <status>`: safe to use as the error message. */
+  message: string;
 }
 
 export interface RestResponse<T> {
@@ -47,10 +61,7 @@ export class RestClient {
       const reason = err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : 'unreachable';
       throw new PlatformError('network', `${this.options.platform} ${method} ${url.pathname} ${reason}`);
     }
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw platformErrorFromStatus(res.status, `${this.options.platform} ${method} ${url.pathname} failed with ${res.status}`, res.headers.get('retry-after'));
-    }
+    if (!res.ok) throw await this.failure(res, `${this.options.platform} ${method} ${url.pathname} failed with ${res.status}`);
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
   }
@@ -86,6 +97,16 @@ export class RestClient {
     }
   }
 
+  private async failure(res: Response, message: string): Promise<PlatformError> {
+    const classify = this.options.classifyFailure;
+    if (!classify) {
+      await res.body?.cancel();
+      return platformErrorFromStatus(res.status, message, res.headers.get('retry-after'));
+    }
+    const body = await res.text().catch(() => '');
+    return classify({ status: res.status, headers: res.headers, body, message }) ?? platformErrorFromStatus(res.status, message, res.headers.get('retry-after'));
+  }
+
   private url(path: string, query?: RequestOptions['query']): URL {
     const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), this.options.baseUrl.replace(/\/?$/, '/'));
     for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
@@ -100,6 +121,17 @@ export async function idempotentDelete(call: () => Promise<unknown>): Promise<{ 
     return { outcome: 'done' };
   } catch (err) {
     if (err instanceof PlatformError && err.kind === 'not-found') return { outcome: 'already-done' };
+    throw err;
+  }
+}
+
+/** Treats "already exists" (409) as "already done": adding a member twice, creating an existing account. */
+export async function idempotentCreate(call: () => Promise<unknown>): Promise<{ outcome: 'done' | 'already-done' }> {
+  try {
+    await call();
+    return { outcome: 'done' };
+  } catch (err) {
+    if (err instanceof PlatformError && err.kind === 'conflict') return { outcome: 'already-done' };
     throw err;
   }
 }
