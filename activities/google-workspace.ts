@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CredentialInfo, Entitlement, EntitlementRef, PlatformConnection, Subject } from '../shared';
+import { credentialInfo, enc, splitOnce } from './adapter-support';
 import type { AdapterFactory } from './adapters';
 import type { SecretReader } from './connection-secrets';
 import { PlatformError, parseRetryAfter } from './errors';
@@ -166,9 +167,9 @@ class GoogleWorkspaceAdapter implements PlatformAdapter {
       this.rest.get<{ items?: Asp[] }>(`${DIRECTORY}/users/${enc(owner)}/asps`),
     ]);
     const credentials: CredentialInfo[] = [
-      ...(tokens.body?.items ?? []).map((t) => credential(owner, `oauth:${t.clientId}`, 'oauth-grant', { description: t.displayText })),
+      ...(tokens.body?.items ?? []).map((t) => credentialInfo('google-workspace', owner, `oauth:${t.clientId}`, 'oauth-grant', { description: t.displayText })),
       ...(asps.body?.items ?? []).map((a) =>
-        credential(owner, `asp:${a.codeId}`, 'password', { description: a.name, createdAt: epochMs(a.creationTime), lastUsedAt: epochMs(a.lastTimeUsed) }),
+        credentialInfo('google-workspace', owner, `asp:${a.codeId}`, 'password', { description: a.name, createdAt: epochMs(a.creationTime), lastUsedAt: epochMs(a.lastTimeUsed) }),
       ),
     ];
     return { outcome: 'done' as const, data: credentials };
@@ -255,25 +256,10 @@ function groupOnly(entitlement: EntitlementRef): void {
   if (entitlement.kind !== 'group') throw new PlatformError('invalid', `google-workspace entitlements are groups, not ${entitlement.kind}`);
 }
 
-function credential(ownerId: string, id: string, kind: CredentialInfo['kind'], extra: Partial<CredentialInfo>): CredentialInfo {
-  return { platform: 'google-workspace', id, kind, ownerId, status: 'active', ...withoutUndefined(extra) };
-}
 
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
 /** Google reports app-password times as epoch milliseconds in a string; 0 means never. */
 function epochMs(value: string | undefined): string | undefined {
   const ms = Number(value);
   return ms > 0 ? new Date(ms).toISOString() : undefined;
-}
-
-function splitOnce(value: string, separator: string): [string, string | undefined] {
-  const at = value.indexOf(separator);
-  return at < 0 ? [value, undefined] : [value.slice(0, at), value.slice(at + 1)];
-}
-
-function enc(value: string): string {
-  return encodeURIComponent(value);
 }
