@@ -1,5 +1,5 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
+import { DefaultLogger, type Logger } from '@temporalio/worker';
 import type { AdapterFactory } from '../../activities/adapters';
 import { readSecretRef } from '../../activities/connection-secrets';
 import { createPlatformActivities, type PlatformActivities } from '../../activities/platform-activities';
@@ -10,7 +10,7 @@ import type { ActionOutputs, ActionRequest, ActionResult, Platform, PlatformActi
  * failures classified into ApplicationFailure), for one connection, run in a
  * MockActivityEnvironment.
  */
-export function adapterActivities(platform: Platform, factory: AdapterFactory, connection: () => PlatformConnection, env: NodeJS.ProcessEnv = process.env) {
+export function adapterActivities(platform: Platform, factory: AdapterFactory, connection: () => PlatformConnection, env: NodeJS.ProcessEnv = process.env, logger: Logger = new DefaultLogger('ERROR')) {
   const activities: PlatformActivities = createPlatformActivities(platform, {
     resolveAdapter: () => Promise.resolve(factory(connection(), (ref) => readSecretRef(ref, env))),
     resolveSecretStore: () => Promise.reject(new Error('these tests store no secrets')),
@@ -19,7 +19,7 @@ export function adapterActivities(platform: Platform, factory: AdapterFactory, c
     activities,
     run<A extends PlatformAction>(action: A, input: ActionRequest<A>): Promise<ActionResult<ActionOutputs[A]>> {
       const activity = activities[action] as (req: ActionRequest<A>) => Promise<ActionResult<ActionOutputs[A]>>;
-      return new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(activity, input);
+      return new MockActivityEnvironment(undefined, { logger }).run(activity, input);
     },
   };
 }
