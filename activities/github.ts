@@ -3,7 +3,7 @@ import { credentialInfo, enc, splitOnce } from './adapter-support';
 import type { AdapterFactory } from './adapters';
 import type { SecretReader } from './connection-secrets';
 import { PlatformError, parseRetryAfter } from './errors';
-import { type FailedResponse, idempotentDelete, nextLink, RestClient } from './http/rest-client';
+import { type FailedResponse, idempotentDelete, nextLink, RestClient, unlessNotFound } from './http/rest-client';
 import type { PlatformAdapter } from './platform-adapter';
 
 /**
@@ -197,11 +197,11 @@ class GitHubAdapter implements PlatformAdapter {
   }
 
   private async membership(login: string): Promise<Membership | undefined> {
-    return this.found(async () => (await this.rest.get<Membership>(`/orgs/${this.org}/memberships/${enc(login)}`)).body);
+    return unlessNotFound(async () => (await this.rest.get<Membership>(`/orgs/${this.org}/memberships/${enc(login)}`)).body);
   }
 
   private async teamMembership(slug: string, login: string): Promise<Membership | undefined> {
-    return this.found(async () => (await this.rest.get<Membership>(`/orgs/${this.org}/teams/${enc(slug)}/memberships/${enc(login)}`)).body);
+    return unlessNotFound(async () => (await this.rest.get<Membership>(`/orgs/${this.org}/teams/${enc(slug)}/memberships/${enc(login)}`)).body);
   }
 
   private async setOrgRole(login: string, role: 'admin' | 'member') {
@@ -219,7 +219,7 @@ class GitHubAdapter implements PlatformAdapter {
 
   /** SAML SSO credential authorizations; an org without SAML SSO has none (404). */
   private async credentialAuthorizations(login: string): Promise<CredentialInfo[]> {
-    const found = await this.found(() => this.all<CredentialAuthorization>(`/orgs/${this.org}/credential-authorizations`, { login }));
+    const found = await unlessNotFound(() => this.all<CredentialAuthorization>(`/orgs/${this.org}/credential-authorizations`, { login }));
     return (found ?? [])
       .filter((a) => a.login.toLowerCase() === login.toLowerCase())
       .map((a) =>
@@ -259,14 +259,6 @@ class GitHubAdapter implements PlatformAdapter {
     return items;
   }
 
-  private async found<T>(call: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await call();
-    } catch (err) {
-      if (err instanceof PlatformError && err.kind === 'not-found') return undefined;
-      throw err;
-    }
-  }
 }
 
 /**

@@ -57,7 +57,8 @@ export type PlatformAction = (typeof PLATFORM_ACTIONS)[number];
 const IDENTITY_ACTIONS = [...ACCOUNT_ACTIONS, ...ENTITLEMENT_ACTIONS] as const;
 
 export const CAPABILITIES: Readonly<Record<Platform, readonly PlatformAction[]>> = {
-  entra: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS, ...OWNERSHIP_ACTIONS],
+  // Graph cannot suspend an app secret or certificate, only remove it: no deactivateCredential.
+  entra: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS.filter((a) => a !== 'deactivateCredential'), ...OWNERSHIP_ACTIONS],
   'aws-iam': [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
   okta: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
   // Google: OAuth grants and app passwords can be listed and deleted only; no per-user federation links;
@@ -67,7 +68,8 @@ export const CAPABILITIES: Readonly<Record<Platform, readonly PlatformAction[]>>
   // deactivate them; machine users are ordinary accounts; SAML identities are GraphQL-only.
   github: ['createAccount', 'disableAccount', 'deleteAccount', 'revokeSessions', ...ENTITLEMENT_ACTIONS, 'listCredentials', 'deleteCredential'],
   keycloak: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
-  scim: [...IDENTITY_ACTIONS],
+  // SCIM (RFC 7644) has no sessions resource: no revokeSessions.
+  scim: IDENTITY_ACTIONS.filter((a) => a !== 'revokeSessions'),
   ticketing: [...TICKET_ACTIONS],
   notification: [...NOTIFY_ACTIONS],
   'http-callback': [...CALLBACK_ACTIONS],

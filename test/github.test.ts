@@ -4,16 +4,16 @@
  */
 import { githubAdapterFactory } from '../activities/github';
 import type { PlatformAdapter } from '../activities/platform-adapter';
-import type { PlatformConnection, Subject } from '../shared';
+import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
 import { GitHubFake } from './fakes/github';
-import { adapterActivities } from './support/adapter-activities';
+import { activityFailure, implementedActions, platformHarness } from './support/platform-harness';
 
 const TOKEN = 'github_pat_11AAAAAAA0123456789';
 const env = { GH_TOKEN: TOKEN };
 let fake: GitHubFake;
 let connection: PlatformConnection;
 let adapter: PlatformAdapter;
-const { run } = adapterActivities('github', githubAdapterFactory, () => connection, env);
+const { run } = platformHarness('github', githubAdapterFactory, () => connection, env);
 
 beforeAll(async () => {
   fake = new GitHubFake('acme', TOKEN);
@@ -24,6 +24,10 @@ beforeAll(async () => {
 afterAll(() => fake.http.stop());
 
 const subject = (login: string): Subject => ({ subjectId: `hr-${login}`, userName: login });
+
+it('implements exactly its catalogue actions', () => {
+  expect(implementedActions(adapter).sort()).toEqual([...CAPABILITIES.github].sort());
+});
 
 it('invites a joiner to the org with their teams once', async () => {
   fake.addUser('ada');
@@ -69,18 +73,18 @@ it("finds a leaver's SSO-authorized tokens and keys, fine-grained PATs and deplo
   ['api', 'web', 'infra'].forEach((repo) => fake.addDeployKey(repo, `${repo}-bot`, 'other'));
   const key = fake.addDeployKey('infra', 'dee-prod-deploy', 'dee');
 
-  const { data } = await run('listCredentials', { tenantId: 't1', subject: subject('dee') });
+  const { data } = await run('listCredentials', { subject: subject('dee') });
   expect(data).toEqual([
     { platform: 'github', id: `sso:${sso}`, kind: 'ssh-key', ownerId: 'dee', status: 'active', createdAt: '2025-01-15T00:00:00Z', description: 'laptop' },
     { platform: 'github', id: `fine-grained-pat:${pat}`, kind: 'personal-access-token', ownerId: 'dee', status: 'active', createdAt: '2025-02-01T00:00:00Z', lastUsedAt: '2025-03-01T00:00:00Z', description: 'ci-deploy' },
     { platform: 'github', id: `deploy-key:infra/${key.id}`, kind: 'deploy-key', ownerId: 'dee', status: 'active', createdAt: '2025-01-02T03:04:05Z', description: 'dee-prod-deploy' },
   ]);
-  for (const c of data!) expect(await run('deleteCredential', { tenantId: 't1', ownerId: 'dee', credentialId: c.id })).toEqual({ outcome: 'done' });
+  for (const c of data!) expect(await run('deleteCredential', { ownerId: 'dee', credentialId: c.id })).toEqual({ outcome: 'done' });
   expect(fake.repos.get('infra')!.map((k) => k.title)).toEqual(['infra-bot']);
   expect(fake.fineGrainedGrants.some((g) => g.owner.login === 'dee')).toBe(false);
   expect(fake.credentialAuthorizations.map((a) => a.login)).toEqual(['someone-else']);
-  for (const c of data!) expect(await run('deleteCredential', { tenantId: 't1', ownerId: 'dee', credentialId: c.id })).toEqual({ outcome: 'already-done' });
-  expect((await run('listCredentials', { tenantId: 't1', ownerId: 'repo:api' })).data!.map((c) => c.description)).toEqual(['api-bot']);
+  for (const c of data!) expect(await run('deleteCredential', { ownerId: 'dee', credentialId: c.id })).toEqual({ outcome: 'already-done' });
+  expect((await run('listCredentials', { ownerId: 'repo:api' })).data!.map((c) => c.description)).toEqual(['api-bot']);
 });
 
 it('revokes token access as its session revocation, and tolerates an org without SAML SSO', async () => {
@@ -102,19 +106,19 @@ it('revokes token access as its session revocation, and tolerates an org without
 it('deletes an account by removing membership and outside-collaborator access; a repeat is already done', async () => {
   fake.addUser('fay', { role: 'member' });
   fake.outsideCollaborators.add('fay');
-  expect(await run('deleteAccount', { tenantId: 't1', subject: subject('fay') })).toEqual({ outcome: 'done' });
+  expect(await run('deleteAccount', { subject: subject('fay') })).toEqual({ outcome: 'done' });
   expect(fake.members.has('fay') || fake.outsideCollaborators.has('fay')).toBe(false);
-  expect(await run('deleteAccount', { tenantId: 't1', subject: subject('fay') })).toEqual({ outcome: 'already-done' });
+  expect(await run('deleteAccount', { subject: subject('fay') })).toEqual({ outcome: 'already-done' });
 });
 
 describe('rate limits and failures through the platform activities', () => {
-  const disable = () => run('disableAccount', { tenantId: 't1', subject: subject('gus') }).catch((e: unknown) => e);
+  const disable = () => activityFailure(run('disableAccount', { subject: subject('gus') }));
   beforeAll(() => fake.addUser('gus', { role: 'member' }));
 
   it('retries the primary rate limit (403, x-ratelimit-remaining 0) at x-ratelimit-reset', async () => {
     const reset = Math.floor(Date.now() / 1000) + 30;
     fake.http.failNext(1, 403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) });
-    const err = (await disable()) as { type: string; nonRetryable: boolean; nextRetryDelay: number };
+    const err = await disable();
     expect(err).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false });
     expect(err.nextRetryDelay).toBeGreaterThan(25_000);
     expect(err.nextRetryDelay).toBeLessThanOrEqual(30_000);
@@ -130,11 +134,11 @@ describe('rate limits and failures through the platform activities', () => {
   it('does not retry a plain 403 (missing permission), a bad token (401) or an unknown user', async () => {
     fake.http.failNext(1, 403);
     expect(await disable()).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
-    const wrongToken = adapterActivities('github', githubAdapterFactory, () => connection, { GH_TOKEN: 'ghp_wrong' });
-    const err = (await wrongToken.run('disableAccount', { tenantId: 't1', subject: subject('gus') }).catch((e: unknown) => e)) as Error;
+    const wrongToken = platformHarness('github', githubAdapterFactory, () => connection, { GH_TOKEN: 'ghp_wrong' });
+    const err = await activityFailure(wrongToken.run('disableAccount', { subject: subject('gus') }));
     expect(err).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
     expect(err.message).not.toContain('ghp_wrong');
-    expect(await run('createAccount', { tenantId: 't1', subject: subject('nobody') }).catch((e: unknown) => e)).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
-    expect(await disable()).toEqual({ outcome: 'done' });
+    expect(await activityFailure(run('createAccount', { subject: subject('nobody') }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
+    expect(await run('disableAccount', { subject: subject('gus') })).toEqual({ outcome: 'done' });
   });
 });

@@ -7,9 +7,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { googleWorkspaceAdapterFactory } from '../activities/google-workspace';
 import type { PlatformAdapter } from '../activities/platform-adapter';
-import type { PlatformConnection, Subject } from '../shared';
+import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
 import { GoogleWorkspaceFake } from './fakes/google-workspace';
-import { adapterActivities } from './support/adapter-activities';
+import { activityFailure, implementedActions, platformHarness } from './support/platform-harness';
 
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const clientEmail = 'runbooks@acme-idp.iam.gserviceaccount.com';
@@ -19,7 +19,7 @@ const env = { GW_KEY: JSON.stringify({ type: 'service_account', client_email: cl
 let fake: GoogleWorkspaceFake;
 let connection: PlatformConnection;
 let adapter: PlatformAdapter;
-const { run } = adapterActivities('google-workspace', googleWorkspaceAdapterFactory, () => connection, env);
+const { run } = platformHarness('google-workspace', googleWorkspaceAdapterFactory, () => connection, env);
 
 beforeAll(async () => {
   fake = await new GoogleWorkspaceFake({ clientEmail, publicKeyPem: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() }).start();
@@ -34,6 +34,10 @@ beforeAll(async () => {
 afterAll(() => fake.stop());
 
 const subject = (userName: string): Subject => ({ subjectId: `hr-${userName}`, userName });
+
+it('implements exactly its catalogue actions', () => {
+  expect(implementedActions(adapter).sort()).toEqual([...CAPABILITIES['google-workspace']].sort());
+});
 
 it('authenticates with a service-account JWT for the delegated admin and refuses calls without a token', async () => {
   fake.addUser('ada@acme.example');
@@ -111,12 +115,12 @@ it('transfers Drive ownership to the new owner once, finding the Drive applicati
 
 it('signs a user out and deletes the account; deleting again is already done, signing out a deleted user is non-retryable', async () => {
   fake.addUser('hal@acme.example');
-  expect(await run('revokeSessions', { tenantId: 't1', subject: subject('hal') })).toEqual({ outcome: 'done' });
+  expect(await run('revokeSessions', { subject: subject('hal') })).toEqual({ outcome: 'done' });
   expect(fake.signedOut).toContain('hal@acme.example');
-  expect(await run('deleteAccount', { tenantId: 't1', subject: subject('hal') })).toEqual({ outcome: 'done' });
+  expect(await run('deleteAccount', { subject: subject('hal') })).toEqual({ outcome: 'done' });
   expect(fake.userByKey('hal@acme.example')).toBeUndefined();
-  expect(await run('deleteAccount', { tenantId: 't1', subject: subject('hal') })).toEqual({ outcome: 'already-done' });
-  const err = await run('revokeSessions', { tenantId: 't1', subject: subject('hal') }).catch((e: unknown) => e);
+  expect(await run('deleteAccount', { subject: subject('hal') })).toEqual({ outcome: 'already-done' });
+  const err = await activityFailure(run('revokeSessions', { subject: subject('hal') }));
   expect(err).toBeInstanceOf(ApplicationFailure);
   expect(err).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
 });
@@ -124,20 +128,20 @@ it('signs a user out and deletes the account; deleting again is already done, si
 it("classifies Google's 403 quota errors and 429 Retry-After as retryable throttling", async () => {
   fake.addUser('ida@acme.example');
   fake.exceedQuotaNext(1);
-  const quota = await run('disableAccount', { tenantId: 't1', subject: subject('ida') }).catch((e: unknown) => e);
+  const quota = await activityFailure(run('disableAccount', { subject: subject('ida') }));
   expect(quota).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false });
   fake.directory.failNext(1, 429, { 'Retry-After': '3' });
-  const throttled = await run('disableAccount', { tenantId: 't1', subject: subject('ida') }).catch((e: unknown) => e);
+  const throttled = await activityFailure(run('disableAccount', { subject: subject('ida') }));
   expect(throttled).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 3000 });
-  expect(await run('disableAccount', { tenantId: 't1', subject: subject('ida') })).toEqual({ outcome: 'done' });
+  expect(await run('disableAccount', { subject: subject('ida') })).toEqual({ outcome: 'done' });
 });
 
 it('rejects an entitlement that is not a group, and a key Google would not accept, as non-retryable without leaking the key', async () => {
   await expect(adapter.addEntitlement!({ subject: subject('ida'), entitlement: { kind: 'license', id: 'x' } })).rejects.toMatchObject({ kind: 'invalid' });
   const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const wrongEnv = { GW_KEY: JSON.stringify({ client_email: 'intruder@evil.iam.gserviceaccount.com', private_key: other }) };
-  const wrong = adapterActivities('google-workspace', googleWorkspaceAdapterFactory, () => connection, wrongEnv);
-  const err = (await wrong.run('disableAccount', { tenantId: 't1', subject: subject('ida') }).catch((e: unknown) => e)) as ApplicationFailure;
+  const wrong = platformHarness('google-workspace', googleWorkspaceAdapterFactory, () => connection, wrongEnv);
+  const err = await activityFailure(wrong.run('disableAccount', { subject: subject('ida') }));
   expect(err).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
   expect(err.message).not.toContain('PRIVATE KEY');
   expect(err.message).toBe('google token request failed with 400');

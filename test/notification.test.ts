@@ -6,10 +6,10 @@
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { createNotificationAdapterFactory } from '../activities/notification';
 import type { AdapterFactory } from '../activities/adapters';
-import type { PlatformConnection } from '../shared';
+import { CAPABILITIES, type PlatformConnection } from '../shared';
 import { NotificationLog } from '../store/notifications';
 import { SlackWebhookFake, TeamsWebhookFake } from './fakes/webhooks';
-import { adapterActivities } from './support/adapter-activities';
+import { activityFailure, implementedActions, platformHarness } from './support/platform-harness';
 import { testMongo } from './support/servers';
 
 const SLACK_SECRET = 'XXslackSECRETxx0123456789';
@@ -32,23 +32,27 @@ afterAll(() => Promise.all([mongo.drop(), slack.http.stop(), teams.http.stop()])
 
 const notice = { runId: 'offboarding-acme-e1001', status: 'completed-with-failures', summary: 'Ada <Lovelace> offboarded on 5 of 6 platforms', needsHuman: ['okta: disableAccount failed (PlatformForbidden)'] };
 
+it('implements exactly its catalogue actions', () => {
+  expect(implementedActions(factory(connection('teams', 'TEAMS_URL'), () => '')).sort()).toEqual([...CAPABILITIES.notification].sort());
+});
+
 it('posts a Slack message naming the run, its status and what needs a human, once', async () => {
-  const { run } = adapterActivities('notification', factory, () => connection('slack', 'SLACK_URL'), env);
-  expect(await run('notify', { tenantId: 't1', ...notice })).toEqual({ outcome: 'done' });
-  expect(await run('notify', { tenantId: 't1', ...notice })).toEqual({ outcome: 'already-done' });
+  const { run } = platformHarness('notification', factory, () => connection('slack', 'SLACK_URL'), env);
+  expect(await run('notify', { ...notice })).toEqual({ outcome: 'done' });
+  expect(await run('notify', { ...notice })).toEqual({ outcome: 'already-done' });
   expect(slack.messages).toHaveLength(1);
   const text = JSON.stringify(slack.messages[0]);
   expect(slack.messages[0]!.text).toBe('Identity runbook offboarding-acme-e1001: completed-with-failures');
   expect(text).toContain('*Needs a human*\\n• okta: disableAccount failed (PlatformForbidden)');
   expect(text).toContain('Ada &lt;Lovelace&gt;');
-  expect(await run('notify', { tenantId: 't1', ...notice, status: 'completed', needsHuman: [] })).toEqual({ outcome: 'done' });
+  expect(await run('notify', { ...notice, status: 'completed', needsHuman: [] })).toEqual({ outcome: 'done' });
   expect(JSON.stringify(slack.messages[1])).toContain('Nothing: every step finished.');
 });
 
 it('posts a Teams Adaptive Card with the run and status as facts, once', async () => {
-  const { run } = adapterActivities('notification', factory, () => connection('teams', 'TEAMS_URL'), env);
-  expect(await run('notify', { tenantId: 't1', ...notice })).toEqual({ outcome: 'done' });
-  expect(await run('notify', { tenantId: 't1', ...notice })).toEqual({ outcome: 'already-done' });
+  const { run } = platformHarness('notification', factory, () => connection('teams', 'TEAMS_URL'), env);
+  expect(await run('notify', { ...notice })).toEqual({ outcome: 'done' });
+  expect(await run('notify', { ...notice })).toEqual({ outcome: 'already-done' });
   expect(teams.cards).toHaveLength(1);
   expect(teams.cards[0]!.body.find((b) => b.type === 'FactSet')!.facts).toEqual([
     { title: 'Run', value: notice.runId },
@@ -60,10 +64,7 @@ it('posts a Teams Adaptive Card with the run and status as facts, once', async (
 describe('failures never reveal the webhook URL', () => {
   const logged: LogEntry[] = [];
   const logger = new DefaultLogger('TRACE', (entry) => logged.push(entry));
-  const notify = (variable: string, runId: string) =>
-    adapterActivities('notification', factory, () => connection('slack', variable), env, logger)
-      .run('notify', { tenantId: 't1', ...notice, runId })
-      .catch((e: unknown) => e);
+  const notify = (variable: string, runId: string) => platformHarness('notification', factory, () => connection('slack', variable), env, logger).run('notify', { ...notice, runId });
   afterAll(() => {
     const everything = JSON.stringify(logged.map((e) => [e.message, e.meta]), (_k, v: unknown) => (v instanceof Error ? `${v.message} ${v.stack}` : v));
     expect(logged.length).toBeGreaterThan(0);
@@ -72,9 +73,9 @@ describe('failures never reveal the webhook URL', () => {
 
   it('reports a removed webhook or archived channel as non-retryable', async () => {
     slack.gone = 404;
-    const removed = (await notify('SLACK_URL', 'r-404')) as Error;
+    const removed = await activityFailure(notify('SLACK_URL', 'r-404'));
     slack.gone = 410;
-    const archived = (await notify('SLACK_URL', 'r-410')) as Error;
+    const archived = await activityFailure(notify('SLACK_URL', 'r-410'));
     slack.gone = undefined;
     expect(removed).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true, message: 'slack webhook failed with 404' });
     expect(archived).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
@@ -83,14 +84,14 @@ describe('failures never reveal the webhook URL', () => {
 
   it('retries a rate-limited or unreachable webhook, after Retry-After when given', async () => {
     slack.http.failNext(1, 429, { 'Retry-After': '30' });
-    expect(await notify('SLACK_URL', 'r-429')).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 30_000 });
-    const dead = (await notify('DEAD_URL', 'r-dead')) as Error;
+    expect(await activityFailure(notify('SLACK_URL', 'r-429'))).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 30_000 });
+    const dead = await activityFailure(notify('DEAD_URL', 'r-dead'));
     expect(dead).toMatchObject({ type: 'PlatformUnreachable', nonRetryable: false, message: 'slack webhook unreachable' });
   });
 
   it('treats a wrong webhook secret as forbidden', async () => {
     env.WRONG_URL = slack.webhookUrl.replace(SLACK_SECRET, 'not-the-secret');
-    expect(await notify('WRONG_URL', 'r-403')).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
+    expect(await activityFailure(notify('WRONG_URL', 'r-403'))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
   });
 });
 

@@ -5,10 +5,10 @@
  */
 import type { PlatformAdapter } from '../activities/platform-adapter';
 import { ticketingAdapterFactory } from '../activities/ticketing';
-import type { PlatformConnection } from '../shared';
+import { CAPABILITIES, type PlatformConnection } from '../shared';
 import { JiraServiceManagementFake } from './fakes/jira-service-management';
 import { ServiceNowFake } from './fakes/servicenow';
-import { adapterActivities } from './support/adapter-activities';
+import { activityFailure, implementedActions, platformHarness } from './support/platform-harness';
 
 const env = { SD_USER: 'svc-runbooks', SD_SECRET: 'p4ss-w0rd-never-logged' };
 const readSecret = (ref: string) => env[ref.slice(4) as keyof typeof env];
@@ -31,6 +31,10 @@ describe.each(['servicenow', 'jira-service-management'] as const)('on %s', (kind
   let adapter: PlatformAdapter;
   beforeAll(() => {
     adapter = ticketingAdapterFactory(connections[kind], readSecret);
+  });
+
+  it('implements exactly its catalogue actions', () => {
+    expect(implementedActions(adapter).sort()).toEqual([...CAPABILITIES.ticketing].sort());
   });
 
   it('opens one ticket per run, finding it again on a later page among look-alike runs', async () => {
@@ -70,10 +74,10 @@ describe.each(['servicenow', 'jira-service-management'] as const)('on %s', (kind
   });
 
   it('reports an unknown ticket as non-retryable and a throttled desk as retryable after Retry-After', async () => {
-    const { run } = adapterActivities('ticketing', ticketingAdapterFactory, () => connections[kind], env);
-    expect(await run('closeTicket', { tenantId: 't1', ticketId: 'nope', resolution: 'x' }).catch((e: unknown) => e)).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
+    const { run } = platformHarness('ticketing', ticketingAdapterFactory, () => connections[kind], env);
+    expect(await activityFailure(run('closeTicket', { ticketId: 'nope', resolution: 'x' }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
     (kind === 'servicenow' ? serviceNow : jira).http.failNext(1, 429, { 'Retry-After': '9' });
-    expect(await run('openTicket', { tenantId: 't1', runId: 'r', title: 't', description: 'd' }).catch((e: unknown) => e)).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 9000 });
+    expect(await activityFailure(run('openTicket', { runId: 'r', title: 't', description: 'd' }))).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 9000 });
   });
 });
 

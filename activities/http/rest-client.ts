@@ -8,6 +8,13 @@ export interface RestClientOptions {
   headers: () => Promise<Record<string, string>>;
   timeoutMs?: number;
   /**
+   * Retry delay from a platform's own rate-limit headers (Okta's X-Rate-Limit-Reset),
+   * as a Retry-After value in seconds; defaults to the Retry-After header.
+   */
+  retryAfter?: (headers: Headers) => string | undefined;
+  /** For OAuth clients: forget the cached access token; true when there was one, so a 401 is retried once. */
+  dropCachedAuth?: () => boolean;
+  /**
    * Platform-specific classification of a failed response, consulted before the
    * status-based default (e.g. GitHub's 403 rate limit, Google's 403 quota reasons).
    * Gets the body to read error codes from; the resulting message must not quote it.
@@ -47,11 +54,22 @@ export class RestClient {
 
   async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<RestResponse<T>> {
     const url = this.url(path, opts.query);
+    let res = await this.send(method, url, opts);
+    // A cached access token the platform no longer accepts: drop it and try once with a fresh one.
+    if (res.status === 401 && this.options.dropCachedAuth?.()) {
+      await res.body?.cancel();
+      res = await this.send(method, url, opts);
+    }
+    if (!res.ok) throw await this.failure(res, `${this.options.platform} ${method} ${url.pathname} failed with ${res.status}`);
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
+  }
+
+  private async send(method: string, url: URL, opts: RequestOptions): Promise<Response> {
     const headers: Record<string, string> = { Accept: 'application/json', ...(await this.options.headers()), ...opts.headers };
     if (opts.body !== undefined) headers['Content-Type'] ??= 'application/json';
-    let res: Response;
     try {
-      res = await fetch(url, {
+      return await fetch(url, {
         method,
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
@@ -61,9 +79,6 @@ export class RestClient {
       const reason = err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : 'unreachable';
       throw new PlatformError('network', `${this.options.platform} ${method} ${url.pathname} ${reason}`);
     }
-    if (!res.ok) throw await this.failure(res, `${this.options.platform} ${method} ${url.pathname} failed with ${res.status}`);
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
   }
 
   get<T>(path: string, opts?: RequestOptions) {
@@ -97,14 +112,26 @@ export class RestClient {
     }
   }
 
+  /** Every item of a paged listing; `items` picks a page's items. */
+  async all<P, T>(firstPath: string, next: (page: RestResponse<P>) => string | undefined, items: (page: P) => readonly T[], opts?: RequestOptions): Promise<T[]> {
+    const out: T[] = [];
+    for await (const page of this.pages<P>(firstPath, next, opts)) out.push(...items(page));
+    return out;
+  }
+
   private async failure(res: Response, message: string): Promise<PlatformError> {
     const classify = this.options.classifyFailure;
+    const byStatus = () => platformErrorFromStatus(res.status, message, this.retryAfter(res.headers));
     if (!classify) {
       await res.body?.cancel();
-      return platformErrorFromStatus(res.status, message, res.headers.get('retry-after'));
+      return byStatus();
     }
     const body = await res.text().catch(() => '');
-    return classify({ status: res.status, headers: res.headers, body, message }) ?? platformErrorFromStatus(res.status, message, res.headers.get('retry-after'));
+    return classify({ status: res.status, headers: res.headers, body, message }) ?? byStatus();
+  }
+
+  private retryAfter(headers: Headers): string | null {
+    return this.options.retryAfter?.(headers) ?? headers.get('retry-after');
   }
 
   private url(path: string, query?: RequestOptions['query']): URL {
@@ -115,23 +142,31 @@ export class RestClient {
 }
 
 /** Treats "not found" as "already done": deleting a deleted thing, removing a removed member. */
-export async function idempotentDelete(call: () => Promise<unknown>): Promise<{ outcome: 'done' | 'already-done' }> {
+export function idempotentDelete(call: () => Promise<unknown>): Promise<{ outcome: 'done' | 'already-done' }> {
+  return alreadyDoneWhen('not-found', call);
+}
+
+/** Treats "already exists" (409) as "already done": adding a member twice, creating an existing account. */
+export function idempotentCreate(call: () => Promise<unknown>): Promise<{ outcome: 'done' | 'already-done' }> {
+  return alreadyDoneWhen('conflict', call);
+}
+
+async function alreadyDoneWhen(kind: PlatformError['kind'], call: () => Promise<unknown>): Promise<{ outcome: 'done' | 'already-done' }> {
   try {
     await call();
     return { outcome: 'done' };
   } catch (err) {
-    if (err instanceof PlatformError && err.kind === 'not-found') return { outcome: 'already-done' };
+    if (err instanceof PlatformError && err.kind === kind) return { outcome: 'already-done' };
     throw err;
   }
 }
 
-/** Treats "already exists" (409) as "already done": adding a member twice, creating an existing account. */
-export async function idempotentCreate(call: () => Promise<unknown>): Promise<{ outcome: 'done' | 'already-done' }> {
+/** The call's result, or undefined when the platform says the thing does not exist (a lookup before a create). */
+export async function unlessNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
   try {
-    await call();
-    return { outcome: 'done' };
+    return await call();
   } catch (err) {
-    if (err instanceof PlatformError && err.kind === 'conflict') return { outcome: 'already-done' };
+    if (err instanceof PlatformError && err.kind === 'not-found') return undefined;
     throw err;
   }
 }

@@ -32,8 +32,8 @@ interface Route {
 }
 
 export interface HttpFakeOptions {
-  /** True when the request carries valid credentials; otherwise the fake answers 401. */
-  authorized: (headers: IncomingMessage['headers']) => boolean;
+  /** True when the request carries valid credentials (or needs none, like a token endpoint); otherwise the fake answers 401. */
+  authorized: (headers: IncomingMessage['headers'], path: string) => boolean;
   /** Content type of JSON replies (SCIM uses application/scim+json). */
   contentType?: string;
   /** The platform's error body for a status (Graph, Okta and SCIM each shape errors differently). */
@@ -99,7 +99,7 @@ export class HttpFake {
     let out: FakeReply;
     try {
       const body = await readJson(req);
-      out = this.injected.shift() ?? (this.options.authorized(req.headers) ? await this.route(method, url, req, body) : this.fail(401, 'unauthorized'));
+      out = this.injected.shift() ?? (this.options.authorized(req.headers, url.pathname) ? await this.route(method, url, req, body) : this.fail(401, 'unauthorized'));
     } catch (err) {
       out = this.fail(500, err instanceof Error ? err.message : 'fake failed');
     }
