@@ -1,6 +1,7 @@
 import type { CredentialInfo, CredentialKind, Entitlement, EntitlementRef, PlatformConnection, Subject } from '../shared';
 import { credentialInfo, enc, splitOnce } from './adapter-support';
 import type { AdapterFactory } from './adapters';
+import { EntitlementAdapter } from './entitlement-adapter';
 import type { SecretReader } from './connection-secrets';
 import { PlatformError, parseRetryAfter } from './errors';
 import { type FailedResponse, idempotentDelete, nextLink, RestClient, unlessNotFound } from './http/rest-client';
@@ -66,12 +67,13 @@ interface DeployKey {
 
 export const githubAdapterFactory: AdapterFactory = (connection, readSecret) => new GitHubAdapter(connection, readSecret);
 
-class GitHubAdapter implements PlatformAdapter {
+class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapter {
   readonly platform = 'github' as const;
   private readonly rest: RestClient;
   private readonly org: string;
 
   constructor(connection: PlatformConnection, readSecret: SecretReader) {
+    super();
     const org = connection.settings?.org;
     const tokenRef = connection.credentials?.token;
     if (!org || !tokenRef) throw new PlatformError('invalid', 'github connection needs settings.org and credentials.token');
@@ -95,7 +97,7 @@ class GitHubAdapter implements PlatformAdapter {
     const login = loginOf(subject);
     const teams = entitlements.filter((e) => e.kind === 'team');
     if (await this.membership(login)) {
-      for (const team of teams) await this.addEntitlement({ subject, entitlement: team });
+      await this.grantMissing(login, teams);
       return { outcome: 'already-done' as const, data: { accountId: login } };
     }
     const user = await this.rest.get<{ id: number }>(`/users/${enc(login)}`);
@@ -129,9 +131,13 @@ class GitHubAdapter implements PlatformAdapter {
     return { outcome: revocable.length ? ('done' as const) : ('already-done' as const), detail: `${revocable.length} token authorizations revoked` };
   }
 
+  /** The user's GitHub login: entitlements are looked up per login. */
+  protected user(subject: Subject): Promise<string> {
+    return Promise.resolve(loginOf(subject));
+  }
+
   /** Team memberships, the org-owner role, and outside-collaborator status. */
-  async listEntitlements({ subject }: { subject: Subject }) {
-    const login = loginOf(subject);
+  protected async entitlementsOf(login: string): Promise<Entitlement[]> {
     const entitlements: Entitlement[] = [];
     const membership = await this.membership(login);
     if (membership?.role === 'admin') entitlements.push({ ...ORG_OWNER, name: 'Organization owner' });
@@ -139,32 +145,21 @@ class GitHubAdapter implements PlatformAdapter {
       if (await this.teamMembership(team.slug, login)) entitlements.push({ kind: 'team', id: team.slug, name: team.name });
     }
     if (await this.isOutsideCollaborator(login)) entitlements.push({ ...OUTSIDE_COLLABORATOR, name: 'Outside collaborator' });
-    return { outcome: 'done' as const, data: entitlements };
+    return entitlements;
   }
 
-  async addEntitlement({ subject, entitlement }: { subject: Subject; entitlement: EntitlementRef }) {
-    const login = loginOf(subject);
-    if (isOrgOwner(entitlement)) return this.setOrgRole(login, 'admin');
+  protected async grant(login: string, entitlement: EntitlementRef): Promise<void> {
+    if (this.sameEntitlement(entitlement, ORG_OWNER)) return this.setOrgRole(login, 'admin');
     if (entitlement.kind !== 'team') throw new PlatformError('invalid', `github cannot grant ${entitlement.kind} ${entitlement.id} (teams and org-owner only)`);
-    if (await this.teamMembership(entitlement.id, login)) return { outcome: 'already-done' as const };
     await this.rest.put(`/orgs/${this.org}/teams/${enc(entitlement.id)}/memberships/${enc(login)}`, { role: 'member' });
-    return { outcome: 'done' as const };
   }
 
-  async removeEntitlement({ subject, entitlement }: { subject: Subject; entitlement: EntitlementRef }) {
-    const login = loginOf(subject);
-    if (isOrgOwner(entitlement)) return this.setOrgRole(login, 'member');
-    if (entitlement.kind === OUTSIDE_COLLABORATOR.kind && entitlement.id === OUTSIDE_COLLABORATOR.id) {
-      return idempotentDelete(() => this.rest.delete(`/orgs/${this.org}/outside_collaborators/${enc(login)}`));
-    }
-    if (entitlement.kind !== 'team') throw new PlatformError('invalid', `github has no ${entitlement.kind} entitlement ${entitlement.id}`);
-    return idempotentDelete(() => this.rest.delete(`/orgs/${this.org}/teams/${enc(entitlement.id)}/memberships/${enc(login)}`));
-  }
-
-  async removeAllEntitlements({ subject }: { subject: Subject }) {
-    const { data: entitlements } = await this.listEntitlements({ subject });
-    for (const entitlement of entitlements) await this.removeEntitlement({ subject, entitlement });
-    return { outcome: entitlements.length ? ('done' as const) : ('already-done' as const), data: { removed: entitlements } };
+  protected async revoke(login: string, entitlement: Entitlement): Promise<void> {
+    if (this.sameEntitlement(entitlement, ORG_OWNER)) return this.setOrgRole(login, 'member');
+    const path = this.sameEntitlement(entitlement, OUTSIDE_COLLABORATOR)
+      ? `/orgs/${this.org}/outside_collaborators/${enc(login)}`
+      : `/orgs/${this.org}/teams/${enc(entitlement.id)}/memberships/${enc(login)}`;
+    await idempotentDelete(() => this.rest.delete(path));
   }
 
   /**
@@ -204,12 +199,9 @@ class GitHubAdapter implements PlatformAdapter {
     return unlessNotFound(async () => (await this.rest.get<Membership>(`/orgs/${this.org}/teams/${enc(slug)}/memberships/${enc(login)}`)).body);
   }
 
-  private async setOrgRole(login: string, role: 'admin' | 'member') {
-    const membership = await this.membership(login);
-    if (!membership) throw new PlatformError('not-found', `github user is not a member of the organisation`);
-    if (membership.role === role) return { outcome: 'already-done' as const };
+  private async setOrgRole(login: string, role: 'admin' | 'member'): Promise<void> {
+    if (!(await this.membership(login))) throw new PlatformError('not-found', 'github user is not a member of the organisation');
     await this.rest.put(`/orgs/${this.org}/memberships/${enc(login)}`, { role });
-    return { outcome: 'done' as const };
   }
 
   private async isOutsideCollaborator(login: string): Promise<boolean> {
@@ -277,10 +269,6 @@ function githubFailure({ status, headers, body, message }: FailedResponse): Plat
 
 function loginOf(subject: Subject): string {
   return subject.accounts?.github ?? subject.userName;
-}
-
-function isOrgOwner(entitlement: EntitlementRef): boolean {
-  return entitlement.kind === ORG_OWNER.kind && entitlement.id === ORG_OWNER.id;
 }
 
 function ssoKind(credentialType: string): CredentialKind {

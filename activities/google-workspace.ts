@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { CredentialInfo, Entitlement, EntitlementRef, PlatformConnection, Subject } from '../shared';
 import { credentialInfo, enc, splitOnce } from './adapter-support';
 import type { AdapterFactory } from './adapters';
+import { EntitlementAdapter } from './entitlement-adapter';
 import type { SecretReader } from './connection-secrets';
 import { PlatformError, parseRetryAfter } from './errors';
 import { parseServiceAccountKey, serviceAccountToken } from './http/google-service-account';
@@ -58,12 +59,13 @@ interface DataTransfer {
 
 export const googleWorkspaceAdapterFactory: AdapterFactory = (connection, readSecret) => new GoogleWorkspaceAdapter(connection, readSecret);
 
-class GoogleWorkspaceAdapter implements PlatformAdapter {
+class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements PlatformAdapter {
   readonly platform = 'google-workspace' as const;
   private readonly rest: RestClient;
   private readonly settings: Record<string, string>;
 
   constructor(connection: PlatformConnection, readSecret: SecretReader) {
+    super();
     this.settings = connection.settings ?? {};
     const keyRef = connection.credentials?.serviceAccountKey;
     this.rest = new RestClient({
@@ -92,8 +94,8 @@ class GoogleWorkspaceAdapter implements PlatformAdapter {
         externalIds: [{ type: 'organization', value: subject.subjectId }],
       }),
     );
-    for (const entitlement of entitlements) await this.addEntitlement({ subject, entitlement });
     const user = await this.user(subject);
+    await this.grantMissing(user, entitlements);
     return { outcome: created.outcome, data: { accountId: user.id } };
   }
 
@@ -133,29 +135,22 @@ class GoogleWorkspaceAdapter implements PlatformAdapter {
     return { outcome: 'done' as const };
   }
 
-  async listEntitlements({ subject }: { subject: Subject }) {
+  /** Group memberships, over every page of groups?userKey. */
+  protected async entitlementsOf(user: GoogleUser): Promise<Entitlement[]> {
     const groups: Entitlement[] = [];
-    const query = { userKey: this.userKey(subject), maxResults: 200 };
-    for await (const page of this.pages<Page & { groups?: { id: string; email: string; name?: string }[] }>(`${DIRECTORY}/groups`, query)) {
+    for await (const page of this.pages<Page & { groups?: { id: string; email: string; name?: string }[] }>(`${DIRECTORY}/groups`, { userKey: user.primaryEmail, maxResults: 200 })) {
       for (const g of page.groups ?? []) groups.push({ kind: 'group', id: g.email, name: g.name });
     }
-    return { outcome: 'done' as const, data: groups };
+    return groups;
   }
 
-  async addEntitlement({ subject, entitlement }: { subject: Subject; entitlement: EntitlementRef }) {
+  protected async grant(user: GoogleUser, entitlement: EntitlementRef): Promise<void> {
     groupOnly(entitlement);
-    return idempotentCreate(() => this.rest.post(`${DIRECTORY}/groups/${enc(entitlement.id)}/members`, { email: this.userKey(subject), role: 'MEMBER' }));
+    await idempotentCreate(() => this.rest.post(`${DIRECTORY}/groups/${enc(entitlement.id)}/members`, { email: user.primaryEmail, role: 'MEMBER' }));
   }
 
-  async removeEntitlement({ subject, entitlement }: { subject: Subject; entitlement: EntitlementRef }) {
-    groupOnly(entitlement);
-    return idempotentDelete(() => this.rest.delete(`${DIRECTORY}/groups/${enc(entitlement.id)}/members/${enc(this.userKey(subject))}`));
-  }
-
-  async removeAllEntitlements({ subject }: { subject: Subject }) {
-    const { data: groups } = await this.listEntitlements({ subject });
-    for (const group of groups) await this.removeEntitlement({ subject, entitlement: group });
-    return { outcome: groups.length ? ('done' as const) : ('already-done' as const), data: { removed: groups } };
+  protected async revoke(user: GoogleUser, entitlement: Entitlement): Promise<void> {
+    await idempotentDelete(() => this.rest.delete(`${DIRECTORY}/groups/${enc(entitlement.id)}/members/${enc(user.primaryEmail)}`));
   }
 
   /** The user's OAuth grants to third-party apps (tokens) and application-specific passwords: credentials that outlive a suspension. */
@@ -213,7 +208,7 @@ class GoogleWorkspaceAdapter implements PlatformAdapter {
     return { outcome: 'done' as const };
   }
 
-  private async user(subject: Subject): Promise<GoogleUser> {
+  protected async user(subject: Subject): Promise<GoogleUser> {
     return (await this.rest.get<GoogleUser>(`${DIRECTORY}/users/${enc(this.userKey(subject))}`)).body;
   }
 
