@@ -29,7 +29,7 @@ const PER_PAGE = 100;
 /** GitHub's advice when a secondary rate limit gives no header: wait at least a minute. */
 const SECONDARY_LIMIT_DEFAULT_MS = 60_000;
 const ORG_OWNER: EntitlementRef = { kind: 'role', id: 'org-owner' };
-const OUTSIDE_COLLABORATOR: EntitlementRef = { kind: 'org-membership', id: 'outside-collaborator' };
+const OUTSIDE_COLLABORATOR: Entitlement = { kind: 'org-membership', id: 'outside-collaborator' };
 
 interface Membership {
   state: 'active' | 'pending';
@@ -115,11 +115,11 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
 
   /** Removes every trace of access: org membership and outside-collaborator access to the org's repositories. */
   async deleteAccount({ subject }: { subject: Subject }) {
+    const login = loginOf(subject);
     const membership = await this.disableAccount({ subject });
-    const collaborator = (await this.isOutsideCollaborator(loginOf(subject)))
-      ? await idempotentDelete(() => this.rest.delete(`/orgs/${this.org}/outside_collaborators/${enc(loginOf(subject))}`))
-      : { outcome: 'already-done' as const };
-    return { outcome: membership.outcome === 'done' || collaborator.outcome === 'done' ? ('done' as const) : ('already-done' as const) };
+    const collaborator = await this.isOutsideCollaborator(login);
+    if (collaborator) await this.revoke(login, OUTSIDE_COLLABORATOR);
+    return { outcome: membership.outcome === 'done' || collaborator ? ('done' as const) : ('already-done' as const) };
   }
 
   /** Revokes the user's SSO credential authorizations and org-approved fine-grained PATs (GitHub has no session API). */

@@ -5,7 +5,7 @@ import type { AdapterFactory } from './adapters';
 import { EntitlementAdapter } from './entitlement-adapter';
 import type { SecretReader } from './connection-secrets';
 import { PlatformError, parseRetryAfter } from './errors';
-import { parseServiceAccountKey, serviceAccountToken } from './http/google-service-account';
+import { forgetServiceAccountToken, parseServiceAccountKey, serviceAccountToken, type ServiceAccountTokenOptions } from './http/google-service-account';
 import { type FailedResponse, idempotentCreate, idempotentDelete, RestClient } from './http/rest-client';
 import type { PlatformAdapter } from './platform-adapter';
 
@@ -68,16 +68,14 @@ class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements P
     super();
     this.settings = connection.settings ?? {};
     const keyRef = connection.credentials?.serviceAccountKey;
+    if (!keyRef) throw new PlatformError('invalid', 'google-workspace connection has no credentials.serviceAccountKey');
+    const grant = (): ServiceAccountTokenOptions => ({ key: parseServiceAccountKey(readSecret(keyRef)), scopes: SCOPES, subject: this.settings.adminSubject, tokenUrl: this.settings.tokenUrl });
     this.rest = new RestClient({
       platform: 'google-workspace',
       baseUrl: connection.baseUrl ?? 'https://admin.googleapis.com/',
       classifyFailure: googleFailure,
-      headers: async () => {
-        if (!keyRef) throw new PlatformError('invalid', 'google-workspace connection has no credentials.serviceAccountKey');
-        const key = parseServiceAccountKey(readSecret(keyRef));
-        const token = await serviceAccountToken({ key, scopes: SCOPES, subject: this.settings.adminSubject, tokenUrl: this.settings.tokenUrl });
-        return { Authorization: `Bearer ${token}` };
-      },
+      headers: async () => ({ Authorization: `Bearer ${await serviceAccountToken(grant())}` }),
+      dropCachedAuth: () => forgetServiceAccountToken(grant()),
     });
   }
 

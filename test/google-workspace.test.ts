@@ -47,6 +47,15 @@ it('authenticates with a service-account JWT for the delegated admin and refuses
   expect(res.status).toBe(401);
 });
 
+it('fetches a fresh token once when Google rejects the cached one', async () => {
+  fake.addUser('abe@acme.example');
+  await adapter.disableAccount!({ subject: subject('abe') });
+  const issuedBefore = fake.tokenSubjects.length;
+  fake.revokeIssuedTokens();
+  expect(await adapter.enableAccount!({ subject: subject('abe') })).toEqual({ outcome: 'done' });
+  expect(fake.tokenSubjects.length).toBe(issuedBefore + 1);
+});
+
 it('suspends and unsuspends a user, reporting a repeat as already done', async () => {
   const user = fake.addUser('bob@acme.example');
   expect(await adapter.disableAccount!({ subject: subject('bob') })).toEqual({ outcome: 'done' });
@@ -144,5 +153,5 @@ it('rejects an entitlement that is not a group, and a key Google would not accep
   const err = await activityFailure(wrong.run('disableAccount', { subject: subject('ida') }));
   expect(err).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
   expect(err.message).not.toContain('PRIVATE KEY');
-  expect(err.message).toBe('google token request failed with 400');
+  expect(err.message).toBe('google-workspace token request was rejected with 400');
 });

@@ -1,5 +1,6 @@
-import { createSign } from 'node:crypto';
-import { PlatformError, platformErrorFromStatus } from '../errors';
+import { PlatformError } from '../errors';
+import { signJwtRs256 } from './jwt';
+import { cachedToken, forgetToken, grantKey, requestToken } from './oauth';
 
 /** The fields of a Google service-account JSON key file this flow uses. */
 export interface ServiceAccountKey {
@@ -18,8 +19,8 @@ export interface ServiceAccountTokenOptions {
 }
 
 const DEFAULT_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const LIFETIME_S = 3600;
-const REFRESH_MARGIN_MS = 60_000;
 
 export function parseServiceAccountKey(json: string): ServiceAccountKey {
   let key: Partial<ServiceAccountKey>;
@@ -34,52 +35,30 @@ export function parseServiceAccountKey(json: string): ServiceAccountKey {
   return key as ServiceAccountKey;
 }
 
-/** The signed JWT assertion of the OAuth 2.0 JWT bearer grant (RFC 7523), as Google documents it for service accounts. */
-export function signAssertion(opts: ServiceAccountTokenOptions, audience: string, nowMs = Date.now()): string {
-  const iat = Math.floor(nowMs / 1000);
-  const claims = { iss: opts.key.client_email, scope: opts.scopes.join(' '), aud: audience, iat, exp: iat + LIFETIME_S, ...(opts.subject ? { sub: opts.subject } : {}) };
-  const unsigned = `${base64url({ alg: 'RS256', typ: 'JWT' })}.${base64url(claims)}`;
-  let signature: string;
-  try {
-    signature = createSign('RSA-SHA256').update(unsigned).sign(opts.key.private_key, 'base64url');
-  } catch {
-    throw new PlatformError('invalid', 'google service-account private_key cannot sign (not a PEM RSA key)');
-  }
-  return `${unsigned}.${signature}`;
-}
-
-const cache = new Map<string, { token: string; expiresAt: number }>();
-
 /**
- * An access token for the service account, cached per (token URL, account,
- * delegated subject, scopes) until shortly before it expires: adapters are rebuilt
- * per activity, tokens need not be.
+ * An access token for the service account through the JWT bearer grant (RFC 7523) as Google
+ * documents it for service accounts: a signed assertion naming the account, scopes and the
+ * delegated subject. Cached per account, subject and scopes (adapters are rebuilt per activity).
  */
-export async function serviceAccountToken(opts: ServiceAccountTokenOptions): Promise<string> {
-  const tokenUrl = opts.tokenUrl ?? opts.key.token_uri ?? DEFAULT_TOKEN_URL;
-  const cacheKey = [tokenUrl, opts.key.client_email, opts.subject ?? '', ...opts.scopes].join('|');
-  const cached = cache.get(cacheKey);
-  if (cached && cached.expiresAt - REFRESH_MARGIN_MS > Date.now()) return cached.token;
-
-  const form = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: signAssertion(opts, tokenUrl) });
-  let res: Response;
-  try {
-    res = await fetch(tokenUrl, { method: 'POST', body: form, signal: AbortSignal.timeout(30_000) });
-  } catch {
-    throw new PlatformError('network', 'google token endpoint unreachable');
-  }
-  if (!res.ok) {
-    await res.body?.cancel();
-    // 400 invalid_grant / unauthorized_client: wrong key or delegation not granted; retrying cannot fix it.
-    const status = res.status === 400 ? 401 : res.status;
-    throw platformErrorFromStatus(status, `google token request failed with ${res.status}`, res.headers.get('retry-after'));
-  }
-  const body = (await res.json()) as { access_token?: string; expires_in?: number };
-  if (!body.access_token) throw new PlatformError('server', 'google token response has no access_token');
-  cache.set(cacheKey, { token: body.access_token, expiresAt: Date.now() + (body.expires_in ?? LIFETIME_S) * 1000 });
-  return body.access_token;
+export function serviceAccountToken(opts: ServiceAccountTokenOptions): Promise<string> {
+  const tokenUrl = tokenUrlOf(opts);
+  return cachedToken(serviceAccountKey(opts), () => {
+    const iat = Math.floor(Date.now() / 1000);
+    const claims = { iss: opts.key.client_email, scope: opts.scopes.join(' '), aud: tokenUrl, iat, exp: iat + LIFETIME_S, ...(opts.subject ? { sub: opts.subject } : {}) };
+    const assertion = signJwtRs256(claims, opts.key.private_key, 'google service-account private_key');
+    return requestToken('google-workspace', tokenUrl, new URLSearchParams({ grant_type: JWT_BEARER, assertion }));
+  });
 }
 
-function base64url(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
+/** Forgets the cached token (Google rejected it); true when there was one. */
+export function forgetServiceAccountToken(opts: ServiceAccountTokenOptions): boolean {
+  return forgetToken(serviceAccountKey(opts));
+}
+
+function tokenUrlOf(opts: ServiceAccountTokenOptions): string {
+  return opts.tokenUrl ?? opts.key.token_uri ?? DEFAULT_TOKEN_URL;
+}
+
+function serviceAccountKey(opts: ServiceAccountTokenOptions): string {
+  return grantKey(tokenUrlOf(opts), opts.key.client_email, opts.subject ?? '', opts.scopes.join(' '), opts.key.private_key);
 }

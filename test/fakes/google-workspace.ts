@@ -70,6 +70,11 @@ export class GoogleWorkspaceFake {
     this.quotaFailures = times;
   }
 
+  /** Google revokes every access token it issued (as when a token expires early or the key is disabled). */
+  revokeIssuedTokens(): void {
+    this.issued.clear();
+  }
+
   addUser(primaryEmail: string, extra: Partial<FakeGoogleUser> = {}): FakeGoogleUser {
     const user = { id: randomUUID().replace(/-/g, '').slice(0, 21), primaryEmail, suspended: false, name: {}, ...extra };
     this.users.set(user.id, user);
