@@ -4,13 +4,13 @@ import type { AdapterFactory } from './adapters';
 import { EntitlementAdapter } from './entitlement-adapter';
 import type { SecretReader } from './connection-secrets';
 import { PlatformError, parseRetryAfter } from './errors';
+import { GITHUB_HEADERS, githubAuth } from './http/github-auth';
 import { type FailedResponse, idempotentDelete, nextLink, RestClient, unlessNotFound } from './http/rest-client';
 import type { PlatformAdapter } from './platform-adapter';
 
 /**
- * GitHub (REST API, api.github.com or GHES via baseUrl) for one organisation:
- * settings.org, credentials.token = `env:VAR` (an owner's fine-grained token or a
- * GitHub App installation token with members/administration permissions).
+ * GitHub (REST API, api.github.com or GHES via baseUrl) for one organisation, settings.org,
+ * authenticated as a GitHub App installation or with an owner's token (http/github-auth.ts).
  *
  * What an org owner can do, and so what this adapter offers (see CAPABILITIES):
  * - Accounts are personal and user-owned: "create" invites to the org; "disable" removes
@@ -24,8 +24,8 @@ import type { PlatformAdapter } from './platform-adapter';
  * - Not offered: credential creation/deactivation, service accounts (GitHub has machine
  *   users, i.e. ordinary accounts), federation links (SAML identities are GraphQL-only).
  */
-const API_VERSION = '2022-11-28';
 const PER_PAGE = 100;
+const FINE_GRAINED_HIDDEN = 'fine-grained PAT grants not visible: GitHub shows them only to a GitHub App installation with organization personal access token permission';
 /** GitHub's advice when a secondary rate limit gives no header: wait at least a minute. */
 const SECONDARY_LIMIT_DEFAULT_MS = 60_000;
 const ORG_OWNER: EntitlementRef = { kind: 'role', id: 'org-owner' };
@@ -75,20 +75,16 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
   constructor(connection: PlatformConnection, readSecret: SecretReader) {
     super();
     const org = connection.settings?.org;
-    const tokenRef = connection.credentials?.token;
-    if (!org || !tokenRef) throw new PlatformError('invalid', 'github connection needs settings.org and credentials.token');
+    if (!org) throw new PlatformError('invalid', 'github connection needs settings.org');
     this.org = encodeURIComponent(org);
+    const baseUrl = connection.baseUrl ?? 'https://api.github.com/';
+    const auth = githubAuth(connection, baseUrl, readSecret);
     this.rest = new RestClient({
       platform: 'github',
-      baseUrl: connection.baseUrl ?? 'https://api.github.com/',
+      baseUrl,
       classifyFailure: githubFailure,
-      headers: () =>
-        Promise.resolve({
-          Authorization: `Bearer ${readSecret(tokenRef)}`,
-          Accept: 'application/vnd.github+json',
-          'X-GitHub-Api-Version': API_VERSION,
-          'User-Agent': 'identity-runbooks',
-        }),
+      headers: async () => ({ ...GITHUB_HEADERS, Authorization: await auth.authorization() }),
+      dropCachedAuth: () => auth.forget(),
     });
   }
 
@@ -126,9 +122,10 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
   async revokeSessions({ subject }: { subject: Subject }) {
     const login = loginOf(subject);
     const [authorizations, grants] = await Promise.all([this.credentialAuthorizations(login), this.fineGrainedGrants(login)]);
-    const revocable = [...authorizations, ...grants.filter((c) => c.status === 'active')];
+    const revocable = [...authorizations, ...(grants ?? []).filter((c) => c.status === 'active')];
     for (const credential of revocable) await this.deleteCredential({ ownerId: login, credentialId: credential.id });
-    return { outcome: revocable.length ? ('done' as const) : ('already-done' as const), detail: `${revocable.length} token authorizations revoked` };
+    const detail = [`${revocable.length} token authorizations revoked`, ...(grants ? [] : [FINE_GRAINED_HIDDEN])].join('; ');
+    return { outcome: revocable.length ? ('done' as const) : ('already-done' as const), detail };
   }
 
   /** The user's GitHub login: entitlements are looked up per login. */
@@ -178,7 +175,7 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
     ]);
     const deployKeys: CredentialInfo[] = [];
     for (const repo of repos) deployKeys.push(...(await this.deployKeys(repo.name, owner)));
-    return { outcome: 'done' as const, data: [...authorizations, ...grants, ...deployKeys] };
+    return { outcome: 'done' as const, data: [...authorizations, ...(grants ?? []), ...deployKeys], ...(grants ? {} : { detail: FINE_GRAINED_HIDDEN }) };
   }
 
   /** Revokes an SSO authorization or a fine-grained PAT's org access, or deletes a deploy key; gone already = already done. */
@@ -223,8 +220,15 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
       );
   }
 
-  private async fineGrainedGrants(login: string): Promise<CredentialInfo[]> {
-    const grants = await this.all<FineGrainedGrant>(`/orgs/${this.org}/personal-access-tokens`, { 'owner[]': login });
+  /** Fine-grained PAT grants, or undefined when this connection may not see them (GitHub allows GitHub Apps only). */
+  private async fineGrainedGrants(login: string): Promise<CredentialInfo[] | undefined> {
+    let grants: FineGrainedGrant[];
+    try {
+      grants = await this.all<FineGrainedGrant>(`/orgs/${this.org}/personal-access-tokens`, { 'owner[]': login });
+    } catch (err) {
+      if (err instanceof PlatformError && err.kind === 'forbidden') return undefined;
+      throw err;
+    }
     return grants.map((g) =>
       credentialInfo('github', g.owner.login, `fine-grained-pat:${g.id}`, 'personal-access-token', {
         status: g.token_expired ? 'inactive' : 'active',

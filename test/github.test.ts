@@ -2,6 +2,7 @@
  * The GitHub adapter's real client code against a CONTRACT FAKE of the GitHub REST
  * API (test/fakes/github.ts): effects are checked on the fake organisation's state.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { githubAdapterFactory } from '../activities/github';
 import type { PlatformAdapter } from '../activities/platform-adapter';
 import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
@@ -9,17 +10,22 @@ import { GitHubFake } from './fakes/github';
 import { activityFailure, implementedActions, platformHarness } from './support/platform-harness';
 
 const TOKEN = 'github_pat_11AAAAAAA0123456789';
-const env = { GH_TOKEN: TOKEN };
-let fake: GitHubFake;
+const appKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const env = { GH_TOKEN: TOKEN, GH_APP_KEY: appKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+const readSecret = (ref: string) => env[ref.slice(4) as keyof typeof env];
+const fake = new GitHubFake('acme', TOKEN, { appId: '123456', installationId: '987', publicKeyPem: appKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+/** The recommended setup: the adapter authenticates as a GitHub App installation. */
 let connection: PlatformConnection;
+/** An org owner's personal access token instead. */
+let patConnection: PlatformConnection;
 let adapter: PlatformAdapter;
 const { run } = platformHarness('github', githubAdapterFactory, () => connection, env);
 
 beforeAll(async () => {
-  fake = new GitHubFake('acme', TOKEN);
   const http = await fake.start();
-  connection = { platform: 'github', baseUrl: http.baseUrl, settings: { org: 'acme' }, credentials: { token: 'env:GH_TOKEN' } };
-  adapter = githubAdapterFactory(connection, () => TOKEN);
+  connection = { platform: 'github', baseUrl: http.baseUrl, settings: { org: 'acme', appId: '123456', installationId: '987' }, credentials: { appPrivateKey: 'env:GH_APP_KEY' } };
+  patConnection = { platform: 'github', baseUrl: http.baseUrl, settings: { org: 'acme' }, credentials: { token: 'env:GH_TOKEN' } };
+  adapter = githubAdapterFactory(connection, readSecret);
 });
 afterAll(() => fake.http.stop());
 
@@ -27,6 +33,28 @@ const subject = (login: string): Subject => ({ subjectId: `hr-${login}`, userNam
 
 it('implements exactly its catalogue actions', () => {
   expect(implementedActions(adapter).sort()).toEqual([...CAPABILITIES.github].sort());
+});
+
+it('authenticates as the GitHub App installation, and renews an installation token GitHub revoked', async () => {
+  fake.addUser('abe', { role: 'member' });
+  expect((await adapter.listEntitlements!({ subject: subject('abe') })).outcome).toBe('done');
+  expect(fake.installationTokens.size).toBe(1);
+  fake.installationTokens.clear();
+  expect((await adapter.listEntitlements!({ subject: subject('abe') })).outcome).toBe('done');
+  expect(fake.installationTokens.size).toBe(1);
+});
+
+it("with an owner's token, lists what GitHub shows it and says that fine-grained PAT grants stay hidden", async () => {
+  fake.addUser('ben', { role: 'member' });
+  const sso = fake.addCredentialAuthorization('ben', 'personal access token', 'classic');
+  fake.addFineGrainedGrant('ben', 'hidden-from-pats');
+  const withPat = githubAdapterFactory(patConnection, readSecret);
+  const listed = await withPat.listCredentials!({ subject: subject('ben') });
+  expect(listed.data!.map((c) => c.id)).toEqual([`sso:${sso}`]);
+  expect(listed.detail).toMatch(/fine-grained PAT grants not visible/);
+  const revoked = await withPat.revokeSessions!({ subject: subject('ben') });
+  expect(revoked).toMatchObject({ outcome: 'done', detail: expect.stringMatching(/^1 token authorizations revoked; fine-grained PAT grants not visible/) });
+  expect(fake.fineGrainedGrants.some((g) => g.owner.login === 'ben')).toBe(true);
 });
 
 it('invites a joiner to the org with their teams once', async () => {
@@ -134,7 +162,7 @@ describe('rate limits and failures through the platform activities', () => {
   it('does not retry a plain 403 (missing permission), a bad token (401) or an unknown user', async () => {
     fake.http.failNext(1, 403);
     expect(await disable()).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
-    const wrongToken = platformHarness('github', githubAdapterFactory, () => connection, { GH_TOKEN: 'ghp_wrong' });
+    const wrongToken = platformHarness('github', githubAdapterFactory, () => patConnection, { GH_TOKEN: 'ghp_wrong' });
     const err = await activityFailure(wrongToken.run('disableAccount', { subject: subject('gus') }));
     expect(err).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
     expect(err.message).not.toContain('ghp_wrong');

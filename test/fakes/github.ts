@@ -7,8 +7,13 @@
  * {action:"revoke"}), and SAML SSO credential authorizations. Bearer token auth (401 "Bad
  * credentials"), page/per_page paging with Link rel="next", 404 for missing resources
  * (so a repeat delete is 404), GitHub's { message, documentation_url } error body.
+ * GitHub App auth: POST /app/installations/{id}/access_tokens takes an RS256 app JWT
+ * (iss = app id, exp at most 10 minutes) and returns an installation token; the
+ * fine-grained PAT endpoints answer 403 to anything but an installation token, as the
+ * docs say only GitHub Apps may call them.
  * Rate limits are injected with failNext (403/429 with x-ratelimit-* or retry-after).
  */
+import { createVerify, randomUUID } from 'node:crypto';
 import { HttpFake, pageOf, reply, type FakeReply, type FakeRequest } from './http-fake';
 
 export interface FakeDeployKey {
@@ -37,12 +42,20 @@ export class GitHubFake {
   pageSize = 2;
   private nextId = 1000;
 
+  /** Installation tokens issued to the GitHub App. */
+  readonly installationTokens = new Set<string>();
+
   constructor(
     readonly org: string,
     private readonly token: string,
+    private readonly app?: { appId: string; installationId: string; publicKeyPem: string },
   ) {
     this.http = new HttpFake({
-      authorized: (h) => h.authorization === `Bearer ${token}` || h.authorization === `token ${token}`,
+      authorized: (h, path) => {
+        const bearer = String(h.authorization).replace(/^(Bearer|token) /, '');
+        if (path.startsWith('/app/')) return this.validAppJwt(bearer);
+        return bearer === token || this.installationTokens.has(bearer);
+      },
       errorBody: (status, message) => ({ message: status === 401 ? 'Bad credentials' : message, documentation_url: 'https://docs.github.com/rest', status: String(status) }),
     });
     this.routes();
@@ -79,6 +92,19 @@ export class GitHubFake {
     return id;
   }
 
+  private validAppJwt(jwt: string): boolean {
+    const [header, claims, signature] = jwt.split('.');
+    if (!this.app || !header || !claims || !signature) return false;
+    const valid = createVerify('RSA-SHA256').update(`${header}.${claims}`).verify(this.app.publicKeyPem, signature, 'base64url');
+    const c = JSON.parse(Buffer.from(claims, 'base64url').toString()) as { iss: string; iat: number; exp: number };
+    const now = Date.now() / 1000;
+    return valid && String(c.iss) === this.app.appId && c.exp > now && c.exp - c.iat <= 600;
+  }
+
+  private byApp(req: FakeRequest): boolean {
+    return this.installationTokens.has(String(req.headers.authorization).replace(/^Bearer /, ''));
+  }
+
   /** One page of a listing, with GitHub's Link header (rel="next" and rel="last"). */
   private paged<T>(req: FakeRequest, items: readonly T[]): FakeReply {
     const perPage = Math.min(Number(req.url.searchParams.get('per_page') ?? 30), this.pageSize);
@@ -102,6 +128,12 @@ export class GitHubFake {
     const orgRoute = (method: string, path: string, handler: (req: FakeRequest) => FakeReply) =>
       this.http.on(method, `/orgs/:org${path}`, (req) => (req.params.org === this.org ? handler(req) : this.notFound()));
 
+    this.http.on('POST', '/app/installations/:id/access_tokens', ({ params }) => {
+      if (params.id !== this.app?.installationId) return this.notFound();
+      const token = `ghs_${randomUUID().replace(/-/g, '')}`;
+      this.installationTokens.add(token);
+      return reply(201, { token, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { members: 'write', organization_personal_access_tokens: 'write' } });
+    });
     this.http.on('GET', '/users/:username', ({ params }) => (this.users.has(params.username!) ? reply(200, { login: params.username, id: this.users.get(params.username!) }) : this.notFound()));
     orgRoute('GET', '/memberships/:username', ({ params }) => {
       const m = this.members.get(params.username!);
@@ -158,10 +190,13 @@ export class GitHubFake {
       return reply(204);
     });
     orgRoute('GET', '/personal-access-tokens', (req) => {
+      if (!this.byApp(req)) return this.http.fail(403, 'Resource not accessible by personal access token');
       const owners = req.url.searchParams.getAll('owner[]');
       return this.paged(req, this.fineGrainedGrants.filter((g) => owners.length === 0 || owners.includes(g.owner.login)));
     });
-    orgRoute('POST', '/personal-access-tokens/:id', ({ params, body }) => {
+    orgRoute('POST', '/personal-access-tokens/:id', (req) => {
+      const { params, body } = req;
+      if (!this.byApp(req)) return this.http.fail(403, 'Resource not accessible by personal access token');
       if ((body as { action?: string }).action !== 'revoke') return this.http.fail(422, 'Validation Failed');
       const at = this.fineGrainedGrants.findIndex((g) => String(g.id) === params.id);
       if (at < 0) return this.notFound();

@@ -1,0 +1,45 @@
+import type { PlatformConnection } from '../../shared';
+import type { SecretReader } from '../connection-secrets';
+import { PlatformError } from '../errors';
+import { signJwtRs256 } from './jwt';
+import { cachedToken, forgetToken, grantKey } from './oauth';
+import { RestClient } from './rest-client';
+
+export const GITHUB_HEADERS = { Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28', 'User-Agent': 'identity-runbooks' };
+
+export interface GitHubAuth {
+  /** The Authorization header value for the next request. */
+  authorization(): Promise<string>;
+  /** Forgets a cached installation token GitHub rejected; true when there was one. */
+  forget(): boolean;
+}
+
+/**
+ * How the adapter authenticates: as a GitHub App installation (settings.appId,
+ * settings.installationId, credentials.appPrivateKey = `env:VAR` with the app's PEM key),
+ * which GitHub recommends for org automation and requires for the fine-grained PAT
+ * endpoints; or with a token (credentials.token = `env:VAR`, an org owner's PAT).
+ */
+export function githubAuth(connection: PlatformConnection, baseUrl: string, readSecret: SecretReader): GitHubAuth {
+  const { appId, installationId } = connection.settings ?? {};
+  const { appPrivateKey, token } = connection.credentials ?? {};
+  if (appId && installationId && appPrivateKey) {
+    const key = () => grantKey(baseUrl, appId, installationId, readSecret(appPrivateKey));
+    return {
+      authorization: async () => `Bearer ${await cachedToken(key(), () => installationToken(baseUrl, appId, installationId, readSecret(appPrivateKey)))}`,
+      forget: () => forgetToken(key()),
+    };
+  }
+  if (token) return { authorization: () => Promise.resolve(`Bearer ${readSecret(token)}`), forget: () => false };
+  throw new PlatformError('invalid', 'github connection needs credentials.token, or settings.appId, settings.installationId and credentials.appPrivateKey');
+}
+
+/** Exchanges a short-lived app JWT (iss = app id, at most 10 minutes) for an installation access token. */
+async function installationToken(baseUrl: string, appId: string, installationId: string, privateKeyPem: string) {
+  const now = Math.floor(Date.now() / 1000);
+  // iat 60 s in the past absorbs clock drift, as GitHub advises.
+  const jwt = signJwtRs256({ iat: now - 60, exp: now + 540, iss: appId }, privateKeyPem, 'github app private key');
+  const rest = new RestClient({ platform: 'github', baseUrl, headers: () => Promise.resolve({ ...GITHUB_HEADERS, Authorization: `Bearer ${jwt}` }) });
+  const res = await rest.post<{ token: string; expires_at: string }>(`/app/installations/${encodeURIComponent(installationId)}/access_tokens`);
+  return { accessToken: res.body.token, expiresAt: Date.parse(res.body.expires_at) };
+}
