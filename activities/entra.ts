@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { ActionInputs, ActionResult, CredentialInfo, CredentialKind, Entitlement, EntitlementRef, FederationLink, PlatformConnection, Subject } from '../shared';
+import type { ActionInputs, ActionResult, CredentialInfo, CredentialKind, Entitlement, EntitlementRef, FederationLink, Subject } from '../shared';
 import type { AdapterFactory } from './adapters';
-import { requiredCredential, requiredSetting, type SecretReader } from './connection-secrets';
+import { requiredCredential, requiredSetting } from './connection-secrets';
 import { EntitlementAdapter } from './entitlement-adapter';
 import { PlatformError } from './errors';
 import { idempotentDelete, RestClient, unlessNotFound, type RestResponse } from './http/rest-client';
-import { clientCredentialsToken, forgetClientCredentialsToken, type ClientCredentialsGrant } from './http/oauth';
+import { clientCredentialsAccepted, clientCredentialsToken, forgetClientCredentialsToken, type ClientCredentialsGrant } from './http/oauth';
 import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
 
 /**
@@ -21,6 +21,7 @@ import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
  */
 const GRAPH_URL = 'https://graph.microsoft.com/v1.0';
 const AUTHORITY_HOST = 'https://login.microsoftonline.com';
+const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
 interface GraphPage<T> {
   value: T[];
@@ -34,12 +35,14 @@ interface GraphUser {
   mail?: string | null;
   accountEnabled?: boolean;
   identities?: { signInType: string; issuer: string; issuerAssignedId?: string }[];
+  licenseAssignmentStates?: { skuId: string; assignedByGroup?: string | null }[];
 }
 
 interface DirectoryObject {
   id: string;
   '@odata.type'?: string;
   displayName?: string;
+  groupTypes?: string[];
 }
 
 interface AppCredential {
@@ -51,11 +54,12 @@ interface AppCredential {
 }
 
 interface CredentialHolder extends DirectoryObject {
+  appId: string;
   passwordCredentials: AppCredential[];
   keyCredentials: AppCredential[];
 }
 
-const USER_FIELDS = 'id,userPrincipalName,displayName,mail,accountEnabled,identities';
+const USER_FIELDS = 'id,userPrincipalName,displayName,mail,accountEnabled,identities,licenseAssignmentStates';
 /** Directory object types whose owners and credentials the adapter manages, by their Graph collection. */
 const COLLECTION: Record<string, string> = {
   '#microsoft.graph.application': '/applications',
@@ -68,21 +72,21 @@ const MEMBERSHIP_KIND: Record<string, Entitlement['kind']> = { '#microsoft.graph
 const nextPage = (page: RestResponse<GraphPage<unknown>>) => page.body['@odata.nextLink'];
 const values = <T>(page: GraphPage<T>) => page.value;
 
-export const entraAdapterFactory: AdapterFactory = (connection, readSecret) => new EntraAdapter(graphClient(connection, readSecret), connection.baseUrl ?? GRAPH_URL);
-
-function graphClient(connection: PlatformConnection, readSecret: SecretReader): RestClient {
+export const entraAdapterFactory: AdapterFactory = (connection, readSecret) => {
   const tenantId = requiredSetting(connection, 'tenantId');
   const clientId = requiredSetting(connection, 'clientId');
   const clientSecret = requiredCredential(connection, 'clientSecret', readSecret);
   const tokenUrl = `${connection.settings?.authorityHost ?? AUTHORITY_HOST}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
-  const grant = (): ClientCredentialsGrant => ({ platform: 'entra', tokenUrl, clientId, clientSecret: clientSecret(), scope: 'https://graph.microsoft.com/.default' });
-  return new RestClient({
+  const grant = (): ClientCredentialsGrant => ({ platform: 'entra', tokenUrl, clientId, clientSecret: clientSecret(), scope: GRAPH_SCOPE });
+  const graphUrl = connection.baseUrl ?? GRAPH_URL;
+  const graph = new RestClient({
     platform: 'entra',
-    baseUrl: connection.baseUrl ?? GRAPH_URL,
+    baseUrl: graphUrl,
     headers: async () => ({ Authorization: `Bearer ${await clientCredentialsToken(grant())}` }),
     dropCachedAuth: () => forgetClientCredentialsToken(grant()),
   });
-}
+  return new EntraAdapter(graph, graphUrl, tokenUrl);
+};
 
 class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdapter {
   readonly platform = 'entra' as const;
@@ -90,6 +94,7 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
   constructor(
     private readonly graph: RestClient,
     private readonly graphUrl: string,
+    private readonly tokenUrl: string,
   ) {
     super();
   }
@@ -180,6 +185,17 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
     return { outcome: 'done' };
   }
 
+  /**
+   * Rotation's test step: does the application get a token with the new secret?
+   * A fresh token request, never cached. Entra may take a few seconds to accept
+   * a new secret, so `false` right after creation is worth a retry.
+   */
+  async verifyCredential(credential: CredentialInfo, secret: string): Promise<boolean> {
+    if (credential.kind !== 'client-secret') throw new PlatformError('unsupported', `entra verifies client secrets only, not ${credential.kind}`);
+    const { holder } = await this.credentialHolder(credential.ownerId);
+    return clientCredentialsAccepted({ platform: 'entra', tokenUrl: this.tokenUrl, clientId: holder.appId, clientSecret: secret, scope: GRAPH_SCOPE });
+  }
+
   /** A service principal with accountEnabled=false can no longer get tokens. */
   async disableServiceAccount({ serviceAccountId }: ActionInputs['disableServiceAccount']): Promise<ActionResult<void>> {
     const path = `/servicePrincipals/${encodeURIComponent(serviceAccountId)}`;
@@ -238,18 +254,26 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
     return unlessNotFound(() => this.user(subject));
   }
 
-  /** Direct group and directory-role memberships (memberOf) and assigned licenses. */
-  protected async entitlementsOf({ id: userId }: GraphUser): Promise<Entitlement[]> {
+  /**
+   * What can be granted and revoked directly: static group and directory-role
+   * memberships (memberOf) and directly assigned licenses. Dynamic-group
+   * memberships and group-inherited licenses follow the user's attributes and
+   * groups, so they are left out (revoking them directly fails).
+   */
+  protected async entitlementsOf(user: GraphUser): Promise<Entitlement[]> {
     const [memberOf, licenses] = await Promise.all([
-      this.graph.all(`/users/${userId}/memberOf`, nextPage, values<DirectoryObject>, { query: { $select: 'id,displayName' } }),
-      this.graph.all(`/users/${userId}/licenseDetails`, nextPage, values<{ skuId: string; skuPartNumber?: string }>),
+      this.graph.all(`/users/${user.id}/memberOf`, nextPage, values<DirectoryObject>, { query: { $select: 'id,displayName,groupTypes' } }),
+      this.graph.all(`/users/${user.id}/licenseDetails`, nextPage, values<{ skuId: string; skuPartNumber?: string }>),
     ]);
     const memberships = memberOf.flatMap((o) => {
       const kind = MEMBERSHIP_KIND[o['@odata.type'] ?? ''];
-      return kind ? [{ kind, id: o.id, name: o.displayName }] : [];
+      return kind && !o.groupTypes?.includes('DynamicMembership') ? [{ kind, id: o.id, name: o.displayName }] : [];
     });
-    return [...memberships, ...licenses.map((l) => ({ kind: 'license' as const, id: l.skuId, name: l.skuPartNumber }))];
+    const states = user.licenseAssignmentStates;
+    const direct = (skuId: string) => !states || states.some((s) => s.skuId === skuId && !s.assignedByGroup);
+    return [...memberships, ...licenses.filter((l) => direct(l.skuId)).map((l) => ({ kind: 'license' as const, id: l.skuId, name: l.skuPartNumber }))];
   }
+
 
   protected async grant({ id: userId }: GraphUser, entitlement: EntitlementRef): Promise<void> {
     if (entitlement.kind === 'license') {
@@ -283,7 +307,7 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
     const type = object['@odata.type'] ?? '';
     if (!CREDENTIAL_HOLDERS.includes(type)) throw new PlatformError('invalid', `entra object ${objectId} is a ${type || 'directory object'}, not an application or service principal`);
     const path = `${COLLECTION[type]}/${object.id}`;
-    const holder = (await this.graph.get<CredentialHolder>(path, { query: { $select: 'id,displayName,passwordCredentials,keyCredentials' } })).body;
+    const holder = (await this.graph.get<CredentialHolder>(path, { query: { $select: 'id,appId,displayName,passwordCredentials,keyCredentials' } })).body;
     return { path, holder };
   }
 

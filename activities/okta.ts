@@ -36,6 +36,8 @@ interface OktaRole {
   id: string;
   type: string;
   label?: string;
+  /** USER when assigned to the user, GROUP when it comes with a group membership. */
+  assignmentType?: 'USER' | 'GROUP';
 }
 
 interface OktaAppLink {
@@ -225,7 +227,11 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
     return unlessNotFound(() => this.user(subject));
   }
 
-  /** Group memberships (not the built-in Everyone group), admin role assignments and app assignments. */
+  /**
+   * What can be granted and revoked directly: Okta-mastered group memberships
+   * (not Everyone, not APP_GROUPs mastered by a directory or app), admin roles
+   * assigned to the user (not those that come with a group), and app assignments.
+   */
   protected async entitlementsOf({ id: userId }: OktaUser): Promise<Entitlement[]> {
     const [groups, roles, apps] = await Promise.all([
       this.okta.all(`/api/v1/users/${userId}/groups`, linked, items<OktaGroup>, { query: { limit: PAGE_LIMIT } }),
@@ -233,8 +239,8 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
       this.okta.all(`/api/v1/users/${userId}/appLinks`, linked, items<OktaAppLink>),
     ]);
     return [
-      ...groups.filter((g) => g.type !== 'BUILT_IN').map((g) => ({ kind: 'group' as const, id: g.id, name: g.profile.name })),
-      ...roles.map((r) => ({ kind: 'role' as const, id: r.id, name: r.type })),
+      ...groups.filter((g) => g.type === 'OKTA_GROUP').map((g) => ({ kind: 'group' as const, id: g.id, name: g.profile.name })),
+      ...roles.filter((r) => r.assignmentType !== 'GROUP').map((r) => ({ kind: 'role' as const, id: r.id, name: r.type })),
       ...uniqueApps(apps).map((a) => ({ kind: 'app' as const, id: a.appInstanceId, name: a.label })),
     ];
   }

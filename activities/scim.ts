@@ -11,7 +11,9 @@ import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
  * so any SCIM app (Slack, Zoom, Atlassian, ...) is one connection away:
  * baseUrl = the app's SCIM base, credentials.token = a bearer token reference.
  * Group entitlements only; SCIM has no sessions, so revokeSessions is not in
- * CAPABILITIES.scim.
+ * CAPABILITIES.scim. settings.memberRemoval = 'value' selects the
+ * `remove members [{value}]` PATCH form for providers that do not accept the
+ * RFC's `members[value eq "..."]` path filter.
  */
 const SCIM_JSON = 'application/scim+json';
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -45,19 +47,23 @@ type PatchOperation = { op: 'add' | 'remove' | 'replace'; path: string; value?: 
 export const scimAdapterFactory: AdapterFactory = (connection, readSecret) => {
   if (!connection.baseUrl) throw new PlatformError('invalid', 'scim connection is missing baseUrl (the app SCIM endpoint)');
   const token = requiredCredential(connection, 'token', readSecret);
-  return new ScimAdapter(
-    new RestClient({
-      platform: 'scim',
-      baseUrl: connection.baseUrl,
-      headers: () => Promise.resolve({ Authorization: `Bearer ${token()}`, Accept: `${SCIM_JSON}, application/json` }),
-    }),
-  );
+  const memberRemoval = connection.settings?.memberRemoval ?? 'filter';
+  if (memberRemoval !== 'filter' && memberRemoval !== 'value') throw new PlatformError('invalid', "scim settings.memberRemoval must be 'filter' or 'value'");
+  const client = new RestClient({
+    platform: 'scim',
+    baseUrl: connection.baseUrl,
+    headers: () => Promise.resolve({ Authorization: `Bearer ${token()}`, Accept: `${SCIM_JSON}, application/json` }),
+  });
+  return new ScimAdapter(client, memberRemoval);
 };
 
 class ScimAdapter extends EntitlementAdapter<ScimUser> implements PlatformAdapter {
   readonly platform = 'scim' as const;
 
-  constructor(private readonly scim: RestClient) {
+  constructor(
+    private readonly scim: RestClient,
+    private readonly memberRemoval: 'filter' | 'value',
+  ) {
     super();
   }
 
@@ -145,7 +151,9 @@ class ScimAdapter extends EntitlementAdapter<ScimUser> implements PlatformAdapte
   }
 
   protected async revoke(user: ScimUser, group: Entitlement): Promise<void> {
-    await this.patch(`/Groups/${encodeURIComponent(group.id)}`, [{ op: 'remove', path: `members[value eq ${scimString(user.id)}]` }]);
+    const operation: PatchOperation =
+      this.memberRemoval === 'value' ? { op: 'remove', path: 'members', value: [{ value: user.id }] } : { op: 'remove', path: `members[value eq ${scimString(user.id)}]` };
+    await this.patch(`/Groups/${encodeURIComponent(group.id)}`, [operation]);
   }
 
   /** Every resource matching `filter`, page by page (1-based startIndex and count, RFC 7644 §3.4.2.4). */

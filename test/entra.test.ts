@@ -61,6 +61,17 @@ describe('offboarding a leaver', () => {
     await expect(entra.run('removeAllEntitlements', { subject })).resolves.toEqual({ outcome: 'already-done', data: { removed: [] } });
   });
 
+  it('leaves dynamic-group memberships and group-inherited licenses alone (they follow the user), removing the rest', async () => {
+    const leaver = graph.addUser('dynamic@contoso.com', { licenses: new Set(['sku-visio']), inheritedLicenses: new Map([['sku-e5', 'licensing-group']]) });
+    graph.skus.add('sku-visio');
+    const dynamic = graph.addObject('group', 'all-staff (dynamic)', { members: new Set([leaver.id]), groupTypes: ['DynamicMembership'] });
+    const result = await entra.run('removeAllEntitlements', { subject: subjectOf(leaver) });
+    expect(result.data?.removed).toEqual([{ kind: 'license', id: 'sku-visio', name: 'SKU-sku-' }]);
+    expect(leaver.licenses.size).toBe(0);
+    expect([...leaver.inheritedLicenses.keys()]).toEqual(['sku-e5']);
+    expect(dynamic.members.has(leaver.id)).toBe(true);
+  });
+
   it('deletes the account, and a second delete is already done', async () => {
     const leaver = graph.addUser('gone@contoso.com');
     const group = graph.addObject('group', 'alumni', { members: new Set([leaver.id]) });
@@ -138,7 +149,7 @@ describe('joiners and movers', () => {
 });
 
 describe('application credentials', () => {
-  it('adds a client secret that goes to the secret store only, once per idempotency key, then removes it', async () => {
+  it('adds a client secret that goes to the secret store only, once per idempotency key, verifies it signs in, then removes it', async () => {
     const app = graph.addObject('application', 'payroll-export');
     const request = { ownerId: app.id, kind: 'client-secret' as const, description: 'payroll rotation', secretName: 'payroll/client-secret', idempotencyKey: 'rotation-7' };
 
@@ -147,15 +158,21 @@ describe('application credentials', () => {
     expect(created.outcome).toBe('done');
     expect(created.data?.credential).toMatchObject({ platform: 'entra', id: issued.keyId, kind: 'client-secret', ownerId: app.id, status: 'active' });
     expect(JSON.stringify(created)).not.toContain(issued.secretText);
+    expect(entra.secrets.stagesOf(created.data!.secretRef)).toEqual(['pending']);
     await expect(entra.secrets.reveal(created.data!.secretRef)).resolves.toBe(issued.secretText);
 
     await expect(entra.run('createCredential', request)).resolves.toMatchObject({ outcome: 'already-done' });
     expect(app.passwordCredentials).toHaveLength(1);
 
+    const adapter = entraAdapterFactory(connection(), () => CLIENT_SECRET);
+    await expect(adapter.verifyCredential!(created.data!.credential, issued.secretText!)).resolves.toBe(true);
+    await expect(adapter.verifyCredential!(created.data!.credential, 'a-guessed-secret')).resolves.toBe(false);
+
     const listed = await entra.run('listCredentials', { ownerId: app.id });
     expect(listed.data?.map((c) => c.id)).toEqual([issued.keyId]);
     await expect(entra.run('deleteCredential', { ownerId: app.id, credentialId: issued.keyId })).resolves.toEqual({ outcome: 'done' });
     expect(app.passwordCredentials).toEqual([]);
+    await expect(adapter.verifyCredential!(created.data!.credential, issued.secretText!)).resolves.toBe(false);
     await expect(entra.run('deleteCredential', { ownerId: app.id, credentialId: issued.keyId })).resolves.toEqual({ outcome: 'already-done' });
     await expect(entra.run('deleteCredential', { ownerId: 'deleted-app-id', credentialId: issued.keyId })).resolves.toEqual({ outcome: 'already-done' });
   });

@@ -57,6 +57,15 @@ describe('offboarding a leaver', () => {
     await expect(okta.run('removeAllEntitlements', { subject })).resolves.toEqual({ outcome: 'already-done', data: { removed: [] } });
   });
 
+  it('leaves directory-mastered groups and group-assigned roles alone (they follow the groups), removing the rest', async () => {
+    const leaver = org.addUser('ad-user@acme.test', { roles: [{ id: 'ra-group', type: 'ORG_ADMIN', assignmentType: 'GROUP' }, { id: 'ra-user', type: 'REPORT_ADMIN' }] });
+    const adGroup = org.addGroup('AD: Finance', [leaver.id], 'APP_GROUP');
+    const result = await okta.run('removeAllEntitlements', { subject: subjectOf(leaver) });
+    expect(result.data?.removed).toEqual([{ kind: 'role', id: 'ra-user', name: 'REPORT_ADMIN' }]);
+    expect(leaver.roles.map((r) => r.id)).toEqual(['ra-group']);
+    expect(adGroup.members.has(leaver.id)).toBe(true);
+  });
+
   it("deletes in Okta's two steps from an active user, and a second delete is already done", async () => {
     const leaver = org.addUser('gone@acme.test');
     await expect(okta.run('deleteAccount', { subject: subjectOf(leaver) })).resolves.toEqual({ outcome: 'done' });
@@ -144,6 +153,7 @@ describe('service app client secrets', () => {
     const issued = app.secrets[1]!;
     expect(created.data?.credential).toMatchObject({ platform: 'okta', id: issued.id, kind: 'client-secret', ownerId: app.id, status: 'active' });
     expect(JSON.stringify(created)).not.toContain(issued.client_secret);
+    expect(okta.secrets.stagesOf(created.data!.secretRef)).toEqual(['pending']);
     await expect(okta.secrets.reveal(created.data!.secretRef)).resolves.toBe(issued.client_secret);
 
     await expect(okta.run('deactivateCredential', { ownerId: app.id, credentialId: 'ocs-old' })).resolves.toEqual({ outcome: 'done' });

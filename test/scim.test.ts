@@ -11,7 +11,8 @@ import { activityFailure, implementedActions, platformHarness } from './support/
 const TOKEN = 'scim-bearer-t0ken';
 let app: FakeScim;
 let tokenVar = 'SCIM_TOKEN';
-const scim = platformHarness('scim', scimAdapterFactory, () => ({ platform: 'scim', baseUrl: app.baseUrl, credentials: { token: `env:${tokenVar}` } }), {
+let settings: Record<string, string> = {};
+const scim = platformHarness('scim', scimAdapterFactory, () => ({ platform: 'scim', baseUrl: app.baseUrl, settings, credentials: { token: `env:${tokenVar}` } }), {
   SCIM_TOKEN: TOKEN,
   STALE_TOKEN: 'revoked-t0ken',
 });
@@ -22,6 +23,8 @@ beforeAll(async () => {
 afterAll(() => app.stop());
 afterEach(() => {
   app.userGroupsAttribute = true;
+  app.memberRemoval = 'filter';
+  settings = {};
   tokenVar = 'SCIM_TOKEN';
 });
 
@@ -53,6 +56,16 @@ describe('offboarding a leaver', () => {
 
     await expect(scim.run('disableAccount', { subject })).resolves.toEqual({ outcome: 'already-done' });
     await expect(scim.run('removeAllEntitlements', { subject })).resolves.toEqual({ outcome: 'already-done', data: { removed: [] } });
+  });
+
+  it("removes memberships with a value list where the provider rejects the RFC's path filter (settings.memberRemoval)", async () => {
+    app.memberRemoval = 'value';
+    const leaver = app.addUser('value-form@acme.test');
+    const group = app.addGroup('support', [leaver.id]);
+    expect(await activityFailure(scim.run('removeAllEntitlements', { subject: subjectOf(leaver) }))).toMatchObject({ type: 'PlatformInvalidRequest', nonRetryable: true });
+    settings = { memberRemoval: 'value' };
+    await expect(scim.run('removeAllEntitlements', { subject: subjectOf(leaver) })).resolves.toMatchObject({ outcome: 'done' });
+    expect(group.members.size).toBe(0);
   });
 
   it('deletes the user, and a second delete is already done', async () => {

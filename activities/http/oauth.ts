@@ -44,13 +44,28 @@ export function grantKey(...parts: string[]): string {
 
 /** A cached access token for the grant. */
 export function clientCredentialsToken(grant: ClientCredentialsGrant): Promise<string> {
-  const form = () => new URLSearchParams({ grant_type: 'client_credentials', client_id: grant.clientId, client_secret: grant.clientSecret, scope: grant.scope });
-  return cachedToken(clientCredentialsKey(grant), () => requestToken(grant.platform, grant.tokenUrl, form()));
+  return cachedToken(clientCredentialsKey(grant), () => requestClientCredentialsToken(grant));
 }
 
 /** Forgets the grant's cached token (the platform rejected it); true when there was one to forget. */
 export function forgetClientCredentialsToken(grant: ClientCredentialsGrant): boolean {
   return forgetToken(clientCredentialsKey(grant));
+}
+
+/** Whether the token endpoint accepts these client credentials (a rotation's test step); nothing is cached. */
+export async function clientCredentialsAccepted(grant: ClientCredentialsGrant): Promise<boolean> {
+  try {
+    await requestClientCredentialsToken(grant);
+    return true;
+  } catch (err) {
+    if (err instanceof PlatformError && err.kind === 'forbidden') return false;
+    throw err;
+  }
+}
+
+function requestClientCredentialsToken(grant: ClientCredentialsGrant): Promise<AccessToken> {
+  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: grant.clientId, client_secret: grant.clientSecret, scope: grant.scope });
+  return requestToken(grant.platform, grant.tokenUrl, form);
 }
 
 function clientCredentialsKey(grant: ClientCredentialsGrant): string {

@@ -20,6 +20,8 @@ export interface FakeUser {
   accountEnabled: boolean;
   identities: { signInType: string; issuer: string; issuerAssignedId?: string }[];
   licenses: Set<string>;
+  /** Licenses the user gets through a group (licenseAssignmentStates.assignedByGroup): not removable on the user. */
+  inheritedLicenses: Map<string, string>;
   /** How many times revokeSignInSessions ran (Graph moves signInSessionsValidFromDateTime). */
   sessionRevocations: number;
 }
@@ -35,6 +37,8 @@ export interface FakeAppCredential {
 
 export interface FakeDirectoryObject {
   id: string;
+  /** The application (client) id apps and service principals sign in with. */
+  appId: string;
   type: 'application' | 'servicePrincipal' | 'group' | 'directoryRole';
   displayName: string;
   members: Set<string>;
@@ -42,6 +46,7 @@ export interface FakeDirectoryObject {
   accountEnabled: boolean;
   passwordCredentials: FakeAppCredential[];
   keyCredentials: FakeAppCredential[];
+  groupTypes: string[];
 }
 
 const COLLECTIONS: Record<string, FakeDirectoryObject['type']> = {
@@ -84,13 +89,13 @@ export class FakeGraph {
   }
 
   addUser(upn: string, init: Partial<Omit<FakeUser, 'id' | 'userPrincipalName'>> = {}): FakeUser {
-    const user: FakeUser = { id: randomUUID(), userPrincipalName: upn, accountEnabled: true, identities: [], licenses: new Set(), sessionRevocations: 0, ...init };
+    const user: FakeUser = { id: randomUUID(), userPrincipalName: upn, accountEnabled: true, identities: [], licenses: new Set(), inheritedLicenses: new Map(), sessionRevocations: 0, ...init };
     this.users.set(user.id, user);
     return user;
   }
 
   addObject(type: FakeDirectoryObject['type'], displayName: string, init: Partial<FakeDirectoryObject> = {}): FakeDirectoryObject {
-    const object: FakeDirectoryObject = { id: randomUUID(), type, displayName, members: new Set(), owners: new Set(), accountEnabled: true, passwordCredentials: [], keyCredentials: [], ...init };
+    const object: FakeDirectoryObject = { id: randomUUID(), appId: randomUUID(), type, displayName, members: new Set(), owners: new Set(), accountEnabled: true, passwordCredentials: [], keyCredentials: [], groupTypes: [], ...init };
     this.objects.set(object.id, object);
     return object;
   }
@@ -105,7 +110,7 @@ export class FakeGraph {
     h.on('POST', '/v1.0/users/:user/revokeSignInSessions', (req) => this.withUser(req, (u) => (u.sessionRevocations++, reply(200, { value: true }))));
     h.on('GET', '/v1.0/users/:user/memberOf', (req) => this.withUser(req, (u) => this.page(req, this.find((o) => o.members.has(u.id)).map(objectJson))));
     h.on('GET', '/v1.0/users/:user/ownedObjects', (req) => this.withUser(req, (u) => this.page(req, this.find((o) => o.owners.has(u.id)).map(objectJson))));
-    h.on('GET', '/v1.0/users/:user/licenseDetails', (req) => this.withUser(req, (u) => this.page(req, [...u.licenses].map((skuId) => ({ id: skuId, skuId, skuPartNumber: `SKU-${skuId.slice(0, 4)}` })))));
+    h.on('GET', '/v1.0/users/:user/licenseDetails', (req) => this.withUser(req, (u) => this.page(req, [...new Set([...u.licenses, ...u.inheritedLicenses.keys()])].map((skuId) => ({ id: skuId, skuId, skuPartNumber: `SKU-${skuId.slice(0, 4)}` })))));
     h.on('POST', '/v1.0/users/:user/assignLicense', (req) => this.withUser(req, (u) => this.assignLicense(u, req.body as AssignLicense)));
     h.on('GET', '/v1.0/directoryObjects/:id', (req) => this.withObject(req.params.id!, undefined, (o) => reply(200, objectJson(o))));
     h.on('GET', '/v1.0/:collection/:id', (req) => this.withObject(req.params.id!, req.params.collection, (o) => reply(200, objectJson(o))));
@@ -116,7 +121,7 @@ export class FakeGraph {
       h.on('GET', `/v1.0/:collection/:id/${relation}`, (req) => this.withObject(req.params.id!, req.params.collection, (o) => this.page(req, [...o[relation]].map((id) => ({ '@odata.type': '#microsoft.graph.user', id })))));
       h.on('POST', `/v1.0/:collection/:id/${relation}/$ref`, (req) => this.withObject(req.params.id!, req.params.collection, (o) => this.addRef(o[relation], req.body as { '@odata.id'?: string })));
       h.on('DELETE', `/v1.0/:collection/:id/${relation}/:member/$ref`, (req) =>
-        this.withObject(req.params.id!, req.params.collection, (o) => (o[relation].delete(req.params.member!) ? reply(204) : this.http.fail(404, 'reference not found'))),
+        this.withObject(req.params.id!, req.params.collection, (o) => this.removeRef(o, relation, req.params.member!)),
       );
     }
   }
@@ -124,10 +129,17 @@ export class FakeGraph {
   private token(req: FakeRequest): FakeReply {
     const form = req.body as Record<string, string>;
     if (form.grant_type !== 'client_credentials' || form.scope !== 'https://graph.microsoft.com/.default') return reply(400, { error: 'invalid_request' });
-    if (this.clients.get(form.client_id ?? '') !== form.client_secret) return reply(401, { error: 'invalid_client' });
+    if (!this.validClient(form.client_id ?? '', form.client_secret ?? '')) return reply(401, { error: 'invalid_client' });
     const accessToken = randomUUID();
     this.tokens.add(accessToken);
     return reply(200, { token_type: 'Bearer', expires_in: 3599, access_token: accessToken });
+  }
+
+  /** The test's own app registration, or an application's unexpired secret (as created by addPassword). */
+  private validClient(clientId: string, secret: string): boolean {
+    if (this.clients.get(clientId) === secret) return true;
+    const app = this.find((o) => o.type === 'application' && o.appId === clientId)[0];
+    return !!app?.passwordCredentials.some((c) => c.secretText === secret && Date.parse(c.endDateTime) > Date.now());
   }
 
   private userByKey(key: string): FakeUser | undefined {
@@ -209,6 +221,11 @@ export class FakeGraph {
     return before === object.passwordCredentials.length ? this.http.fail(404, 'No password credential found with that keyId') : reply(204);
   }
 
+  private removeRef(object: FakeDirectoryObject, relation: 'members' | 'owners', id: string): FakeReply {
+    if (relation === 'members' && object.groupTypes.includes('DynamicMembership')) return this.http.fail(400, 'Insufficient privileges to complete the operation: dynamic membership');
+    return object[relation].delete(id) ? reply(204) : this.http.fail(404, 'reference not found');
+  }
+
   private addRef(set: Set<string>, body: { '@odata.id'?: string }): FakeReply {
     const id = /\/directoryObjects\/([^/]+)$/.exec(body['@odata.id'] ?? '')?.[1];
     if (!id || (!this.users.has(id) && !this.objects.has(id))) return this.http.fail(400, 'Invalid object identifier');
@@ -228,7 +245,11 @@ interface AddPassword {
 }
 
 function userJson(u: FakeUser) {
-  return { '@odata.type': '#microsoft.graph.user', id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, mail: u.mail ?? null, accountEnabled: u.accountEnabled, identities: u.identities };
+  const licenseAssignmentStates = [
+    ...[...u.licenses].map((skuId) => ({ skuId, assignedByGroup: null, state: 'Active' })),
+    ...[...u.inheritedLicenses].map(([skuId, groupId]) => ({ skuId, assignedByGroup: groupId, state: 'Active' })),
+  ];
+  return { '@odata.type': '#microsoft.graph.user', id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, mail: u.mail ?? null, accountEnabled: u.accountEnabled, identities: u.identities, licenseAssignmentStates };
 }
 
 /** Secrets are listed without their value, as Graph does (only a hint). */
@@ -236,5 +257,7 @@ function objectJson(o: FakeDirectoryObject) {
   const listed = (c: FakeAppCredential) => ({ keyId: c.keyId, displayName: c.displayName ?? null, startDateTime: c.startDateTime, endDateTime: c.endDateTime, hint: c.secretText?.slice(0, 3) ?? null });
   const credentials = o.type === 'application' || o.type === 'servicePrincipal' ? { passwordCredentials: o.passwordCredentials.map(listed), keyCredentials: o.keyCredentials.map(listed) } : {};
   const enabled = o.type === 'servicePrincipal' ? { accountEnabled: o.accountEnabled } : {};
-  return { '@odata.type': `#microsoft.graph.${o.type}`, id: o.id, displayName: o.displayName, ...credentials, ...enabled };
+  const group = o.type === 'group' ? { groupTypes: o.groupTypes } : {};
+  const app = o.type === 'application' || o.type === 'servicePrincipal' ? { appId: o.appId } : {};
+  return { '@odata.type': `#microsoft.graph.${o.type}`, id: o.id, displayName: o.displayName, ...app, ...credentials, ...enabled, ...group };
 }

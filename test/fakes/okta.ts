@@ -16,7 +16,7 @@ export interface FakeOktaUser {
   id: string;
   status: 'STAGED' | 'PROVISIONED' | 'ACTIVE' | 'SUSPENDED' | 'LOCKED_OUT' | 'DEPROVISIONED';
   profile: { login: string; email: string; firstName: string; lastName: string; displayName?: string };
-  roles: { id: string; type: string }[];
+  roles: { id: string; type: string; assignmentType?: 'USER' | 'GROUP' }[];
   grants: { id: string; status: 'ACTIVE' | 'REVOKED'; clientId: string; scopeId: string; created: string }[];
   /** Times DELETE /sessions ran, and with oauthTokens=true. */
   sessionClears: { oauthTokens: boolean }[];
@@ -24,7 +24,8 @@ export interface FakeOktaUser {
 
 export interface FakeOktaGroup {
   id: string;
-  type: 'OKTA_GROUP' | 'BUILT_IN';
+  /** APP_GROUP memberships are mastered by a directory or app: Okta refuses to change them. */
+  type: 'OKTA_GROUP' | 'APP_GROUP' | 'BUILT_IN';
   name: string;
   members: Set<string>;
 }
@@ -86,8 +87,8 @@ export class FakeOkta {
     return user;
   }
 
-  addGroup(name: string, members: string[] = []): FakeOktaGroup {
-    const group: FakeOktaGroup = { id: `00g${randomUUID().slice(0, 12)}`, type: 'OKTA_GROUP', name, members: new Set(members) };
+  addGroup(name: string, members: string[] = [], type: FakeOktaGroup['type'] = 'OKTA_GROUP'): FakeOktaGroup {
+    const group: FakeOktaGroup = { id: `00g${randomUUID().slice(0, 12)}`, type, name, members: new Set(members) };
     this.groups.set(group.id, group);
     return group;
   }
@@ -119,7 +120,7 @@ export class FakeOkta {
     h.on('GET', '/api/v1/users/:user/groups', (req) => this.withUser(req, (u) => this.page(req, [...this.groups.values()].filter((g) => g.members.has(u.id)).map(groupJson))));
     h.on('PUT', '/api/v1/groups/:group/users/:user', (req) => this.withGroupMember(req, (g, u) => (g.members.add(u.id), reply(204))));
     h.on('DELETE', '/api/v1/groups/:group/users/:user', (req) => this.withGroupMember(req, (g, u) => (g.members.delete(u.id), reply(204))));
-    h.on('GET', '/api/v1/users/:user/roles', (req) => this.withUser(req, (u) => this.page(req, u.roles.map((r) => ({ ...r, label: r.type, status: 'ACTIVE', assignmentType: 'USER' })))));
+    h.on('GET', '/api/v1/users/:user/roles', (req) => this.withUser(req, (u) => this.page(req, u.roles.map((r) => ({ assignmentType: 'USER', ...r, label: r.type, status: 'ACTIVE' })))));
     h.on('POST', '/api/v1/users/:user/roles', (req) => this.withUser(req, (u) => this.assignRole(u, (req.body as { type: string }).type)));
     h.on('DELETE', '/api/v1/users/:user/roles/:role', (req) => this.withUser(req, (u) => this.unassignRole(u, req.params.role!)));
     h.on('GET', '/api/v1/users/:user/appLinks', (req) =>
@@ -181,7 +182,7 @@ export class FakeOkta {
   private withGroupMember(req: FakeRequest, then: (group: FakeOktaGroup, user: FakeOktaUser) => FakeReply): FakeReply {
     const group = this.groups.get(req.params.group!);
     if (!group) return this.http.fail(404, 'Not found: Resource not found (UserGroup)');
-    if (group.type === 'BUILT_IN') return this.http.fail(403, 'Cannot modify the Everyone group');
+    if (group.type !== 'OKTA_GROUP') return this.http.fail(403, `Cannot modify the members of a ${group.type} group`);
     return this.withUser(req, (user) => then(group, user));
   }
 
@@ -226,6 +227,7 @@ export class FakeOkta {
   }
 
   private unassignRole(user: FakeOktaUser, roleId: string): FakeReply {
+    if (user.roles.some((r) => r.id === roleId && r.assignmentType === 'GROUP')) return this.http.fail(403, 'The role is assigned through a group');
     const before = user.roles.length;
     user.roles = user.roles.filter((r) => r.id !== roleId);
     return before === user.roles.length ? this.http.fail(404, 'Not found: role assignment') : reply(204);

@@ -39,6 +39,8 @@ export class FakeScim {
   readonly users = new Map<string, FakeScimUser>();
   readonly groups = new Map<string, FakeScimGroup>();
   userGroupsAttribute = true;
+  /** Which member-removal PATCH form the provider accepts: the RFC path filter, or a value list (as some apps do). */
+  memberRemoval: 'filter' | 'value' = 'filter';
   /** Largest page the provider returns, whatever `count` asks (RFC 7644 lets providers cap it). */
   maxPageSize = 2;
   readonly http: HttpFake;
@@ -150,8 +152,10 @@ export class FakeScim {
     if (!body.schemas?.includes(PATCH_OP)) return this.http.fail(400, 'not a PatchOp message');
     for (const op of body.Operations ?? []) {
       const removal = /^members\[value eq "([^"]+)"\]$/.exec(op.path ?? '');
-      if (op.op === 'add' && op.path === 'members') for (const m of op.value as { value: string }[]) group.members.add(m.value);
-      else if (op.op === 'remove' && removal) group.members.delete(removal[1]!);
+      const listed = (op.value as { value: string }[] | undefined)?.map((m) => m.value) ?? [];
+      if (op.op === 'add' && op.path === 'members') listed.forEach((id) => group.members.add(id));
+      else if (op.op === 'remove' && removal && this.memberRemoval === 'filter') group.members.delete(removal[1]!);
+      else if (op.op === 'remove' && op.path === 'members' && this.memberRemoval === 'value') listed.forEach((id) => group.members.delete(id));
       else return reply(400, { ...(this.http.error(400, 'unsupported patch') as object), scimType: 'invalidPath' });
     }
     return reply(204);

@@ -4,9 +4,9 @@ import { DefaultLogger, type Logger } from '@temporalio/worker';
 import type { AdapterFactory } from '../../activities/adapters';
 import { readSecretRef } from '../../activities/connection-secrets';
 import { createPlatformActivities, type PlatformActivities } from '../../activities/platform-activities';
+import { InMemorySecretStore } from '../../activities/secret-stores/in-memory';
 import type { PlatformAdapter } from '../../activities/platform-adapter';
 import { PLATFORM_ACTIONS, type ActionInputs, type Platform, type PlatformAction, type PlatformConnection } from '../../shared';
-import { MemorySecretStore } from './memory-secret-store';
 
 /**
  * Runs one platform's real activities (createPlatformActivities → adapter → HTTP)
@@ -14,7 +14,7 @@ import { MemorySecretStore } from './memory-secret-store';
  * from `env` through `env:VAR` references and an in-memory secret store.
  */
 export function platformHarness(platform: Platform, factory: AdapterFactory, connection: () => PlatformConnection, env: NodeJS.ProcessEnv, logger: Logger = new DefaultLogger('ERROR')) {
-  const secrets = new MemorySecretStore();
+  const secrets = new InMemorySecretStore();
   const activities = createPlatformActivities(platform, {
     resolveAdapter: (_tenantId, p) => Promise.resolve(factory({ ...connection(), platform: p }, (ref) => readSecretRef(ref, env))),
     resolveSecretStore: () => Promise.resolve(secrets),
