@@ -229,14 +229,17 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
       if (err instanceof PlatformError && err.kind === 'forbidden') return undefined;
       throw err;
     }
-    return grants.map((g) =>
-      credentialInfo('github', g.owner.login, `fine-grained-pat:${g.id}`, 'personal-access-token', {
-        status: g.token_expired ? 'inactive' : 'active',
-        createdAt: g.access_granted_at,
-        lastUsedAt: g.token_last_used_at ?? undefined,
-        description: g.token_name,
-      }),
-    );
+    // Filtered here too: the owner filter narrows the listing, the login check makes it exact.
+    return grants
+      .filter((g) => g.owner.login.toLowerCase() === login.toLowerCase())
+      .map((g) =>
+        credentialInfo('github', g.owner.login, `fine-grained-pat:${g.id}`, 'personal-access-token', {
+          status: g.token_expired ? 'inactive' : 'active',
+          createdAt: g.access_granted_at,
+          lastUsedAt: g.token_last_used_at ?? undefined,
+          description: g.token_name,
+        }),
+      );
   }
 
   private async deployKeys(repo: string, addedBy?: string): Promise<CredentialInfo[]> {
