@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ActivityCancelledError, ActivityNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure, CompleteAsyncError } from '@temporalio/common';
@@ -12,7 +12,10 @@ export interface HttpCallbackDeps {
   callbacks: CallbackStore;
   /** Public base URL of this service's API, where customers call back (POST {base}/v1/callbacks/{callbackId}). */
   callbackBaseUrl: string;
-  /** The tenant's `http-callback` connection: settings.allowedOrigins (required), credentials.token (optional bearer). */
+  /**
+   * The tenant's `http-callback` connection: settings.allowedOrigins (comma-separated, required),
+   * credentials.token (optional bearer), credentials.signingSecret (optional HMAC-SHA256 body signature).
+   */
   connection: (tenantId: string) => Promise<PlatformConnection | undefined>;
   readSecret: SecretReader;
 }
@@ -44,16 +47,20 @@ export function createHttpCallbackActivities(deps: HttpCallbackDeps) {
       if (!execution) throw ApplicationFailure.create({ type: 'CallbackNeedsWorkflow', message: 'callAndWait runs only as a workflow step', nonRetryable: true });
       const scope = { tenantId: req.tenantId, workflowId: execution.workflowId, runId: execution.runId, activityId: info.activityId };
       const callbackId = await deps.callbacks.register(scope, info.taskToken, info.attempt, randomBytes(24).toString('base64url'));
-      const tokenRef = connection?.credentials?.token;
+      const { token: tokenRef, signingSecret } = connection?.credentials ?? {};
       const rest = new RestClient({
         platform: 'http-callback',
         baseUrl: target.origin,
         headers: () => Promise.resolve<Record<string, string>>(tokenRef ? { Authorization: `Bearer ${deps.readSecret(tokenRef)}` } : {}),
       });
       const callbackUrl = new URL(`v1/callbacks/${callbackId}`, deps.callbackBaseUrl.replace(/\/?$/, '/')).toString();
+      const body = { callbackId, callbackUrl, runId: scope.workflowId, stepId: req.stepId, payload: req.payload, sentAt: new Date().toISOString() };
+      // The same Idempotency-Key on every attempt lets the customer ignore a repeated request;
+      // the signature (as GitHub signs webhooks) lets it check the request came from us.
+      const headers: Record<string, string> = { 'Idempotency-Key': callbackId };
+      if (signingSecret) headers['X-Signature-256'] = `sha256=${createHmac('sha256', deps.readSecret(signingSecret)).update(JSON.stringify(body)).digest('hex')}`;
       try {
-        // The same Idempotency-Key on every attempt lets the customer ignore a repeated request.
-        await rest.post(target.toString(), { callbackId, callbackUrl, runId: scope.workflowId, stepId: req.stepId, payload: req.payload }, { headers: { 'Idempotency-Key': callbackId } });
+        await rest.post(target.toString(), body, { headers });
       } catch (err) {
         throw toActivityFailure(err);
       }

@@ -4,6 +4,7 @@
  * customer system, and the customer's callback through POST /v1/callbacks/{id}
  * completes (or fails, or heartbeats) the waiting activity.
  */
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, TimeoutFailure, WorkflowFailedError } from '@temporalio/client';
@@ -22,6 +23,7 @@ import type { callAndWaitStep, CallAndWaitInput } from './workflows/call-and-wai
 
 interface CustomerCall {
   headers: IncomingMessage['headers'];
+  raw: string;
   body: { callbackId: string; callbackUrl: string; runId: string; stepId: string; payload: Record<string, unknown> };
 }
 
@@ -37,7 +39,8 @@ class CustomerSystem {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.calls.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString()) as CustomerCall['body'] });
+        const raw = Buffer.concat(chunks).toString();
+        this.calls.push({ headers: req.headers, raw, body: JSON.parse(raw) as CustomerCall['body'] });
         res.writeHead(this.statuses.shift() ?? 202).end();
         this.waiters.splice(0).forEach((w) => w());
       });
@@ -62,6 +65,7 @@ class CustomerSystem {
 
 /** temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED */
 const PENDING_ACTIVITY_STATE_CANCEL_REQUESTED = 3;
+const SIGNING_SECRET = 'whsec-erp-0123456789';
 const CALLBACK_BASE = 'https://runbooks.example.com';
 const customer = new CustomerSystem();
 let temporal: Awaited<ReturnType<typeof testTemporal>>;
@@ -82,7 +86,7 @@ beforeAll(async () => {
   ]);
   const callbacks = new CallbackStore(mongo.db);
   await callbacks.ensureIndexes();
-  const connection: PlatformConnection = { platform: 'http-callback', settings: { allowedOrigins: customer.origin }, credentials: { token: 'env:ERP_TOKEN' } };
+  const connection: PlatformConnection = { platform: 'http-callback', settings: { allowedOrigins: customer.origin }, credentials: { token: 'env:ERP_TOKEN', signingSecret: 'env:ERP_SIGNING' } };
   taskQueue = uniqueQueue('http-callback');
   worker = await Worker.create({
     connection: temporal.nativeConnection,
@@ -92,7 +96,7 @@ beforeAll(async () => {
       callbacks,
       callbackBaseUrl: CALLBACK_BASE,
       connection: (tenantId) => Promise.resolve(tenantId === 'acme' ? connection : undefined),
-      readSecret: () => 'erp-bearer-token',
+      readSecret: (ref) => (ref === 'env:ERP_SIGNING' ? SIGNING_SECRET : 'erp-bearer-token'),
     }),
   });
   running = worker.run();
@@ -132,6 +136,7 @@ it('calls the customer with an opaque callback URL, and the callback completes t
   expect(call.body.callbackId).toBe(first.body.callbackId);
   expect(call.headers['idempotency-key']).toBe(call.body.callbackId);
   expect(call.headers.authorization).toBe('Bearer erp-bearer-token');
+  expect(call.headers['x-signature-256']).toBe(`sha256=${createHmac('sha256', SIGNING_SECRET).update(call.raw).digest('hex')}`);
   expect(call.body).toMatchObject({ runId: handle.workflowId, stepId: 'approve-in-erp', payload: { asset: 'laptop-42' } });
   expect(call.body.callbackUrl).toBe(`${CALLBACK_BASE}/v1/callbacks/${call.body.callbackId}`);
   expect(call.body.callbackId).toMatch(/^[A-Za-z0-9_-]{32}$/);
