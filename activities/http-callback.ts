@@ -47,29 +47,32 @@ export function createHttpCallbackActivities(deps: HttpCallbackDeps) {
       if (!execution) throw ApplicationFailure.create({ type: 'CallbackNeedsWorkflow', message: 'callAndWait runs only as a workflow step', nonRetryable: true });
       const scope = { tenantId: req.tenantId, workflowId: execution.workflowId, runId: execution.runId, activityId: info.activityId };
       const callbackId = await deps.callbacks.register(scope, info.taskToken, info.attempt, randomBytes(24).toString('base64url'));
-      const { token: tokenRef, signingSecret } = connection?.credentials ?? {};
-      const rest = new RestClient({
-        platform: 'http-callback',
-        baseUrl: target.origin,
-        headers: () => Promise.resolve<Record<string, string>>(tokenRef ? { Authorization: `Bearer ${deps.readSecret(tokenRef)}` } : {}),
-      });
       const callbackUrl = new URL(`v1/callbacks/${callbackId}`, deps.callbackBaseUrl.replace(/\/?$/, '/')).toString();
       const body = { callbackId, callbackUrl, runId: scope.workflowId, stepId: req.stepId, payload: req.payload, sentAt: new Date().toISOString() };
-      // The same Idempotency-Key on every attempt lets the customer ignore a repeated request;
-      // the signature (as GitHub signs webhooks) lets it check the request came from us.
-      const headers: Record<string, string> = { 'Idempotency-Key': callbackId };
-      if (signingSecret) headers['X-Signature-256'] = `sha256=${createHmac('sha256', deps.readSecret(signingSecret)).update(JSON.stringify(body)).digest('hex')}`;
-      try {
-        await rest.post(target.toString(), body, { headers });
-      } catch (err) {
-        throw toActivityFailure(err);
-      }
+      await postToCustomer(target, body, connection, deps.readSecret);
       throw new CompleteAsyncError();
     },
   };
 }
 
 export type HttpCallbackActivities = ReturnType<typeof createHttpCallbackActivities>;
+
+/**
+ * The same Idempotency-Key (the callback id) on every attempt lets the customer ignore a
+ * repeated request; the signature (as GitHub signs webhooks) lets it check the request came from us.
+ */
+async function postToCustomer(target: URL, body: { callbackId: string }, connection: PlatformConnection | undefined, readSecret: SecretReader): Promise<void> {
+  const { token, signingSecret } = connection?.credentials ?? {};
+  const headers: Record<string, string> = { 'Idempotency-Key': body.callbackId };
+  if (token) headers.Authorization = `Bearer ${readSecret(token)}`;
+  if (signingSecret) headers['X-Signature-256'] = `sha256=${createHmac('sha256', readSecret(signingSecret)).update(JSON.stringify(body)).digest('hex')}`;
+  const rest = new RestClient({ platform: 'http-callback', baseUrl: target.origin, headers: () => Promise.resolve({}) });
+  try {
+    await rest.post(target.toString(), body, { headers });
+  } catch (err) {
+    throw toActivityFailure(err);
+  }
+}
 
 /** Only origins the tenant allowed: a runbook must not make the worker call arbitrary (internal) addresses. */
 function allowedTarget(url: string, connection: PlatformConnection | undefined): URL {
