@@ -68,7 +68,8 @@ class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements P
     super();
     this.settings = connection.settings ?? {};
     const keyRef = connection.credentials?.serviceAccountKey;
-    if (!keyRef) throw new PlatformError('invalid', 'google-workspace connection has no credentials.serviceAccountKey');
+    // The Directory API answers a service account only when it acts for an admin (domain-wide delegation).
+    if (!keyRef || !this.settings.adminSubject) throw new PlatformError('invalid', 'google-workspace connection needs credentials.serviceAccountKey and settings.adminSubject');
     const grant = (): ServiceAccountTokenOptions => ({ key: parseServiceAccountKey(readSecret(keyRef)), scopes: SCOPES, subject: this.settings.adminSubject, tokenUrl: this.settings.tokenUrl });
     this.rest = new RestClient({
       platform: 'google-workspace',
@@ -81,12 +82,11 @@ class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements P
 
   async createAccount({ subject, entitlements = [] }: { subject: Subject; entitlements?: EntitlementRef[] }) {
     const email = this.userKey(subject);
-    const [givenName, ...rest] = (subject.displayName ?? subject.userName).split(' ');
     // Google requires a password; this one is never stored or shown: the joiner signs in through SSO or a reset.
     const created = await idempotentCreate(() =>
       this.rest.post(`${DIRECTORY}/users`, {
         primaryEmail: email,
-        name: { givenName, familyName: rest.join(' ') || givenName },
+        name: googleName(subject.displayName ?? subject.userName),
         password: randomBytes(24).toString('base64url'),
         changePasswordAtNextLogin: true,
         externalIds: [{ type: 'organization', value: subject.subjectId }],
@@ -101,10 +101,7 @@ class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements P
     const user = await this.user(subject);
     const patch: Partial<GoogleUser> = {};
     if (changes.email && changes.email !== user.primaryEmail) patch.primaryEmail = changes.email;
-    if (changes.displayName && changes.displayName !== user.name?.fullName) {
-      const [givenName, ...rest] = changes.displayName.split(' ');
-      patch.name = { givenName, familyName: rest.join(' ') || givenName };
-    }
+    if (changes.displayName && changes.displayName !== user.name?.fullName) patch.name = googleName(changes.displayName);
     const manager = user.relations?.find((r) => r.type === 'manager')?.value;
     if (changes.managerId && changes.managerId !== manager) {
       patch.relations = [...(user.relations ?? []).filter((r) => r.type !== 'manager'), { type: 'manager', value: changes.managerId }];
@@ -243,6 +240,12 @@ function googleFailure(failure: FailedResponse): PlatformError | undefined {
     return new PlatformError('throttled', failure.message, parseRetryAfter(failure.headers.get('retry-after')), failure.status);
   }
   return undefined;
+}
+
+/** Google requires both name parts; a one-word name is used for both. */
+function googleName(displayName: string): { givenName: string; familyName: string } {
+  const [givenName = displayName, ...rest] = displayName.split(' ');
+  return { givenName, familyName: rest.join(' ') || givenName };
 }
 
 function groupOnly(entitlement: EntitlementRef): void {

@@ -35,8 +35,9 @@ afterAll(() => fake.stop());
 
 const subject = (userName: string): Subject => ({ subjectId: `hr-${userName}`, userName });
 
-it('implements exactly its catalogue actions', () => {
+it('implements exactly its catalogue actions, and needs a key and a delegated admin', () => {
   expect(implementedActions(adapter).sort()).toEqual([...CAPABILITIES['google-workspace']].sort());
+  expect(() => googleWorkspaceAdapterFactory({ ...connection, settings: { domain: 'acme.example' } }, () => '')).toThrow(/settings.adminSubject/);
 });
 
 it('authenticates with a service-account JWT for the delegated admin and refuses calls without a token', async () => {
