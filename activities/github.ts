@@ -3,9 +3,9 @@ import { credentialInfo, enc, splitOnce } from './adapter-support';
 import type { AdapterFactory } from './adapters';
 import { EntitlementAdapter } from './entitlement-adapter';
 import type { SecretReader } from './connection-secrets';
-import { PlatformError, parseRetryAfter } from './errors';
-import { GITHUB_HEADERS, githubAuth } from './http/github-auth';
-import { type FailedResponse, idempotentDelete, nextLink, RestClient, unlessNotFound } from './http/rest-client';
+import { PlatformError } from './errors';
+import { githubRestClient } from './http/github-client';
+import { idempotentDelete, nextLink, type RestClient, unlessNotFound } from './http/rest-client';
 import type { PlatformAdapter } from './platform-adapter';
 
 /**
@@ -26,8 +26,6 @@ import type { PlatformAdapter } from './platform-adapter';
  */
 const PER_PAGE = 100;
 const FINE_GRAINED_HIDDEN = 'fine-grained PAT grants not visible: GitHub shows them only to a GitHub App installation with organization personal access token permission';
-/** GitHub's advice when a secondary rate limit gives no header: wait at least a minute. */
-const SECONDARY_LIMIT_DEFAULT_MS = 60_000;
 const ORG_OWNER: EntitlementRef = { kind: 'role', id: 'org-owner' };
 const OUTSIDE_COLLABORATOR: Entitlement = { kind: 'org-membership', id: 'outside-collaborator' };
 
@@ -77,15 +75,7 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
     const org = connection.settings?.org;
     if (!org) throw new PlatformError('invalid', 'github connection needs settings.org');
     this.org = encodeURIComponent(org);
-    const baseUrl = connection.baseUrl ?? 'https://api.github.com/';
-    const auth = githubAuth(connection, baseUrl, readSecret);
-    this.rest = new RestClient({
-      platform: 'github',
-      baseUrl,
-      classifyFailure: githubFailure,
-      headers: async () => ({ ...GITHUB_HEADERS, Authorization: await auth.authorization() }),
-      dropCachedAuth: () => auth.forget(),
-    });
+    this.rest = githubRestClient(connection, readSecret);
   }
 
   /** Invites the user to the org (with their teams); a member or a pending invitee is already done. */
@@ -258,20 +248,6 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
     return items;
   }
 
-}
-
-/**
- * GitHub's rate limits come as 403 or 429: the primary limit with x-ratelimit-remaining: 0
- * and x-ratelimit-reset (epoch seconds), a secondary limit with retry-after or only its message.
- */
-function githubFailure({ status, headers, body, message }: FailedResponse): PlatformError | undefined {
-  if (status !== 403 && status !== 429) return undefined;
-  const retryAfter = parseRetryAfter(headers.get('retry-after'));
-  if (retryAfter !== undefined) return new PlatformError('throttled', message, retryAfter, status);
-  const reset = Number(headers.get('x-ratelimit-reset'));
-  if (headers.get('x-ratelimit-remaining') === '0' && reset > 0) return new PlatformError('throttled', message, Math.max(0, reset * 1000 - Date.now()), status);
-  if (status === 429 || /secondary rate limit/i.test(body)) return new PlatformError('throttled', message, SECONDARY_LIMIT_DEFAULT_MS, status);
-  return undefined;
 }
 
 function loginOf(subject: Subject): string {

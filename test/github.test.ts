@@ -3,11 +3,15 @@
  * API (test/fakes/github.ts): effects are checked on the fake organisation's state.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { Worker } from '@temporalio/worker';
 import { githubAdapterFactory } from '../activities/github';
+import { createPlatformActivities } from '../activities/platform-activities';
 import type { PlatformAdapter } from '../activities/platform-adapter';
 import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
 import { GitHubFake } from './fakes/github';
 import { activityFailure, implementedActions, platformHarness } from './support/platform-harness';
+import { bundleWorkflows, testTemporal, uniqueQueue } from './support/servers';
+import type { platformStep } from './workflows/platform-step';
 
 const TOKEN = 'github_pat_11AAAAAAA0123456789';
 const appKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -169,4 +173,34 @@ describe('rate limits and failures through the platform activities', () => {
     expect(await activityFailure(run('createAccount', { subject: subject('nobody') }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
     expect(await run('disableAccount', { subject: subject('gus') })).toEqual({ outcome: 'done' });
   });
+});
+
+it('is retried by Temporal at the rate-limit reset GitHub gave, not at the backoff of the retry policy', async () => {
+  fake.addUser('hank', { role: 'member' });
+  const temporal = await testTemporal();
+  const taskQueue = uniqueQueue('github-retry');
+  const worker = await Worker.create({
+    connection: temporal.nativeConnection,
+    taskQueue,
+    workflowBundle: await bundleWorkflows(require.resolve('./workflows/platform-step')),
+    activities: createPlatformActivities('github', {
+      resolveAdapter: () => Promise.resolve(githubAdapterFactory(connection, readSecret)),
+      resolveSecretStore: () => Promise.reject(new Error('not used')),
+    }),
+  });
+  fake.http.failNext(1, 403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1) });
+  try {
+    // An hour of backoff: only the delay from x-ratelimit-reset lets the retry happen within the test.
+    const result = await worker.runUntil(
+      temporal.client.workflow.execute<typeof platformStep>('platformStep', {
+        taskQueue,
+        workflowId: uniqueQueue('github-retry'),
+        args: [{ action: 'disableAccount', request: { tenantId: 'acme', subject: subject('hank') }, initialInterval: '1 hour' }],
+      }),
+    );
+    expect(result).toEqual({ outcome: 'done' });
+    expect(fake.members.has('hank')).toBe(false);
+  } finally {
+    await temporal.close();
+  }
 });

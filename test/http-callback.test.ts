@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, TimeoutFailure, WorkflowFailedError } from '@temporalio/client';
 import { TimeoutType } from '@temporalio/common';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import express from 'express';
 import request from 'supertest';
 import { createHttpCallbackActivities } from '../activities/http-callback';
@@ -18,7 +18,7 @@ import { callbacksRouter } from '../api/routes/callbacks';
 import { createLogger } from '../infra/logger';
 import type { PlatformConnection } from '../shared';
 import { CallbackStore } from '../store/callbacks';
-import { testMongo, testTemporal, uniqueQueue } from './support/servers';
+import { bundleWorkflows, testMongo, testTemporal, uniqueQueue } from './support/servers';
 import type { callAndWaitStep, CallAndWaitInput } from './workflows/call-and-wait';
 
 interface CustomerCall {
@@ -81,7 +81,7 @@ beforeAll(async () => {
   [temporal, mongo, bundle] = await Promise.all([
     testTemporal(),
     testMongo('callbacks'),
-    bundleWorkflowCode({ workflowsPath: require.resolve('./workflows/call-and-wait'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } }),
+    bundleWorkflows(require.resolve('./workflows/call-and-wait')),
     customer.start(),
   ]);
   const callbacks = new CallbackStore(mongo.db);
