@@ -14,3 +14,14 @@ export function splitOnce(value: string, separator: string): [string, string | u
 
 /** A path segment from a user-supplied value. */
 export const enc = encodeURIComponent;
+
+/** Maps with at most `limit` calls in flight: faster than one by one, gentler on rate limits than all at once. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

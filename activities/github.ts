@@ -1,5 +1,5 @@
 import type { CredentialInfo, CredentialKind, Entitlement, EntitlementRef, PlatformConnection, Subject } from '../shared';
-import { credentialInfo, enc, splitOnce } from './adapter-support';
+import { credentialInfo, enc, mapLimit, splitOnce } from './adapter-support';
 import type { AdapterFactory } from './adapters';
 import { EntitlementAdapter } from './entitlement-adapter';
 import type { SecretReader } from './connection-secrets';
@@ -10,7 +10,7 @@ import type { PlatformAdapter } from './platform-adapter';
 
 /**
  * GitHub (REST API, api.github.com or GHES via baseUrl) for one organisation, settings.org,
- * authenticated as a GitHub App installation or with an owner's token (http/github-auth.ts).
+ * authenticated as a GitHub App installation or with an owner's token (http/github-client.ts).
  *
  * What an org owner can do, and so what this adapter offers (see CAPABILITIES):
  * - Accounts are personal and user-owned: "create" invites to the org; "disable" removes
@@ -25,6 +25,7 @@ import type { PlatformAdapter } from './platform-adapter';
  *   users, i.e. ordinary accounts), federation links (SAML identities are GraphQL-only).
  */
 const PER_PAGE = 100;
+const REPO_SCAN_CONCURRENCY = 4;
 const FINE_GRAINED_HIDDEN = 'fine-grained PAT grants not visible: GitHub shows them only to a GitHub App installation with organization personal access token permission';
 const ORG_OWNER: EntitlementRef = { kind: 'role', id: 'org-owner' };
 const OUTSIDE_COLLABORATOR: Entitlement = { kind: 'org-membership', id: 'outside-collaborator' };
@@ -163,8 +164,8 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
       this.fineGrainedGrants(owner),
       this.all<{ name: string }>(`/orgs/${this.org}/repos`),
     ]);
-    const deployKeys: CredentialInfo[] = [];
-    for (const repo of repos) deployKeys.push(...(await this.deployKeys(repo.name, owner)));
+    // Deploy keys have no org-wide listing: one request (or more) per repository, a few at a time.
+    const deployKeys = (await mapLimit(repos, REPO_SCAN_CONCURRENCY, (repo) => this.deployKeys(repo.name, owner))).flat();
     return { outcome: 'done' as const, data: [...authorizations, ...(grants ?? []), ...deployKeys], ...(grants ? {} : { detail: FINE_GRAINED_HIDDEN }) };
   }
 

@@ -69,7 +69,8 @@ function githubFailure({ status, headers, body, message }: FailedResponse): Plat
   const retryAfter = parseRetryAfter(headers.get('retry-after'));
   if (retryAfter !== undefined) return new PlatformError('throttled', message, retryAfter, status);
   const reset = Number(headers.get('x-ratelimit-reset'));
-  if (headers.get('x-ratelimit-remaining') === '0' && reset > 0) return new PlatformError('throttled', message, Math.max(0, reset * 1000 - Date.now()), status);
+  // The reset is whole seconds and may already be past when the reply is read: wait at least a second.
+  if (headers.get('x-ratelimit-remaining') === '0' && reset > 0) return new PlatformError('throttled', message, Math.max(1000, reset * 1000 - Date.now()), status);
   if (status === 429 || /secondary rate limit/i.test(body)) return new PlatformError('throttled', message, SECONDARY_LIMIT_DEFAULT_MS, status);
   return undefined;
 }
