@@ -49,20 +49,33 @@ async function postWebhook(kind: Channel, url: string, message: unknown): Promis
   if (!res.ok) throw platformErrorFromStatus(res.status, `${kind} webhook failed with ${res.status}`, res.headers.get('retry-after'));
 }
 
+/** Chat messages have size limits (Slack: 3000 characters a section): long to-do lists are cut, saying how much. */
+const MAX_ITEMS = 20;
+const MAX_ITEM_CHARS = 120;
+
+function todoLines(n: Notice): string[] {
+  if (n.needsHuman.length === 0) return ['Nothing: every step finished.'];
+  const shown = n.needsHuman.slice(0, MAX_ITEMS).map((item) => (item.length > MAX_ITEM_CHARS ? `${item.slice(0, MAX_ITEM_CHARS - 1)}…` : item));
+  const more = n.needsHuman.length - shown.length;
+  return more > 0 ? [...shown, `…and ${more} more (see the run's progress)`] : shown;
+}
+
 function headline(n: Notice): string {
   return `Identity runbook ${n.runId}: ${n.status}`;
 }
 
 /** Slack Block Kit; mrkdwn control characters in data are escaped so names cannot inject links or mentions. */
 function slackMessage(n: Notice) {
-  const todo = n.needsHuman.length ? n.needsHuman.map((item) => `• ${slackEscape(item)}`).join('\n') : 'Nothing: every step finished.';
+  const todo = todoLines(n)
+    .map((line) => `• ${slackEscape(line)}`)
+    .join('\n');
   return {
     text: slackEscape(headline(n)),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: headline(n).slice(0, 150) } },
       { type: 'section', fields: [{ type: 'mrkdwn', text: `*Run*\n${slackEscape(n.runId)}` }, { type: 'mrkdwn', text: `*Status*\n${slackEscape(n.status)}` }] },
-      { type: 'section', text: { type: 'mrkdwn', text: slackEscape(n.summary) } },
-      { type: 'section', text: { type: 'mrkdwn', text: `*Needs a human*\n${todo}` } },
+      { type: 'section', text: { type: 'mrkdwn', text: slackEscape(n.summary).slice(0, 3000) } },
+      { type: 'section', text: { type: 'mrkdwn', text: `*Needs a human*\n${todo}`.slice(0, 3000) } },
     ],
   };
 }
@@ -73,7 +86,7 @@ function slackEscape(text: string): string {
 
 /** A Teams message carrying an Adaptive Card, the format Teams Workflows webhooks and incoming webhooks accept. */
 function teamsMessage(n: Notice) {
-  const todo = n.needsHuman.length ? n.needsHuman.map((item) => ({ type: 'TextBlock', text: `- ${item}`, wrap: true })) : [{ type: 'TextBlock', text: 'Nothing: every step finished.', wrap: true }];
+  const todo = todoLines(n).map((line) => ({ type: 'TextBlock', text: `- ${line}`, wrap: true }));
   return {
     type: 'message',
     attachments: [

@@ -49,6 +49,15 @@ it('posts a Slack message naming the run, its status and what needs a human, onc
   expect(JSON.stringify(slack.messages[1])).toContain('Nothing: every step finished.');
 });
 
+it('cuts a long to-do list to what a chat message can hold, saying how much more there is', async () => {
+  const { run } = platformHarness('notification', factory, () => connection('slack', 'SLACK_URL'), env);
+  const needsHuman = Array.from({ length: 200 }, (_, i) => `github: deleteCredential deploy-key:repo-${i}/${i} failed <PlatformForbidden> ${'x'.repeat(150)}`);
+  expect(await run('notify', { ...notice, runId: 'campaign-1', needsHuman })).toEqual({ outcome: 'done' });
+  const todo = slack.messages.at(-1)!.blocks!.at(-1)!.text!.text;
+  expect(todo.length).toBeLessThanOrEqual(3000);
+  expect(todo).toContain('…and 180 more');
+});
+
 it('posts a Teams Adaptive Card with the run and status as facts, once', async () => {
   const { run } = platformHarness('notification', factory, () => connection('teams', 'TEAMS_URL'), env);
   expect(await run('notify', { ...notice })).toEqual({ outcome: 'done' });

@@ -1,9 +1,10 @@
 /**
  * CONTRACT FAKES of chat webhooks, not the services:
  * - Slack incoming webhooks (api.slack.com/messaging/webhooks): POST JSON to
- *   /services/T…/B…/<secret>; 200 "ok"; 400 invalid_payload / no_text when neither
- *   text nor blocks (or a header over 150 characters); 403 invalid_token for a wrong
- *   secret; 404 no_service for a removed webhook; 410 channel_is_archived; 429 with Retry-After.
+ *   /services/T…/B…/<secret>; 200 "ok"; 400 no_text when neither text nor blocks,
+ *   invalid_blocks for a header over 150 or a section over 3000 characters; 403
+ *   invalid_token for a wrong secret; 404 no_service for a removed webhook; 410
+ *   channel_is_archived; 429 with Retry-After.
  * - Microsoft Teams Workflows webhooks (Power Automate "When a Teams webhook request is
  *   received"): POST to /workflows/<id>/triggers/manual/paths/invoke?…&sig=<secret>;
  *   202 Accepted; 401 for a wrong signature; 400 unless the body is a message whose
@@ -26,6 +27,7 @@ export class SlackWebhookFake {
       if (!message?.text && !message?.blocks) return reply(400, 'no_text');
       const header = message.blocks?.find((b) => b.type === 'header');
       if (header && (header.text?.text.length ?? 0) > 150) return reply(400, 'invalid_blocks');
+      if (message.blocks?.some((b) => b.type === 'section' && (b.text?.text.length ?? 0) > 3000)) return reply(400, 'invalid_blocks');
       this.messages.push(message);
       return reply(200, 'ok');
     });
