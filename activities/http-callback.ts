@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ActivityCancelledError, ActivityNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure, CompleteAsyncError } from '@temporalio/common';
@@ -20,7 +20,7 @@ export interface HttpCallbackDeps {
   readSecret: SecretReader;
 }
 
-/** What the customer system sends to POST /v1/callbacks/{callbackId}. */
+/** What the customer system sends to POST /v1/callbacks/{callbackId} (with `Authorization: Bearer <callbackToken>`). */
 export type CallbackReport =
   | { status: 'completed'; result?: Record<string, unknown> }
   | { status: 'failed'; error: string }
@@ -33,7 +33,7 @@ export const CALLBACK_REPORTED_FAILURE = 'CallbackReportedFailure';
 /**
  * The generic "call and wait" step (platform `http-callback`): POSTs the payload to a
  * customer system with an opaque callback URL, then completes asynchronously when the
- * system calls back. The Temporal task token never leaves this service; the customer
+ * system calls back with the callback token it was given. The Temporal task token never leaves this service; the customer
  * can also report progress, which heartbeats the activity (use a heartbeatTimeout to
  * notice a customer that went silent).
  */
@@ -46,9 +46,10 @@ export function createHttpCallbackActivities(deps: HttpCallbackDeps) {
       const execution = info.workflowExecution;
       if (!execution) throw ApplicationFailure.create({ type: 'CallbackNeedsWorkflow', message: 'callAndWait runs only as a workflow step', nonRetryable: true });
       const scope = { tenantId: req.tenantId, workflowId: execution.workflowId, runId: execution.runId, activityId: info.activityId };
-      const callbackId = await deps.callbacks.register(scope, info.taskToken, info.attempt, randomBytes(24).toString('base64url'));
+      const fresh = { callbackId: randomBytes(24).toString('base64url'), callbackToken: randomBytes(32).toString('base64url') };
+      const { callbackId, callbackToken } = await deps.callbacks.register(scope, info.taskToken, info.attempt, fresh);
       const callbackUrl = new URL(`v1/callbacks/${callbackId}`, deps.callbackBaseUrl.replace(/\/?$/, '/')).toString();
-      const body = { callbackId, callbackUrl, runId: scope.workflowId, stepId: req.stepId, payload: req.payload, sentAt: new Date().toISOString() };
+      const body = { callbackId, callbackUrl, callbackToken, runId: scope.workflowId, stepId: req.stepId, payload: req.payload, sentAt: new Date().toISOString() };
       await postToCustomer(target, body, connection, deps.readSecret);
       throw new CompleteAsyncError();
     },
@@ -95,9 +96,10 @@ function allowedTarget(url: string, connection: PlatformConnection | undefined):
  * Repeated callbacks are harmless; a callback for an activity that timed out or was
  * cancelled reports that, so the customer knows its work is no longer awaited.
  */
-export async function completeCallback(client: Client, store: CallbackStore, callbackId: string, report: CallbackReport): Promise<CallbackOutcome> {
+export async function completeCallback(client: Client, store: CallbackStore, callbackId: string, callbackToken: string, report: CallbackReport): Promise<CallbackOutcome> {
   const pending = await store.find(callbackId);
-  if (!pending) return 'unknown';
+  // A wrong token looks like an unknown id: no oracle for guessing either.
+  if (!pending || !sameSecret(pending.callbackToken, callbackToken)) return 'unknown';
   if (pending.finishedAt) return pending.finishedAs === 'expired' || pending.finishedAs === 'cancelled' ? pending.finishedAs : 'already-finished';
   const token = pending.taskToken;
   try {
@@ -125,4 +127,9 @@ export async function completeCallback(client: Client, store: CallbackStore, cal
     }
     throw err;
   }
+}
+
+function sameSecret(expected: string, given: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(expected), digest(given));
 }

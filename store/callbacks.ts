@@ -10,6 +10,8 @@ export interface CallbackScope {
 
 export interface PendingCallback extends CallbackScope {
   callbackId: string;
+  /** The bearer credential the customer calls back with (the id alone, which appears in URLs and access logs, is not enough). */
+  callbackToken: string;
   /** The Temporal task token of the latest attempt: it stays here, the customer only sees callbackId. */
   taskToken: Uint8Array;
   attempt: number;
@@ -39,15 +41,21 @@ export class CallbackStore {
     ]);
   }
 
-  /** Registers (or, on a retry, refreshes) the callback of an activity execution; returns its callback id. */
-  async register(scope: CallbackScope, taskToken: Uint8Array, attempt: number, newCallbackId: string, now = new Date()): Promise<string> {
+  /** Registers (or, on a retry, refreshes) the callback of an activity execution; returns its id and token, the same on every attempt. */
+  async register(
+    scope: CallbackScope,
+    taskToken: Uint8Array,
+    attempt: number,
+    fresh: Pick<PendingCallback, 'callbackId' | 'callbackToken'>,
+    now = new Date(),
+  ): Promise<Pick<PendingCallback, 'callbackId' | 'callbackToken'>> {
     const { workflowId, runId, activityId } = scope;
     const stored = await this.callbacks.findOneAndUpdate(
       { workflowId, runId, activityId },
-      { $setOnInsert: { ...scope, callbackId: newCallbackId, createdAt: now }, $set: { taskToken: new Binary(taskToken), attempt } },
+      { $setOnInsert: { ...scope, ...fresh, createdAt: now }, $set: { taskToken: new Binary(taskToken), attempt } },
       { upsert: true, returnDocument: 'after' },
     );
-    return stored!.callbackId;
+    return { callbackId: stored!.callbackId, callbackToken: stored!.callbackToken };
   }
 
   async find(callbackId: string): Promise<PendingCallback | null> {

@@ -24,7 +24,7 @@ import type { callAndWaitStep, CallAndWaitInput } from './workflows/call-and-wai
 interface CustomerCall {
   headers: IncomingMessage['headers'];
   raw: string;
-  body: { callbackId: string; callbackUrl: string; runId: string; stepId: string; payload: Record<string, unknown> };
+  body: { callbackId: string; callbackUrl: string; callbackToken: string; runId: string; stepId: string; payload: Record<string, unknown> };
 }
 
 /** The customer system: records each call and answers with the next queued status (202 by default). */
@@ -118,7 +118,9 @@ function start(input: Partial<CallAndWaitInput> = {}) {
   });
 }
 
-const callback = (call: CustomerCall, body: object) => request(api).post(new URL(call.body.callbackUrl).pathname).send(body);
+/** The customer calls back as told: to callbackUrl, with its callback token. */
+const callback = (call: CustomerCall, body: object, token = call.body.callbackToken) =>
+  request(api).post(new URL(call.body.callbackUrl).pathname).set('Authorization', `Bearer ${token}`).send(body);
 
 async function failureOf(promise: Promise<unknown>): Promise<ActivityFailure> {
   const err = await promise.catch((e: unknown) => e);
@@ -140,8 +142,12 @@ it('calls the customer with an opaque callback URL, and the callback completes t
   expect(call.body).toMatchObject({ runId: handle.workflowId, stepId: 'approve-in-erp', payload: { asset: 'laptop-42' } });
   expect(call.body.callbackUrl).toBe(`${CALLBACK_BASE}/v1/callbacks/${call.body.callbackId}`);
   expect(call.body.callbackId).toMatch(/^[A-Za-z0-9_-]{32}$/);
+  expect(call.body.callbackToken).toBe(first.body.callbackToken);
   expect(JSON.stringify(call.body)).not.toMatch(/taskToken/i);
 
+  // Only the callback token completes the step: the id alone (it shows in URLs and access logs) does not.
+  await request(api).post(new URL(call.body.callbackUrl).pathname).send({ status: 'completed' }).expect(401);
+  await callback(call, { status: 'completed', result: { forged: true } }, 'not-the-token').expect(404);
   await callback(call, { status: 'completed', result: { approvedBy: 'erp-admin' } }).expect(200, { status: 'accepted' });
   expect(await handle.result()).toEqual({ outcome: 'done', data: { approvedBy: 'erp-admin' } });
   await callback(call, { status: 'completed', result: { approvedBy: 'someone-else' } }).expect(200, { status: 'already-finished' });
@@ -210,10 +216,11 @@ it('refuses a target outside the tenant allow-list, and a customer that rejects 
 });
 
 it('answers unknown callback ids with 404 and malformed reports with a problem naming the field', async () => {
-  await request(api).post('/v1/callbacks/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').send({ status: 'completed' }).expect(404);
-  const badId = await request(api).post('/v1/callbacks/short').send({ status: 'completed' }).expect(400);
+  const bearer = { Authorization: 'Bearer some-token' };
+  await request(api).post('/v1/callbacks/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').set(bearer).send({ status: 'completed' }).expect(404);
+  const badId = await request(api).post('/v1/callbacks/short').set(bearer).send({ status: 'completed' }).expect(400);
   expect(badId.body.errors).toEqual([{ path: 'params.callbackId', message: 'not a callback id' }]);
-  const badBody = await request(api).post('/v1/callbacks/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').send({ status: 'failed' }).expect(400);
+  const badBody = await request(api).post('/v1/callbacks/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').set(bearer).send({ status: 'failed' }).expect(400);
   expect(badBody.headers['content-type']).toMatch(/^application\/problem\+json/);
   expect((badBody.body as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['body.error']);
 });
