@@ -59,7 +59,8 @@ export function toActivityFailure(err: unknown): ApplicationFailure {
       type: FAILURE_TYPE[err.kind],
       message: err.message,
       nonRetryable: NON_RETRYABLE.has(err.kind),
-      nextRetryDelay: err.retryAfterMs,
+      // A zero delay (Retry-After: 0, a reset already past) means "whenever": leave it to the retry policy's backoff.
+      nextRetryDelay: err.retryAfterMs ? err.retryAfterMs : undefined,
       details: err.status === undefined ? [] : [{ status: err.status }],
     });
   }

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { PLATFORM_ACTIONS, type ActionOutputs, type ActionRequest, type ActionResult, type Platform, type PlatformAction } from '../shared';
+import { PLATFORM_ACTIONS, type ActionInputs, type ActionOutputs, type ActionRequest, type ActionResult, type Platform, type PlatformAction } from '../shared';
 import { toActivityFailure } from './errors';
 import type { AdapterAction, AdapterResolver, PlatformAdapter } from './platform-adapter';
 import type { SecretStoreResolver } from './secret-store';
@@ -24,7 +24,7 @@ export function createPlatformActivities(platform: Platform, deps: PlatformActiv
     activities[action] = async (req: ActionRequest<typeof action>) => {
       try {
         const adapter = await deps.resolveAdapter(req.tenantId, platform);
-        return withAttempt(await actionOf(adapter, action)(withoutEnvelope(req)));
+        return withAttempt(await actionOf(adapter, action)(withoutEnvelope(req) as ActionInputs[typeof action]));
       } catch (err) {
         throw failedAttempt(err);
       }
@@ -69,8 +69,9 @@ function actionOf<A extends PlatformAction>(adapter: PlatformAdapter, action: A)
   return (input) => fn.call(adapter, input);
 }
 
-function withoutEnvelope<T extends { tenantId: string; runId?: string; stepId?: string }>(req: T): Omit<T, 'tenantId' | 'runId' | 'stepId'> {
-  const { tenantId: _t, runId: _r, stepId: _s, ...input } = req;
+/** The action's own input. runId stays: it is part of the input of run-level actions (openTicket, notify). */
+function withoutEnvelope<T extends { tenantId: string; stepId?: string }>(req: T): Omit<T, 'tenantId' | 'stepId'> {
+  const { tenantId: _t, stepId: _s, ...input } = req;
   return input;
 }
 

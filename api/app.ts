@@ -15,6 +15,7 @@ import { createRegistry } from './openapi';
 import { errorHandler, notFound, unsupportedMediaType } from './problem';
 import { rateLimitPerCredential, type RateLimitOptions } from './rate-limit';
 import { apiKeysRouter } from './routes/api-keys';
+import { callbacksRouter } from './routes/callbacks';
 import { decisionsRouter } from './routes/decisions';
 import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
@@ -68,6 +69,8 @@ export function createApp(deps: AppDeps): Express {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(docsRouter(registry));
+  // Customer systems completing a call-and-wait step authenticate with that step's callback token, not an API credential.
+  app.use('/v1/callbacks', callbacksRouter(deps));
 
   const v1 = Router();
   const deadlineMs = deps.temporalDeadlineMs ?? 10_000;

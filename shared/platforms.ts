@@ -61,8 +61,12 @@ export const CAPABILITIES: Readonly<Record<Platform, readonly PlatformAction[]>>
   entra: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS.filter((a) => a !== 'deactivateCredential'), ...OWNERSHIP_ACTIONS],
   'aws-iam': [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
   okta: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
-  'google-workspace': [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS, ...OWNERSHIP_ACTIONS],
-  github: ['createAccount', 'disableAccount', 'deleteAccount', 'revokeSessions', ...ENTITLEMENT_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
+  // Google: OAuth grants and app passwords can be listed and deleted only; no per-user federation links;
+  // Cloud service accounts are Cloud IAM's, not the Directory's.
+  'google-workspace': [...IDENTITY_ACTIONS, 'listCredentials', 'deleteCredential', ...OWNERSHIP_ACTIONS],
+  // GitHub: an org owner can list and revoke a member's org-reachable credentials but not create or
+  // deactivate them; machine users are ordinary accounts; SAML identities are GraphQL-only.
+  github: ['createAccount', 'disableAccount', 'deleteAccount', 'revokeSessions', ...ENTITLEMENT_ACTIONS, 'listCredentials', 'deleteCredential'],
   keycloak: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
   // SCIM (RFC 7644) has no sessions resource: no revokeSessions.
   scim: IDENTITY_ACTIONS.filter((a) => a !== 'revokeSessions'),

@@ -1,7 +1,9 @@
 import type { Db } from 'mongodb';
 import { ApiKeyStore } from './api-keys';
+import { CallbackStore } from './callbacks';
 import { EvidenceStore } from './evidence';
 import { IdempotencyStore } from './idempotency';
+import { NotificationLog } from './notifications';
 import { ReviewStore } from './reviews';
 import { RunbookStore } from './runbooks';
 import { TenantStore } from './tenants';
@@ -13,6 +15,8 @@ export function createStores(db: Db) {
     evidence: new EvidenceStore(db),
     runbooks: new RunbookStore(db),
     reviews: new ReviewStore(db),
+    notifications: new NotificationLog(db),
+    callbacks: new CallbackStore(db),
     apiKeys: new ApiKeyStore(db),
     idempotency: new IdempotencyStore(db),
   };

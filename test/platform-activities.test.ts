@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { PlatformError, toActivityFailure } from '../activities/errors';
 import { createPlatformActivities } from '../activities/platform-activities';
 import { createReferenceAdapter, ReferencePlatform } from '../activities/reference';
 import { InMemorySecretStore } from '../activities/secret-stores/in-memory';
@@ -57,4 +58,9 @@ it('refuses an action the platform does not support', async () => {
   const { activities, env } = setup();
   const err = await env.run(activities.openTicket, { tenantId: 't', runId: 'r', title: 'x', description: 'y' }).catch((e: unknown) => e);
   expect(err).toMatchObject({ type: 'UnsupportedAction', nonRetryable: true });
+});
+
+it('leaves a zero platform delay to the retry policy (a zero nextRetryDelay made Temporal give up the retry)', () => {
+  expect(toActivityFailure(new PlatformError('throttled', 'Retry-After: 0', 0))).toMatchObject({ nonRetryable: false, nextRetryDelay: undefined });
+  expect(toActivityFailure(new PlatformError('throttled', 'Retry-After: 2', 2000)).nextRetryDelay).toBe(2000);
 });

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type PlatformError } from '../activities/errors';
+import { PlatformError } from '../activities/errors';
 import { idempotentDelete, nextLink, RestClient, unlessNotFound } from '../activities/http/rest-client';
 
 let server: Server;
@@ -63,6 +63,20 @@ it("takes the throttle delay from a platform's own rate-limit header when told h
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const okta = new RestClient({ platform: 'okta', baseUrl: base, headers: () => Promise.resolve({}), retryAfter: () => '3' });
   await expect(okta.get('/busy')).rejects.toMatchObject({ kind: 'throttled', retryAfterMs: 3000 });
+});
+
+it('lets a platform classify a failure from its body, falling back to the status, without quoting the body', async () => {
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const seen: string[] = [];
+  const classifyFailure = ({ status, body, message }: { status: number; body: string; message: string }) => {
+    seen.push(body);
+    return status === 404 && body.includes('never shown') ? new PlatformError('throttled', message, 1000, status) : undefined;
+  };
+  const picky = new RestClient({ platform: 'github', baseUrl: base, headers: () => Promise.resolve({}), classifyFailure });
+  const classified = await picky.get('/gone').catch((e: unknown) => e as PlatformError);
+  expect(classified).toMatchObject({ kind: 'throttled', retryAfterMs: 1000, message: 'github GET /gone failed with 404' });
+  await expect(picky.get('/broken')).rejects.toMatchObject({ kind: 'server' });
+  expect(seen).toEqual(['{"secret":"never shown"}', '']);
 });
 
 it('follows Link rel="next" paging to the end', async () => {

@@ -11,34 +11,51 @@ export interface ClientCredentialsGrant {
   scope: string;
 }
 
-interface CachedToken {
+export interface AccessToken {
   accessToken: string;
   expiresAt: number;
 }
 
 // Adapters are rebuilt per activity; the token outlives them so a busy queue does not hit the token endpoint per call.
-const tokens = new Map<string, CachedToken>();
+const tokens = new Map<string, AccessToken>();
 const EXPIRY_MARGIN_MS = 5 * 60_000;
 
-/** A cached access token for the grant, fetched again shortly before it expires. */
-export async function clientCredentialsToken(grant: ClientCredentialsGrant): Promise<string> {
-  const key = cacheKey(grant);
+/**
+ * A cached access token under `key`, fetched again shortly before it expires. The key
+ * identifies the grant; derive it with grantKey() when the grant involves a secret.
+ */
+export async function cachedToken(key: string, fetchToken: () => Promise<AccessToken>): Promise<string> {
   const cached = tokens.get(key);
-  if (cached && cached.expiresAt > Date.now()) return cached.accessToken;
-  const fresh = await requestToken(grant);
+  if (cached && cached.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return cached.accessToken;
+  const fresh = await fetchToken();
   tokens.set(key, fresh);
   return fresh.accessToken;
 }
 
+/** Forgets a cached token (the platform rejected it); true when there was one to forget. */
+export function forgetToken(key: string): boolean {
+  return tokens.delete(key);
+}
+
+// Hashing gives a rotated secret a fresh token and keeps the secret itself out of the map.
+export function grantKey(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\n')).digest('hex');
+}
+
+/** A cached access token for the grant. */
+export function clientCredentialsToken(grant: ClientCredentialsGrant): Promise<string> {
+  return cachedToken(clientCredentialsKey(grant), () => requestClientCredentialsToken(grant));
+}
+
 /** Forgets the grant's cached token (the platform rejected it); true when there was one to forget. */
 export function forgetClientCredentialsToken(grant: ClientCredentialsGrant): boolean {
-  return tokens.delete(cacheKey(grant));
+  return forgetToken(clientCredentialsKey(grant));
 }
 
 /** Whether the token endpoint accepts these client credentials (a rotation's test step); nothing is cached. */
 export async function clientCredentialsAccepted(grant: ClientCredentialsGrant): Promise<boolean> {
   try {
-    await requestToken(grant);
+    await requestClientCredentialsToken(grant);
     return true;
   } catch (err) {
     if (err instanceof PlatformError && err.kind === 'forbidden') return false;
@@ -46,27 +63,31 @@ export async function clientCredentialsAccepted(grant: ClientCredentialsGrant): 
   }
 }
 
-// Hashing the secret gives a rotated secret a fresh token and keeps the secret itself out of the map.
-function cacheKey(grant: ClientCredentialsGrant): string {
-  return createHash('sha256').update([grant.tokenUrl, grant.clientId, grant.scope, grant.clientSecret].join('\n')).digest('hex');
+function requestClientCredentialsToken(grant: ClientCredentialsGrant): Promise<AccessToken> {
+  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: grant.clientId, client_secret: grant.clientSecret, scope: grant.scope });
+  return requestToken(grant.platform, grant.tokenUrl, form);
 }
 
-async function requestToken(grant: ClientCredentialsGrant): Promise<CachedToken> {
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: grant.clientId, client_secret: grant.clientSecret, scope: grant.scope });
-  const what = `${grant.platform} token request`;
+function clientCredentialsKey(grant: ClientCredentialsGrant): string {
+  return grantKey(grant.tokenUrl, grant.clientId, grant.scope, grant.clientSecret);
+}
+
+/** A token request to an OAuth 2.0 token endpoint (RFC 6749 §3.2), form-encoded; failures never quote the form. */
+export async function requestToken(platform: Platform, tokenUrl: string, form: URLSearchParams): Promise<AccessToken> {
+  const what = `${platform} token request`;
   let res: Response;
   try {
-    res = await fetch(grant.tokenUrl, { method: 'POST', body: form, headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });
+    res = await fetch(tokenUrl, { method: 'POST', body: form, headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });
   } catch {
     throw new PlatformError('network', `${what} could not reach the token endpoint`);
   }
   if (!res.ok) {
     await res.body?.cancel();
-    // invalid_client / unauthorized_client come back as 400 or 401: a credentials problem a retry cannot fix.
+    // invalid_client / invalid_grant / unauthorized_client come back as 400 or 401: a credentials problem a retry cannot fix.
     if (res.status === 400 || res.status === 401) throw new PlatformError('forbidden', `${what} was rejected with ${res.status}`, undefined, res.status);
     throw platformErrorFromStatus(res.status, `${what} failed with ${res.status}`, res.headers.get('retry-after'));
   }
   const body = (await res.json()) as { access_token?: string; expires_in?: number };
   if (!body.access_token) throw new PlatformError('server', `${what} returned no access token`);
-  return { accessToken: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000 - EXPIRY_MARGIN_MS };
+  return { accessToken: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000 };
 }

@@ -14,6 +14,20 @@ export interface RestClientOptions {
   retryAfter?: (headers: Headers) => string | undefined;
   /** For OAuth clients: forget the cached access token; true when there was one, so a 401 is retried once. */
   dropCachedAuth?: () => boolean;
+  /**
+   * Platform-specific classification of a failed response, consulted before the
+   * status-based default (e.g. GitHub's 403 rate limit, Google's 403 quota reasons).
+   * Gets the body to read error codes from; the resulting message must not quote it.
+   */
+  classifyFailure?: (failure: FailedResponse) => PlatformError | undefined;
+}
+
+export interface FailedResponse {
+  status: number;
+  headers: Headers;
+  body: string;
+  /** `<platform> <METHOD> <path> failed with <status>`: safe to use as the error message. */
+  message: string;
 }
 
 export interface RestResponse<T> {
@@ -46,10 +60,7 @@ export class RestClient {
       await res.body?.cancel();
       res = await this.send(method, url, opts);
     }
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw platformErrorFromStatus(res.status, `${this.options.platform} ${method} ${url.pathname} failed with ${res.status}`, this.retryAfter(res.headers));
-    }
+    if (!res.ok) throw await this.failure(res, `${this.options.platform} ${method} ${url.pathname} failed with ${res.status}`);
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
   }
@@ -108,6 +119,17 @@ export class RestClient {
     return out;
   }
 
+  private async failure(res: Response, message: string): Promise<PlatformError> {
+    const classify = this.options.classifyFailure;
+    const byStatus = () => platformErrorFromStatus(res.status, message, this.retryAfter(res.headers));
+    if (!classify) {
+      await res.body?.cancel();
+      return byStatus();
+    }
+    const body = await res.text().catch(() => '');
+    return classify({ status: res.status, headers: res.headers, body, message }) ?? byStatus();
+  }
+
   private retryAfter(headers: Headers): string | null {
     return this.options.retryAfter?.(headers) ?? headers.get('retry-after');
   }
@@ -120,12 +142,21 @@ export class RestClient {
 }
 
 /** Treats "not found" as "already done": deleting a deleted thing, removing a removed member. */
-export async function idempotentDelete(call: () => Promise<unknown>): Promise<{ outcome: 'done' | 'already-done' }> {
+export function idempotentDelete(call: () => Promise<unknown>): Promise<{ outcome: 'done' | 'already-done' }> {
+  return alreadyDoneWhen('not-found', call);
+}
+
+/** Treats "already exists" (409) as "already done": adding a member twice, creating an existing account. */
+export function idempotentCreate(call: () => Promise<unknown>): Promise<{ outcome: 'done' | 'already-done' }> {
+  return alreadyDoneWhen('conflict', call);
+}
+
+async function alreadyDoneWhen(kind: PlatformError['kind'], call: () => Promise<unknown>): Promise<{ outcome: 'done' | 'already-done' }> {
   try {
     await call();
     return { outcome: 'done' };
   } catch (err) {
-    if (err instanceof PlatformError && err.kind === 'not-found') return { outcome: 'already-done' };
+    if (err instanceof PlatformError && err.kind === kind) return { outcome: 'already-done' };
     throw err;
   }
 }

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
+import { DefaultLogger, type Logger } from '@temporalio/worker';
 import type { AdapterFactory } from '../../activities/adapters';
 import { readSecretRef } from '../../activities/connection-secrets';
 import { createPlatformActivities, type PlatformActivities } from '../../activities/platform-activities';
@@ -13,14 +13,14 @@ import { PLATFORM_ACTIONS, type ActionInputs, type Platform, type PlatformAction
  * in Temporal's MockActivityEnvironment for a single tenant, with secrets read
  * from `env` through `env:VAR` references and an in-memory secret store.
  */
-export function platformHarness(platform: Platform, factory: AdapterFactory, connection: () => PlatformConnection, env: NodeJS.ProcessEnv) {
+export function platformHarness(platform: Platform, factory: AdapterFactory, connection: () => PlatformConnection, env: NodeJS.ProcessEnv, logger: Logger = new DefaultLogger('ERROR')) {
   const secrets = new InMemorySecretStore();
   const activities = createPlatformActivities(platform, {
     resolveAdapter: (_tenantId, p) => Promise.resolve(factory({ ...connection(), platform: p }, (ref) => readSecretRef(ref, env))),
     resolveSecretStore: () => Promise.resolve(secrets),
   });
-  // Expected failures are asserted, not logged.
-  const activityEnv = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+  // Expected failures are asserted, not logged (unless a test passes a logger to inspect).
+  const activityEnv = new MockActivityEnvironment(undefined, { logger });
   function run<A extends PlatformAction>(action: A, input: ActionInputs[A]): ReturnType<PlatformActivities[A]> {
     const activity = activities[action] as (req: unknown) => ReturnType<PlatformActivities[A]>;
     return activityEnv.run(activity, { ...input, tenantId: 'tenant-a' }) as ReturnType<PlatformActivities[A]>;
