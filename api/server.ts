@@ -26,6 +26,9 @@ async function main(): Promise<void> {
       : undefined,
     rateLimit: { limit: config.API_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 },
   });
+  // FerretDB has no TTL indexes: expired idempotency keys are purged here.
+  const purge = setInterval(() => void stores.idempotency.purgeExpired().catch((err: unknown) => log.warn({ err }, 'idempotency purge failed')), 3_600_000);
+  purge.unref();
   const server = createServer(app);
   server.on('error', (err: NodeJS.ErrnoException) => {
     const reason = err.code === 'EADDRINUSE' ? `port ${config.API_PORT} is already in use: set API_PORT to a free port` : err.message;
