@@ -28,7 +28,7 @@ export interface Operation {
   /** The handler validates the body itself (to report shape and meaning problems together); the schema only documents it. */
   bodyValidatedByHandler?: boolean;
   /** Success responses by status; errors are documented for every operation. */
-  responses: Record<number, { description: string; schema?: z.ZodType; contentTypes?: string[] }>;
+  responses: Record<number, { description: string; schema?: z.ZodType; alternatives?: Record<string, z.ZodType> }>;
   /** Run before validation: authorisation, so a caller without access learns nothing from validation errors. */
   guards?: RequestHandler[];
   /** For operations outside /v1 that need no credential. */
@@ -44,6 +44,10 @@ const ERROR_RESPONSES: Record<number, string> = {
   429: 'Rate limit reached; see Retry-After',
   503: 'Temporal or MongoDB unavailable; see Retry-After',
 };
+
+function contentOf(types: Record<string, z.ZodType>) {
+  return Object.fromEntries(Object.entries(types).map(([type, schema]) => [type, { schema }]));
+}
 
 export function createRegistry(): OpenAPIRegistry {
   const registry = new OpenAPIRegistry();
@@ -77,7 +81,7 @@ export function operation(router: Router, registry: OpenAPIRegistry, op: Operati
       ...Object.fromEntries(
         Object.entries(op.responses).map(([status, r]) => [
           status,
-          { description: r.description, content: r.schema ? Object.fromEntries((r.contentTypes ?? ['application/json']).map((t) => [t, { schema: r.schema! }])) : undefined },
+          { description: r.description, content: r.schema ? contentOf({ 'application/json': r.schema, ...r.alternatives }) : undefined },
         ]),
       ),
       ...Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([status, description]) => [status, { description, content: errorContent }])),

@@ -246,6 +246,7 @@ describe('contract, docs and metrics', () => {
     const createTenant = res.body.paths['/v1/tenants'].post;
     expect(createTenant.requestBody.content['application/json'].schema.properties.tenantId).toBeDefined();
     expect(createTenant.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
+    expect(Object.keys(res.body.paths['/v1/tenants/{tenantId}/runs/{runId}/evidence'].get.responses['200'].content)).toEqual(['application/json', 'text/csv']);
   });
 
   it('renders the docs from locally served Swagger UI assets', async () => {

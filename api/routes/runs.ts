@@ -172,7 +172,7 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
       tag,
       params: RunParams,
       guards: [requireTenant(tenants, 'evidence:read')],
-      responses: { 200: { description: 'Evidence records in time order', schema: z.object({ runId: z.string(), records: z.array(EvidenceRecordSchema) }), contentTypes: ['application/json'] } },
+      responses: { 200: { description: 'Evidence records in time order', schema: z.object({ runId: z.string(), records: z.array(EvidenceRecordSchema) }), alternatives: { 'text/csv': z.string() } } },
     },
     async (req, res) => {
       const tenantId = String(req.params.tenantId);
