@@ -149,6 +149,32 @@ it('keeps running the runbook version it started with when the runbook is edited
   expect(w.reference.accounts.has('hal')).toBe(true);
 });
 
+it('stops at a failing halt step without undoing containment, and honours step delays', async () => {
+  const tenantId = await w.tenant({ retentionDays: 30 });
+  w.reference.seedAccount({ userName: 'ida', entitlements: [{ kind: 'group', id: 'finance' }] });
+  w.reference.failNext('removeAllEntitlements', 'forbidden', 1);
+  await w.stores.runbooks.create(tenantId, 'halting', {
+    kind: 'offboarding',
+    name: 'Halting',
+    steps: [
+      { id: 'disable', platform: 'reference', action: 'disableAccount', phase: 1, onFailure: 'continue' },
+      { id: 'revoke', platform: 'reference', action: 'revokeSessions', phase: 1, after: ['disable'], delay: '2 days', onFailure: 'continue' },
+      { id: 'entitlements', platform: 'reference', action: 'removeAllEntitlements', phase: 2, onFailure: 'halt' },
+      { id: 'delete', platform: 'reference', action: 'deleteAccount', phase: 3, onFailure: 'continue' },
+    ],
+  }, 'admin');
+  const startedAt = await w.env.currentTimeMs();
+  const handle = await start(tenantId, { subjectId: 'e-ida', userName: 'ida' }, { runbookId: 'halting' });
+  const result = await handle.result();
+  expect(result.status).toBe('failed');
+  expect(result.steps.map((s) => [s.stepId, s.status])).toEqual([['disable', 'succeeded'], ['revoke', 'already-done'], ['entitlements', 'failed'], ['delete', 'skipped']]);
+  expect(result.steps.find((s) => s.stepId === 'entitlements')).toMatchObject({ attempts: 1, lastError: 'reference removeAllEntitlements failed (forbidden)' });
+  // A leaver is never re-enabled: halt keeps what was done.
+  expect(w.reference.accounts.get('ida')?.enabled).toBe(false);
+  const times = await stepTimes(tenantId, handle.workflowId);
+  expect(times['revoke:step-already-done']! - startedAt).toBeGreaterThanOrEqual(2 * DAY);
+});
+
 async function waitFor(handle: { query: (q: typeof progressQuery) => Promise<RunProgress> }, ready: (p: RunProgress) => boolean): Promise<RunProgress> {
   for (let i = 0; i < 200; i++) {
     const progress = await handle.query(progressQuery).catch(() => undefined);

@@ -112,7 +112,7 @@ async function runStep(run: Run, step: RunbookStep, p: StepProgress, handler: St
 
 /** The default step: one action with the subject and the step's params; undoable actions carry their undo. */
 async function callAction(run: Run, step: RunbookStep, call: PlatformCall): Promise<StepOutcome> {
-  const input = { subject: run.subject, ...step.params } as unknown as ActionInputs[PlatformAction];
+  const input = (step.action === 'notify' ? run.notification(step) : { subject: run.subject, ...step.params }) as ActionInputs[PlatformAction];
   const result: ActionResult<unknown> = await call(step.action, input);
   const status = result.outcome === 'done' ? 'succeeded' : result.outcome === 'already-done' ? 'already-done' : 'skipped';
   // Only what this run did is undone: an account that already existed stays.
