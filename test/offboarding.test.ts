@@ -3,11 +3,11 @@
  * workers, FerretDB and the stateful reference platform: tests check effects
  * (accounts disabled, keys revoked, data moved, accounts deleted), not calls.
  */
-import { legalHoldSignal, progressQuery } from '../shared/messages';
+import { legalHoldSignal } from '../shared/messages';
 import type { OffboardingRequest, RunProgress, Subject } from '../shared';
 import type { ReferencePlatform } from '../activities/reference';
 import { runWorkflowId } from '../shared/workflow-ids';
-import { workflowEnv, type WorkflowEnv } from './support/workflow-env';
+import { waitForProgress, workflowEnv, type WorkflowEnv } from './support/workflow-env';
 import { saveHistory } from './support/histories';
 import type { offboarding } from '../workflows/offboarding';
 
@@ -86,7 +86,7 @@ it('waits for a future leave date in standard mode, contains at once in immediat
 it('keeps the accounts when a legal hold arrives during retention', async () => {
   const tenantId = await w.tenant({ retentionDays: 30 });
   const handle = await start(tenantId, seedLeaver(w.reference, 'dee'));
-  await waitFor(handle, (p) => p.steps.some((s) => s.stepId === 'delete-reference' && s.status === 'waiting'));
+  await waitForProgress(handle, (p) => p.steps.some((s) => s.stepId === 'delete-reference' && s.status === 'waiting'));
   expect(w.reference.accounts.get('dee')?.enabled).toBe(false);
   await handle.signal(legalHoldSignal, { placedBy: { id: 'legal-1', kind: 'user' }, reason: 'litigation 2026-17' });
   const result = await handle.result();
@@ -141,7 +141,7 @@ it('keeps running the runbook version it started with when the runbook is edited
   await w.stores.runbooks.create(tenantId, 'pinned', draft(['disableAccount']), 'admin');
   const now = await w.env.currentTimeMs();
   const handle = await start(tenantId, seedLeaver(w.reference, 'hal'), { runbookId: 'pinned', leaveDate: new Date(now + 5 * DAY).toISOString() });
-  await waitFor(handle, (p) => p.status === 'waiting');
+  await waitForProgress(handle, (p) => p.status === 'waiting');
   await w.stores.runbooks.update(tenantId, 'pinned', draft(['disableAccount', 'deleteAccount']), 'admin');
   const result = await handle.result();
   expect(result.runbook).toEqual({ id: 'pinned', version: 1 });
@@ -174,12 +174,3 @@ it('stops at a failing halt step without undoing containment, and honours step d
   const times = await stepTimes(tenantId, handle.workflowId);
   expect(times['revoke:step-already-done']! - startedAt).toBeGreaterThanOrEqual(2 * DAY);
 });
-
-async function waitFor(handle: { query: (q: typeof progressQuery) => Promise<RunProgress> }, ready: (p: RunProgress) => boolean): Promise<RunProgress> {
-  for (let i = 0; i < 200; i++) {
-    const progress = await handle.query(progressQuery).catch(() => undefined);
-    if (progress && ready(progress)) return progress;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('workflow never reached the expected state');
-}

@@ -5,12 +5,12 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { approvalUpdate, progressQuery } from '../shared/messages';
-import type { OnboardingRequest, RunProgress, Subject } from '../shared';
+import { approvalUpdate } from '../shared/messages';
+import type { OnboardingRequest, Subject } from '../shared';
 import { runWorkflowId } from '../shared/workflow-ids';
 import type { onboarding } from '../workflows/onboarding';
 import { saveHistory } from './support/histories';
-import { workflowEnv, type WorkflowEnv } from './support/workflow-env';
+import { waitForProgress, workflowEnv, type WorkflowEnv } from './support/workflow-env';
 
 const DAY = 24 * 60 * 60 * 1000;
 let w: WorkflowEnv;
@@ -46,7 +46,7 @@ it('provisions on the start date what the role profile lists', async () => {
 it('grants a privileged entitlement only on an approver\'s decision, never the requester\'s', async () => {
   const tenantId = await w.tenant({ approvers: ['sec-lead'] });
   const handle = await start(tenantId, joiner('ivy'));
-  await waitFor(handle, (p) => p.status === 'waiting-for-approval');
+  await waitForProgress(handle, (p) => p.status === 'waiting-for-approval');
   const decide = (id: string) => handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id, kind: 'user' } }] });
   // The validator rejects before the decision reaches history (WorkflowUpdateFailedError, reason in its cause).
   await expect(decide('hr-1')).rejects.toMatchObject({ cause: { message: 'the approver cannot be the requester', type: 'ApprovalRejected' } });
@@ -95,12 +95,3 @@ it('fails fast on a role profile the runbook does not define', async () => {
   expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'UnknownRoleProfile' });
   expect(w.reference.accounts.has('zed')).toBe(false);
 });
-
-async function waitFor(handle: { query: (q: typeof progressQuery) => Promise<RunProgress> }, ready: (p: RunProgress) => boolean): Promise<RunProgress> {
-  for (let i = 0; i < 200; i++) {
-    const progress = await handle.query(progressQuery).catch(() => undefined);
-    if (progress && ready(progress)) return progress;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('workflow never reached the expected state');
-}
