@@ -4,7 +4,7 @@
  * with validator, timeout = denied), saga compensation after a halt.
  */
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { approvalUpdate } from '../shared/messages';
 import type { OnboardingRequest, Subject } from '../shared';
 import { runWorkflowId } from '../shared/workflow-ids';
@@ -85,6 +85,21 @@ it('undoes the accounts it created when a halt step fails, and leaves pre-existi
   expect(existing.status).toBe('failed');
   expect(w.reference.accounts.has('old')).toBe(true);
   expect(existing.steps.find((s) => s.stepId === 'create-account')?.status).toBe('already-done');
+  w.reference.failNext('addEntitlement', 'forbidden', 0);
+});
+
+it('undoes what it created when the run is cancelled while waiting for an approval', async () => {
+  const tenantId = await w.tenant({ approvers: ['sec-lead'] });
+  const handle = await start(tenantId, joiner('vic'));
+  await waitForProgress(handle, (p) => p.status === 'waiting-for-approval');
+  expect(groupsOf('vic')).toEqual(['all-staff', 'engineering']);
+  await handle.cancel();
+  const err = await handle.result().catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  expect(w.reference.accounts.has('vic')).toBe(false);
+  const trail = await w.stores.evidence.forRun(tenantId, handle.workflowId);
+  expect(trail.filter((r) => r.event === 'step-compensated').map((r) => r.detail?.stepId).sort()).toEqual(['all-staff', 'create-account', 'engineering']);
 });
 
 it('fails fast on a role profile the runbook does not define', async () => {

@@ -85,10 +85,11 @@ export async function workflowEnv(name: string, options: WorkflowEnvOptions = {}
 
 /** Polls the progress query until `ready` (the run reached a timer, a gate...); fails after about 10 s. */
 export async function waitForProgress(handle: { query: (q: typeof progressQuery) => Promise<RunProgress> }, ready: (p: RunProgress) => boolean): Promise<RunProgress> {
+  let last: RunProgress | undefined;
   for (let i = 0; i < 200; i++) {
-    const progress = await handle.query(progressQuery).catch(() => undefined);
-    if (progress && ready(progress)) return progress;
+    last = (await handle.query(progressQuery).catch(() => undefined)) ?? last;
+    if (last && ready(last)) return last;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error('the run never reached the expected state');
+  throw new Error(`the run never reached the expected state; last progress: ${JSON.stringify(last)}`);
 }
