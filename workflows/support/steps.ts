@@ -37,7 +37,8 @@ export interface StepHooks {
  * Runs a runbook's steps: phases in order, steps of a phase in parallel, `after`
  * dependencies honoured; per step an optional delay (durable timer) and approval
  * gate, then the platform action. A failure is recorded and, per the step's
- * `onFailure`, the run goes on (`continue`), stops (`halt`) or stops and undoes
+ * `onFailure`, the run goes on (`continue`: steps after it still run; revoking
+ * sessions is worth trying even where disabling failed), stops (`halt`) or stops and undoes
  * what it did in reverse order (`compensate`). Returns whether the run halted;
  * a cancelled run compensates as a halt would, then ends cancelled.
  */
