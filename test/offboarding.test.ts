@@ -174,3 +174,21 @@ it('stops at a failing halt step without undoing containment, and honours step d
   const times = await stepTimes(tenantId, handle.workflowId);
   expect(times['revoke:step-already-done']! - startedAt).toBeGreaterThanOrEqual(2 * DAY);
 });
+
+it('undoes what the run did when a compensate step fails', async () => {
+  const tenantId = await w.tenant({ retentionDays: 0 });
+  w.reference.seedAccount({ userName: 'jo' });
+  w.reference.failNext('transferOwnership', 'forbidden', 1);
+  await w.stores.runbooks.create(tenantId, 'compensating', {
+    kind: 'offboarding',
+    name: 'Compensating',
+    steps: [
+      { id: 'quarantine', platform: 'reference', action: 'addEntitlement', phase: 1, onFailure: 'halt', params: { entitlement: { kind: 'group', id: 'quarantine' } } },
+      { id: 'handover', platform: 'reference', action: 'transferOwnership', phase: 2, onFailure: 'compensate' },
+    ],
+  }, 'admin');
+  const result = await (await start(tenantId, { subjectId: 'e-jo', userName: 'jo', managerId: 'jo' }, { runbookId: 'compensating' })).result();
+  expect(result.status).toBe('failed');
+  expect(result.steps.map((s) => [s.stepId, s.status])).toEqual([['quarantine', 'compensated'], ['handover', 'failed']]);
+  expect(w.reference.accounts.get('jo')?.entitlements).toEqual([]);
+});
