@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
+import { encryptingDataConverter } from './codec';
 import type { Config } from './config';
 
 type TlsSettings = NonNullable<ConnectionOptions['tls']>;
@@ -23,7 +25,12 @@ export async function connectClient(config: Config): Promise<Client> {
     tls: tls ?? (config.TEMPORAL_API_KEY ? true : undefined),
     apiKey: config.TEMPORAL_API_KEY,
   });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config) });
+}
+
+/** Payload encryption for clients and workers; none when no keys are configured. */
+export function dataConverterFor(config: Pick<Config, 'PAYLOAD_ENCRYPTION_KEYS'>): DataConverter | undefined {
+  return config.PAYLOAD_ENCRYPTION_KEYS ? encryptingDataConverter(config.PAYLOAD_ENCRYPTION_KEYS) : undefined;
 }
 
 export async function connectWorker(config: Config): Promise<NativeConnection> {

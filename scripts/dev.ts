@@ -32,6 +32,19 @@ function adminApiKey(): { key: string; generated: boolean } {
   return { key, generated: true };
 }
 
+/**
+ * Payload encryption keys survive restarts too (histories written under them must stay readable).
+ * Rotate by prepending a new `id:key` to the file or the variable; keep the old ones.
+ */
+function payloadEncryptionKeys(): string {
+  if (env.PAYLOAD_ENCRYPTION_KEYS) return env.PAYLOAD_ENCRYPTION_KEYS;
+  const file = resolve(dataDir, 'payload-encryption-keys');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const keys = `k${new Date().toISOString().slice(0, 10).replaceAll('-', '')}:${randomBytes(32).toString('base64')}`;
+  writeFileSync(file, `${keys}\n`, { mode: 0o600 });
+  return keys;
+}
+
 async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const apiPort = portVar('API_PORT', 3000);
@@ -69,7 +82,14 @@ async function main(): Promise<void> {
   ]);
 
   const admin = adminApiKey();
-  const serviceEnv = { ...env, TEMPORAL_ADDRESS: temporalAddress, MONGODB_URI: mongoUri, API_PORT: String(apiPort), ADMIN_API_KEY: admin.key };
+  const serviceEnv = {
+    ...env,
+    TEMPORAL_ADDRESS: temporalAddress,
+    MONGODB_URI: mongoUri,
+    API_PORT: String(apiPort),
+    ADMIN_API_KEY: admin.key,
+    PAYLOAD_ENCRYPTION_KEYS: payloadEncryptionKeys(),
+  };
   const tsx = resolve(root, 'node_modules/.bin/tsx');
   children.push(startProcess('worker', tsx, [resolve(root, 'workers/main.ts')], serviceEnv));
   children.push(startProcess('api', tsx, [resolve(root, 'api/server.ts')], serviceEnv));

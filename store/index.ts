@@ -2,11 +2,18 @@ import type { Db } from 'mongodb';
 import { CallbackStore } from './callbacks';
 import { EvidenceStore } from './evidence';
 import { NotificationLog } from './notifications';
+import { RunbookStore } from './runbooks';
 import { TenantStore } from './tenants';
 
 /** Every store of the product over one database. Each creates the indexes for the queries it makes. */
 export function createStores(db: Db) {
-  return { tenants: new TenantStore(db), evidence: new EvidenceStore(db), notifications: new NotificationLog(db), callbacks: new CallbackStore(db) };
+  return {
+    tenants: new TenantStore(db),
+    evidence: new EvidenceStore(db),
+    runbooks: new RunbookStore(db),
+    notifications: new NotificationLog(db),
+    callbacks: new CallbackStore(db),
+  };
 }
 
 export type Stores = ReturnType<typeof createStores>;

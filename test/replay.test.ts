@@ -1,0 +1,26 @@
+/**
+ * Every history under test/histories/ (real runs, recorded with
+ * `RECORD_HISTORIES=1 npx jest <workflow test>`) is replayed against today's
+ * workflow code: a change that would break runs in flight fails here. Such a
+ * change needs `patched()`, not a re-recording.
+ */
+import { readdirSync } from 'node:fs';
+import { Worker } from '@temporalio/worker';
+import { HISTORIES_DIR, loadHistory } from './support/histories';
+import { bundleWorkflows } from './support/servers';
+
+const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+
+it('has recorded histories of offboarding and onboarding to replay', () => {
+  expect(files.some((f) => f.startsWith('offboarding-'))).toBe(true);
+  expect(files.some((f) => f.startsWith('onboarding-'))).toBe(true);
+});
+
+it('replays every recorded history without nondeterminism', async () => {
+  const histories = files.map((file) => ({ workflowId: file, history: loadHistory(file) }));
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: await bundleWorkflows() }, histories)) {
+    if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
+  }
+  expect(failures).toEqual([]);
+});

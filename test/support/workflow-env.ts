@@ -1,0 +1,95 @@
+import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { AdapterFactories } from '../../activities/adapters';
+import { referenceAdapterFactory, ReferencePlatform } from '../../activities/reference';
+import { progressQuery } from '../../shared/messages';
+import type { Platform } from '../../shared/platforms';
+import type { RunProgress } from '../../shared/runs';
+import type { TenantPolicy } from '../../shared/runbooks';
+import { taskQueues, type TaskQueues } from '../../shared/task-queues';
+import { createStores, ensureIndexes, type Stores } from '../../store';
+import { SEED_RUNBOOKS } from '../../store/seeds';
+import { createWorkers } from '../../workers/create-workers';
+import { bundleWorkflows, testMongo, testTemporal, timeSkippingEnv, uniqueQueue } from './servers';
+
+export interface WorkflowEnv {
+  /** The time-skipping environment (not set on the dev server). */
+  env: TestWorkflowEnvironment;
+  /** A client with the same data converter as the workers. */
+  client: Client;
+  stores: Stores;
+  /** The reference platform the `reference` queue acts on; `extra` platforms get their own instance each. */
+  reference: ReferencePlatform;
+  extra: Partial<Record<Platform, ReferencePlatform>>;
+  queues: TaskQueues;
+  tenant(policy?: Partial<TenantPolicy>): Promise<string>;
+  teardown(): Promise<void>;
+}
+
+export interface WorkflowEnvOptions {
+  /** Further platforms, each served by a reference platform of its own, so a test can take one down. */
+  extraPlatforms?: Platform[];
+  /** The shared dev server instead of a time-skipping server of this file's own. */
+  devServer?: boolean;
+  dataConverter?: DataConverter;
+}
+
+/**
+ * A Temporal server (time-skipping by default), a FerretDB database with the
+ * product seeds, and this project's real workers (createWorkers) on a queue set
+ * of their own, acting on in-process reference platforms.
+ */
+export async function workflowEnv(name: string, options: WorkflowEnvOptions = {}): Promise<WorkflowEnv> {
+  const { extraPlatforms = [], devServer = false, dataConverter } = options;
+  const [server, mongo, bundle] = await Promise.all([devServer ? testTemporal() : timeSkippingEnv(), testMongo(name), bundleWorkflows()]);
+  const env = (devServer ? undefined : server) as TestWorkflowEnvironment;
+
+  const stores = createStores(mongo.db);
+  await ensureIndexes(stores);
+  await stores.runbooks.loadSeeds(SEED_RUNBOOKS);
+  const reference = new ReferencePlatform();
+  const extra = Object.fromEntries(extraPlatforms.map((p) => [p, new ReferencePlatform()])) as Partial<Record<Platform, ReferencePlatform>>;
+  const adapters: AdapterFactories = { reference: referenceAdapterFactory(reference) };
+  for (const [platform, instance] of Object.entries(extra)) adapters[platform as Platform] = referenceAdapterFactory(instance);
+  const prefix = `${uniqueQueue(name)}-`;
+  const workers: Worker[] = await createWorkers(
+    { connection: server.nativeConnection, namespace: env?.namespace ?? 'default', mongo, adapters, dataConverter },
+    { taskQueuePrefix: prefix, workflowBundle: bundle },
+  );
+  const running = Promise.all(workers.map((w) => w.run()));
+  let tenants = 0;
+  return {
+    env,
+    // The time-skipping client skips time while a test awaits a result; on the dev server, a client with the workers' converter.
+    client: env ? env.client : new Client({ connection: server.client.connection, dataConverter }),
+    stores,
+    reference,
+    extra,
+    queues: taskQueues(prefix),
+    async tenant(policy) {
+      tenants += 1;
+      const tenantId = `${name}-t${tenants}`;
+      await stores.tenants.create({ tenantId, name: tenantId, policy });
+      return tenantId;
+    },
+    async teardown() {
+      workers.forEach((w) => w.shutdown());
+      await running;
+      await mongo.drop();
+      await ('teardown' in server ? server.teardown() : server.close());
+    },
+  };
+}
+
+/** Polls the progress query until `ready` (the run reached a timer, a gate...); fails after about 10 s. */
+export async function waitForProgress(handle: { query: (q: typeof progressQuery) => Promise<RunProgress> }, ready: (p: RunProgress) => boolean): Promise<RunProgress> {
+  let last: RunProgress | undefined;
+  for (let i = 0; i < 200; i++) {
+    last = (await handle.query(progressQuery).catch(() => undefined)) ?? last;
+    if (last && ready(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the run never reached the expected state; last progress: ${JSON.stringify(last)}`);
+}
