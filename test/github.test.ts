@@ -198,7 +198,7 @@ it('is retried by Temporal at the rate-limit reset GitHub gave, not at the backo
         args: [{ action: 'disableAccount', request: { tenantId: 'acme', subject: subject('hank') }, initialInterval: '1 hour' }],
       }),
     );
-    expect(result).toEqual({ outcome: 'done' });
+    expect(result).toEqual({ outcome: 'done', attempt: 2 }); // the second attempt, at GitHub's reset
     expect(fake.members.has('hank')).toBe(false);
   } finally {
     await temporal.close();

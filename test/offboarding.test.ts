@@ -3,11 +3,11 @@
  * workers, FerretDB and the stateful reference platform: tests check effects
  * (accounts disabled, keys revoked, data moved, accounts deleted), not calls.
  */
-import { legalHoldSignal, progressQuery } from '../shared/messages';
+import { legalHoldSignal } from '../shared/messages';
 import type { OffboardingRequest, RunProgress, Subject } from '../shared';
 import type { ReferencePlatform } from '../activities/reference';
 import { runWorkflowId } from '../shared/workflow-ids';
-import { workflowEnv, type WorkflowEnv } from './support/workflow-env';
+import { waitForProgress, workflowEnv, type WorkflowEnv } from './support/workflow-env';
 import { saveHistory } from './support/histories';
 import type { offboarding } from '../workflows/offboarding';
 
@@ -86,7 +86,7 @@ it('waits for a future leave date in standard mode, contains at once in immediat
 it('keeps the accounts when a legal hold arrives during retention', async () => {
   const tenantId = await w.tenant({ retentionDays: 30 });
   const handle = await start(tenantId, seedLeaver(w.reference, 'dee'));
-  await waitFor(handle, (p) => p.steps.some((s) => s.stepId === 'delete-reference' && s.status === 'waiting'));
+  await waitForProgress(handle, (p) => p.steps.some((s) => s.stepId === 'delete-reference' && s.status === 'waiting'));
   expect(w.reference.accounts.get('dee')?.enabled).toBe(false);
   await handle.signal(legalHoldSignal, { placedBy: { id: 'legal-1', kind: 'user' }, reason: 'litigation 2026-17' });
   const result = await handle.result();
@@ -141,7 +141,7 @@ it('keeps running the runbook version it started with when the runbook is edited
   await w.stores.runbooks.create(tenantId, 'pinned', draft(['disableAccount']), 'admin');
   const now = await w.env.currentTimeMs();
   const handle = await start(tenantId, seedLeaver(w.reference, 'hal'), { runbookId: 'pinned', leaveDate: new Date(now + 5 * DAY).toISOString() });
-  await waitFor(handle, (p) => p.status === 'waiting');
+  await waitForProgress(handle, (p) => p.status === 'waiting');
   await w.stores.runbooks.update(tenantId, 'pinned', draft(['disableAccount', 'deleteAccount']), 'admin');
   const result = await handle.result();
   expect(result.runbook).toEqual({ id: 'pinned', version: 1 });
@@ -149,11 +149,46 @@ it('keeps running the runbook version it started with when the runbook is edited
   expect(w.reference.accounts.has('hal')).toBe(true);
 });
 
-async function waitFor(handle: { query: (q: typeof progressQuery) => Promise<RunProgress> }, ready: (p: RunProgress) => boolean): Promise<RunProgress> {
-  for (let i = 0; i < 200; i++) {
-    const progress = await handle.query(progressQuery).catch(() => undefined);
-    if (progress && ready(progress)) return progress;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('workflow never reached the expected state');
-}
+it('stops at a failing halt step without undoing containment, and honours step delays', async () => {
+  const tenantId = await w.tenant({ retentionDays: 30 });
+  w.reference.seedAccount({ userName: 'ida', entitlements: [{ kind: 'group', id: 'finance' }] });
+  w.reference.failNext('removeAllEntitlements', 'forbidden', 1);
+  await w.stores.runbooks.create(tenantId, 'halting', {
+    kind: 'offboarding',
+    name: 'Halting',
+    steps: [
+      { id: 'disable', platform: 'reference', action: 'disableAccount', phase: 1, onFailure: 'continue' },
+      { id: 'revoke', platform: 'reference', action: 'revokeSessions', phase: 1, after: ['disable'], delay: '2 days', onFailure: 'continue' },
+      { id: 'entitlements', platform: 'reference', action: 'removeAllEntitlements', phase: 2, onFailure: 'halt' },
+      { id: 'delete', platform: 'reference', action: 'deleteAccount', phase: 3, onFailure: 'continue' },
+    ],
+  }, 'admin');
+  const startedAt = await w.env.currentTimeMs();
+  const handle = await start(tenantId, { subjectId: 'e-ida', userName: 'ida' }, { runbookId: 'halting' });
+  const result = await handle.result();
+  expect(result.status).toBe('failed');
+  expect(result.steps.map((s) => [s.stepId, s.status])).toEqual([['disable', 'succeeded'], ['revoke', 'already-done'], ['entitlements', 'failed'], ['delete', 'skipped']]);
+  expect(result.steps.find((s) => s.stepId === 'entitlements')).toMatchObject({ attempts: 1, lastError: 'reference removeAllEntitlements failed (forbidden)' });
+  // A leaver is never re-enabled: halt keeps what was done.
+  expect(w.reference.accounts.get('ida')?.enabled).toBe(false);
+  const times = await stepTimes(tenantId, handle.workflowId);
+  expect(times['revoke:step-already-done']! - startedAt).toBeGreaterThanOrEqual(2 * DAY);
+});
+
+it('undoes what the run did when a compensate step fails', async () => {
+  const tenantId = await w.tenant({ retentionDays: 0 });
+  w.reference.seedAccount({ userName: 'jo' });
+  w.reference.failNext('transferOwnership', 'forbidden', 1);
+  await w.stores.runbooks.create(tenantId, 'compensating', {
+    kind: 'offboarding',
+    name: 'Compensating',
+    steps: [
+      { id: 'quarantine', platform: 'reference', action: 'addEntitlement', phase: 1, onFailure: 'halt', params: { entitlement: { kind: 'group', id: 'quarantine' } } },
+      { id: 'handover', platform: 'reference', action: 'transferOwnership', phase: 2, onFailure: 'compensate' },
+    ],
+  }, 'admin');
+  const result = await (await start(tenantId, { subjectId: 'e-jo', userName: 'jo', managerId: 'jo' }, { runbookId: 'compensating' })).result();
+  expect(result.status).toBe('failed');
+  expect(result.steps.map((s) => [s.stepId, s.status])).toEqual([['quarantine', 'compensated'], ['handover', 'failed']]);
+  expect(w.reference.accounts.get('jo')?.entitlements).toEqual([]);
+});

@@ -4,13 +4,13 @@
  * with validator, timeout = denied), saga compensation after a halt.
  */
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { approvalUpdate, progressQuery } from '../shared/messages';
-import type { OnboardingRequest, RunProgress, Subject } from '../shared';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { approvalUpdate } from '../shared/messages';
+import type { OnboardingRequest, Subject } from '../shared';
 import { runWorkflowId } from '../shared/workflow-ids';
 import type { onboarding } from '../workflows/onboarding';
 import { saveHistory } from './support/histories';
-import { workflowEnv, type WorkflowEnv } from './support/workflow-env';
+import { waitForProgress, workflowEnv, type WorkflowEnv } from './support/workflow-env';
 
 const DAY = 24 * 60 * 60 * 1000;
 let w: WorkflowEnv;
@@ -46,7 +46,7 @@ it('provisions on the start date what the role profile lists', async () => {
 it('grants a privileged entitlement only on an approver\'s decision, never the requester\'s', async () => {
   const tenantId = await w.tenant({ approvers: ['sec-lead'] });
   const handle = await start(tenantId, joiner('ivy'));
-  await waitFor(handle, (p) => p.status === 'waiting-for-approval');
+  await waitForProgress(handle, (p) => p.status === 'waiting-for-approval');
   const decide = (id: string) => handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id, kind: 'user' } }] });
   // The validator rejects before the decision reaches history (WorkflowUpdateFailedError, reason in its cause).
   await expect(decide('hr-1')).rejects.toMatchObject({ cause: { message: 'the approver cannot be the requester', type: 'ApprovalRejected' } });
@@ -85,6 +85,21 @@ it('undoes the accounts it created when a halt step fails, and leaves pre-existi
   expect(existing.status).toBe('failed');
   expect(w.reference.accounts.has('old')).toBe(true);
   expect(existing.steps.find((s) => s.stepId === 'create-account')?.status).toBe('already-done');
+  w.reference.failNext('addEntitlement', 'forbidden', 0);
+});
+
+it('undoes what it created when the run is cancelled while waiting for an approval', async () => {
+  const tenantId = await w.tenant({ approvers: ['sec-lead'] });
+  const handle = await start(tenantId, joiner('vic'));
+  await waitForProgress(handle, (p) => p.status === 'waiting-for-approval');
+  expect(groupsOf('vic')).toEqual(['all-staff', 'engineering']);
+  await handle.cancel();
+  const err = await handle.result().catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  expect(w.reference.accounts.has('vic')).toBe(false);
+  const trail = await w.stores.evidence.forRun(tenantId, handle.workflowId);
+  expect(trail.filter((r) => r.event === 'step-compensated').map((r) => r.detail?.stepId).sort()).toEqual(['all-staff', 'create-account', 'engineering']);
 });
 
 it('fails fast on a role profile the runbook does not define', async () => {
@@ -95,12 +110,3 @@ it('fails fast on a role profile the runbook does not define', async () => {
   expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'UnknownRoleProfile' });
   expect(w.reference.accounts.has('zed')).toBe(false);
 });
-
-async function waitFor(handle: { query: (q: typeof progressQuery) => Promise<RunProgress> }, ready: (p: RunProgress) => boolean): Promise<RunProgress> {
-  for (let i = 0; i < 200; i++) {
-    const progress = await handle.query(progressQuery).catch(() => undefined);
-    if (progress && ready(progress)) return progress;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('workflow never reached the expected state');
-}

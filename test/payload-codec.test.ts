@@ -10,6 +10,7 @@ import { temporal } from '@temporalio/proto';
 import { AesGcmPayloadCodec, encryptingDataConverter, parseEncryptionKeys } from '../infra/codec';
 import { parseConfig } from '../infra/config';
 import type { OnboardingRequest, OffboardingRequest } from '../shared';
+import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../shared/search-attributes';
 import { runWorkflowId } from '../shared/workflow-ids';
 import type { offboarding } from '../workflows/offboarding';
 import type { onboarding } from '../workflows/onboarding';
@@ -82,6 +83,9 @@ describe('on the dev server', () => {
     };
     const handle = await w.client.workflow.start<typeof onboarding>('onboarding', { args: [request], taskQueue: w.queues.workflows, workflowId: runWorkflowId(tenantId, 'onboarding', `e-${name}`) });
     await handle.result();
+    // Started without search attributes: the workflow upserted them.
+    const { typedSearchAttributes } = await handle.describe();
+    expect([typedSearchAttributes.get(TENANT_ID), typedSearchAttributes.get(RUNBOOK_KIND), typedSearchAttributes.get(SUBJECT_ID)]).toEqual([tenantId, 'onboarding', `e-${name}`]);
     return historyBytes(handle);
   }
 

@@ -21,7 +21,7 @@ const subject = { subjectId: 'e-42', userName: 'ada' };
 it('runs an action and reports a repeat as already done', async () => {
   const { platform, activities, env } = setup();
   platform.seedAccount({ userName: 'ada', sessions: 3 });
-  await expect(env.run(activities.revokeSessions, { tenantId: 't', subject })).resolves.toMatchObject({ outcome: 'done' });
+  await expect(env.run(activities.revokeSessions, { tenantId: 't', subject })).resolves.toEqual({ outcome: 'done', attempt: 1 });
   expect(platform.accounts.get('ada')?.sessions).toBe(0);
   await expect(env.run(activities.revokeSessions, { tenantId: 't', subject })).resolves.toMatchObject({ outcome: 'already-done' });
 });
@@ -50,7 +50,7 @@ it('fails a missing account as non-retryable and a throttled call as retryable w
   platform.seedAccount({ userName: 'ada' });
   platform.failNext('disableAccount', 'throttled', 1, 7000);
   const throttled = await env.run(activities.disableAccount, { tenantId: 't', subject }).catch((e: unknown) => e);
-  expect(throttled).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 7000 });
+  expect(throttled).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 7000, details: [{ attempt: 1 }] });
   await expect(env.run(activities.disableAccount, { tenantId: 't', subject })).resolves.toMatchObject({ outcome: 'done' });
 });
 

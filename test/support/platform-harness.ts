@@ -3,10 +3,10 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type Logger } from '@temporalio/worker';
 import type { AdapterFactory } from '../../activities/adapters';
 import { readSecretRef } from '../../activities/connection-secrets';
-import { createPlatformActivities, type PlatformActivities } from '../../activities/platform-activities';
+import { createPlatformActivities } from '../../activities/platform-activities';
 import { InMemorySecretStore } from '../../activities/secret-stores/in-memory';
 import type { PlatformAdapter } from '../../activities/platform-adapter';
-import { PLATFORM_ACTIONS, type ActionInputs, type Platform, type PlatformAction, type PlatformConnection } from '../../shared';
+import { PLATFORM_ACTIONS, type ActionInputs, type ActionOutputs, type ActionResult, type Platform, type PlatformAction, type PlatformConnection } from '../../shared';
 
 /**
  * Runs one platform's real activities (createPlatformActivities → adapter → HTTP)
@@ -21,9 +21,12 @@ export function platformHarness(platform: Platform, factory: AdapterFactory, con
   });
   // Expected failures are asserted, not logged (unless a test passes a logger to inspect).
   const activityEnv = new MockActivityEnvironment(undefined, { logger });
-  function run<A extends PlatformAction>(action: A, input: ActionInputs[A]): ReturnType<PlatformActivities[A]> {
-    const activity = activities[action] as (req: unknown) => ReturnType<PlatformActivities[A]>;
-    return activityEnv.run(activity, { ...input, tenantId: 'tenant-a' }) as ReturnType<PlatformActivities[A]>;
+  /** Runs one action; the attempt number the activity layer adds is checked here (1: no retry) and left out of the result. */
+  async function run<A extends PlatformAction>(action: A, input: ActionInputs[A]): Promise<Omit<ActionResult<ActionOutputs[A]>, 'attempt'>> {
+    const activity = activities[action] as (req: unknown) => Promise<ActionResult<ActionOutputs[A]>>;
+    const { attempt, ...result } = await activityEnv.run<[unknown], ActionResult<ActionOutputs[A]>, typeof activity>(activity, { ...input, tenantId: 'tenant-a' });
+    if (attempt !== 1) throw new Error(`expected the first attempt, got ${String(attempt)}`);
+    return result;
   }
   return { run, secrets };
 }

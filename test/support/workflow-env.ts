@@ -4,7 +4,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { AdapterFactories } from '../../activities/adapters';
 import { referenceAdapterFactory, ReferencePlatform } from '../../activities/reference';
+import { progressQuery } from '../../shared/messages';
 import type { Platform } from '../../shared/platforms';
+import type { RunProgress } from '../../shared/runs';
 import type { TenantPolicy } from '../../shared/runbooks';
 import { taskQueues, type TaskQueues } from '../../shared/task-queues';
 import { createStores, ensureIndexes, type Stores } from '../../store';
@@ -79,4 +81,15 @@ export async function workflowEnv(name: string, options: WorkflowEnvOptions = {}
       await ('teardown' in server ? server.teardown() : server.close());
     },
   };
+}
+
+/** Polls the progress query until `ready` (the run reached a timer, a gate...); fails after about 10 s. */
+export async function waitForProgress(handle: { query: (q: typeof progressQuery) => Promise<RunProgress> }, ready: (p: RunProgress) => boolean): Promise<RunProgress> {
+  let last: RunProgress | undefined;
+  for (let i = 0; i < 200; i++) {
+    last = (await handle.query(progressQuery).catch(() => undefined)) ?? last;
+    if (last && ready(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the run never reached the expected state; last progress: ${JSON.stringify(last)}`);
 }

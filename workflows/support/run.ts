@@ -7,7 +7,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { Actor, ApprovalDecision, EvidenceRecord, RunbookKind, RunbookStep, RunProgress, RunStatus, StepProgress, Subject, TenantPolicy } from '../../shared';
+import type { ActionInputs, Actor, ApprovalDecision, EvidenceRecord, RunbookKind, RunbookStep, RunProgress, RunStatus, StepProgress, Subject, TenantPolicy } from '../../shared';
 import type { Runbook } from '../../shared/runbooks';
 import { approvalUpdate, progressQuery } from '../../shared/messages';
 import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../../shared/search-attributes';
@@ -49,10 +49,13 @@ export class Run {
   static async start(kind: RunbookKind, request: RunRequest): Promise<Run> {
     const run = new Run(kind, request);
     run.upsertMissingSearchAttributes();
-    [run.runbook, run.policy] = await Promise.all([
+    const [runbook, tenantPolicy] = await Promise.all([
       run.control.loadRunbook(request.tenantId, kind, request.runbookId),
       run.control.loadTenantPolicy(request.tenantId),
     ]);
+    run.runbook = runbook;
+    // A runbook's policy values win over the tenant's (e.g. shorter retention for contractors); approvers stay the tenant's.
+    run.policy = { ...tenantPolicy, ...runbook.policy, approvers: tenantPolicy.approvers };
     run.progress.runbook = { id: run.runbook.runbookId, version: run.runbook.version };
     await run.evidence('requested', 'run-requested', { detail: { runbook: run.progress.runbook } });
     return run;
@@ -71,6 +74,18 @@ export class Run {
     const progress: StepProgress = { stepId: step.id, platform: step.platform, action: step.action, status: 'pending', attempts: 0 };
     this.progress.steps.push(progress);
     return progress;
+  }
+
+  /** The input of a `notify` step: where the run stands and what a human must finish. */
+  notification(step: RunbookStep): ActionInputs['notify'] {
+    const done = this.progress.steps.filter((s) => s.status === 'succeeded' || s.status === 'already-done').length;
+    return {
+      runId: this.workflowId,
+      status: this.status(),
+      summary: `${this.kind} of ${this.subject.subjectId}: ${done} of ${this.progress.steps.length} steps done`,
+      needsHuman: [...this.progress.needsHuman],
+      ...step.params,
+    };
   }
 
   needsHuman(task: string): void {

@@ -1,4 +1,4 @@
-import { sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
 import type { ActionInputs, ActionResult, PlatformAction, RunbookStep, StepProgress } from '../../shared';
 import { platformCaller, reasonOf, type PlatformCall } from './activities';
 import type { Run } from './run';
@@ -37,14 +37,17 @@ export interface StepHooks {
  * Runs a runbook's steps: phases in order, steps of a phase in parallel, `after`
  * dependencies honoured; per step an optional delay (durable timer) and approval
  * gate, then the platform action. A failure is recorded and, per the step's
- * `onFailure`, the run goes on (`continue`), stops (`halt`) or stops and undoes
- * what it did in reverse order (`compensate`). Returns whether the run halted.
+ * `onFailure`, the run goes on (`continue`: steps after it still run; revoking
+ * sessions is worth trying even where disabling failed), stops (`halt`) or stops and undoes
+ * what it did in reverse order (`compensate`). Returns whether the run halted;
+ * a cancelled run compensates as a halt would, then ends cancelled.
  */
 export async function runSteps(run: Run, steps: readonly RunbookStep[], hooks: StepHooks): Promise<{ halted: boolean }> {
   const progress = new Map(steps.map((s) => [s.id, run.track(s)]));
   const started = new Map<string, Promise<void>>();
   const undo: Compensation[] = [];
   let halt: 'stop' | 'compensate' | undefined;
+  let cancelled: Error | undefined;
 
   const prerequisites = (step: RunbookStep) =>
     steps.filter((other) => (other.phase ?? 1) < (step.phase ?? 1) || step.after?.includes(other.id));
@@ -57,6 +60,12 @@ export async function runSteps(run: Run, steps: readonly RunbookStep[], hooks: S
       const outcome = await runStep(run, step, p, hooks.handlers?.[step.action]);
       if (outcome.undo) undo.push(outcome.undo);
     } catch (err) {
+      if (isCancellation(err)) {
+        // Cancelling the run (API) ends it like a halt: onboarding undoes its work, offboarding keeps containment.
+        cancelled ??= err as Error;
+        halt ??= hooks.onHalt;
+        return finish(p, 'skipped', 'run cancelled');
+      }
       await stepFailed(run, step, p, err);
       if (step.onFailure !== 'continue') halt = step.onFailure === 'compensate' ? 'compensate' : hooks.onHalt;
     }
@@ -67,7 +76,8 @@ export async function runSteps(run: Run, steps: readonly RunbookStep[], hooks: S
   };
 
   await Promise.all(steps.map(start));
-  if (halt === 'compensate') await compensate(run, undo.reverse(), progress);
+  if (halt === 'compensate') await CancellationScope.nonCancellable(() => compensate(run, undo.reverse(), progress));
+  if (cancelled) throw cancelled;
   return { halted: halt !== undefined };
 }
 
@@ -112,7 +122,7 @@ async function runStep(run: Run, step: RunbookStep, p: StepProgress, handler: St
 
 /** The default step: one action with the subject and the step's params; undoable actions carry their undo. */
 async function callAction(run: Run, step: RunbookStep, call: PlatformCall): Promise<StepOutcome> {
-  const input = { subject: run.subject, ...step.params } as unknown as ActionInputs[PlatformAction];
+  const input = (step.action === 'notify' ? run.notification(step) : { subject: run.subject, ...step.params }) as ActionInputs[PlatformAction];
   const result: ActionResult<unknown> = await call(step.action, input);
   const status = result.outcome === 'done' ? 'succeeded' : result.outcome === 'already-done' ? 'already-done' : 'skipped';
   // Only what this run did is undone: an account that already existed stays.
