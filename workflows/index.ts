@@ -2,3 +2,7 @@
 export { selfTest } from './self-test';
 export { credentialRotation } from './credential-rotation';
 export { privilegedAccess } from './privileged-access';
+export { accessReviewCampaign } from './access-review';
+export { reviewerAssignments } from './access-review-reviewer';
+export { rotationCampaign } from './rotation-campaign';
+export { scheduledAccessReview } from './scheduled-access-review';
