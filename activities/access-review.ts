@@ -25,24 +25,27 @@ const ACCOUNTS_PER_PAGE = 500;
 export function createAccessReviewActivities({ reviews, resolveAdapter }: AccessReviewDeps) {
   return {
     /**
-     * Pages through each platform's accounts and their entitlements and stores one item per entitlement,
+     * Pages through one platform's accounts and their entitlements and stores one item per entitlement,
      * assigned to the subject's manager (else the fallback reviewer). Resumes from its last heartbeat.
      */
-    async collectReviewItems(input: ReviewScope & { platforms: Platform[]; fallbackReviewerId: string }): Promise<{ items: number; reviewers: number }> {
-      const resumeFrom = Context.current().info.heartbeatDetails as { platform: number; cursor?: string } | undefined;
+    async collectReviewItems(input: ReviewScope & { platform: Platform; fallbackReviewerId: string }): Promise<{ items: number }> {
+      const adapter = await adapterFor(resolveAdapter, input.tenantId, input.platform);
       const now = new Date();
-      for (let p = resumeFrom?.platform ?? 0; p < input.platforms.length; p += 1) {
-        const platform = input.platforms[p]!;
-        const adapter = await adapterFor(resolveAdapter, input.tenantId, platform);
-        let cursor = p === resumeFrom?.platform ? resumeFrom.cursor : undefined;
-        do {
-          const page = await call(() => adapter.listAccounts!({ cursor, limit: ACCOUNTS_PER_PAGE }));
-          const items = (await Promise.all(page.accounts.map((subject) => itemsOf(adapter, input, subject, now)))).flat();
-          await reviews.addItems(items);
-          cursor = page.nextCursor;
-          Context.current().heartbeat({ platform: p, cursor });
-        } while (cursor !== undefined);
-      }
+      let cursor = Context.current().info.heartbeatDetails as string | undefined;
+      let items = 0;
+      do {
+        const page = await call(() => adapter.listAccounts!({ cursor, limit: ACCOUNTS_PER_PAGE }));
+        const collected = (await Promise.all(page.accounts.map((subject) => itemsOf(adapter, input, subject, now)))).flat();
+        await reviews.addItems(collected);
+        items += collected.length;
+        cursor = page.nextCursor;
+        Context.current().heartbeat(cursor);
+      } while (cursor !== undefined);
+      return { items };
+    },
+
+    /** After collection: one share per reviewer; returns the campaign's size. */
+    async buildReviewerShares(input: ReviewScope): Promise<{ items: number; reviewers: number }> {
       const reviewers = await reviews.buildShares(input.tenantId, input.reviewId);
       const { items } = await reviews.tally(input.tenantId, input.reviewId);
       return { items, reviewers };
@@ -90,14 +93,13 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
      * Applies the next batch of revocations with the platforms' removeEntitlement. A failure retrying cannot fix is
      * recorded on the item; a retryable one fails the batch so Temporal retries it (applied items are skipped).
      */
-    async applyRevocationBatch(input: ReviewScope & { limit: number }): Promise<{ applied: number; failed: number; remaining: boolean }> {
-      const batch = await reviews.pendingRevocations(input.tenantId, input.reviewId, input.limit);
-      const adapters = new Map<Platform, PlatformAdapter>();
+    async applyRevocationBatch(input: ReviewScope & { platform: Platform; limit: number }): Promise<{ applied: number; failed: number; remaining: boolean }> {
+      const batch = await reviews.pendingRevocations(input.tenantId, input.reviewId, input.platform, input.limit);
+      const adapter = batch.length > 0 ? await adapterFor(resolveAdapter, input.tenantId, input.platform) : undefined;
       const results: { itemId: string; applied: 'done' | 'failed'; error?: string }[] = [];
       try {
         for (const item of batch) {
-          if (!adapters.has(item.platform)) adapters.set(item.platform, await adapterFor(resolveAdapter, input.tenantId, item.platform));
-          results.push(await revoke(adapters.get(item.platform)!, item));
+          results.push(await revoke(adapter!, item));
           Context.current().heartbeat(results.length);
         }
       } finally {

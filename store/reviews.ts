@@ -1,5 +1,5 @@
 import { MongoBulkWriteError, type Collection, type Db } from 'mongodb';
-import type { Actor, EntitlementKind, ReviewDecision, ReviewItem, ReviewVerdict, Subject } from '../shared';
+import type { Actor, EntitlementKind, Platform, ReviewDecision, ReviewItem, ReviewVerdict, Subject } from '../shared';
 
 /** One entitlement under review: the item a reviewer decides, plus what applying a revoke needs. */
 export interface StoredReviewItem extends ReviewItem {
@@ -56,7 +56,7 @@ export class ReviewStore {
     await Promise.all([
       this.items.createIndex({ tenantId: 1, reviewId: 1, itemId: 1 }, { unique: true, name: 'review_item_unique' }),
       this.items.createIndex({ tenantId: 1, reviewId: 1, reviewerId: 1, itemId: 1 }, { name: 'review_reviewer_item' }),
-      this.items.createIndex({ tenantId: 1, reviewId: 1, decision: 1, applied: 1 }, { name: 'review_decision_applied' }),
+      this.items.createIndex({ tenantId: 1, reviewId: 1, platform: 1, decision: 1, applied: 1, itemId: 1 }, { name: 'review_pending_revocations' }),
       this.shares.createIndex({ tenantId: 1, reviewId: 1, reviewerId: 1 }, { unique: true, name: 'review_share_unique' }),
     ]);
   }
@@ -148,9 +148,9 @@ export class ReviewStore {
   }
 
   /** Revocations decided and not applied yet, in a stable order (the apply phase's next batch). */
-  pendingRevocations(tenantId: string, reviewId: string, limit: number): Promise<StoredReviewItem[]> {
+  pendingRevocations(tenantId: string, reviewId: string, platform: Platform, limit: number): Promise<StoredReviewItem[]> {
     return this.items
-      .find({ tenantId, reviewId, decision: 'revoke', applied: { $exists: false } }, { projection: { _id: 0 } })
+      .find({ tenantId, reviewId, platform, decision: 'revoke', applied: { $exists: false } }, { projection: { _id: 0 } })
       .sort({ itemId: 1 })
       .limit(limit)
       .toArray();

@@ -4,3 +4,7 @@ export { credentialRotation } from './credential-rotation';
 export { privilegedAccess } from './privileged-access';
 export { offboarding } from './offboarding';
 export { onboarding } from './onboarding';
+export { accessReviewCampaign } from './access-review';
+export { reviewerAssignments } from './access-review-reviewer';
+export { rotationCampaign } from './rotation-campaign';
+export { scheduledAccessReview } from './scheduled-access-review';

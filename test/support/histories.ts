@@ -60,6 +60,18 @@ export async function waitFor<T>(read: () => Promise<T>, ready: (value: T) => bo
   }
 }
 
+/** Event counts of every run of a workflow, following its continue-as-new chain from the first run. */
+export async function runHistoryLengths(client: { workflow: { getHandle(id: string, runId?: string): WorkflowHandle } }, workflowId: string, firstRunId: string): Promise<number[]> {
+  const lengths: number[] = [];
+  for (let runId: string | undefined = firstRunId; runId; ) {
+    const history: History = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const events = history.events ?? [];
+    lengths.push(events.length);
+    runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return lengths;
+}
+
 const { History } = temporal.api.history.v1;
 
 /**

@@ -1,0 +1,142 @@
+/**
+ * Access-review campaigns on the Temporal dev server in real time, with the
+ * tenant's durations set in seconds: reminders and escalation on timers, default
+ * decisions at the deadline, the blast-radius brake, and the history bound of a
+ * 5,000-item run. (The Java time-skipping server stopped skipping time in these
+ * multi-workflow runs once a reviewer workflow was queried or updated.)
+ * Items live in FerretDB; the reference platform keeps the entitlements.
+ */
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { reviewerWorkflowId, type AccessReviewRequest } from '../shared';
+import { blastRadiusGoAheadSignal, progressQuery, reviewDecisionsUpdate, reviewItemsQuery } from '../shared/messages';
+import { accessReviewCampaign } from '../workflows/access-review';
+import { type reviewerAssignments } from '../workflows/access-review-reviewer';
+import { keepHistory, runHistoryLengths, waitFor } from './support/histories';
+import { startLifecycleWorkers, type LifecycleWorkers } from './support/lifecycle-workers';
+import { seedReviewPopulation } from './support/review-population';
+import { bundleWorkflows, testMongo, testTemporal, uniqueQueue } from './support/servers';
+
+let temporal: Awaited<ReturnType<typeof testTemporal>>;
+let mongo: Awaited<ReturnType<typeof testMongo>>;
+let bundle: WorkflowBundleWithSourceMap;
+let lc: LifecycleWorkers;
+
+beforeAll(async () => {
+  [temporal, mongo, bundle] = await Promise.all([testTemporal(), testMongo('review'), bundleWorkflows()]);
+  lc = await startLifecycleWorkers({ connection: temporal.nativeConnection, db: mongo.db, workflowBundle: bundle });
+});
+
+afterAll(async () => {
+  await lc?.stop();
+  await mongo?.drop();
+  await temporal?.close();
+});
+
+/** Policy durations are in days; these tests run on the dev server in real time, so a "day" here is a second. */
+const SECOND_IN_DAYS = 1 / 86_400;
+const requestedBy = { id: 'review-schedule', kind: 'schedule' as const };
+
+async function startCampaign(tenantId: string, seconds: number) {
+  const request: AccessReviewRequest = { tenantId, requestedBy, reviewId: uniqueQueue('q3'), deadline: new Date(Date.now() + seconds * 1000).toISOString() };
+  const handle = await temporal.client.workflow.start(accessReviewCampaign, { args: [request], taskQueue: lc.queues.workflows, workflowId: uniqueQueue('review') });
+  const reviewer = (reviewerId: string) => temporal.client.workflow.getHandle<typeof reviewerAssignments>(reviewerWorkflowId(tenantId, request.reviewId, reviewerId));
+  return { request, handle, reviewer };
+}
+
+it('assigns to managers, reminds and escalates on timers, defaults at the deadline, brakes, then revokes', async () => {
+  const tenantId = uniqueQueue('t');
+  await lc.createTenant(tenantId, { reviewReminderEveryDays: 3 * SECOND_IN_DAYS, reviewDefaultDecision: 'revoke', blastRadius: { maxShare: 0.3, maxCount: 1000 } });
+  const prefix = uniqueQueue('p');
+  const [mgrA, mgrB] = seedReviewPopulation(lc.platform, { prefix, managers: 2, subjects: 4, perSubject: 2 });
+  lc.platform.seedAccount({ userName: `${prefix}-orphan`, entitlements: [{ kind: 'role', id: 'auditor' }] });
+  const { handle, reviewer } = await startCampaign(tenantId, 13);
+
+  // Manager A reviews subjects 0 and 2 (2 groups each); the decision helper flags the idle groups.
+  const itemsA = await waitFor(() => reviewer(mgrA!).query(reviewItemsQuery), (items) => items.length === 4);
+  expect(itemsA.filter((i) => i.recommendation === 'revoke').map((i) => i.recommendationReason)).toEqual(['no sign-in for 60 days', 'no sign-in for 60 days']);
+  const orphanItems = await waitFor(() => reviewer('security-team').query(reviewItemsQuery), (items) => items.length === 1);
+  expect(orphanItems[0]).toMatchObject({ subjectId: `${prefix}-orphan`, entitlementId: 'auditor' });
+
+  // Nobody answers: past the deadline every item defaults to revoke, 9 of 9 > 30%, so the campaign brakes.
+  expect(await reviewer(mgrB!).result()).toEqual({ reviewerId: mgrB, decidedByReviewer: 0, defaulted: 4, reminders: 4 });
+  const paused = await waitFor(() => handle.query(progressQuery), (p) => p.status === 'paused', 60_000);
+  expect(paused.needsHuman[0]).toMatch(/^blast-radius brake: 9 of 9 entitlements would be revoked/);
+  expect(lc.platform.accounts.get(`${prefix}-user-000001`)!.entitlements).toHaveLength(2); // nothing revoked while paused
+
+  // Reminders every 3 seconds until the deadline (at 3, 6, 9 and 12), escalated to the fallback reviewer from the second.
+  const remindersOf = (id: string) => lc.notices.filter((n) => n.summary.includes(`items of ${id} await`));
+  expect(remindersOf(mgrB!).map((n) => n.status)).toEqual(['reminder', 'escalated', 'escalated', 'escalated']);
+  expect(remindersOf(mgrB!)[1]!.needsHuman).toEqual([mgrB, 'security-team']);
+
+  await handle.signal(blastRadiusGoAheadSignal, { approvedBy: { id: 'ciso', kind: 'user' }, comment: 'checked the HR feed' });
+  expect(await handle.result()).toMatchObject({ items: 9, approved: 0, revoked: 9, defaulted: 9, applied: 9, applyFailed: 0, openShares: 0 });
+  expect(lc.platform.accounts.get(`${prefix}-user-000000`)!.entitlements).toEqual([]);
+  expect(lc.platform.accounts.get(`${prefix}-orphan`)!.entitlements).toEqual([]);
+
+  const events = (await lc.evidence.forRun(tenantId, handle.workflowId)).map((e) => `${e.event}:${e.outcome}:${e.actor.id}`);
+  expect(events).toEqual([
+    'collect-reference:succeeded:review-schedule',
+    'review-items-collected:done:review-schedule',
+    'blast-radius-brake:paused:review-schedule',
+    'blast-radius-go-ahead:approved:ciso',
+    'review-completed:completed:review-schedule',
+  ]);
+  await keepHistory('access-review-campaign-braked', handle);
+  await keepHistory('access-review-reviewer-defaulted', reviewer(mgrB!));
+});
+
+const rejectedWith = (reason: RegExp) => ({ cause: { message: expect.stringMatching(reason) } });
+
+it('accepts only valid decisions from the assigned reviewer, stops reminding when the share is done, and applies them', async () => {
+  const tenantId = uniqueQueue('t');
+  await lc.createTenant(tenantId, { reviewReminderEveryDays: 2 * SECOND_IN_DAYS, reviewDefaultDecision: 'approve', blastRadius: { maxShare: 1, maxCount: 1000 } });
+  const prefix = uniqueQueue('p');
+  const [mgrA, mgrB] = seedReviewPopulation(lc.platform, { prefix, managers: 2, subjects: 4, perSubject: 2 });
+  const { request, handle, reviewer } = await startCampaign(tenantId, 9);
+  const itemsA = await waitFor(() => reviewer(mgrA!).query(reviewItemsQuery), (items) => items.length === 4);
+  const itemsB = await waitFor(() => reviewer(mgrB!).query(reviewItemsQuery), (items) => items.length === 4);
+  const decide = (owner: string, by: string, decisions: { itemId: string; decision: 'approve' | 'revoke'; comment?: string }[]) =>
+    reviewer(owner).executeUpdate(reviewDecisionsUpdate, { args: [{ reviewer: { id: by, kind: 'user' }, decisions }] });
+
+  await expect(decide(mgrA!, mgrB!, [{ itemId: itemsA[0]!.itemId, decision: 'approve' }])).rejects.toMatchObject(rejectedWith(/can only be decided by/));
+  await expect(decide(mgrA!, mgrA!, [{ itemId: itemsA[0]!.itemId, decision: 'revoke' }])).rejects.toMatchObject(rejectedWith(/comment is required/));
+  await expect(decide(mgrA!, mgrA!, [{ itemId: itemsB[0]!.itemId, decision: 'approve' }])).rejects.toMatchObject(rejectedWith(/is not assigned to/));
+
+  // A follows the decision helper; B decides one item and leaves the rest to the default (approve).
+  const verdicts = itemsA.map((i) => (i.recommendation === 'revoke' ? { itemId: i.itemId, decision: 'revoke' as const, comment: 'unused for 60 days' } : { itemId: i.itemId, decision: 'approve' as const }));
+  await expect(decide(mgrA!, mgrA!, verdicts)).resolves.toEqual({ recorded: 4, remaining: 0 });
+  expect(await reviewer(mgrA!).result()).toEqual({ reviewerId: mgrA, decidedByReviewer: 4, defaulted: 0, reminders: 0 });
+  const idleB = itemsB.find((i) => i.recommendation === 'revoke')!;
+  await expect(decide(mgrB!, mgrB!, [{ itemId: idleB.itemId, decision: 'revoke', comment: 'left the project' }])).resolves.toEqual({ recorded: 1, remaining: 3 });
+  expect((await reviewer(mgrB!).query(reviewItemsQuery)).find((i) => i.itemId === idleB.itemId)).toMatchObject({ decision: 'revoke', comment: 'left the project' });
+
+  expect(await handle.result()).toMatchObject({ items: 8, approved: 5, revoked: 3, defaulted: 3, applied: 3 });
+  const outcomeB = await reviewer(mgrB!).result();
+  expect(outcomeB).toMatchObject({ decidedByReviewer: 1, defaulted: 3 });
+  expect(outcomeB.reminders).toBeGreaterThanOrEqual(3);
+  expect(lc.notices.filter((n) => n.summary.includes(`items of ${mgrA} await`))).toEqual([]); // A finished at once: never reminded
+  const remaining = (user: number) => lc.platform.accounts.get(`${prefix}-user-00000${user}`)!.entitlements.map((e) => e.id);
+  expect([remaining(0), remaining(2)]).toEqual([['g1'], ['g1']]); // A revoked the idle groups of its subjects
+  const decisions = (await lc.evidence.forRun(tenantId, reviewerWorkflowId(tenantId, request.reviewId, mgrA!))).find((e) => e.event === 'review-decisions');
+  expect(decisions).toMatchObject({ actor: { id: mgrA }, detail: { count: 4 } });
+  await keepHistory('access-review-reviewer-decided', reviewer(mgrA!));
+});
+
+it('keeps every history short on a 5,000-item campaign: reviewer children, paged starts, continue-as-new, batched revocations', async () => {
+  const tenantId = uniqueQueue('t');
+  await lc.createTenant(tenantId, { reviewDefaultDecision: 'revoke', blastRadius: { maxShare: 1, maxCount: 1_000_000 } }, false);
+  const prefix = uniqueQueue('big');
+  const managers = seedReviewPopulation(lc.platform, { prefix, managers: 250, subjects: 1000, perSubject: 5 });
+  const { request, handle } = await startCampaign(tenantId, 5);
+
+  const tally = await handle.result();
+  expect(tally).toMatchObject({ items: 5000, reviewers: 250, revoked: 5000, defaulted: 5000, applied: 5000, applyFailed: 0, openShares: 0 });
+  expect(lc.platform.accounts.get(`${prefix}-user-000999`)!.entitlements).toEqual([]);
+
+  const campaignRuns = await runHistoryLengths(temporal.client, handle.workflowId, handle.firstExecutionRunId);
+  const reviewerRuns = await Promise.all(managers.map(async (m) => (await temporal.client.workflow.getHandle(reviewerWorkflowId(tenantId, request.reviewId, m)).fetchHistory()).events!.length));
+  // 250 reviewers at 200 per run: collect, two assign runs, then the deadline and apply run.
+  expect(campaignRuns.length).toBeGreaterThanOrEqual(3);
+  expect(Math.max(...campaignRuns)).toBeLessThan(2000);
+  expect(Math.max(...reviewerRuns)).toBeLessThan(100);
+}, 300_000);

@@ -1,0 +1,181 @@
+import {
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  ParentClosePolicy,
+  setHandler,
+  sleep,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { AccessReviewActivities } from '../activities/access-review';
+import type { TenantActivities } from '../activities/tenants';
+import type { ReviewTally } from '../store/reviews';
+import { reviewerWorkflowId, supports, type AccessReviewRequest, type Actor, type Platform, type RunProgress, type TenantPolicy } from '../shared';
+import { blastRadiusGoAheadSignal } from '../shared/messages';
+import { reviewerAssignments } from './access-review-reviewer';
+import { controlActivities } from './support/activity-proxies';
+import { RunRecorder } from './support/run-recorder';
+
+type Phase = 'collect' | 'assign' | 'review' | 'brake' | 'apply';
+
+/** What a campaign carries from one run to the next (continue-as-new keeps each history short). */
+export interface CampaignState {
+  phase: Phase;
+  policy: TenantPolicy;
+  platforms: Platform[];
+  notify: boolean;
+  items: number;
+  reviewers: number;
+  /** Reviewer shares are started in reviewer-id order; the last one started. */
+  afterReviewerId?: string;
+  goAhead?: { approvedBy: Actor; comment?: string };
+  progress: RunProgress;
+}
+
+/** Reviewer workflows started per run: each start adds a few events, so a run stops well below a few thousand. */
+export const REVIEWERS_PER_RUN = 200;
+const SHARES_PER_PAGE = 50;
+const REVOCATIONS_PER_BATCH = 200;
+/** After the deadline, how often to check that every reviewer workflow has closed its share. */
+const CLOSE_CHECK_INTERVAL = '10 seconds';
+
+/**
+ * A quarterly access review (certification campaign): collect the entitlements in
+ * scope into the review store, start one reviewer workflow per reviewer, wait for
+ * the deadline, stop at the blast-radius brake if too much would be revoked, then
+ * apply revocations in batches and record the outcome.
+ */
+export async function accessReviewCampaign(request: AccessReviewRequest, carried?: CampaignState): Promise<ReviewTally> {
+  const state = carried ?? (await initialState(request));
+  const recorder = new RunRecorder({ tenantId: request.tenantId, kind: 'access-review', subjectId: request.reviewId, requestedBy: request.requestedBy }, state.progress);
+  setHandler(blastRadiusGoAheadSignal, (goAhead) => void (state.goAhead ??= goAhead));
+  const campaign = { request, state, recorder };
+
+  if (state.phase === 'collect') await collect(campaign);
+  if (state.phase === 'assign') await assignReviewers(campaign);
+  if (state.phase === 'review') await awaitDeadline(campaign);
+  if (state.phase === 'brake') await blastRadiusBrake(campaign);
+  return applyRevocations(campaign);
+}
+
+interface Campaign {
+  request: AccessReviewRequest;
+  state: CampaignState;
+  recorder: RunRecorder;
+}
+
+const reviews = () => controlActivities<AccessReviewActivities>({ heartbeatTimeout: '1 minute', startToCloseTimeout: '30 minutes' });
+
+async function initialState(request: AccessReviewRequest): Promise<CampaignState> {
+  const tenants = controlActivities<TenantActivities>();
+  const [policy, connected] = await Promise.all([tenants.loadTenantPolicy(request.tenantId), tenants.loadTenantPlatforms(request.tenantId)]);
+  const platforms = (request.platforms ?? connected).filter((p) => supports(p, 'listEntitlements'));
+  if (platforms.length === 0) throw ApplicationFailure.create({ type: 'NothingToReview', message: 'no platform in scope can list entitlements', nonRetryable: true });
+  const progress: RunProgress = { tenantId: request.tenantId, kind: 'access-review', subjectId: request.reviewId, status: 'running', steps: [], needsHuman: [] };
+  return { phase: 'collect', policy, platforms, notify: connected.includes('notification'), items: 0, reviewers: 0, progress };
+}
+
+async function collect({ request, state, recorder }: Campaign): Promise<void> {
+  const scope = { tenantId: request.tenantId, reviewId: request.reviewId };
+  for (const platform of state.platforms) {
+    await recorder.step(`collect-${platform}`, platform, 'listEntitlements', () =>
+      reviews().collectReviewItems({ ...scope, platform, fallbackReviewerId: state.policy.fallbackReviewerId }),
+    );
+  }
+  Object.assign(state, await reviews().buildReviewerShares(scope));
+  await recorder.evidence('review-items-collected', { outcome: 'done', detail: { items: state.items, reviewers: state.reviewers, platforms: state.platforms } });
+  state.phase = 'assign';
+}
+
+/** Starts reviewer workflows a page at a time, continuing as new every REVIEWERS_PER_RUN. */
+async function assignReviewers(campaign: Campaign): Promise<void> {
+  const { request, state } = campaign;
+  let startedThisRun = 0;
+  for (;;) {
+    const page = await reviews().reviewerShares({ tenantId: request.tenantId, reviewId: request.reviewId, afterReviewerId: state.afterReviewerId, limit: SHARES_PER_PAGE });
+    if (page.length === 0) break;
+    await Promise.all(page.map((share) => startReviewer(campaign, share.reviewerId, share.total)));
+    state.afterReviewerId = page[page.length - 1]!.reviewerId;
+    startedThisRun += page.length;
+    if (startedThisRun >= REVIEWERS_PER_RUN || workflowInfo().continueAsNewSuggested) await continueAsNew<typeof accessReviewCampaign>(request, state);
+  }
+  state.phase = 'review';
+  // A fresh run waits for the deadline: completions of the children started here are not recorded in its history.
+  await continueAsNew<typeof accessReviewCampaign>(request, state);
+}
+
+async function startReviewer({ request, state }: Campaign, reviewerId: string, total: number): Promise<void> {
+  try {
+    await startChild(reviewerAssignments, {
+      workflowId: reviewerWorkflowId(request.tenantId, request.reviewId, reviewerId),
+      // Reviewer workflows outlive the run that started them (continue-as-new).
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      args: [
+        {
+          tenantId: request.tenantId,
+          reviewId: request.reviewId,
+          reviewerId,
+          total,
+          deadline: request.deadline,
+          reminderEveryDays: state.policy.reviewReminderEveryDays,
+          defaultDecision: state.policy.reviewDefaultDecision,
+          escalateTo: state.policy.fallbackReviewerId,
+          notify: state.notify,
+          requestedBy: request.requestedBy,
+        },
+      ],
+    });
+  } catch (err) {
+    // Started by an earlier attempt of this page: nothing to do.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
+/** Sleeps to the deadline, then until every reviewer workflow has closed its share (default decisions applied). */
+async function awaitDeadline({ request, state, recorder }: Campaign): Promise<void> {
+  recorder.setStatus('waiting');
+  const untilDeadline = Date.parse(request.deadline) - Date.now();
+  if (untilDeadline > 0) await sleep(untilDeadline);
+  while ((await reviews().reviewTally({ tenantId: request.tenantId, reviewId: request.reviewId })).openShares > 0) {
+    await sleep(CLOSE_CHECK_INTERVAL);
+    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof accessReviewCampaign>(request, state);
+  }
+  recorder.setStatus('running');
+  state.phase = 'brake';
+}
+
+/** Too many revocations (share or count) pause the campaign until a human says go ahead. */
+async function blastRadiusBrake({ request, state, recorder }: Campaign): Promise<void> {
+  const tally = await reviews().reviewTally({ tenantId: request.tenantId, reviewId: request.reviewId });
+  const { maxShare, maxCount } = state.policy.blastRadius;
+  const tripped = tally.revoked > maxCount || (tally.items > 0 && tally.revoked / tally.items > maxShare);
+  if (tripped && !state.goAhead) {
+    const task = `blast-radius brake: ${tally.revoked} of ${tally.items} entitlements would be revoked (limit ${Math.round(maxShare * 100)}% or ${maxCount}); review and send go-ahead`;
+    recorder.setStatus('paused');
+    recorder.needHuman(task);
+    await recorder.evidence('blast-radius-brake', { outcome: 'paused', detail: { revoked: tally.revoked, items: tally.items, maxShare, maxCount } });
+    await condition(() => state.goAhead !== undefined);
+    recorder.resolved(task);
+    recorder.setStatus('running');
+    await recorder.evidence('blast-radius-go-ahead', { outcome: 'approved', actor: state.goAhead!.approvedBy, detail: { comment: state.goAhead!.comment } });
+  }
+  state.phase = 'apply';
+}
+
+async function applyRevocations({ request, state, recorder }: Campaign): Promise<ReviewTally> {
+  const scope = { tenantId: request.tenantId, reviewId: request.reviewId };
+  for (const platform of state.platforms) {
+    for (let more = true; more; ) {
+      const batch = await reviews().applyRevocationBatch({ ...scope, platform, limit: REVOCATIONS_PER_BATCH });
+      more = batch.remaining;
+      if (more && workflowInfo().continueAsNewSuggested) await continueAsNew<typeof accessReviewCampaign>(request, state);
+    }
+  }
+  const tally = await reviews().reviewTally(scope);
+  if (tally.applyFailed > 0) recorder.needHuman(`${tally.applyFailed} revocations could not be applied: finish them by hand`);
+  recorder.setStatus(tally.applyFailed > 0 ? 'completed-with-failures' : 'completed');
+  await recorder.evidence('review-completed', { outcome: recorder.progress.status, detail: { ...tally } });
+  return tally;
+}
