@@ -82,7 +82,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use('/self-tests', requireGlobalAdmin(), selfTestsRouter(deps));
   const ctx = { ...deps, ...stores, metrics };
   v1.use(apiKeysRouter(stores.apiKeys, registry));
-  v1.use(tenantsRouter(stores.tenants, registry));
+  v1.use(tenantsRouter(ctx, registry));
   v1.use(runbooksRouter(ctx, registry));
   v1.use(runStartsRouter(ctx, registry));
   v1.use(runsRouter(ctx, registry));

@@ -34,6 +34,11 @@ export function rotationSchedule(tenantId: string, queues: TaskQueues): Schedule
     },
     // A campaign still running (e.g. paused at the blast-radius brake) is not started twice.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    // On the schedule itself too, so the tenant's schedules API finds and lists it.
+    typedSearchAttributes: [
+      { key: TENANT_ID, value: tenantId },
+      { key: RUNBOOK_KIND, value: 'credential-rotation' },
+    ],
   };
 }
 
@@ -55,6 +60,10 @@ export function reviewSchedule(tenantId: string, policy: Pick<TenantPolicy, 'rev
       ],
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '7 days' },
+    typedSearchAttributes: [
+      { key: TENANT_ID, value: tenantId },
+      { key: RUNBOOK_KIND, value: 'access-review' },
+    ],
   };
 }
 

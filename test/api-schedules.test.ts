@@ -48,11 +48,24 @@ it('creates a quarterly review schedule and a rotation campaign every 30 days, a
   expect(rotation.body.spec.intervals).toEqual([{ every: 30 * 24 * 3600 * 1000 }]);
   await request(api.app).post(base()).set(acmeAdmin).send({ scheduleId: 'rotate-monthly', kind: 'rotation-campaign', every: '30d' }).expect(409);
 
+  // The tenant's default schedules (made with the tenant) are listed with the ones made here.
   const listed = await eventually(async () => {
     const res = await request(api.app).get(base()).set(auditor).expect(200);
-    return (res.body.items as unknown[]).length === 2 ? (res.body.items as { scheduleId: string }[]) : undefined;
+    return (res.body.items as unknown[]).length === 4 ? (res.body.items as { scheduleId: string }[]) : undefined;
   }, 'schedule visibility');
-  expect(listed.map((s) => s.scheduleId).sort()).toEqual(['quarterly-review', 'rotate-monthly']);
+  expect(listed.map((s) => s.scheduleId).sort()).toEqual(['access-review', 'credential-rotation', 'quarterly-review', 'rotate-monthly']);
+});
+
+it('gives every tenant a daily rotation campaign and reviews on its policy’s cadence, following policy changes', async () => {
+  const rotation = await request(api.app).get(`${base()}/credential-rotation`).set(auditor).expect(200);
+  expect(rotation.body).toMatchObject({ kind: 'rotation-campaign', paused: false });
+  const months = async () => {
+    const res = await request(api.app).get(`${base()}/access-review`).set(auditor).expect(200);
+    return new Set((res.body.nextActionTimes as string[]).map((t) => new Date(t).getUTCMonth()));
+  };
+  for (const month of await months()) expect([0, 3, 6, 9]).toContain(month);
+  await request(api.app).patch(`/v1/tenants/${tenant}`).set(acmeAdmin).send({ policy: { reviewCadence: 'annual' } }).expect(200);
+  expect(await months()).toEqual(new Set([0]));
 });
 
 it('validates the calendar (cron or every, not both, not neither) and the campaign settings', async () => {

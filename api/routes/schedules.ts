@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Actor, RotationCampaignRequest } from '../../shared/runs';
 import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../../shared/search-attributes';
 import type { TaskQueues } from '../../shared/task-queues';
+import { SCHEDULED_ACCESS_REVIEW_WORKFLOW } from '../../scheduling/tenant-schedules';
 import { ROTATION_CAMPAIGN_WORKFLOW } from '../../shared/workflow-types';
 import { runWorkflowId } from '../../shared/workflow-ids';
 import type { TenantStore } from '../../store/tenants';
@@ -55,10 +56,9 @@ const ScheduleView = z.object({
 const RUNBOOK_KIND_OF = { 'rotation-campaign': 'credential-rotation', 'access-review': 'access-review' } as const;
 /**
  * What a firing starts. Schedule arguments are fixed, so a review starts the
- * lifecycles' scheduledAccessReview wrapper, which names the review after its
- * quarter and sets the deadline from the tenant's policy.
+ * scheduledAccessReview wrapper, which names the review after its quarter and
+ * sets the deadline from the tenant's policy.
  */
-const SCHEDULED_ACCESS_REVIEW_WORKFLOW = 'scheduledAccessReview';
 const WORKFLOW_OF: Record<ScheduleKind, string> = { 'rotation-campaign': ROTATION_CAMPAIGN_WORKFLOW, 'access-review': SCHEDULED_ACCESS_REVIEW_WORKFLOW };
 
 const CATCHUP_WINDOW: Record<ScheduleKind, string> = { 'rotation-campaign': '1 day', 'access-review': '7 days' };

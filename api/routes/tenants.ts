@@ -1,6 +1,10 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
+import { ensureTenantSchedules } from '../../scheduling/tenant-schedules';
+import type { Tenant } from '../../shared/runbooks';
+import type { TaskQueues } from '../../shared/task-queues';
 import { TenantExistsError, type TenantStore } from '../../store/tenants';
 import { requireGlobalAdmin, requireTenant } from '../access';
 import { operation } from '../openapi';
@@ -29,9 +33,15 @@ const TenantSchema = z.object({
   updatedAt: z.string(),
 });
 
-/** Client organisations: created by a global admin, read and changed by the tenant's admins. */
-export function tenantsRouter(tenants: TenantStore, registry: OpenAPIRegistry): Router {
+/**
+ * Client organisations: created by a global admin, read and changed by the
+ * tenant's admins. Creating or changing a tenant also creates or updates its
+ * default Schedules (daily rotation campaign, access reviews on the policy's
+ * cadence); a PATCH repairs them if Temporal was down at creation.
+ */
+export function tenantsRouter({ tenants, temporal, queues }: { tenants: TenantStore; temporal: Client; queues: TaskQueues }, registry: OpenAPIRegistry): Router {
   const router = Router();
+  const schedulesOf = (tenant: Tenant) => ensureTenantSchedules(temporal, tenant.tenantId, tenant.policy, queues);
   const tag = 'Tenants';
   operation(
     router,
@@ -42,6 +52,7 @@ export function tenantsRouter(tenants: TenantStore, registry: OpenAPIRegistry): 
       res.locals.tenantId = body.tenantId;
       try {
         const tenant = await tenants.create(body);
+        await schedulesOf(tenant);
         res.status(201).location(`/v1/tenants/${tenant.tenantId}`).json(tenant);
       } catch (err) {
         if (err instanceof TenantExistsError) throw conflict('tenant-exists', 'A tenant with this id exists');
@@ -64,6 +75,7 @@ export function tenantsRouter(tenants: TenantStore, registry: OpenAPIRegistry): 
     async (req, res) => {
       const updated = await tenants.update(String(req.params.tenantId), valid<z.infer<typeof UpdateTenant>>(res).body);
       if (!updated) throw notFound('tenant');
+      await schedulesOf(updated);
       res.json(updated);
     },
   );
