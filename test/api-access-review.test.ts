@@ -83,3 +83,17 @@ it('two reviewers decide through the API; after the go-ahead the revocations are
   const events = (evidence.body.records as { event: string; actor: { id: string } }[]).map((r) => `${r.event} by ${r.actor.id}`);
   expect(events).toEqual(expect.arrayContaining(['blast-radius-go-ahead by ciso', 'POST /v1/tenants/:tenantId/runs/:runId/go-ahead by ciso']));
 });
+
+it('runs the tenant’s review schedule on demand: the campaign it starts is one of the tenant’s runs', async () => {
+  await request(app).post('/v1/tenants').set(admin).send({ tenantId: 'globex', name: 'Globex', connections: [{ platform: 'reference' }] }).expect(201);
+  await request(app).post('/v1/tenants/globex/schedules/access-review/trigger').set(admin).expect(202);
+  const now = new Date();
+  const reviewId = `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+  const listed = await eventually(async () => {
+    const res = await request(app).get('/v1/tenants/globex/runs?kind=access-review').set(admin).expect(200);
+    return (res.body.items as { runId: string; subjectId: string }[]).find((r) => r.subjectId === reviewId);
+  }, 'the scheduled campaign', 30_000);
+  const run = await request(app).get(`/v1/tenants/globex/runs/${listed.runId}`).set(admin).expect(200);
+  expect(run.body).toMatchObject({ kind: 'access-review', subjectId: reviewId, progressAvailable: true });
+  await request(app).post(`/v1/tenants/globex/runs/${listed.runId}/cancel`).set(admin).expect(202);
+});

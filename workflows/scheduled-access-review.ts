@@ -1,6 +1,7 @@
 import { executeChild, workflowInfo } from '@temporalio/workflow';
 import type { TenantActivities } from '../activities/tenants';
 import type { Actor } from '../shared';
+import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../shared/search-attributes';
 import { accessReviewCampaign } from './access-review';
 import { controlActivities } from './support/activity-proxies';
 
@@ -17,5 +18,11 @@ export async function scheduledAccessReview(input: { tenantId: string; requested
   return executeChild(accessReviewCampaign, {
     workflowId: `${input.tenantId}/access-review/${reviewId}`,
     args: [{ tenantId: input.tenantId, requestedBy: input.requestedBy, reviewId, deadline }],
+    // Children do not inherit search attributes: these make the campaign a run of the tenant in the API.
+    typedSearchAttributes: [
+      { key: TENANT_ID, value: input.tenantId },
+      { key: RUNBOOK_KIND, value: 'access-review' },
+      { key: SUBJECT_ID, value: reviewId },
+    ],
   });
 }
