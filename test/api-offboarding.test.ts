@@ -35,10 +35,10 @@ beforeAll(async () => {
   running = Promise.all(workers.map((w) => w.run()));
   app = api.appWith({ queues: taskQueues(prefix) });
   // Retention 0: the deletion phase is due at once, so the run completes on a real-time server.
-  await request(app).post('/v1/tenants').set(admin).send({ tenantId: 'acme', name: 'Acme', policy: { retentionDays: 0 }, connections: [{ platform: 'reference' }] }).expect(201);
-  await request(app).post('/v1/tenants').set(admin).send({ tenantId: 'globex', name: 'Globex', policy: { retentionDays: 30 }, connections: [{ platform: 'reference' }] }).expect(201);
-  desk = await api.keyFor([{ role: 'service-desk', tenantId: 'acme' }, { role: 'service-desk', tenantId: 'globex' }], 'desk-dana');
-  auditor = await api.keyFor([{ role: 'auditor', tenantId: 'acme' }, { role: 'auditor', tenantId: 'globex' }], 'audit-al');
+  await request(app).post('/v1/tenants').set(admin).send({ tenantId: 'offb-acme', name: 'Acme', policy: { retentionDays: 0 }, connections: [{ platform: 'reference' }] }).expect(201);
+  await request(app).post('/v1/tenants').set(admin).send({ tenantId: 'offb-globex', name: 'Globex', policy: { retentionDays: 30 }, connections: [{ platform: 'reference' }] }).expect(201);
+  desk = await api.keyFor([{ role: 'service-desk', tenantId: 'offb-acme' }, { role: 'service-desk', tenantId: 'offb-globex' }], 'desk-dana');
+  auditor = await api.keyFor([{ role: 'auditor', tenantId: 'offb-acme' }, { role: 'auditor', tenantId: 'offb-globex' }], 'audit-al');
 });
 
 afterAll(async () => {
@@ -65,8 +65,8 @@ const runStatus = (location: string, done: (run: RunView) => boolean) =>
 it('offboards a leaver everywhere through the API: contained, revoked, handed over, deleted, with evidence', async () => {
   const subject = seedLeaver('ada');
   const body = { runbookId: 'reference-offboarding', subject, mode: 'immediate', ticketRef: 'HR-1001' };
-  const started = await request(app).post('/v1/tenants/acme/offboardings').set(desk).set('Idempotency-Key', 'hr-1001-offboard').send(body).expect(202);
-  const retried = await request(app).post('/v1/tenants/acme/offboardings').set(desk).set('Idempotency-Key', 'hr-1001-offboard').send(body).expect(202);
+  const started = await request(app).post('/v1/tenants/offb-acme/offboardings').set(desk).set('Idempotency-Key', 'hr-1001-offboard').send(body).expect(202);
+  const retried = await request(app).post('/v1/tenants/offb-acme/offboardings').set(desk).set('Idempotency-Key', 'hr-1001-offboard').send(body).expect(202);
   expect(retried.body.runId).toBe(started.body.runId);
 
   const done = await runStatus(started.headers.location!, (r) => r.status === 'completed');
@@ -81,7 +81,7 @@ it('offboards a leaver everywhere through the API: contained, revoked, handed ov
   expect(reference.accounts.get('ada-manager')?.owned).toEqual(['ada-roadmap.doc']);
 
   const listed = await eventually(async () => {
-    const res = await request(app).get('/v1/tenants/acme/runs?kind=offboarding&status=completed&subject=e-ada').set(auditor).expect(200);
+    const res = await request(app).get('/v1/tenants/offb-acme/runs?kind=offboarding&status=completed&subject=e-ada').set(auditor).expect(200);
     return (res.body.items as { runId: string }[])[0];
   }, 'the completed run in visibility');
   expect(listed.runId).toBe(started.body.runId);
@@ -101,7 +101,7 @@ it('offboards a leaver everywhere through the API: contained, revoked, handed ov
 it('stops the retention deletion when legal hold is placed through the API', async () => {
   const subject = seedLeaver('ben');
   const started = await request(app)
-    .post('/v1/tenants/globex/offboardings')
+    .post('/v1/tenants/offb-globex/offboardings')
     .set(desk)
     .send({ runbookId: 'reference-offboarding', subject, mode: 'standard', leaveDate: new Date(Date.now() - 86_400_000).toISOString() })
     .expect(202);

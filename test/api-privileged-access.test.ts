@@ -22,10 +22,10 @@ beforeAll(async () => {
   api = await testApi('api_pam');
   lc = await startLifecycleWorkers({ connection: api.temporal.nativeConnection, db: api.mongo.db, workflowBundle: await bundleWorkflows() });
   app = api.appWith({ queues: lc.queues });
-  await lc.createTenant('acme', { privilegedAccessMaxMinutes: 120, approvers: ['approver-1'] });
-  desk = await api.keyFor([{ role: 'service-desk', tenantId: 'acme' }], 'desk-dana');
-  approver = await api.keyFor([{ role: 'approver', tenantId: 'acme' }], 'approver-1');
-  otherApprover = await api.keyFor([{ role: 'approver', tenantId: 'acme' }], 'approver-2');
+  await lc.createTenant('pam-acme', { privilegedAccessMaxMinutes: 120, approvers: ['approver-1'] });
+  desk = await api.keyFor([{ role: 'service-desk', tenantId: 'pam-acme' }], 'desk-dana');
+  approver = await api.keyFor([{ role: 'approver', tenantId: 'pam-acme' }], 'approver-1');
+  otherApprover = await api.keyFor([{ role: 'approver', tenantId: 'pam-acme' }], 'approver-2');
 });
 
 afterAll(async () => {
@@ -37,7 +37,7 @@ it('requests, approves, grants, extends, ends early and revokes, all through the
   lc.platform.seedAccount({ userName: 'ada' });
   const hasAdmin = () => lc.platform.accounts.get('ada')!.entitlements.some((e) => e.id === 'global-admin');
   const started = await request(app)
-    .post('/v1/tenants/acme/privileged-access')
+    .post('/v1/tenants/pam-acme/privileged-access')
     .set(desk)
     .send({ subject: { subjectId: 'ada', userName: 'ada' }, platform: 'reference', entitlementId: 'global-admin', durationMinutes: 60, justification: 'INC-4711 production outage' })
     .expect(202);
@@ -67,7 +67,7 @@ it('requests, approves, grants, extends, ends early and revokes, all through the
   expect(over.body.detail).toBe('the time-box may not exceed 120 minutes in total');
 
   await request(app).post(`${run}/end`).set(desk).send({ comment: 'incident resolved' }).expect(202);
-  await expect(api.temporal.client.workflow.getHandle('acme/privileged-access/ada:reference:global-admin').result()).resolves.toMatchObject({ outcome: 'ended-early' });
+  await expect(api.temporal.client.workflow.getHandle('pam-acme/privileged-access/ada:reference:global-admin').result()).resolves.toMatchObject({ outcome: 'ended-early' });
   expect(hasAdmin()).toBe(false);
   expect((await status('completed')).steps.map((s) => s.stepId)).toEqual(['grant', 'revoke']);
 
@@ -90,7 +90,7 @@ it('requests, approves, grants, extends, ends early and revokes, all through the
 it('lets the workflow refuse a self-approval the API cannot see (the subject approving their own elevation)', async () => {
   lc.platform.seedAccount({ userName: 'approver-1' });
   const started = await request(app)
-    .post('/v1/tenants/acme/privileged-access')
+    .post('/v1/tenants/pam-acme/privileged-access')
     .set(desk)
     .send({ subject: { subjectId: 'approver-1', userName: 'approver-1' }, platform: 'reference', entitlementId: 'global-admin', durationMinutes: 30, justification: 'self-service elevation attempt' })
     .expect(202);
@@ -98,7 +98,7 @@ it('lets the workflow refuse a self-approval the API cannot see (the subject app
   const res = await request(app).post(`${started.headers.location!}/approvals`).set(approver).send({ decision: 'approve' }).expect(422);
   expect(res.body.detail).toBe('an approver cannot approve their own request');
   // The same refusal reaches a client that skips the API.
-  const handle = api.temporal.client.workflow.getHandle('acme/privileged-access/approver-1:reference:global-admin');
+  const handle = api.temporal.client.workflow.getHandle('pam-acme/privileged-access/approver-1:reference:global-admin');
   await expect(handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id: 'approver-1', kind: 'user' } }] })).rejects.toThrow();
   await request(app).post(`${started.headers.location!}/cancel`).set(desk).expect(202);
 });

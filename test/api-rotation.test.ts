@@ -19,8 +19,8 @@ beforeAll(async () => {
   lc = await startLifecycleWorkers({ connection: api.temporal.nativeConnection, db: api.mongo.db, workflowBundle: await bundleWorkflows() });
   app = api.appWith({ queues: lc.queues });
   // No grace period, so a dual-phase rotation finishes on the real-time dev server.
-  await lc.createTenant('acme', { rotationGracePeriodHours: 0, manualRotationReminderHours: 12 });
-  desk = await api.keyFor([{ role: 'service-desk', tenantId: 'acme' }], 'desk-dana');
+  await lc.createTenant('rot-acme', { rotationGracePeriodHours: 0, manualRotationReminderHours: 12 });
+  desk = await api.keyFor([{ role: 'service-desk', tenantId: 'rot-acme' }], 'desk-dana');
 });
 
 afterAll(async () => {
@@ -31,12 +31,12 @@ afterAll(async () => {
 async function seedCredential(ownerId: string, kind: 'access-key' | 'personal-access-token') {
   lc.platform.seedAccount({ userName: ownerId, kind: 'service' });
   const old = lc.platform.seedCredential({ id: `${ownerId}-old`, kind, ownerId, status: 'active', createdAt: '2026-01-01T00:00:00Z', secret: `old-secret-${ownerId}` });
-  await lc.secrets.promote(await lc.secrets.putPending(rotationSecretName('acme', 'reference', ownerId, kind), `old-secret-${ownerId}`, 'seed'));
+  await lc.secrets.promote(await lc.secrets.putPending(rotationSecretName('rot-acme', 'reference', ownerId, kind), `old-secret-${ownerId}`, 'seed'));
   return old;
 }
 
 const rotate = (ownerId: string, credentialId: string, kind: string) =>
-  request(app).post('/v1/tenants/acme/rotations').set(desk).send({ credential: { platform: 'reference', ownerId, credentialId, kind } }).expect(202);
+  request(app).post('/v1/tenants/rot-acme/rotations').set(desk).send({ credential: { platform: 'reference', ownerId, credentialId, kind } }).expect(202);
 
 it('rotates an access key to completion: the old key is gone, the new one is current, no secret in any answer', async () => {
   const old = await seedCredential('svc-ci', 'access-key');
@@ -62,6 +62,6 @@ it('waits for the owner of a credential with no rotation API, who confirms throu
   }, 'the manual task');
   expect(waiting.needsHuman[0]).toMatch(/^rotate personal-access-token .* by hand/);
   await request(app).post(`${started.headers.location!}/manual-rotation-confirmed`).set(desk).send({}).expect(202);
-  const handle = api.temporal.client.workflow.getHandle('acme/credential-rotation/reference:svc-pat-old');
+  const handle = api.temporal.client.workflow.getHandle('rot-acme/credential-rotation/reference:svc-pat-old');
   await expect(handle.result()).resolves.toMatchObject({ outcome: 'rotated', mode: 'manual' });
 });

@@ -46,8 +46,8 @@ async function inFlight(): Promise<number> {
 }
 
 it('finishes the request in flight on SIGTERM, then refuses new ones and exits 0', async () => {
-  expect((await call('/v1/tenants', { method: 'POST', body: JSON.stringify({ tenantId: 'acme', name: 'Acme' }) })).status).toBe(201);
-  const started = await call('/v1/tenants/acme/offboardings', { method: 'POST', body: JSON.stringify({ subject: { subjectId: 'e1', userName: 'e1' } }) });
+  expect((await call('/v1/tenants', { method: 'POST', body: JSON.stringify({ tenantId: 'shutdown-acme', name: 'Acme' }) })).status).toBe(201);
+  const started = await call('/v1/tenants/shutdown-acme/offboardings', { method: 'POST', body: JSON.stringify({ subject: { subjectId: 'e1', userName: 'e1' } }) });
   expect(started.status).toBe(202);
 
   const slow = call(started.headers.get('location')!);
