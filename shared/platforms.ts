@@ -58,7 +58,8 @@ const IDENTITY_ACTIONS = [...ACCOUNT_ACTIONS, ...ENTITLEMENT_ACTIONS] as const;
 
 export const CAPABILITIES: Readonly<Record<Platform, readonly PlatformAction[]>> = {
   entra: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS, ...OWNERSHIP_ACTIONS],
-  'aws-iam': [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
+  // IAM federation (SAML/OIDC providers) is account-wide: a user has no links of its own to list or remove.
+  'aws-iam': [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS.filter((a) => a !== 'listFederationLinks' && a !== 'removeFederationLink')],
   okta: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
   'google-workspace': [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS, ...OWNERSHIP_ACTIONS],
   github: ['createAccount', 'disableAccount', 'deleteAccount', 'revokeSessions', ...ENTITLEMENT_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
