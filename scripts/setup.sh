@@ -93,18 +93,53 @@ install_moto() {
 # Keycloak: the official Quarkus distribution from Maven Central, run in dev mode by the Keycloak adapter tests.
 install_keycloak() {
   local dir="$TOOLS/keycloak-$KEYCLOAK_VERSION"
-  [ -x "$dir/bin/kc.sh" ] && return 0
+  [ -f "$dir/.dev-built" ] && return 0
   need mvn "fetches the Keycloak distribution from Maven Central" "Install Maven 3."
-  need java "runs Keycloak for the tests" "Install a JDK 17 or newer."
-  say "fetching org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION from Maven Central (about 200 MB)"
-  local tmp="$TOOLS/cache/keycloak-$KEYCLOAK_VERSION"
-  rm -rf "$tmp" && mkdir -p "$tmp"
-  mvn --batch-mode --quiet org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-    -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip" -DoutputDirectory="$tmp"
-  python3 -m zipfile -e "$tmp/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip" "$tmp/unpacked"
-  chmod +x "$tmp/unpacked/keycloak-$KEYCLOAK_VERSION/bin/"*.sh
-  rm -rf "$dir" && mv "$tmp/unpacked/keycloak-$KEYCLOAK_VERSION" "$dir"
-  rm -rf "$tmp"
+  need python3 "unpacks the Keycloak distribution" "Install Python 3."
+  local java_home
+  java_home=$(keycloak_java_home) || { say "missing: a JDK 17, 21 or 25 for Keycloak (set KEYCLOAK_JAVA_HOME)"; exit 1; }
+  if [ ! -x "$dir/bin/kc.sh" ]; then
+    say "fetching org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION from Maven Central (about 200 MB)"
+    local tmp="$TOOLS/cache/keycloak-$KEYCLOAK_VERSION"
+    rm -rf "$tmp" && mkdir -p "$tmp"
+    mvn --batch-mode --quiet org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+      -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip" -DoutputDirectory="$tmp"
+    python3 -m zipfile -e "$tmp/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip" "$tmp/unpacked"
+    chmod +x "$tmp/unpacked/keycloak-$KEYCLOAK_VERSION/bin/"*.sh
+    rm -rf "$dir" && mv "$tmp/unpacked/keycloak-$KEYCLOAK_VERSION" "$dir"
+    rm -rf "$tmp"
+  fi
+  # The first start-dev re-augments the distribution for dev mode (a minute or two on 2 cores).
+  # Done once here, so test files starting Keycloak in parallel never rebuild it concurrently.
+  say "first Keycloak start (builds its dev-mode configuration once)"
+  local port work pid ready=0
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  work=$(mktemp -d)
+  JAVA_HOME="$java_home" JAVA_OPTS_APPEND="-Dquarkus.transaction-manager.object-store.directory=$work/tx" \
+    "$dir/bin/kc.sh" start-dev --db dev-mem --http-host 127.0.0.1 --http-port "$port" >"$work/keycloak.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do
+    if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/realms/master', timeout=2)" 2>/dev/null; then ready=1; break; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 1
+  done
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  if [ "$ready" != 1 ]; then tail -30 "$work/keycloak.log" >&2; rm -rf "$work"; say "Keycloak did not start"; exit 1; fi
+  rm -rf "$work"
+  echo "$java_home" > "$dir/.java-home"
+  touch "$dir/.dev-built"
+}
+
+# A JDK Keycloak supports (25, 21 or 17 LTS, newest first), or KEYCLOAK_JAVA_HOME.
+keycloak_java_home() {
+  if [ -n "${KEYCLOAK_JAVA_HOME:-}" ]; then echo "$KEYCLOAK_JAVA_HOME"; return 0; fi
+  local major home
+  for major in 25 21 17; do
+    for home in /usr/lib/jvm/* ${JAVA_HOME:-}; do
+      if [ -x "$home/bin/java" ] && grep -q "^JAVA_VERSION=\"$major[.\"]" "$home/release" 2>/dev/null; then echo "$home"; return 0; fi
+    done
+  done
+  return 1
 }
 
 if [ "$WITH_TEST_SERVERS" = 1 ]; then
