@@ -34,15 +34,27 @@ export class AwsSecretsManagerStore implements SecretStore {
     private readonly namePrefix = '',
   ) {}
 
-  /** PutSecretValue with ClientRequestToken derived from the idempotency key: a repeat returns the same version. */
+  /**
+   * PutSecretValue with ClientRequestToken derived from the idempotency key (the
+   * token becomes the version id). A repeat finds that version and returns it;
+   * the same key with another value is a conflict, never an overwrite.
+   */
   async putPending(secretName: string, value: string, idempotencyKey: string): Promise<SecretRef> {
     const id = this.secretId(secretName);
-    if (!(await this.stages(id))) {
-      // A secret created without a value has no version, so the first value can be pending rather than current.
+    const versionId = requestToken(idempotencyKey);
+    const stages = await this.stages(id);
+    if (stages?.[versionId]) {
+      if ((await this.reveal({ store: this.name, name: secretName, versionId })) !== value) {
+        throw new PlatformError('conflict', `secret ${secretName} already has a different value for this request`);
+      }
+      return { store: this.name, name: secretName, versionId };
+    }
+    if (!stages) {
+      // Created without a value; Secrets Manager labels the first version put AWSCURRENT as well as AWSPENDING.
       await awsCall('CreateSecret', () => this.sm.send(new CreateSecretCommand({ Name: id, Description: 'rotated by identity-runbooks' }))).catch(ignore('conflict'));
     }
     const put = await awsCall('PutSecretValue', () =>
-      this.sm.send(new PutSecretValueCommand({ SecretId: id, SecretString: value, ClientRequestToken: requestToken(idempotencyKey), VersionStages: [PENDING] })),
+      this.sm.send(new PutSecretValueCommand({ SecretId: id, SecretString: value, ClientRequestToken: versionId, VersionStages: [PENDING] })),
     );
     return { store: this.name, name: secretName, versionId: put.VersionId };
   }
