@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { GetPolicyCommand, GetUserCommand, GetUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { DescribeSecretCommand, GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { awsIamAdapterFactory } from '../activities/aws-iam';
 import { readSecretRef } from '../activities/connection-secrets';
 import { createPlatformActivities, type PlatformActivities } from '../activities/platform-activities';
@@ -22,7 +23,8 @@ let moto: Emulator;
 let iam: IAMClient;
 let secrets: SecretsManagerClient;
 let activities: PlatformActivities;
-const env = new MockActivityEnvironment();
+// Expected activity failures are asserted, not logged.
+const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR') });
 let sequence = 0;
 
 /** The tenant's secret store: moto's Secrets Manager, rotated secrets under tenant-a/. */

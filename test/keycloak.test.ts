@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { readSecretRef } from '../activities/connection-secrets';
 import { keycloakAdapterFactory } from '../activities/keycloak';
 import { createPlatformActivities, type PlatformActivities } from '../activities/platform-activities';
@@ -19,7 +20,8 @@ let server: KeycloakServer;
 let t: KeycloakTestRealm;
 let activities: PlatformActivities;
 const secrets = new InMemorySecretStore();
-const env = new MockActivityEnvironment();
+// Expected activity failures are asserted, not logged.
+const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR') });
 let sequence = 0;
 
 function activitiesFor(connection: PlatformConnection): PlatformActivities {
@@ -167,32 +169,44 @@ describe('failure classification', () => {
     expect(await failure(run('disableAccount', { subject: subjectFor('anyone') }, wrong))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
   });
 
-  describe('behind a proxy that throttles the Admin API', () => {
+  describe('behind a proxy in front of the real server', () => {
     let proxy: Server;
-    let throttled: PlatformActivities;
+    let viaProxy: PlatformActivities;
+    let throttle = false;
+    let tokenRequests = 0;
 
     beforeAll(async () => {
-      // Token requests pass through to the real Keycloak; admin calls get 429 + Retry-After, as a rate-limiting gateway answers.
+      // Passes everything through to the real Keycloak, counting token requests; when throttling, admin calls get
+      // 429 + Retry-After as a rate-limiting gateway answers (Keycloak itself does not throttle its Admin API).
       proxy = createServer((req, res) => {
-        if (req.url?.startsWith('/admin/')) {
+        if (req.url?.includes('/protocol/openid-connect/token')) tokenRequests++;
+        if (throttle && req.url?.startsWith('/admin/')) {
           res.writeHead(429, { 'Retry-After': '12' }).end();
           return;
         }
         const chunks: Buffer[] = [];
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', () => {
-          void fetch(server.url + req.url, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? '' }, body: Buffer.concat(chunks) }).then(async (upstream) => {
+          const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length')) as Record<string, string>;
+          const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : Buffer.concat(chunks);
+          void fetch(server.url + req.url, { method: req.method, headers, body }).then(async (upstream) => {
             res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await upstream.arrayBuffer()));
           });
         });
       });
       await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-      throttled = activitiesFor({ ...t.connection, baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+      viaProxy = activitiesFor({ ...t.connection, baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
     });
     afterAll(() => new Promise((resolve) => proxy.close(resolve)));
 
-    it('is retryable after the Retry-After delay', async () => {
-      expect(await failure(run('disableAccount', { subject: subjectFor('anyone') }, throttled))).toMatchObject({
+    it('reuses one access token across adapter instances until it expires', async () => {
+      for (let i = 0; i < 3; i++) await expect(run('listCredentials', { ownerId: 'billing-app' }, viaProxy)).resolves.toMatchObject({ outcome: 'done' });
+      expect(tokenRequests).toBe(1);
+    });
+
+    it('is retryable after the Retry-After delay when throttled', async () => {
+      throttle = true;
+      expect(await failure(run('disableAccount', { subject: subjectFor('anyone') }, viaProxy))).toMatchObject({
         type: 'PlatformThrottled',
         nonRetryable: false,
         nextRetryDelay: 12_000,
