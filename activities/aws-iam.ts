@@ -186,10 +186,16 @@ export class AwsIamAdapter implements PlatformAdapter {
     }
     const created = await awsCall('CreateAccessKey', () => this.iam.send(new CreateAccessKeyCommand({ UserName: ownerId })));
     const key = created.AccessKey!;
-    await this.users.tag(ownerId, [
-      { Key: requestTag, Value: key.AccessKeyId },
-      { Key: key.AccessKeyId, Value: tagValue(description ?? 'created by identity-runbooks') },
-    ]);
+    try {
+      await this.users.tag(ownerId, [
+        { Key: requestTag, Value: key.AccessKeyId },
+        { Key: key.AccessKeyId, Value: tagValue(description ?? 'created by identity-runbooks') },
+      ]);
+    } catch (err) {
+      // Untracked, the key would block the retry at the two-key limit and its secret would be lost: remove it.
+      await this.users.deleteAccessKey(ownerId, key.AccessKeyId!).catch(() => undefined);
+      throw err;
+    }
     const credential: CredentialInfo = {
       platform: 'aws-iam',
       id: key.AccessKeyId!,
