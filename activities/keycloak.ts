@@ -121,7 +121,8 @@ export class KeycloakAdapter implements PlatformAdapter {
 
   async removeEntitlement({ subject, entitlement }: ActionInputs['removeEntitlement']): Result<'removeEntitlement'> {
     const userId = (await this.requireUser(subject)).id;
-    const held = (await this.entitlementsOf(userId)).find((e) => e.kind === checkKind(entitlement).kind && matches(e, entitlement.id));
+    const wanted = await this.canonical(entitlement);
+    const held = (await this.entitlementsOf(userId)).find((e) => e.kind === wanted.kind && e.id === wanted.id);
     if (!held) return alreadyDone();
     await this.revoke(userId, held);
     return done();
@@ -248,16 +249,24 @@ export class KeycloakAdapter implements PlatformAdapter {
     }
   }
 
-  private async grant(userId: string, e: Entitlement | ActionInputs['addEntitlement']['entitlement']): Promise<boolean> {
-    if ((await this.entitlementsOf(userId)).some((h) => h.kind === checkKind(e).kind && matches(h, e.id))) return false;
+  private async grant(userId: string, requested: Entitlement | ActionInputs['addEntitlement']['entitlement']): Promise<boolean> {
+    const e = await this.canonical(requested);
+    if ((await this.entitlementsOf(userId)).some((h) => h.kind === e.kind && h.id === e.id)) return false;
     if (e.kind === 'group') {
-      const group = e.id.startsWith('/') ? (await this.api.get<GroupRep>(`group-by-path/${e.id.slice(1).split('/').map(encodeURIComponent).join('/')}`)).body : { id: e.id };
+      const group = (await this.api.get<GroupRep>(`group-by-path/${e.id.slice(1).split('/').map(encodeURIComponent).join('/')}`)).body;
       await this.api.put(`users/${userId}/groups/${group.id}`);
     } else {
       const { path, role } = await this.role(e.id);
       await this.api.post(`users/${userId}/role-mappings/${path}`, [role]);
     }
     return true;
+  }
+
+  /** Groups may be named by path or by id; entitlements are listed (and compared) by path. */
+  private async canonical<E extends { kind: string; id: string }>(e: E): Promise<E> {
+    checkKind(e);
+    if (e.kind !== 'group' || e.id.startsWith('/')) return e;
+    return { ...e, id: (await this.api.get<GroupRep>(`groups/${encodeURIComponent(e.id)}`)).body.path };
   }
 
   private async revoke(userId: string, e: Entitlement): Promise<void> {
@@ -290,10 +299,6 @@ function names(displayName: string | undefined): Partial<UserRep> {
 function checkKind<E extends { kind: string }>(e: E): E {
   if (e.kind !== 'group' && e.kind !== 'role') throw new PlatformError('invalid', `keycloak entitlements are groups and roles, not ${e.kind}`);
   return e;
-}
-
-function matches(held: Entitlement, id: string): boolean {
-  return held.id === id;
 }
 
 function secretInfo(client: ClientRep): CredentialInfo {

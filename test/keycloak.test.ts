@@ -116,7 +116,12 @@ describe('accounts and entitlements', () => {
     const clientRole = { kind: 'role' as const, id: 'billing-app/invoice-approver' };
     await expect(run('removeEntitlement', { subject, entitlement: clientRole })).resolves.toMatchObject({ outcome: 'done' });
     await expect(run('removeEntitlement', { subject, entitlement: clientRole })).resolves.toMatchObject({ outcome: 'already-done' });
-    expect(await keycloakUserState(t, seeded.id)).toMatchObject({ groups: ['/engineering', '/engineering/oncall'].sort(), clientRoles: [] });
+    expect(await keycloakUserState(t, seeded.id)).toMatchObject({ groups: ['/engineering', '/engineering/oncall'], clientRoles: [] });
+    // A group named by id is the same entitlement as by path.
+    const engineering = (await t.admin<{ id: string }>('GET', '/group-by-path/engineering')).body;
+    await expect(run('removeEntitlement', { subject, entitlement: { kind: 'group', id: engineering.id } })).resolves.toMatchObject({ outcome: 'done' });
+    await expect(run('removeEntitlement', { subject, entitlement: { kind: 'group', id: engineering.id } })).resolves.toMatchObject({ outcome: 'already-done' });
+    expect(await keycloakUserState(t, seeded.id)).toMatchObject({ groups: ['/engineering/oncall'] });
   });
 });
 
