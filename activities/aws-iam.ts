@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { CreateAccessKeyCommand, CreateUserCommand, DeleteUserCommand, IAMClient, PutUserPolicyCommand, type Tag } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { ActionInputs, ActionResult, CredentialInfo, Entitlement, Subject } from '../shared';
+import { alreadyDone, done, type AdapterResult } from './adapter-results';
 import type { AdapterFactory } from './adapters';
 import { awsCall, awsClientConfig, type AwsClientConfig } from './aws-client';
 import { IamUserApi, REVOKE_SESSIONS_POLICY } from './aws-iam-user';
 import { PlatformError } from './errors';
-import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
+import type { PlatformAdapter } from './platform-adapter';
 
 /** User tags this adapter writes. The access-key description tag (key = AccessKeyId) follows the IAM console. */
 const TAGS = { subjectId: 'identity-runbooks:subject-id', email: 'email', displayName: 'display-name', managerId: 'manager-id' } as const;
@@ -15,11 +16,6 @@ const DISABLED_KEYS_TAG = 'identity-runbooks:disabled-access-keys';
 /** createCredential's idempotency record: tag key per request, value = the access key it created. */
 const REQUEST_TAG_PREFIX = 'identity-runbooks:request:';
 const MAX_ACCESS_KEYS = 2;
-
-type Result<A extends keyof AdapterOutputs> = Promise<ActionResult<AdapterOutputs[A]>>;
-
-const done = (detail?: string) => ({ outcome: 'done' as const, detail });
-const alreadyDone = (detail?: string) => ({ outcome: 'already-done' as const, detail });
 
 /**
  * AWS IAM users as identities: console password (login profile), access keys
@@ -40,7 +36,7 @@ export class AwsIamAdapter implements PlatformAdapter {
     this.users = new IamUserApi(new IAMClient(config), serviceSpecificCredentials);
   }
 
-  async createAccount({ subject, entitlements = [] }: ActionInputs['createAccount']): Result<'createAccount'> {
+  async createAccount({ subject, entitlements = [] }: ActionInputs['createAccount']): AdapterResult<'createAccount'> {
     const userName = userNameOf(subject);
     let created = true;
     try {
@@ -48,7 +44,7 @@ export class AwsIamAdapter implements PlatformAdapter {
     } catch (err) {
       if (!(err instanceof PlatformError && err.kind === 'conflict')) throw err;
       const owner = (await this.users.tags(userName)).get(TAGS.subjectId);
-      if (owner !== undefined && owner !== subject.subjectId) throw new PlatformError('conflict', `IAM user ${userName} belongs to another subject`);
+      if (owner !== undefined && owner !== tagValue(subject.subjectId)) throw new PlatformError('conflict', `IAM user ${userName} belongs to another subject`);
       created = false;
     }
     let granted = 0;
@@ -57,7 +53,7 @@ export class AwsIamAdapter implements PlatformAdapter {
     return { ...result, data: { accountId: userName } };
   }
 
-  async updateAccount({ subject, changes }: ActionInputs['updateAccount']): Result<'updateAccount'> {
+  async updateAccount({ subject, changes }: ActionInputs['updateAccount']): AdapterResult<'updateAccount'> {
     const userName = userNameOf(subject);
     const current = await this.users.tags(userName);
     const fields: [string, string | undefined][] = [
@@ -74,11 +70,11 @@ export class AwsIamAdapter implements PlatformAdapter {
     return done(`updated ${wanted.map((t) => t.Key).join(', ')}`);
   }
 
-  disableAccount({ subject }: ActionInputs['disableAccount']): Result<'disableAccount'> {
+  disableAccount({ subject }: ActionInputs['disableAccount']): AdapterResult<'disableAccount'> {
     return this.disableUser(userNameOf(subject));
   }
 
-  async enableAccount({ subject }: ActionInputs['enableAccount']): Result<'enableAccount'> {
+  async enableAccount({ subject }: ActionInputs['enableAccount']): AdapterResult<'enableAccount'> {
     const userName = userNameOf(subject);
     const recorded = (await this.users.tags(userName)).get(DISABLED_KEYS_TAG);
     if (recorded === undefined) return alreadyDone('no access keys were deactivated by disableAccount');
@@ -91,7 +87,7 @@ export class AwsIamAdapter implements PlatformAdapter {
     return done(`reactivated ${restore.length} access key(s); console access needs a new password`);
   }
 
-  async deleteAccount({ subject }: ActionInputs['deleteAccount']): Result<'deleteAccount'> {
+  async deleteAccount({ subject }: ActionInputs['deleteAccount']): AdapterResult<'deleteAccount'> {
     const userName = userNameOf(subject);
     if (!(await this.users.user(userName))) return alreadyDone('no such IAM user');
     // IAM refuses DeleteUser while any of these remain (DeleteConflict).
@@ -109,7 +105,7 @@ export class AwsIamAdapter implements PlatformAdapter {
    * before now. A repeat is already-done when no credential of the user has
    * been used since the last revocation, so no newer session can exist.
    */
-  async revokeSessions({ subject }: ActionInputs['revokeSessions']): Result<'revokeSessions'> {
+  async revokeSessions({ subject }: ActionInputs['revokeSessions']): AdapterResult<'revokeSessions'> {
     const userName = userNameOf(subject);
     const existing = await this.users.inlinePolicy(userName, REVOKE_SESSIONS_POLICY);
     if (existing !== undefined) {
@@ -124,15 +120,15 @@ export class AwsIamAdapter implements PlatformAdapter {
     return done(`denied sessions issued before ${before}`);
   }
 
-  async listEntitlements({ subject }: ActionInputs['listEntitlements']): Result<'listEntitlements'> {
+  async listEntitlements({ subject }: ActionInputs['listEntitlements']): AdapterResult<'listEntitlements'> {
     return { outcome: 'done', data: await this.users.entitlements(userNameOf(subject)) };
   }
 
-  async addEntitlement({ subject, entitlement }: ActionInputs['addEntitlement']): Result<'addEntitlement'> {
-    return (await this.grantIfMissing(userNameOf(subject), checkKind(entitlement))) ? done() : alreadyDone();
+  async addEntitlement({ subject, entitlement }: ActionInputs['addEntitlement']): AdapterResult<'addEntitlement'> {
+    return (await this.grantIfMissing(userNameOf(subject), entitlement)) ? done() : alreadyDone();
   }
 
-  async removeEntitlement({ subject, entitlement }: ActionInputs['removeEntitlement']): Result<'removeEntitlement'> {
+  async removeEntitlement({ subject, entitlement }: ActionInputs['removeEntitlement']): AdapterResult<'removeEntitlement'> {
     const userName = userNameOf(subject);
     const held = (await this.users.entitlements(userName)).some((e) => e.kind === entitlement.kind && e.id === checkKind(entitlement).id);
     if (!held) return alreadyDone();
@@ -140,14 +136,14 @@ export class AwsIamAdapter implements PlatformAdapter {
     return done();
   }
 
-  async removeAllEntitlements({ subject }: ActionInputs['removeAllEntitlements']): Result<'removeAllEntitlements'> {
+  async removeAllEntitlements({ subject }: ActionInputs['removeAllEntitlements']): AdapterResult<'removeAllEntitlements'> {
     const userName = userNameOf(subject);
     const held = await this.users.entitlements(userName);
     for (const e of held) await this.users.revoke(userName, e);
     return { outcome: held.length ? 'done' : 'already-done', data: { removed: held } };
   }
 
-  async listCredentials({ subject, ownerId }: ActionInputs['listCredentials']): Result<'listCredentials'> {
+  async listCredentials({ subject, ownerId }: ActionInputs['listCredentials']): AdapterResult<'listCredentials'> {
     const userName = ownerId ?? (subject && userNameOf(subject));
     if (!userName) throw new PlatformError('invalid', 'listCredentials needs a subject or an ownerId');
     const [keys, tags] = await Promise.all([this.users.accessKeys(userName), this.users.tags(userName)]);
@@ -171,7 +167,7 @@ export class AwsIamAdapter implements PlatformAdapter {
    * a secret once, so a repeat reports already-done without one. At the
    * two-key limit an inactive key (the previous rotation's) makes room.
    */
-  async createCredential({ ownerId, kind, description, idempotencyKey }: ActionInputs['createCredential']): Result<'createCredential'> {
+  async createCredential({ ownerId, kind, description, idempotencyKey }: ActionInputs['createCredential']): AdapterResult<'createCredential'> {
     if (kind !== 'access-key') throw new PlatformError('invalid', `aws-iam issues access keys, not ${kind}`);
     const requestTag = REQUEST_TAG_PREFIX + createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
     const [tags, keys] = await Promise.all([this.users.tags(ownerId), this.users.accessKeys(ownerId)]);
@@ -208,7 +204,7 @@ export class AwsIamAdapter implements PlatformAdapter {
     return { ...done(detail), data: { credential, secret: key.SecretAccessKey! } };
   }
 
-  async deactivateCredential({ ownerId, credentialId }: ActionInputs['deactivateCredential']): Result<'deactivateCredential'> {
+  async deactivateCredential({ ownerId, credentialId }: ActionInputs['deactivateCredential']): AdapterResult<'deactivateCredential'> {
     const key = (await this.users.accessKeys(ownerId)).find((k) => k.AccessKeyId === credentialId);
     // A deleted key is as switched off as a deactivated one (a rotation run repeated after its delete step).
     if (!key) return alreadyDone(`IAM user ${ownerId} has no access key ${credentialId}`);
@@ -217,13 +213,13 @@ export class AwsIamAdapter implements PlatformAdapter {
     return done();
   }
 
-  async deleteCredential({ ownerId, credentialId }: ActionInputs['deleteCredential']): Result<'deleteCredential'> {
+  async deleteCredential({ ownerId, credentialId }: ActionInputs['deleteCredential']): AdapterResult<'deleteCredential'> {
     if (!(await this.users.user(ownerId))) return alreadyDone('no such IAM user');
     return (await this.deleteKey(ownerId, credentialId, await this.users.tags(ownerId))) ? done() : alreadyDone();
   }
 
   /** An IAM user used as a service account: the same as disabling a person's user. */
-  disableServiceAccount({ serviceAccountId }: ActionInputs['disableServiceAccount']): Result<'disableServiceAccount'> {
+  disableServiceAccount({ serviceAccountId }: ActionInputs['disableServiceAccount']): AdapterResult<'disableServiceAccount'> {
     return this.disableUser(serviceAccountId);
   }
 
@@ -263,7 +259,8 @@ export class AwsIamAdapter implements PlatformAdapter {
     return changed.length ? done(changed.join('; ')) : alreadyDone();
   }
 
-  private async grantIfMissing(userName: string, e: Entitlement): Promise<boolean> {
+  private async grantIfMissing(userName: string, requested: Entitlement): Promise<boolean> {
+    const e = checkKind(requested);
     const held = await this.users.entitlements(userName);
     if (held.some((h) => h.kind === e.kind && h.id === e.id)) return false;
     await this.users.grant(userName, e);

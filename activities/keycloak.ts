@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { ActionInputs, ActionResult, CredentialInfo, Entitlement, Subject } from '../shared';
+import { alreadyDone, done, type AdapterResult } from './adapter-results';
 import type { AdapterFactory } from './adapters';
 import { PlatformError } from './errors';
 import { idempotentDelete, type RestClient } from './http/rest-client';
 import { clientCredentialsGrant, keycloakAdminApi, keycloakRealm, type KeycloakRealm } from './keycloak-client';
-import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
+import type { PlatformAdapter } from './platform-adapter';
 
 interface UserRep {
   id: string;
@@ -42,10 +43,6 @@ const REQUEST_ATTRIBUTE = 'identity-runbooks.credential-request';
 const SECRET_CREATED_ATTRIBUTE = 'client.secret.creation.time';
 const PAGE = 100;
 
-type Result<A extends keyof AdapterOutputs> = Promise<ActionResult<AdapterOutputs[A]>>;
-const done = (detail?: string) => ({ outcome: 'done' as const, detail });
-const alreadyDone = (detail?: string) => ({ outcome: 'already-done' as const, detail });
-
 /**
  * Keycloak users, groups, role mappings, brokered (federated) identity links
  * and confidential clients as service accounts, over the Admin REST API of
@@ -62,12 +59,12 @@ export class KeycloakAdapter implements PlatformAdapter {
     this.api = keycloakAdminApi(realm);
   }
 
-  async createAccount({ subject, entitlements = [] }: ActionInputs['createAccount']): Result<'createAccount'> {
+  async createAccount({ subject, entitlements = [] }: ActionInputs['createAccount']): AdapterResult<'createAccount'> {
     let user = await this.findUser(subject);
     const created = !user;
     if (!user) {
       await this.api.post('users', { username: subject.userName, email: subject.email, enabled: true, ...names(subject.displayName) });
-      user = await this.requireUser(subject);
+      user = await this.requireUser({ ...subject, accounts: undefined });
     }
     let granted = 0;
     for (const e of entitlements) if (await this.grant(user.id, e)) granted++;
@@ -75,7 +72,7 @@ export class KeycloakAdapter implements PlatformAdapter {
     return { ...result, data: { accountId: user.id } };
   }
 
-  async updateAccount({ subject, changes }: ActionInputs['updateAccount']): Result<'updateAccount'> {
+  async updateAccount({ subject, changes }: ActionInputs['updateAccount']): AdapterResult<'updateAccount'> {
     const user = await this.requireUser(subject);
     const wanted: Partial<UserRep> = { ...(changes.email !== undefined && { email: changes.email }), ...(changes.displayName !== undefined && names(changes.displayName)) };
     const changed = Object.entries(wanted).filter(([field, value]) => user[field] !== value);
@@ -84,22 +81,22 @@ export class KeycloakAdapter implements PlatformAdapter {
     return done(`updated ${changed.map(([field]) => field).join(', ')}`);
   }
 
-  disableAccount({ subject }: ActionInputs['disableAccount']): Result<'disableAccount'> {
+  disableAccount({ subject }: ActionInputs['disableAccount']): AdapterResult<'disableAccount'> {
     return this.setUserEnabled(subject, false);
   }
 
-  enableAccount({ subject }: ActionInputs['enableAccount']): Result<'enableAccount'> {
+  enableAccount({ subject }: ActionInputs['enableAccount']): AdapterResult<'enableAccount'> {
     return this.setUserEnabled(subject, true);
   }
 
-  async deleteAccount({ subject }: ActionInputs['deleteAccount']): Result<'deleteAccount'> {
+  async deleteAccount({ subject }: ActionInputs['deleteAccount']): AdapterResult<'deleteAccount'> {
     const user = await this.findUser(subject);
     if (!user) return alreadyDone('no such keycloak user');
     return idempotentDelete(() => this.api.delete(`users/${user.id}`));
   }
 
   /** Logs out every browser session and revokes consents with their offline tokens (refresh tokens die with both). */
-  async revokeSessions({ subject }: ActionInputs['revokeSessions']): Result<'revokeSessions'> {
+  async revokeSessions({ subject }: ActionInputs['revokeSessions']): AdapterResult<'revokeSessions'> {
     const user = await this.requireUser(subject);
     const [sessions, consents] = await Promise.all([
       this.api.get<unknown[]>(`users/${user.id}/sessions`).then((r) => r.body),
@@ -111,15 +108,15 @@ export class KeycloakAdapter implements PlatformAdapter {
     return done(`ended ${sessions.length} session(s), revoked ${consents.length} consent(s) and offline token(s)`);
   }
 
-  async listEntitlements({ subject }: ActionInputs['listEntitlements']): Result<'listEntitlements'> {
+  async listEntitlements({ subject }: ActionInputs['listEntitlements']): AdapterResult<'listEntitlements'> {
     return { outcome: 'done', data: await this.entitlementsOf((await this.requireUser(subject)).id) };
   }
 
-  async addEntitlement({ subject, entitlement }: ActionInputs['addEntitlement']): Result<'addEntitlement'> {
+  async addEntitlement({ subject, entitlement }: ActionInputs['addEntitlement']): AdapterResult<'addEntitlement'> {
     return (await this.grant((await this.requireUser(subject)).id, entitlement)) ? done() : alreadyDone();
   }
 
-  async removeEntitlement({ subject, entitlement }: ActionInputs['removeEntitlement']): Result<'removeEntitlement'> {
+  async removeEntitlement({ subject, entitlement }: ActionInputs['removeEntitlement']): AdapterResult<'removeEntitlement'> {
     const userId = (await this.requireUser(subject)).id;
     const wanted = await this.canonical(entitlement);
     const held = (await this.entitlementsOf(userId)).find((e) => e.kind === wanted.kind && e.id === wanted.id);
@@ -128,27 +125,27 @@ export class KeycloakAdapter implements PlatformAdapter {
     return done();
   }
 
-  async removeAllEntitlements({ subject }: ActionInputs['removeAllEntitlements']): Result<'removeAllEntitlements'> {
+  async removeAllEntitlements({ subject }: ActionInputs['removeAllEntitlements']): AdapterResult<'removeAllEntitlements'> {
     const userId = (await this.requireUser(subject)).id;
     const held = await this.entitlementsOf(userId);
     for (const e of held) await this.revoke(userId, e);
     return { outcome: held.length ? 'done' : 'already-done', data: { removed: held } };
   }
 
-  async listFederationLinks({ subject }: ActionInputs['listFederationLinks']): Result<'listFederationLinks'> {
+  async listFederationLinks({ subject }: ActionInputs['listFederationLinks']): AdapterResult<'listFederationLinks'> {
     const user = await this.requireUser(subject);
     const links = (await this.api.get<{ identityProvider: string; userId?: string }[]>(`users/${user.id}/federated-identity`)).body;
     return { outcome: 'done', data: links.map((l) => ({ providerId: l.identityProvider, externalUserId: l.userId })) };
   }
 
-  async removeFederationLink({ subject, providerId }: ActionInputs['removeFederationLink']): Result<'removeFederationLink'> {
+  async removeFederationLink({ subject, providerId }: ActionInputs['removeFederationLink']): AdapterResult<'removeFederationLink'> {
     const user = await this.requireUser(subject);
     // Keycloak answers 404 for a link that is not there: a repeat is already done.
     return idempotentDelete(() => this.api.delete(`users/${user.id}/federated-identity/${encodeURIComponent(providerId)}`));
   }
 
   /** A confidential client's credential: its current secret, dated by Keycloak's creation-time attribute. */
-  async listCredentials({ ownerId }: ActionInputs['listCredentials']): Result<'listCredentials'> {
+  async listCredentials({ ownerId }: ActionInputs['listCredentials']): AdapterResult<'listCredentials'> {
     if (!ownerId) throw new PlatformError('invalid', 'keycloak lists client secrets: give the client id as ownerId');
     const client = await this.requireClient(ownerId);
     return { outcome: 'done', data: client.attributes?.[SECRET_CREATED_ATTRIBUTE] ? [secretInfo(client)] : [] };
@@ -158,7 +155,7 @@ export class KeycloakAdapter implements PlatformAdapter {
    * Regenerates the client secret (the old one stops working at once). A repeat
    * of the same request returns the secret it produced, read back from Keycloak.
    */
-  async createCredential({ ownerId, kind, idempotencyKey }: ActionInputs['createCredential']): Result<'createCredential'> {
+  async createCredential({ ownerId, kind, idempotencyKey }: ActionInputs['createCredential']): AdapterResult<'createCredential'> {
     if (kind !== 'client-secret') throw new PlatformError('invalid', `keycloak issues client secrets, not ${kind}`);
     const request = createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
     let client = await this.requireClient(ownerId);
@@ -173,17 +170,17 @@ export class KeycloakAdapter implements PlatformAdapter {
   }
 
   /** A regenerated secret is already dead; the current one can only be replaced, not switched off. */
-  async deactivateCredential({ ownerId, credentialId }: ActionInputs['deactivateCredential']): Result<'deactivateCredential'> {
+  async deactivateCredential({ ownerId, credentialId }: ActionInputs['deactivateCredential']): AdapterResult<'deactivateCredential'> {
     const client = await this.requireClient(ownerId);
     if (secretInfo(client).id === credentialId) throw new PlatformError('conflict', `${credentialId} is the current secret of ${ownerId}: regenerate it or disable the client`);
     return alreadyDone('a replaced keycloak client secret no longer authenticates');
   }
 
-  deleteCredential(input: ActionInputs['deleteCredential']): Result<'deleteCredential'> {
+  deleteCredential(input: ActionInputs['deleteCredential']): AdapterResult<'deleteCredential'> {
     return this.deactivateCredential(input);
   }
 
-  async disableServiceAccount({ serviceAccountId }: ActionInputs['disableServiceAccount']): Result<'disableServiceAccount'> {
+  async disableServiceAccount({ serviceAccountId }: ActionInputs['disableServiceAccount']): AdapterResult<'disableServiceAccount'> {
     const client = await this.requireClient(serviceAccountId);
     if (!client.enabled) return alreadyDone();
     await this.api.put(`clients/${client.id}`, { ...client, enabled: false });

@@ -8,24 +8,20 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetPolicyCommand, GetUserCommand, GetUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { DescribeSecretCommand, GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { awsIamAdapterFactory } from '../activities/aws-iam';
 import { readSecretRef } from '../activities/connection-secrets';
 import { createPlatformActivities, type PlatformActivities } from '../activities/platform-activities';
 import { awsSecretsManagerStoreFactory } from '../activities/secret-stores/aws-secrets-manager';
-import type { PlatformConnection, Subject } from '../shared';
+import type { PlatformConnection } from '../shared';
 import { awsClients, iamUserState, seedIamUser } from './support/aws-fixtures';
 import type { Emulator } from './support/emulator';
 import { motoConnection, startMoto } from './support/moto';
+import { failure, platformRunner, subjectFor, uniqueName } from './support/platform-runs';
 
 let moto: Emulator;
 let iam: IAMClient;
 let secrets: SecretsManagerClient;
 let activities: PlatformActivities;
-// Expected activity failures are asserted, not logged.
-const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR') });
-let sequence = 0;
 
 /** The tenant's secret store: moto's Secrets Manager, rotated secrets under tenant-a/. */
 const tenantSecretStore = () => awsSecretsManagerStoreFactory({ ...motoConnection('aws-iam', moto.url), settings: { region: 'eu-west-1', namePrefix: 'tenant-a/' } }, readSecretRef);
@@ -50,13 +46,7 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-function run<A extends keyof PlatformActivities>(action: A, input: Omit<Parameters<PlatformActivities[A]>[0], 'tenantId'>): ReturnType<PlatformActivities[A]> {
-  const activity = activities[action] as (req: unknown) => ReturnType<PlatformActivities[A]>;
-  return env.run(activity, { tenantId: 'tenant-a', ...input }) as ReturnType<PlatformActivities[A]>;
-}
-const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (err: unknown) => err);
-const uniqueName = (base: string) => `${base}-${++sequence}-${Date.now() % 100000}`;
-const subjectFor = (userName: string): Subject => ({ subjectId: `e-${userName}`, userName });
+const run = platformRunner('tenant-a', () => activities);
 
 describe('offboarding', () => {
   it('leaves no console password, no active key, no group, no policy, sessions denied; a repeat changes nothing', async () => {
@@ -240,7 +230,7 @@ describe('failure classification', () => {
     });
     afterAll(() => new Promise((resolve) => fake.close(resolve)));
 
-    const disable = () => failure(env.run(fakeActivities.disableAccount, { tenantId: 'tenant-a', subject: subjectFor('anyone') }));
+    const disable = () => failure(run('disableAccount', { subject: subjectFor('anyone') }, fakeActivities));
 
     it('retries throttling after the Retry-After delay', async () => {
       reply = { status: 400, code: 'Throttling', retryAfter: '7' };
@@ -259,7 +249,7 @@ describe('failure classification', () => {
 
   it('retries an unreachable endpoint', async () => {
     const closed = activitiesFor(motoConnection('aws-iam', 'http://127.0.0.1:9'));
-    const err = await failure(env.run(closed.disableAccount, { tenantId: 'tenant-a', subject: subjectFor('anyone') }));
+    const err = await failure(run('disableAccount', { subject: subjectFor('anyone') }, closed));
     expect(err).toMatchObject({ type: 'PlatformUnreachable', nonRetryable: false });
   });
 });

@@ -6,23 +6,19 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { readSecretRef } from '../activities/connection-secrets';
 import { keycloakAdapterFactory } from '../activities/keycloak';
 import { createPlatformActivities, type PlatformActivities } from '../activities/platform-activities';
 import { InMemorySecretStore } from '../activities/secret-stores/in-memory';
-import type { PlatformConnection, Subject } from '../shared';
+import type { PlatformConnection } from '../shared';
 import { startKeycloak, type KeycloakServer } from './support/keycloak';
+import { failure, platformRunner, subjectFor, uniqueName } from './support/platform-runs';
 import { IDENTITY_PROVIDER, keycloakUserState, provisionRealm, refreshWorks, seedKeycloakUser, type KeycloakTestRealm } from './support/keycloak-fixtures';
 
 let server: KeycloakServer;
 let t: KeycloakTestRealm;
 let activities: PlatformActivities;
 const secrets = new InMemorySecretStore();
-// Expected activity failures are asserted, not logged.
-const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR') });
-let sequence = 0;
 
 function activitiesFor(connection: PlatformConnection): PlatformActivities {
   return createPlatformActivities('keycloak', {
@@ -42,13 +38,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function run<A extends keyof PlatformActivities>(action: A, input: Omit<Parameters<PlatformActivities[A]>[0], 'tenantId'>, on = activities): ReturnType<PlatformActivities[A]> {
-  const activity = on[action] as (req: unknown) => ReturnType<PlatformActivities[A]>;
-  return env.run(activity, { tenantId: 'tenant-a', ...input }) as ReturnType<PlatformActivities[A]>;
-}
-const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (err: unknown) => err);
-const uniqueName = (base: string) => `${base}-${++sequence}-${Date.now() % 100000}`;
-const subjectFor = (userName: string): Subject => ({ subjectId: `e-${userName}`, userName });
+const run = platformRunner('tenant-a', () => activities);
 
 describe('offboarding', () => {
   it('leaves the user disabled with no session, no offline token, no federation link and no entitlement; a repeat changes nothing', async () => {
