@@ -149,14 +149,8 @@ export class AwsIamAdapter implements PlatformAdapter {
     const [keys, tags] = await Promise.all([this.users.accessKeys(userName), this.users.tags(userName)]);
     const data = await Promise.all(
       keys.map(async (k): Promise<CredentialInfo> => ({
-        platform: 'aws-iam',
-        id: k.AccessKeyId!,
-        kind: 'access-key',
-        ownerId: userName,
-        status: k.Status === 'Active' ? 'active' : 'inactive',
-        createdAt: k.CreateDate?.toISOString(),
+        ...accessKeyInfo(userName, k, tags),
         lastUsedAt: (await this.users.accessKeyLastUsed(k.AccessKeyId!))?.toISOString(),
-        description: tags.get(k.AccessKeyId!),
       })),
     );
     return { outcome: 'done', data };
@@ -164,15 +158,18 @@ export class AwsIamAdapter implements PlatformAdapter {
 
   /**
    * CreateAccessKey, idempotent per idempotencyKey through a user tag. IAM shows
-   * a secret once, so a repeat reports already-done without one. At the
+   * a secret once, so a repeat reports already-done with the key but no secret. At the
    * two-key limit an inactive key (the previous rotation's) makes room.
    */
   async createCredential({ ownerId, kind, description, idempotencyKey }: ActionInputs['createCredential']): AdapterResult<'createCredential'> {
     if (kind !== 'access-key') throw new PlatformError('invalid', `aws-iam issues access keys, not ${kind}`);
     const requestTag = REQUEST_TAG_PREFIX + createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
     const [tags, keys] = await Promise.all([this.users.tags(ownerId), this.users.accessKeys(ownerId)]);
-    const earlier = tags.get(requestTag);
-    if (earlier && keys.some((k) => k.AccessKeyId === earlier)) return alreadyDone(`access key ${earlier} was already created for this request`);
+    const earlier = keys.find((k) => k.AccessKeyId === tags.get(requestTag));
+    if (earlier) {
+      // IAM shows a secret once: the activity finds it in the secret store (or replaces a key whose secret was lost).
+      return { ...alreadyDone(`access key ${earlier.AccessKeyId} was already created for this request`), data: { credential: accessKeyInfo(ownerId, earlier, tags) } };
+    }
     let detail: string | undefined;
     if (keys.length >= MAX_ACCESS_KEYS) {
       const inactive = keys.filter((k) => k.Status !== 'Active').sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0))[0];
@@ -182,26 +179,18 @@ export class AwsIamAdapter implements PlatformAdapter {
     }
     const created = await awsCall('CreateAccessKey', () => this.iam.send(new CreateAccessKeyCommand({ UserName: ownerId })));
     const key = created.AccessKey!;
+    const label = tagValue(description ?? 'created by identity-runbooks');
     try {
       await this.users.tag(ownerId, [
         { Key: requestTag, Value: key.AccessKeyId },
-        { Key: key.AccessKeyId, Value: tagValue(description ?? 'created by identity-runbooks') },
+        { Key: key.AccessKeyId, Value: label },
       ]);
     } catch (err) {
       // Untracked, the key would block the retry at the two-key limit and its secret would be lost: remove it.
       await this.users.deleteAccessKey(ownerId, key.AccessKeyId!).catch(() => undefined);
       throw err;
     }
-    const credential: CredentialInfo = {
-      platform: 'aws-iam',
-      id: key.AccessKeyId!,
-      kind: 'access-key',
-      ownerId,
-      status: 'active',
-      createdAt: key.CreateDate?.toISOString(),
-      description,
-    };
-    return { ...done(detail), data: { credential, secret: key.SecretAccessKey! } };
+    return { ...done(detail), data: { credential: accessKeyInfo(ownerId, key, new Map([[key.AccessKeyId!, label]])), secret: key.SecretAccessKey! } };
   }
 
   async deactivateCredential({ ownerId, credentialId }: ActionInputs['deactivateCredential']): AdapterResult<'deactivateCredential'> {
@@ -288,6 +277,19 @@ export class AwsIamAdapter implements PlatformAdapter {
     const times = [user?.PasswordLastUsed, ...used].filter((d): d is Date => d instanceof Date).map((d) => d.getTime());
     return times.length ? new Date(Math.max(...times)) : undefined;
   }
+}
+
+/** An access key as a credential; its description is the console's tag keyed by the key id. */
+function accessKeyInfo(userName: string, key: { AccessKeyId?: string; Status?: string; CreateDate?: Date }, tags: Map<string, string>): CredentialInfo {
+  return {
+    platform: 'aws-iam',
+    id: key.AccessKeyId!,
+    kind: 'access-key',
+    ownerId: userName,
+    status: key.Status === 'Inactive' ? 'inactive' : 'active',
+    createdAt: key.CreateDate?.toISOString(),
+    description: tags.get(key.AccessKeyId!),
+  };
 }
 
 export function userNameOf(subject: Subject): string {

@@ -10,6 +10,7 @@ import { GetPolicyCommand, GetUserCommand, GetUserPolicyCommand, type IAMClient 
 import { DescribeSecretCommand, GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { awsIamAdapterFactory } from '../activities/aws-iam';
 import { readSecretRef } from '../activities/connection-secrets';
+import { PlatformError } from '../activities/errors';
 import { createPlatformActivities, type PlatformActivities } from '../activities/platform-activities';
 import { awsSecretsManagerStoreFactory } from '../activities/secret-stores/aws-secrets-manager';
 import type { PlatformConnection } from '../shared';
@@ -169,7 +170,34 @@ describe('non-human credentials and rotation', () => {
 
     const again = await rotate('rotation-2026-q4');
     expect(again.outcomes).toEqual(['already-done', 'already-done', 'already-done']);
+    // The repeat gets the same key and, from the store, the same secret version.
+    expect(again.created.data).toEqual(created.data);
     expect((await iamUserState(iam, serviceUser)).accessKeys).toEqual([{ id: newKeyId, status: 'Active' }]);
+  });
+
+  it('replaces a key whose secret an interrupted attempt lost before storing it', async () => {
+    const serviceUser = uniqueName('svc-etl');
+    await run('createAccount', { subject: subjectFor(serviceUser) });
+    let storeDown = true;
+    // The secret store fails once right after IAM created the key, as a throttled or crashed attempt would.
+    const flaky = createPlatformActivities('aws-iam', {
+      resolveAdapter: () => Promise.resolve(awsIamAdapterFactory(motoConnection('aws-iam', moto.url), readSecretRef)),
+      resolveSecretStore: () => {
+        if (!storeDown) return Promise.resolve(tenantSecretStore());
+        storeDown = false;
+        return Promise.reject(new PlatformError('throttled', 'secrets manager throttled', 1000));
+      },
+    });
+    const request = { ownerId: serviceUser, kind: 'access-key' as const, secretName: `${serviceUser}/key`, idempotencyKey: 'etl-rotation-1' };
+
+    expect(await failure(run('createCredential', request, flaky))).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false });
+    const [lost] = (await iamUserState(iam, serviceUser)).accessKeys;
+    const retried = await run('createCredential', request, flaky);
+    expect(retried).toMatchObject({ outcome: 'done', detail: expect.stringContaining(lost!.id) });
+    expect((await iamUserState(iam, serviceUser)).accessKeys).toEqual([{ id: retried.data!.credential.id, status: 'Active' }]);
+    const adapter = awsIamAdapterFactory(motoConnection('aws-iam', moto.url), readSecretRef);
+    expect(await adapter.verifyCredential!(retried.data!.credential, await tenantSecretStore().reveal(retried.data!.secretRef))).toBe(true);
+    await expect(run('createCredential', request, flaky)).resolves.toMatchObject({ outcome: 'already-done', data: retried.data });
   });
 
   it('keeps to the two-key limit: an inactive key makes room, two active keys are a conflict', async () => {

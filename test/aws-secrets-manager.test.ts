@@ -39,6 +39,9 @@ it('stores a value as AWSPENDING and a repeat of the same request returns the sa
   expect(await stages(name)).toEqual({ [ref.versionId!]: ['AWSPENDING', 'AWSCURRENT'] });
   await expect(store.putPending(name, 'secret-one', 'rotation-1')).resolves.toEqual(ref);
   expect(Object.keys(await stages(name))).toHaveLength(1);
+  await expect(store.versionFor(name, 'rotation-1')).resolves.toEqual(ref);
+  await expect(store.versionFor(name, 'rotation-9')).resolves.toBeUndefined();
+  await expect(store.versionFor('no-such-secret', 'rotation-1')).resolves.toBeUndefined();
   await store.promote(ref);
   expect(await stages(name)).toEqual({ [ref.versionId!]: ['AWSCURRENT'] });
 

@@ -85,6 +85,12 @@ export class AwsSecretsManagerStore implements SecretStore {
     return versionId ? { store: this.name, name: secretName, versionId } : undefined;
   }
 
+  async versionFor(secretName: string, idempotencyKey: string): Promise<SecretRef | undefined> {
+    const versionId = requestToken(idempotencyKey);
+    const stages = await this.stages(this.secretId(secretName));
+    return stages?.[versionId] ? { store: this.name, name: secretName, versionId } : undefined;
+  }
+
   async reveal(ref: SecretRef): Promise<string> {
     const got = await awsCall('GetSecretValue', () => this.sm.send(new GetSecretValueCommand({ SecretId: this.secretId(ref.name), VersionId: ref.versionId })));
     if (got.SecretString === undefined) throw new PlatformError('invalid', `secret ${ref.name} holds no string value`);
