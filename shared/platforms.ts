@@ -57,14 +57,16 @@ export type PlatformAction = (typeof PLATFORM_ACTIONS)[number];
 const IDENTITY_ACTIONS = [...ACCOUNT_ACTIONS, ...ENTITLEMENT_ACTIONS] as const;
 
 export const CAPABILITIES: Readonly<Record<Platform, readonly PlatformAction[]>> = {
-  entra: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS, ...OWNERSHIP_ACTIONS],
+  // Graph cannot suspend an app secret or certificate, only remove it: no deactivateCredential.
+  entra: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS.filter((a) => a !== 'deactivateCredential'), ...OWNERSHIP_ACTIONS],
   // IAM federation (SAML/OIDC providers) is account-wide: a user has no links of its own to list or remove.
   'aws-iam': [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS.filter((a) => a !== 'listFederationLinks' && a !== 'removeFederationLink')],
   okta: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
   'google-workspace': [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS, ...OWNERSHIP_ACTIONS],
   github: ['createAccount', 'disableAccount', 'deleteAccount', 'revokeSessions', ...ENTITLEMENT_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
   keycloak: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
-  scim: [...IDENTITY_ACTIONS],
+  // SCIM (RFC 7644) has no sessions resource: no revokeSessions.
+  scim: IDENTITY_ACTIONS.filter((a) => a !== 'revokeSessions'),
   ticketing: [...TICKET_ACTIONS],
   notification: [...NOTIFY_ACTIONS],
   'http-callback': [...CALLBACK_ACTIONS],

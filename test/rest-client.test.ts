@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type PlatformError } from '../activities/errors';
-import { idempotentDelete, nextLink, RestClient } from '../activities/http/rest-client';
+import { idempotentDelete, nextLink, RestClient, unlessNotFound } from '../activities/http/rest-client';
 
 let server: Server;
 let client: RestClient;
@@ -52,6 +52,17 @@ it('classifies 404 as not-found without echoing the body, and 503 as a server er
 it('treats a delete of something already gone as already done', async () => {
   await expect(idempotentDelete(() => client.delete('/gone'))).resolves.toEqual({ outcome: 'already-done' });
   await expect(idempotentDelete(() => client.delete('/ok'))).resolves.toEqual({ outcome: 'done' });
+});
+
+it('looks up something that may not exist: undefined on 404, other failures still thrown', async () => {
+  await expect(unlessNotFound(() => client.get('/gone'))).resolves.toBeUndefined();
+  await expect(unlessNotFound(() => client.get('/broken'))).rejects.toMatchObject({ kind: 'server' });
+});
+
+it("takes the throttle delay from a platform's own rate-limit header when told how", async () => {
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const okta = new RestClient({ platform: 'okta', baseUrl: base, headers: () => Promise.resolve({}), retryAfter: () => '3' });
+  await expect(okta.get('/busy')).rejects.toMatchObject({ kind: 'throttled', retryAfterMs: 3000 });
 });
 
 it('follows Link rel="next" paging to the end', async () => {

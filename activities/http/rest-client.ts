@@ -7,6 +7,13 @@ export interface RestClientOptions {
   /** Auth and fixed headers per request (a token provider may refresh here). */
   headers: () => Promise<Record<string, string>>;
   timeoutMs?: number;
+  /**
+   * Retry delay from a platform's own rate-limit headers (Okta's X-Rate-Limit-Reset),
+   * as a Retry-After value in seconds; defaults to the Retry-After header.
+   */
+  retryAfter?: (headers: Headers) => string | undefined;
+  /** For OAuth clients: forget the cached access token; true when there was one, so a 401 is retried once. */
+  dropCachedAuth?: () => boolean;
 }
 
 export interface RestResponse<T> {
@@ -33,11 +40,25 @@ export class RestClient {
 
   async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<RestResponse<T>> {
     const url = this.url(path, opts.query);
+    let res = await this.send(method, url, opts);
+    // A cached access token the platform no longer accepts: drop it and try once with a fresh one.
+    if (res.status === 401 && this.options.dropCachedAuth?.()) {
+      await res.body?.cancel();
+      res = await this.send(method, url, opts);
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw platformErrorFromStatus(res.status, `${this.options.platform} ${method} ${url.pathname} failed with ${res.status}`, this.retryAfter(res.headers));
+    }
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
+  }
+
+  private async send(method: string, url: URL, opts: RequestOptions): Promise<Response> {
     const headers: Record<string, string> = { Accept: 'application/json', ...(await this.options.headers()), ...opts.headers };
     if (opts.body !== undefined) headers['Content-Type'] ??= 'application/json';
-    let res: Response;
     try {
-      res = await fetch(url, {
+      return await fetch(url, {
         method,
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
@@ -47,12 +68,6 @@ export class RestClient {
       const reason = err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : 'unreachable';
       throw new PlatformError('network', `${this.options.platform} ${method} ${url.pathname} ${reason}`);
     }
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw platformErrorFromStatus(res.status, `${this.options.platform} ${method} ${url.pathname} failed with ${res.status}`, res.headers.get('retry-after'));
-    }
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
   }
 
   get<T>(path: string, opts?: RequestOptions) {
@@ -86,6 +101,17 @@ export class RestClient {
     }
   }
 
+  /** Every item of a paged listing; `items` picks a page's items. */
+  async all<P, T>(firstPath: string, next: (page: RestResponse<P>) => string | undefined, items: (page: P) => readonly T[], opts?: RequestOptions): Promise<T[]> {
+    const out: T[] = [];
+    for await (const page of this.pages<P>(firstPath, next, opts)) out.push(...items(page));
+    return out;
+  }
+
+  private retryAfter(headers: Headers): string | null {
+    return this.options.retryAfter?.(headers) ?? headers.get('retry-after');
+  }
+
   private url(path: string, query?: RequestOptions['query']): URL {
     const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), this.options.baseUrl.replace(/\/?$/, '/'));
     for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
@@ -100,6 +126,16 @@ export async function idempotentDelete(call: () => Promise<unknown>): Promise<{ 
     return { outcome: 'done' };
   } catch (err) {
     if (err instanceof PlatformError && err.kind === 'not-found') return { outcome: 'already-done' };
+    throw err;
+  }
+}
+
+/** The call's result, or undefined when the platform says the thing does not exist (a lookup before a create). */
+export async function unlessNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof PlatformError && err.kind === 'not-found') return undefined;
     throw err;
   }
 }

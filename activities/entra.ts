@@ -1,0 +1,340 @@
+import { randomBytes } from 'node:crypto';
+import type { ActionInputs, ActionResult, CredentialInfo, CredentialKind, Entitlement, EntitlementRef, FederationLink, Subject } from '../shared';
+import type { AdapterFactory } from './adapters';
+import { requiredCredential, requiredSetting } from './connection-secrets';
+import { EntitlementAdapter } from './entitlement-adapter';
+import { PlatformError } from './errors';
+import { idempotentDelete, RestClient, unlessNotFound, type RestResponse } from './http/rest-client';
+import { clientCredentialsAccepted, clientCredentialsToken, forgetClientCredentialsToken, type ClientCredentialsGrant } from './http/oauth';
+import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
+
+/**
+ * Microsoft Entra ID / Microsoft 365 through Microsoft Graph v1.0, as an app
+ * registration with application permissions (User.ReadWrite.All,
+ * GroupMember.ReadWrite.All, Application.ReadWrite.All, LicenseAssignment.ReadWrite.All,
+ * RoleManagement.ReadWrite.Directory). Connection: settings.tenantId, settings.clientId,
+ * credentials.clientSecret (a reference); baseUrl and settings.authorityHost override
+ * the Graph and login endpoints (national clouds, tests).
+ *
+ * Not offered (removed from CAPABILITIES.entra): deactivateCredential — Graph cannot
+ * suspend an application secret or certificate, only remove it.
+ */
+const GRAPH_URL = 'https://graph.microsoft.com/v1.0';
+const AUTHORITY_HOST = 'https://login.microsoftonline.com';
+const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+
+interface GraphPage<T> {
+  value: T[];
+  '@odata.nextLink'?: string;
+}
+
+interface GraphUser {
+  id: string;
+  userPrincipalName: string;
+  displayName?: string;
+  mail?: string | null;
+  accountEnabled?: boolean;
+  identities?: { signInType: string; issuer: string; issuerAssignedId?: string }[];
+  licenseAssignmentStates?: { skuId: string; assignedByGroup?: string | null }[];
+}
+
+interface DirectoryObject {
+  id: string;
+  '@odata.type'?: string;
+  displayName?: string;
+  groupTypes?: string[];
+}
+
+interface AppCredential {
+  keyId: string;
+  displayName?: string | null;
+  startDateTime?: string;
+  endDateTime?: string;
+  secretText?: string;
+}
+
+interface CredentialHolder extends DirectoryObject {
+  appId: string;
+  passwordCredentials: AppCredential[];
+  keyCredentials: AppCredential[];
+}
+
+const USER_FIELDS = 'id,userPrincipalName,displayName,mail,accountEnabled,identities,licenseAssignmentStates';
+/** Directory object types whose owners and credentials the adapter manages, by their Graph collection. */
+const COLLECTION: Record<string, string> = {
+  '#microsoft.graph.application': '/applications',
+  '#microsoft.graph.servicePrincipal': '/servicePrincipals',
+  '#microsoft.graph.group': '/groups',
+};
+const CREDENTIAL_HOLDERS = ['#microsoft.graph.application', '#microsoft.graph.servicePrincipal'];
+const MEMBERSHIP_KIND: Record<string, Entitlement['kind']> = { '#microsoft.graph.group': 'group', '#microsoft.graph.directoryRole': 'role' };
+
+const nextPage = (page: RestResponse<GraphPage<unknown>>) => page.body['@odata.nextLink'];
+const values = <T>(page: GraphPage<T>) => page.value;
+
+export const entraAdapterFactory: AdapterFactory = (connection, readSecret) => {
+  const tenantId = requiredSetting(connection, 'tenantId');
+  const clientId = requiredSetting(connection, 'clientId');
+  const clientSecret = requiredCredential(connection, 'clientSecret', readSecret);
+  const tokenUrl = `${connection.settings?.authorityHost ?? AUTHORITY_HOST}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
+  const grant = (): ClientCredentialsGrant => ({ platform: 'entra', tokenUrl, clientId, clientSecret: clientSecret(), scope: GRAPH_SCOPE });
+  const graphUrl = connection.baseUrl ?? GRAPH_URL;
+  const graph = new RestClient({
+    platform: 'entra',
+    baseUrl: graphUrl,
+    headers: async () => ({ Authorization: `Bearer ${await clientCredentialsToken(grant())}` }),
+    dropCachedAuth: () => forgetClientCredentialsToken(grant()),
+  });
+  return new EntraAdapter(graph, graphUrl, tokenUrl);
+};
+
+class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdapter {
+  readonly platform = 'entra' as const;
+
+  constructor(
+    private readonly graph: RestClient,
+    private readonly graphUrl: string,
+    private readonly tokenUrl: string,
+  ) {
+    super();
+  }
+
+  async createAccount({ subject, entitlements = [] }: ActionInputs['createAccount']): Promise<ActionResult<AdapterOutputs['createAccount']>> {
+    let user = await this.findUser(subject);
+    const created = !user;
+    user ??= (
+      await this.graph.post<GraphUser>('/users', {
+        accountEnabled: true,
+        displayName: subject.displayName ?? subject.userName,
+        userPrincipalName: subject.userName,
+        mailNickname: subject.userName.split('@')[0],
+        mail: subject.email,
+        // Graph requires an initial password; it is random and discarded: the person signs in with a Temporary Access Pass or SSPR.
+        passwordProfile: { forceChangePasswordNextSignIn: true, password: `${randomBytes(24).toString('base64url')}aA1!` },
+      })
+    ).body;
+    // A retry after a crash between creation and the grants still adds the missing ones.
+    const granted = await this.grantMissing(user, entitlements);
+    return { outcome: created || granted > 0 ? 'done' : 'already-done', data: { accountId: user.id } };
+  }
+
+  async updateAccount({ subject, changes }: ActionInputs['updateAccount']): Promise<ActionResult<void>> {
+    const user = await this.user(subject);
+    const patch: Partial<GraphUser> = {};
+    if (changes.displayName !== undefined && changes.displayName !== user.displayName) patch.displayName = changes.displayName;
+    if (changes.email !== undefined && changes.email !== user.mail) patch.mail = changes.email;
+    if (Object.keys(patch).length === 0) return { outcome: 'already-done' };
+    await this.graph.patch(`/users/${user.id}`, patch);
+    return { outcome: 'done' };
+  }
+
+  disableAccount({ subject }: ActionInputs['disableAccount']): Promise<ActionResult<void>> {
+    return this.setUserEnabled(subject, false);
+  }
+
+  enableAccount({ subject }: ActionInputs['enableAccount']): Promise<ActionResult<void>> {
+    return this.setUserEnabled(subject, true);
+  }
+
+  /** Moves the user to deleted items (restorable for 30 days); a deleted user is already done. */
+  deleteAccount({ subject }: ActionInputs['deleteAccount']): Promise<ActionResult<void>> {
+    return idempotentDelete(() => this.graph.delete(userPath(subject)));
+  }
+
+  /** Invalidates refresh tokens and session cookies. Graph cannot report open sessions, so a repeat revokes again (harmless) and says done. */
+  async revokeSessions({ subject }: ActionInputs['revokeSessions']): Promise<ActionResult<void>> {
+    await this.graph.post(`${userPath(subject)}/revokeSignInSessions`);
+    return { outcome: 'done' };
+  }
+
+  /** Secrets and certificates of an application or service principal, or of every one the subject owns. */
+  async listCredentials({ subject, ownerId }: ActionInputs['listCredentials']): Promise<ActionResult<CredentialInfo[]>> {
+    const holders = ownerId ? [await this.credentialHolder(ownerId)] : await this.ownedCredentialHolders(subject);
+    return { outcome: 'done', data: holders.flatMap(({ holder }) => credentialsOf(holder)) };
+  }
+
+  /**
+   * addPassword on the application or service principal. The idempotency key is
+   * written into the secret's display name: a repeat finds it and creates no
+   * second secret (Graph returns a secret's value only at creation, so the
+   * repeat returns no value; the first call's value is already in the secret store).
+   */
+  async createCredential({ ownerId, kind, description, idempotencyKey }: ActionInputs['createCredential']): Promise<ActionResult<AdapterOutputs['createCredential']>> {
+    if (kind !== 'client-secret') throw new PlatformError('unsupported', `entra creates client-secret credentials only (certificates need proof of possession), not ${kind}`);
+    const { path, holder } = await this.credentialHolder(ownerId);
+    const marker = `[${idempotencyKey}]`;
+    const existing = holder.passwordCredentials.find((c) => c.displayName?.endsWith(marker));
+    if (existing) return { outcome: 'already-done', detail: `secret ${existing.keyId} was already created for this idempotency key` };
+    const displayName = `${description ?? 'identity-runbooks rotation'} ${marker}`;
+    const created = (await this.graph.post<AppCredential>(`${path}/addPassword`, { passwordCredential: { displayName } })).body;
+    if (!created.secretText) throw new PlatformError('server', 'entra addPassword returned no secret');
+    const { secretText, ...listed } = created;
+    return { outcome: 'done', data: { credential: toCredentialInfo(holder.id, 'client-secret', listed), secret: secretText } };
+  }
+
+  /** A secret of a deleted application is gone with it: already done. */
+  async deleteCredential({ ownerId, credentialId }: ActionInputs['deleteCredential']): Promise<ActionResult<void>> {
+    const found = await unlessNotFound(() => this.credentialHolder(ownerId));
+    if (!found) return { outcome: 'already-done' };
+    const { path, holder } = found;
+    if (holder.keyCredentials.some((c) => c.keyId === credentialId)) {
+      throw new PlatformError('unsupported', `entra certificate ${credentialId} can only be removed with proof of possession of its key (removeKey)`);
+    }
+    if (!holder.passwordCredentials.some((c) => c.keyId === credentialId)) return { outcome: 'already-done' };
+    await this.graph.post(`${path}/removePassword`, { keyId: credentialId });
+    return { outcome: 'done' };
+  }
+
+  /**
+   * Rotation's test step: does the application get a token with the new secret?
+   * A fresh token request, never cached. Entra may take a few seconds to accept
+   * a new secret, so `false` right after creation is worth a retry.
+   */
+  async verifyCredential(credential: CredentialInfo, secret: string): Promise<boolean> {
+    if (credential.kind !== 'client-secret') throw new PlatformError('unsupported', `entra verifies client secrets only, not ${credential.kind}`);
+    const { holder } = await this.credentialHolder(credential.ownerId);
+    return clientCredentialsAccepted({ platform: 'entra', tokenUrl: this.tokenUrl, clientId: holder.appId, clientSecret: secret, scope: GRAPH_SCOPE });
+  }
+
+  /** A service principal with accountEnabled=false can no longer get tokens. */
+  async disableServiceAccount({ serviceAccountId }: ActionInputs['disableServiceAccount']): Promise<ActionResult<void>> {
+    const path = `/servicePrincipals/${encodeURIComponent(serviceAccountId)}`;
+    const sp = (await this.graph.get<{ accountEnabled?: boolean }>(path, { query: { $select: 'id,accountEnabled' } })).body;
+    if (sp.accountEnabled === false) return { outcome: 'already-done' };
+    await this.graph.patch(path, { accountEnabled: false });
+    return { outcome: 'done' };
+  }
+
+  /** Federated sign-in identities (External ID / B2C `identities` with signInType federated). */
+  async listFederationLinks({ subject }: ActionInputs['listFederationLinks']): Promise<ActionResult<FederationLink[]>> {
+    const user = await this.user(subject);
+    const links = (user.identities ?? []).filter((i) => i.signInType === 'federated');
+    return { outcome: 'done', data: links.map((i) => ({ providerId: i.issuer, externalUserId: i.issuerAssignedId })) };
+  }
+
+  async removeFederationLink({ subject, providerId }: ActionInputs['removeFederationLink']): Promise<ActionResult<void>> {
+    const user = await this.user(subject);
+    const identities = user.identities ?? [];
+    const kept = identities.filter((i) => !(i.signInType === 'federated' && i.issuer === providerId));
+    if (kept.length === identities.length) return { outcome: 'already-done' };
+    // Graph replaces the whole identities collection on update.
+    await this.graph.patch(`/users/${user.id}`, { identities: kept });
+    return { outcome: 'done' };
+  }
+
+  /** Makes the new owner an owner of every application, service principal and group the subject owns, then removes the subject. */
+  async transferOwnership({ subject, newOwner }: ActionInputs['transferOwnership']): Promise<ActionResult<void>> {
+    const [from, to] = await Promise.all([this.user(subject), this.user(newOwner)]);
+    const owned = (await this.ownedObjects(from.id)).filter((o) => COLLECTION[o['@odata.type'] ?? '']);
+    let changed = false;
+    for (const object of owned) {
+      const path = `${COLLECTION[object['@odata.type']!]}/${object.id}/owners`;
+      const owners = await this.graph.all(path, nextPage, values<DirectoryObject>, { query: { $select: 'id' } });
+      if (!owners.some((o) => o.id === to.id)) {
+        await this.graph.post(`${path}/$ref`, this.ref(to.id));
+        changed = true;
+      }
+      changed = (await idempotentDelete(() => this.graph.delete(`${path}/${from.id}/$ref`))).outcome === 'done' || changed;
+    }
+    return { outcome: changed ? 'done' : 'already-done' };
+  }
+
+  private async setUserEnabled(subject: Subject, enabled: boolean): Promise<ActionResult<void>> {
+    const user = await this.user(subject);
+    if (user.accountEnabled === enabled) return { outcome: 'already-done' };
+    await this.graph.patch(`/users/${user.id}`, { accountEnabled: enabled });
+    return { outcome: 'done' };
+  }
+
+  protected async user(subject: Subject): Promise<GraphUser> {
+    return (await this.graph.get<GraphUser>(userPath(subject), { query: { $select: USER_FIELDS } })).body;
+  }
+
+  private findUser(subject: Subject): Promise<GraphUser | undefined> {
+    return unlessNotFound(() => this.user(subject));
+  }
+
+  /**
+   * What can be granted and revoked directly: static group and directory-role
+   * memberships (memberOf) and directly assigned licenses. Dynamic-group
+   * memberships and group-inherited licenses follow the user's attributes and
+   * groups, so they are left out (revoking them directly fails).
+   */
+  protected async entitlementsOf(user: GraphUser): Promise<Entitlement[]> {
+    const [memberOf, licenses] = await Promise.all([
+      this.graph.all(`/users/${user.id}/memberOf`, nextPage, values<DirectoryObject>, { query: { $select: 'id,displayName,groupTypes' } }),
+      this.graph.all(`/users/${user.id}/licenseDetails`, nextPage, values<{ skuId: string; skuPartNumber?: string }>),
+    ]);
+    const memberships = memberOf.flatMap((o) => {
+      const kind = MEMBERSHIP_KIND[o['@odata.type'] ?? ''];
+      return kind && !o.groupTypes?.includes('DynamicMembership') ? [{ kind, id: o.id, name: o.displayName }] : [];
+    });
+    const states = user.licenseAssignmentStates;
+    const direct = (skuId: string) => !states || states.some((s) => s.skuId === skuId && !s.assignedByGroup);
+    return [...memberships, ...licenses.filter((l) => direct(l.skuId)).map((l) => ({ kind: 'license' as const, id: l.skuId, name: l.skuPartNumber }))];
+  }
+
+
+  protected async grant({ id: userId }: GraphUser, entitlement: EntitlementRef): Promise<void> {
+    if (entitlement.kind === 'license') {
+      await this.graph.post(`/users/${userId}/assignLicense`, { addLicenses: [{ skuId: entitlement.id, disabledPlans: [] }], removeLicenses: [] });
+    } else {
+      await this.graph.post(`${membershipPath(entitlement)}/members/$ref`, this.ref(userId));
+    }
+  }
+
+  protected async revoke({ id: userId }: GraphUser, entitlement: Entitlement): Promise<void> {
+    if (entitlement.kind === 'license') {
+      await this.graph.post(`/users/${userId}/assignLicense`, { addLicenses: [], removeLicenses: [entitlement.id] });
+    } else {
+      await idempotentDelete(() => this.graph.delete(`${membershipPath(entitlement)}/members/${userId}/$ref`));
+    }
+  }
+
+  private ownedObjects(userId: string): Promise<DirectoryObject[]> {
+    return this.graph.all(`/users/${userId}/ownedObjects`, nextPage, values<DirectoryObject>);
+  }
+
+  private async ownedCredentialHolders(subject: Subject | undefined): Promise<{ path: string; holder: CredentialHolder }[]> {
+    if (!subject) throw new PlatformError('invalid', 'listCredentials needs a subject or an ownerId');
+    const owned = await this.ownedObjects((await this.user(subject)).id);
+    return Promise.all(owned.filter((o) => CREDENTIAL_HOLDERS.includes(o['@odata.type'] ?? '')).map((o) => this.credentialHolder(o.id)));
+  }
+
+  /** An application or service principal by object id, with its credentials. */
+  private async credentialHolder(objectId: string): Promise<{ path: string; holder: CredentialHolder }> {
+    const object = (await this.graph.get<DirectoryObject>(`/directoryObjects/${encodeURIComponent(objectId)}`)).body;
+    const type = object['@odata.type'] ?? '';
+    if (!CREDENTIAL_HOLDERS.includes(type)) throw new PlatformError('invalid', `entra object ${objectId} is a ${type || 'directory object'}, not an application or service principal`);
+    const path = `${COLLECTION[type]}/${object.id}`;
+    const holder = (await this.graph.get<CredentialHolder>(path, { query: { $select: 'id,appId,displayName,passwordCredentials,keyCredentials' } })).body;
+    return { path, holder };
+  }
+
+  private ref(objectId: string): { '@odata.id': string } {
+    return { '@odata.id': `${this.graphUrl.replace(/\/$/, '')}/directoryObjects/${objectId}` };
+  }
+}
+
+function userPath(subject: Subject): string {
+  return `/users/${encodeURIComponent(subject.accounts?.entra ?? subject.userName)}`;
+}
+
+function membershipPath(entitlement: EntitlementRef): string {
+  if (entitlement.kind === 'group') return `/groups/${encodeURIComponent(entitlement.id)}`;
+  if (entitlement.kind === 'role') return `/directoryRoles/${encodeURIComponent(entitlement.id)}`;
+  throw new PlatformError('unsupported', `entra manages group, role and license entitlements, not ${entitlement.kind}`);
+}
+
+function credentialsOf(holder: CredentialHolder): CredentialInfo[] {
+  return [
+    ...holder.passwordCredentials.map((c) => toCredentialInfo(holder.id, 'client-secret', c)),
+    ...holder.keyCredentials.map((c) => toCredentialInfo(holder.id, 'certificate', c)),
+  ];
+}
+
+/** Graph reports no last use for app credentials (that needs sign-in logs); expiry decides active. */
+function toCredentialInfo(ownerId: string, kind: CredentialKind, c: AppCredential): CredentialInfo {
+  const expired = c.endDateTime !== undefined && Date.parse(c.endDateTime) <= Date.now();
+  return { platform: 'entra', id: c.keyId, kind, ownerId, status: expired ? 'inactive' : 'active', createdAt: c.startDateTime, description: c.displayName ?? undefined };
+}

@@ -1,0 +1,254 @@
+/**
+ * The Entra adapter's real Graph client code, run through createPlatformActivities in
+ * MockActivityEnvironment, against a CONTRACT FAKE of Microsoft Graph v1.0
+ * (test/fakes/entra-graph.ts): no Graph emulator exists, so the fake follows the
+ * published API and the tests check the effects on its state.
+ */
+import { entraAdapterFactory } from '../activities/entra';
+import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
+import { FakeGraph, type FakeUser } from './fakes/entra-graph';
+import { activityFailure, implementedActions, platformHarness } from './support/platform-harness';
+
+const CLIENT_SECRET = 'entra-client-s3cret-value';
+let graph: FakeGraph;
+let clientSecretVar = 'ENTRA_CLIENT_SECRET';
+const connection = (): PlatformConnection => ({
+  platform: 'entra',
+  baseUrl: graph.graphUrl,
+  settings: { tenantId: 'contoso.onmicrosoft.com', clientId: 'runbooks-app', authorityHost: graph.http.baseUrl },
+  credentials: { clientSecret: `env:${clientSecretVar}` },
+});
+const entra = platformHarness('entra', entraAdapterFactory, connection, { ENTRA_CLIENT_SECRET: CLIENT_SECRET, WRONG_SECRET: 'not-the-secret' });
+
+beforeAll(async () => {
+  graph = await new FakeGraph().start();
+  graph.clients.set('runbooks-app', CLIENT_SECRET);
+});
+afterAll(() => graph.stop());
+afterEach(() => {
+  clientSecretVar = 'ENTRA_CLIENT_SECRET';
+});
+
+const subjectOf = (user: FakeUser): Subject => ({ subjectId: `hr-${user.id.slice(0, 6)}`, userName: user.userPrincipalName });
+
+it('implements exactly the Entra capability catalogue', () => {
+  const adapter = entraAdapterFactory(connection(), () => 'unused');
+  expect(implementedActions(adapter).sort()).toEqual([...CAPABILITIES.entra].sort());
+});
+
+describe('offboarding a leaver', () => {
+  it('disables the account, revokes sign-in sessions and removes groups (paged), role and license; a repeat is already done', async () => {
+    const leaver = graph.addUser('leaver@contoso.com', { licenses: new Set(['sku-e5']) });
+    graph.skus.add('sku-e5');
+    const groups = ['sales', 'vpn', 'wiki', 'crm', 'finance'].map((name) => graph.addObject('group', name, { members: new Set([leaver.id]) }));
+    const role = graph.addObject('directoryRole', 'Helpdesk Administrator', { members: new Set([leaver.id]) });
+    const subject = subjectOf(leaver);
+
+    await expect(entra.run('disableAccount', { subject })).resolves.toEqual({ outcome: 'done' });
+    await expect(entra.run('revokeSessions', { subject })).resolves.toEqual({ outcome: 'done' });
+    const removed = await entra.run('removeAllEntitlements', { subject });
+
+    expect(leaver.accountEnabled).toBe(false);
+    expect(leaver.sessionRevocations).toBe(1);
+    expect(removed.outcome).toBe('done');
+    expect(removed.data?.removed.map((e) => `${e.kind}:${e.id}`).sort()).toEqual([...groups.map((g) => `group:${g.id}`), `role:${role.id}`, 'license:sku-e5'].sort());
+    expect([...groups, role].filter((g) => g.members.has(leaver.id))).toEqual([]);
+    expect(leaver.licenses.size).toBe(0);
+    // memberOf had 6 entries at 2 per page: the adapter followed @odata.nextLink.
+    expect(graph.http.requests.filter((r) => r.path.endsWith(`/users/${leaver.id}/memberOf`)).length).toBeGreaterThanOrEqual(3);
+
+    await expect(entra.run('disableAccount', { subject })).resolves.toEqual({ outcome: 'already-done' });
+    await expect(entra.run('removeAllEntitlements', { subject })).resolves.toEqual({ outcome: 'already-done', data: { removed: [] } });
+  });
+
+  it('leaves dynamic-group memberships and group-inherited licenses alone (they follow the user), removing the rest', async () => {
+    const leaver = graph.addUser('dynamic@contoso.com', { licenses: new Set(['sku-visio']), inheritedLicenses: new Map([['sku-e5', 'licensing-group']]) });
+    graph.skus.add('sku-visio');
+    const dynamic = graph.addObject('group', 'all-staff (dynamic)', { members: new Set([leaver.id]), groupTypes: ['DynamicMembership'] });
+    const result = await entra.run('removeAllEntitlements', { subject: subjectOf(leaver) });
+    expect(result.data?.removed).toEqual([{ kind: 'license', id: 'sku-visio', name: 'SKU-sku-' }]);
+    expect(leaver.licenses.size).toBe(0);
+    expect([...leaver.inheritedLicenses.keys()]).toEqual(['sku-e5']);
+    expect(dynamic.members.has(leaver.id)).toBe(true);
+  });
+
+  it('deletes the account, and a second delete is already done', async () => {
+    const leaver = graph.addUser('gone@contoso.com');
+    const group = graph.addObject('group', 'alumni', { members: new Set([leaver.id]) });
+    await expect(entra.run('deleteAccount', { subject: subjectOf(leaver) })).resolves.toEqual({ outcome: 'done' });
+    expect(graph.users.has(leaver.id)).toBe(false);
+    expect(group.members.size).toBe(0);
+    await expect(entra.run('deleteAccount', { subject: subjectOf(leaver) })).resolves.toEqual({ outcome: 'already-done' });
+  });
+
+  it('hands every application, service principal and group the leaver owns to the new owner', async () => {
+    const leaver = graph.addUser('owner@contoso.com');
+    const manager = graph.addUser('manager@contoso.com');
+    const owned = [
+      graph.addObject('application', 'billing-sync', { owners: new Set([leaver.id]) }),
+      graph.addObject('servicePrincipal', 'billing-sync', { owners: new Set([leaver.id]) }),
+      graph.addObject('group', 'billing-team', { owners: new Set([leaver.id, manager.id]) }),
+    ];
+    const input = { subject: subjectOf(leaver), newOwner: subjectOf(manager) };
+    await expect(entra.run('transferOwnership', input)).resolves.toEqual({ outcome: 'done' });
+    expect(owned.map((o) => [...o.owners])).toEqual([[manager.id], [manager.id], [manager.id]]);
+    await expect(entra.run('transferOwnership', input)).resolves.toEqual({ outcome: 'already-done' });
+  });
+
+  it('lists and removes a federated sign-in identity', async () => {
+    const user = graph.addUser('guest@contoso.com', {
+      identities: [
+        { signInType: 'userPrincipalName', issuer: 'contoso.com', issuerAssignedId: 'guest@contoso.com' },
+        { signInType: 'federated', issuer: 'facebook.com', issuerAssignedId: 'fb-123' },
+      ],
+    });
+    const subject = subjectOf(user);
+    await expect(entra.run('listFederationLinks', { subject })).resolves.toEqual({ outcome: 'done', data: [{ providerId: 'facebook.com', externalUserId: 'fb-123' }] });
+    await expect(entra.run('removeFederationLink', { subject, providerId: 'facebook.com' })).resolves.toEqual({ outcome: 'done' });
+    expect(user.identities.map((i) => i.signInType)).toEqual(['userPrincipalName']);
+    await expect(entra.run('removeFederationLink', { subject, providerId: 'facebook.com' })).resolves.toEqual({ outcome: 'already-done' });
+  });
+});
+
+describe('joiners and movers', () => {
+  it('creates a user with a group and a license once; a repeat is already done with the same id', async () => {
+    const group = graph.addObject('group', 'engineering');
+    graph.skus.add('sku-e3');
+    const subject: Subject = { subjectId: 'hr-42', userName: 'joiner@contoso.com', displayName: 'Jo Iner', email: 'joiner@contoso.com' };
+    const entitlements = [
+      { kind: 'group' as const, id: group.id },
+      { kind: 'license' as const, id: 'sku-e3' },
+    ];
+    const first = await entra.run('createAccount', { subject, entitlements });
+    const created = [...graph.users.values()].find((u) => u.userPrincipalName === 'joiner@contoso.com')!;
+    expect(first).toEqual({ outcome: 'done', data: { accountId: created.id } });
+    expect(created).toMatchObject({ displayName: 'Jo Iner', accountEnabled: true });
+    expect(group.members.has(created.id)).toBe(true);
+    expect(created.licenses.has('sku-e3')).toBe(true);
+    await expect(entra.run('createAccount', { subject, entitlements })).resolves.toEqual({ outcome: 'already-done', data: { accountId: created.id } });
+  });
+
+  it('updates the display name, re-enables an account, and adds then removes a group idempotently', async () => {
+    const user = graph.addUser('mover@contoso.com', { displayName: 'Old Name', accountEnabled: false });
+    const group = graph.addObject('group', 'ops');
+    const subject = { ...subjectOf(user), accounts: { entra: user.id } };
+    await expect(entra.run('updateAccount', { subject, changes: { displayName: 'New Name' } })).resolves.toEqual({ outcome: 'done' });
+    await expect(entra.run('updateAccount', { subject, changes: { displayName: 'New Name' } })).resolves.toEqual({ outcome: 'already-done' });
+    await expect(entra.run('enableAccount', { subject })).resolves.toEqual({ outcome: 'done' });
+    await expect(entra.run('enableAccount', { subject })).resolves.toEqual({ outcome: 'already-done' });
+    expect(user).toMatchObject({ displayName: 'New Name', accountEnabled: true });
+
+    const entitlement = { kind: 'group' as const, id: group.id };
+    await expect(entra.run('addEntitlement', { subject, entitlement })).resolves.toEqual({ outcome: 'done' });
+    await expect(entra.run('addEntitlement', { subject, entitlement })).resolves.toEqual({ outcome: 'already-done' });
+    expect(group.members.has(user.id)).toBe(true);
+    await expect(entra.run('removeEntitlement', { subject, entitlement })).resolves.toEqual({ outcome: 'done' });
+    await expect(entra.run('removeEntitlement', { subject, entitlement })).resolves.toEqual({ outcome: 'already-done' });
+    expect(group.members.size).toBe(0);
+  });
+});
+
+describe('application credentials', () => {
+  it('adds a client secret that goes to the secret store only, once per idempotency key, verifies it signs in, then removes it', async () => {
+    const app = graph.addObject('application', 'payroll-export');
+    const request = { ownerId: app.id, kind: 'client-secret' as const, description: 'payroll rotation', secretName: 'payroll/client-secret', idempotencyKey: 'rotation-7' };
+
+    const created = await entra.run('createCredential', request);
+    const issued = app.passwordCredentials[0]!;
+    expect(created.outcome).toBe('done');
+    expect(created.data?.credential).toMatchObject({ platform: 'entra', id: issued.keyId, kind: 'client-secret', ownerId: app.id, status: 'active' });
+    expect(JSON.stringify(created)).not.toContain(issued.secretText);
+    expect(entra.secrets.stagesOf(created.data!.secretRef)).toEqual(['pending']);
+    await expect(entra.secrets.reveal(created.data!.secretRef)).resolves.toBe(issued.secretText);
+
+    await expect(entra.run('createCredential', request)).resolves.toMatchObject({ outcome: 'already-done' });
+    expect(app.passwordCredentials).toHaveLength(1);
+
+    const adapter = entraAdapterFactory(connection(), () => CLIENT_SECRET);
+    await expect(adapter.verifyCredential!(created.data!.credential, issued.secretText!)).resolves.toBe(true);
+    await expect(adapter.verifyCredential!(created.data!.credential, 'a-guessed-secret')).resolves.toBe(false);
+
+    const listed = await entra.run('listCredentials', { ownerId: app.id });
+    expect(listed.data?.map((c) => c.id)).toEqual([issued.keyId]);
+    await expect(entra.run('deleteCredential', { ownerId: app.id, credentialId: issued.keyId })).resolves.toEqual({ outcome: 'done' });
+    expect(app.passwordCredentials).toEqual([]);
+    await expect(adapter.verifyCredential!(created.data!.credential, issued.secretText!)).resolves.toBe(false);
+    await expect(entra.run('deleteCredential', { ownerId: app.id, credentialId: issued.keyId })).resolves.toEqual({ outcome: 'already-done' });
+    await expect(entra.run('deleteCredential', { ownerId: 'deleted-app-id', credentialId: issued.keyId })).resolves.toEqual({ outcome: 'already-done' });
+  });
+
+  it("lists the secrets and certificates of the apps a person owns, with dates and expiry status", async () => {
+    const owner = graph.addUser('dev@contoso.com');
+    const expired = { keyId: 'k-old', displayName: 'old', startDateTime: '2020-01-01T00:00:00Z', endDateTime: '2021-01-01T00:00:00Z' };
+    const cert = { keyId: 'k-cert', displayName: 'CN=sp', startDateTime: '2025-01-01T00:00:00Z', endDateTime: '2099-01-01T00:00:00Z' };
+    const app = graph.addObject('application', 'dev-tool', { owners: new Set([owner.id]), passwordCredentials: [expired] });
+    const sp = graph.addObject('servicePrincipal', 'dev-tool', { owners: new Set([owner.id]), keyCredentials: [cert] });
+    graph.addObject('group', 'devs', { owners: new Set([owner.id]) });
+
+    const listed = await entra.run('listCredentials', { subject: subjectOf(owner) });
+    expect(listed.data).toEqual([
+      { platform: 'entra', id: 'k-old', kind: 'client-secret', ownerId: app.id, status: 'inactive', createdAt: expired.startDateTime, description: 'old' },
+      { platform: 'entra', id: 'k-cert', kind: 'certificate', ownerId: sp.id, status: 'active', createdAt: cert.startDateTime, description: 'CN=sp' },
+    ]);
+  });
+
+  it('disables a service principal once', async () => {
+    const sp = graph.addObject('servicePrincipal', 'legacy-daemon');
+    await expect(entra.run('disableServiceAccount', { serviceAccountId: sp.id })).resolves.toEqual({ outcome: 'done' });
+    expect(sp.accountEnabled).toBe(false);
+    await expect(entra.run('disableServiceAccount', { serviceAccountId: sp.id })).resolves.toEqual({ outcome: 'already-done' });
+  });
+});
+
+describe('failure classification', () => {
+  it('turns Graph throttling (429 Retry-After) into a retryable failure with the server-given delay', async () => {
+    const user = graph.addUser('busy@contoso.com');
+    await entra.run('listEntitlements', { subject: subjectOf(user) }); // token cached, so the 429 hits Graph itself
+    graph.http.failNext(1, 429, { 'Retry-After': '7' });
+    const failure = await activityFailure(entra.run('disableAccount', { subject: subjectOf(user) }));
+    expect(failure).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 7000 });
+    expect(user.accountEnabled).toBe(true);
+  });
+
+  it('retries a Graph 503 but not a 403 (missing permission)', async () => {
+    const user = graph.addUser('perm@contoso.com');
+    graph.http.failNext(1, 503);
+    expect(await activityFailure(entra.run('revokeSessions', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformServerError', nonRetryable: false });
+    graph.http.failNext(1, 403);
+    expect(await activityFailure(entra.run('revokeSessions', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
+    expect(user.sessionRevocations).toBe(0);
+  });
+
+  it('does not retry an action on an unknown user', async () => {
+    const subject: Subject = { subjectId: 'hr-x', userName: 'nobody@contoso.com' };
+    expect(await activityFailure(entra.run('disableAccount', { subject }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
+    expect(await activityFailure(entra.run('revokeSessions', { subject }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
+  });
+
+  it('gets a fresh token once when Graph rejects the cached one (401), and fails as forbidden when that is rejected too', async () => {
+    const user = graph.addUser('stale-token@contoso.com');
+    const tokenRequests = () => graph.http.requests.filter((r) => r.path.endsWith('/oauth2/v2.0/token')).length;
+    await entra.run('listEntitlements', { subject: subjectOf(user) });
+    graph.revokeIssuedTokens();
+    const before = tokenRequests();
+    await expect(entra.run('disableAccount', { subject: subjectOf(user) })).resolves.toEqual({ outcome: 'done' });
+    expect(tokenRequests()).toBe(before + 1);
+
+    graph.http.failNext(2, 401);
+    expect(await activityFailure(entra.run('enableAccount', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
+    expect(user.accountEnabled).toBe(false);
+  });
+
+  it('reports a rejected client secret as forbidden without revealing it', async () => {
+    clientSecretVar = 'WRONG_SECRET';
+    const failure = await activityFailure(entra.run('listEntitlements', { subject: { subjectId: 'hr-y', userName: 'any@contoso.com' } }));
+    expect(failure).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
+    expect(JSON.stringify({ message: failure.message, details: failure.details })).not.toMatch(/not-the-secret|s3cret/);
+  });
+
+  it('refuses a certificate credential it cannot create, as unsupported', async () => {
+    const app = graph.addObject('application', 'cert-app');
+    const request = { ownerId: app.id, kind: 'certificate' as const, secretName: 'x', idempotencyKey: 'k' };
+    expect(await activityFailure(entra.run('createCredential', request))).toMatchObject({ type: 'UnsupportedAction', nonRetryable: true });
+  });
+});

@@ -1,0 +1,263 @@
+/**
+ * CONTRACT FAKE of Microsoft Graph v1.0 and the Microsoft identity platform token
+ * endpoint, for tests only. It follows the published contract
+ * (learn.microsoft.com/graph/api: user, group members $ref, memberOf, licenseDetails,
+ * assignLicense, revokeSignInSessions, ownedObjects, owners $ref, application and
+ * servicePrincipal addPassword/removePassword, directoryObjects; paging via
+ * @odata.nextLink; errors as { error: { code, message } }; throttling as 429 with
+ * Retry-After; learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
+ * for the token). Bearer tokens it issued are required (401 otherwise). It is not
+ * Graph: only the behaviour the entra adapter relies on, with inspectable state.
+ */
+import { randomUUID } from 'node:crypto';
+import { HttpFake, pageOf, reply, type FakeReply, type FakeRequest } from './http-fake';
+
+export interface FakeUser {
+  id: string;
+  userPrincipalName: string;
+  displayName?: string;
+  mail?: string | null;
+  accountEnabled: boolean;
+  identities: { signInType: string; issuer: string; issuerAssignedId?: string }[];
+  licenses: Set<string>;
+  /** Licenses the user gets through a group (licenseAssignmentStates.assignedByGroup): not removable on the user. */
+  inheritedLicenses: Map<string, string>;
+  /** How many times revokeSignInSessions ran (Graph moves signInSessionsValidFromDateTime). */
+  sessionRevocations: number;
+}
+
+export interface FakeAppCredential {
+  keyId: string;
+  displayName?: string;
+  startDateTime: string;
+  endDateTime: string;
+  /** Kept only to check that the adapter's stored secret is the one Graph issued. */
+  secretText?: string;
+}
+
+export interface FakeDirectoryObject {
+  id: string;
+  /** The application (client) id apps and service principals sign in with. */
+  appId: string;
+  type: 'application' | 'servicePrincipal' | 'group' | 'directoryRole';
+  displayName: string;
+  members: Set<string>;
+  owners: Set<string>;
+  accountEnabled: boolean;
+  passwordCredentials: FakeAppCredential[];
+  keyCredentials: FakeAppCredential[];
+  groupTypes: string[];
+}
+
+const COLLECTIONS: Record<string, FakeDirectoryObject['type']> = {
+  applications: 'application',
+  servicePrincipals: 'servicePrincipal',
+  groups: 'group',
+  directoryRoles: 'directoryRole',
+};
+
+export class FakeGraph {
+  readonly users = new Map<string, FakeUser>();
+  readonly objects = new Map<string, FakeDirectoryObject>();
+  readonly skus = new Set<string>();
+  readonly clients = new Map<string, string>();
+  /** Items per page of every listing, small so tests page. */
+  pageSize = 2;
+  private readonly tokens = new Set<string>();
+  readonly http = new HttpFake({
+    authorized: (headers, path) => path.endsWith('/oauth2/v2.0/token') || this.tokens.has(headers.authorization?.replace(/^Bearer /, '') ?? ''),
+    errorBody: (status, message) => ({ error: { code: status === 404 ? 'Request_ResourceNotFound' : `Http${status}`, message } }),
+  });
+
+  get graphUrl(): string {
+    return `${this.http.baseUrl}/v1.0`;
+  }
+
+  async start(): Promise<this> {
+    await this.http.start();
+    this.routes();
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return this.http.stop();
+  }
+
+  /** Invalidates every access token issued so far (as when a tenant admin revokes the app's tokens). */
+  revokeIssuedTokens(): void {
+    this.tokens.clear();
+  }
+
+  addUser(upn: string, init: Partial<Omit<FakeUser, 'id' | 'userPrincipalName'>> = {}): FakeUser {
+    const user: FakeUser = { id: randomUUID(), userPrincipalName: upn, accountEnabled: true, identities: [], licenses: new Set(), inheritedLicenses: new Map(), sessionRevocations: 0, ...init };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  addObject(type: FakeDirectoryObject['type'], displayName: string, init: Partial<FakeDirectoryObject> = {}): FakeDirectoryObject {
+    const object: FakeDirectoryObject = { id: randomUUID(), appId: randomUUID(), type, displayName, members: new Set(), owners: new Set(), accountEnabled: true, passwordCredentials: [], keyCredentials: [], groupTypes: [], ...init };
+    this.objects.set(object.id, object);
+    return object;
+  }
+
+  private routes(): void {
+    const h = this.http;
+    h.on('POST', '/:tenant/oauth2/v2.0/token', (req) => this.token(req));
+    h.on('POST', '/v1.0/users', (req) => this.createUser(req.body as Record<string, unknown>));
+    h.on('GET', '/v1.0/users/:user', (req) => this.withUser(req, (u) => reply(200, userJson(u))));
+    h.on('PATCH', '/v1.0/users/:user', (req) => this.withUser(req, (u) => this.patchUser(u, req.body as Partial<FakeUser>)));
+    h.on('DELETE', '/v1.0/users/:user', (req) => this.withUser(req, (u) => this.deleteUser(u)));
+    h.on('POST', '/v1.0/users/:user/revokeSignInSessions', (req) => this.withUser(req, (u) => (u.sessionRevocations++, reply(200, { value: true }))));
+    h.on('GET', '/v1.0/users/:user/memberOf', (req) => this.withUser(req, (u) => this.page(req, this.find((o) => o.members.has(u.id)).map(objectJson))));
+    h.on('GET', '/v1.0/users/:user/ownedObjects', (req) => this.withUser(req, (u) => this.page(req, this.find((o) => o.owners.has(u.id)).map(objectJson))));
+    h.on('GET', '/v1.0/users/:user/licenseDetails', (req) => this.withUser(req, (u) => this.page(req, [...new Set([...u.licenses, ...u.inheritedLicenses.keys()])].map((skuId) => ({ id: skuId, skuId, skuPartNumber: `SKU-${skuId.slice(0, 4)}` })))));
+    h.on('POST', '/v1.0/users/:user/assignLicense', (req) => this.withUser(req, (u) => this.assignLicense(u, req.body as AssignLicense)));
+    h.on('GET', '/v1.0/directoryObjects/:id', (req) => this.withObject(req.params.id!, undefined, (o) => reply(200, objectJson(o))));
+    h.on('GET', '/v1.0/:collection/:id', (req) => this.withObject(req.params.id!, req.params.collection, (o) => reply(200, objectJson(o))));
+    h.on('PATCH', '/v1.0/:collection/:id', (req) => this.withObject(req.params.id!, req.params.collection, (o) => this.patchObject(o, req.body as Record<string, unknown>)));
+    h.on('POST', '/v1.0/:collection/:id/addPassword', (req) => this.withObject(req.params.id!, req.params.collection, (o) => this.addPassword(o, req.body as AddPassword)));
+    h.on('POST', '/v1.0/:collection/:id/removePassword', (req) => this.withObject(req.params.id!, req.params.collection, (o) => this.removePassword(o, req.body as { keyId: string })));
+    for (const relation of ['members', 'owners'] as const) {
+      h.on('GET', `/v1.0/:collection/:id/${relation}`, (req) => this.withObject(req.params.id!, req.params.collection, (o) => this.page(req, [...o[relation]].map((id) => ({ '@odata.type': '#microsoft.graph.user', id })))));
+      h.on('POST', `/v1.0/:collection/:id/${relation}/$ref`, (req) => this.withObject(req.params.id!, req.params.collection, (o) => this.addRef(o[relation], req.body as { '@odata.id'?: string })));
+      h.on('DELETE', `/v1.0/:collection/:id/${relation}/:member/$ref`, (req) =>
+        this.withObject(req.params.id!, req.params.collection, (o) => this.removeRef(o, relation, req.params.member!)),
+      );
+    }
+  }
+
+  private token(req: FakeRequest): FakeReply {
+    const form = req.body as Record<string, string>;
+    if (form.grant_type !== 'client_credentials' || form.scope !== 'https://graph.microsoft.com/.default') return reply(400, { error: 'invalid_request' });
+    if (!this.validClient(form.client_id ?? '', form.client_secret ?? '')) return reply(401, { error: 'invalid_client' });
+    const accessToken = randomUUID();
+    this.tokens.add(accessToken);
+    return reply(200, { token_type: 'Bearer', expires_in: 3599, access_token: accessToken });
+  }
+
+  /** The test's own app registration, or an application's unexpired secret (as created by addPassword). */
+  private validClient(clientId: string, secret: string): boolean {
+    if (this.clients.get(clientId) === secret) return true;
+    const app = this.find((o) => o.type === 'application' && o.appId === clientId)[0];
+    return !!app?.passwordCredentials.some((c) => c.secretText === secret && Date.parse(c.endDateTime) > Date.now());
+  }
+
+  private userByKey(key: string): FakeUser | undefined {
+    return this.users.get(key) ?? [...this.users.values()].find((u) => u.userPrincipalName.toLowerCase() === key.toLowerCase());
+  }
+
+  private withUser(req: FakeRequest, then: (user: FakeUser) => FakeReply): FakeReply {
+    const user = this.userByKey(req.params.user!);
+    return user ? then(user) : this.http.fail(404, `Resource '${req.params.user}' does not exist`);
+  }
+
+  private withObject(id: string, collection: string | undefined, then: (o: FakeDirectoryObject) => FakeReply): FakeReply {
+    const object = this.objects.get(id);
+    if (!object || (collection !== undefined && COLLECTIONS[collection] !== object.type)) return this.http.fail(404, `Resource '${id}' does not exist`);
+    return then(object);
+  }
+
+  private find(predicate: (o: FakeDirectoryObject) => boolean): FakeDirectoryObject[] {
+    return [...this.objects.values()].filter(predicate);
+  }
+
+  private page(req: FakeRequest, items: unknown[]): FakeReply {
+    const { page, next } = pageOf(items, Number(req.url.searchParams.get('$skiptoken') ?? 0), this.pageSize);
+    const nextLink = next === undefined ? {} : { '@odata.nextLink': `${this.http.baseUrl}${req.url.pathname}?$skiptoken=${next}` };
+    return reply(200, { value: page, ...nextLink });
+  }
+
+  private createUser(body: Record<string, unknown>): FakeReply {
+    const upn = body.userPrincipalName as string | undefined;
+    const password = (body.passwordProfile as { password?: string } | undefined)?.password;
+    if (!upn || !body.mailNickname || !body.displayName || !password) return this.http.fail(400, 'missing required property');
+    if (this.userByKey(upn)) return this.http.fail(400, 'Another object with the same value for property userPrincipalName already exists.');
+    const user = this.addUser(upn, { displayName: body.displayName as string, mail: (body.mail as string | undefined) ?? null, accountEnabled: body.accountEnabled !== false });
+    return reply(201, userJson(user));
+  }
+
+  private patchUser(user: FakeUser, body: Partial<FakeUser>): FakeReply {
+    for (const key of ['displayName', 'mail', 'accountEnabled', 'identities'] as const) if (key in body) Object.assign(user, { [key]: body[key] });
+    return reply(204);
+  }
+
+  private deleteUser(user: FakeUser): FakeReply {
+    this.users.delete(user.id);
+    for (const object of this.objects.values()) object.members.delete(user.id);
+    return reply(204);
+  }
+
+  private assignLicense(user: FakeUser, body: AssignLicense): FakeReply {
+    const adding = (body.addLicenses ?? []).map((l) => l.skuId);
+    const removing = body.removeLicenses ?? [];
+    if (adding.some((sku) => !this.skus.has(sku))) return this.http.fail(400, 'License not found');
+    if (removing.some((sku) => !user.licenses.has(sku))) return this.http.fail(400, 'User does not have a corresponding license');
+    for (const sku of adding) user.licenses.add(sku);
+    for (const sku of removing) user.licenses.delete(sku);
+    return reply(200, userJson(user));
+  }
+
+  private patchObject(object: FakeDirectoryObject, body: Record<string, unknown>): FakeReply {
+    if ('accountEnabled' in body) object.accountEnabled = body.accountEnabled as boolean;
+    return reply(204);
+  }
+
+  private addPassword(object: FakeDirectoryObject, body: AddPassword): FakeReply {
+    const now = new Date();
+    const credential: FakeAppCredential = {
+      keyId: randomUUID(),
+      displayName: body.passwordCredential?.displayName,
+      startDateTime: now.toISOString(),
+      endDateTime: new Date(now.getTime() + 2 * 365 * 86_400_000).toISOString(),
+      secretText: randomUUID() + randomUUID(),
+    };
+    object.passwordCredentials.push(credential);
+    return reply(200, { ...credential, hint: credential.secretText!.slice(0, 3) });
+  }
+
+  private removePassword(object: FakeDirectoryObject, body: { keyId: string }): FakeReply {
+    const before = object.passwordCredentials.length;
+    object.passwordCredentials = object.passwordCredentials.filter((c) => c.keyId !== body.keyId);
+    return before === object.passwordCredentials.length ? this.http.fail(404, 'No password credential found with that keyId') : reply(204);
+  }
+
+  private removeRef(object: FakeDirectoryObject, relation: 'members' | 'owners', id: string): FakeReply {
+    if (relation === 'members' && object.groupTypes.includes('DynamicMembership')) return this.http.fail(400, 'Insufficient privileges to complete the operation: dynamic membership');
+    return object[relation].delete(id) ? reply(204) : this.http.fail(404, 'reference not found');
+  }
+
+  private addRef(set: Set<string>, body: { '@odata.id'?: string }): FakeReply {
+    const id = /\/directoryObjects\/([^/]+)$/.exec(body['@odata.id'] ?? '')?.[1];
+    if (!id || (!this.users.has(id) && !this.objects.has(id))) return this.http.fail(400, 'Invalid object identifier');
+    if (set.has(id)) return this.http.fail(400, 'One or more added object references already exist for the following modified properties');
+    set.add(id);
+    return reply(204);
+  }
+}
+
+interface AssignLicense {
+  addLicenses?: { skuId: string }[];
+  removeLicenses?: string[];
+}
+
+interface AddPassword {
+  passwordCredential?: { displayName?: string };
+}
+
+function userJson(u: FakeUser) {
+  const licenseAssignmentStates = [
+    ...[...u.licenses].map((skuId) => ({ skuId, assignedByGroup: null, state: 'Active' })),
+    ...[...u.inheritedLicenses].map(([skuId, groupId]) => ({ skuId, assignedByGroup: groupId, state: 'Active' })),
+  ];
+  return { '@odata.type': '#microsoft.graph.user', id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, mail: u.mail ?? null, accountEnabled: u.accountEnabled, identities: u.identities, licenseAssignmentStates };
+}
+
+/** Secrets are listed without their value, as Graph does (only a hint). */
+function objectJson(o: FakeDirectoryObject) {
+  const listed = (c: FakeAppCredential) => ({ keyId: c.keyId, displayName: c.displayName ?? null, startDateTime: c.startDateTime, endDateTime: c.endDateTime, hint: c.secretText?.slice(0, 3) ?? null });
+  const credentials = o.type === 'application' || o.type === 'servicePrincipal' ? { passwordCredentials: o.passwordCredentials.map(listed), keyCredentials: o.keyCredentials.map(listed) } : {};
+  const enabled = o.type === 'servicePrincipal' ? { accountEnabled: o.accountEnabled } : {};
+  const group = o.type === 'group' ? { groupTypes: o.groupTypes } : {};
+  const app = o.type === 'application' || o.type === 'servicePrincipal' ? { appId: o.appId } : {};
+  return { '@odata.type': `#microsoft.graph.${o.type}`, id: o.id, displayName: o.displayName, ...app, ...credentials, ...enabled, ...group };
+}

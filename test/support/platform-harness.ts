@@ -1,0 +1,45 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import type { AdapterFactory } from '../../activities/adapters';
+import { readSecretRef } from '../../activities/connection-secrets';
+import { createPlatformActivities, type PlatformActivities } from '../../activities/platform-activities';
+import { InMemorySecretStore } from '../../activities/secret-stores/in-memory';
+import type { PlatformAdapter } from '../../activities/platform-adapter';
+import { PLATFORM_ACTIONS, type ActionInputs, type Platform, type PlatformAction, type PlatformConnection } from '../../shared';
+
+/**
+ * Runs one platform's real activities (createPlatformActivities → adapter → HTTP)
+ * in Temporal's MockActivityEnvironment for a single tenant, with secrets read
+ * from `env` through `env:VAR` references and an in-memory secret store.
+ */
+export function platformHarness(platform: Platform, factory: AdapterFactory, connection: () => PlatformConnection, env: NodeJS.ProcessEnv) {
+  const secrets = new InMemorySecretStore();
+  const activities = createPlatformActivities(platform, {
+    resolveAdapter: (_tenantId, p) => Promise.resolve(factory({ ...connection(), platform: p }, (ref) => readSecretRef(ref, env))),
+    resolveSecretStore: () => Promise.resolve(secrets),
+  });
+  // Expected failures are asserted, not logged.
+  const activityEnv = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+  function run<A extends PlatformAction>(action: A, input: ActionInputs[A]): ReturnType<PlatformActivities[A]> {
+    const activity = activities[action] as (req: unknown) => ReturnType<PlatformActivities[A]>;
+    return activityEnv.run(activity, { ...input, tenantId: 'tenant-a' }) as ReturnType<PlatformActivities[A]>;
+  }
+  return { run, secrets };
+}
+
+/** The catalogue actions an adapter object actually implements (to compare with CAPABILITIES). */
+export function implementedActions(adapter: PlatformAdapter): PlatformAction[] {
+  return PLATFORM_ACTIONS.filter((action) => typeof adapter[action] === 'function');
+}
+
+/** The ApplicationFailure an activity failed with (what Temporal sees: type, nonRetryable, nextRetryDelay). */
+export async function activityFailure(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof ApplicationFailure) return err;
+    throw err;
+  }
+  throw new Error('expected the activity to fail');
+}
