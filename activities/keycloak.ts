@@ -4,7 +4,7 @@ import { alreadyDone, done, type AdapterResult } from './adapter-results';
 import type { AdapterFactory } from './adapters';
 import { PlatformError } from './errors';
 import { idempotentDelete, type RestClient } from './http/rest-client';
-import { clientCredentialsGrant, keycloakAdminApi, keycloakRealm, type KeycloakRealm } from './keycloak-client';
+import { keycloakAdminApi, keycloakRealm, keycloakSecretAccepted, type KeycloakRealm } from './keycloak-client';
 import type { PlatformAdapter } from './platform-adapter';
 
 interface UserRep {
@@ -188,8 +188,8 @@ export class KeycloakAdapter implements PlatformAdapter {
   }
 
   /** Rotation's test step: the client_credentials grant with the new secret. */
-  async verifyCredential(credential: CredentialInfo, secret: string): Promise<boolean> {
-    return (await clientCredentialsGrant(this.realm, credential.ownerId, secret)) !== undefined;
+  verifyCredential(credential: CredentialInfo, secret: string): Promise<boolean> {
+    return keycloakSecretAccepted(this.realm, credential.ownerId, secret);
   }
 
   private async findUser(subject: Subject): Promise<UserRep | undefined> {

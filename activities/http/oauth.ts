@@ -68,5 +68,7 @@ async function requestToken(grant: ClientCredentialsGrant): Promise<CachedToken>
   }
   const body = (await res.json()) as { access_token?: string; expires_in?: number };
   if (!body.access_token) throw new PlatformError('server', `${what} returned no access token`);
-  return { accessToken: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000 - EXPIRY_MARGIN_MS };
+  const lifetimeMs = (body.expires_in ?? 3600) * 1000;
+  // Short-lived tokens (Keycloak's default is 5 minutes) are still reused for the first half of their life.
+  return { accessToken: body.access_token, expiresAt: Date.now() + lifetimeMs - Math.min(EXPIRY_MARGIN_MS, lifetimeMs / 2) };
 }
