@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { PLATFORM_ACTIONS, type ActionOutputs, type ActionRequest, type ActionResult, type Platform, type PlatformAction } from '../shared';
 import { toActivityFailure } from './errors';
@@ -23,20 +24,37 @@ export function createPlatformActivities(platform: Platform, deps: PlatformActiv
     activities[action] = async (req: ActionRequest<typeof action>) => {
       try {
         const adapter = await deps.resolveAdapter(req.tenantId, platform);
-        return await actionOf(adapter, action)(withoutEnvelope(req));
+        return withAttempt(await actionOf(adapter, action)(withoutEnvelope(req)));
       } catch (err) {
-        throw toActivityFailure(err);
+        throw failedAttempt(err);
       }
     };
   }
   activities.createCredential = async (req: ActionRequest<'createCredential'>) => {
     try {
-      return await createAndStoreCredential(await deps.resolveAdapter(req.tenantId, platform), req, deps);
+      return withAttempt(await createAndStoreCredential(await deps.resolveAdapter(req.tenantId, platform), req, deps));
     } catch (err) {
-      throw toActivityFailure(err);
+      throw failedAttempt(err);
     }
   };
   return activities as PlatformActivities;
+}
+
+/** The attempt number travels with the result (and the failure), so run progress can show it. */
+function withAttempt<T extends ActionResult<unknown>>(result: T): T {
+  return { ...result, attempt: Context.current().info.attempt };
+}
+
+function failedAttempt(err: unknown): ApplicationFailure {
+  const failure = toActivityFailure(err);
+  return ApplicationFailure.create({
+    type: failure.type ?? undefined,
+    message: failure.message,
+    nonRetryable: failure.nonRetryable ?? false,
+    // toActivityFailure sets it in milliseconds (from Retry-After).
+    nextRetryDelay: failure.nextRetryDelay as number | undefined,
+    details: [{ ...(failure.details?.[0] as object | undefined), attempt: Context.current().info.attempt }],
+  });
 }
 
 function actionOf<A extends PlatformAction>(adapter: PlatformAdapter, action: A): AdapterAction<A> {

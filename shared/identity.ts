@@ -57,6 +57,8 @@ export interface ActionResult<T = unknown> {
   outcome: 'done' | 'already-done' | 'not-applicable';
   detail?: string;
   data?: T;
+  /** The activity attempt that produced this result (1 = first try); set by the platform activity layer. */
+  attempt?: number;
 }
 
 /** A reference to a secret held in the tenant's secret store; the value never enters a workflow. */

@@ -27,7 +27,27 @@ export interface RunbookStep {
   approval?: { approverRole: 'approver' | 'manager'; timeout: string };
   /** Wait before running (e.g. '30 days' for retention deletion). */
   delay?: string;
+  /**
+   * Onboarding: the role profiles this step provisions. Role profiles live in the
+   * onboarding runbook itself (versioned and pinned with it); a step without
+   * roleProfiles runs for every joiner.
+   */
+  roleProfiles?: string[];
 }
+
+/**
+ * Parameters a step must carry for its action (the subject, tenant and run come
+ * from the request). Runbook validation rejects a step that lacks one.
+ */
+export const REQUIRED_STEP_PARAMS: Readonly<Partial<Record<PlatformAction, readonly string[]>>> = {
+  addEntitlement: ['entitlement'],
+  removeEntitlement: ['entitlement'],
+  createCredential: ['kind'],
+  openTicket: ['title'],
+  updateTicket: ['comment'],
+  closeTicket: ['resolution'],
+  callAndWait: ['url'],
+};
 
 export interface Runbook {
   tenantId: string;

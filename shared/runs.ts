@@ -69,6 +69,8 @@ export interface StepProgress {
   status: StepStatus;
   attempts: number;
   lastError?: string;
+  /** What the step did or why it was skipped (e.g. "revoked 3 credentials", "legal hold"). */
+  detail?: string;
   startedAt?: string;
   finishedAt?: string;
 }
@@ -95,6 +97,8 @@ export interface RunProgress {
 }
 
 export interface ApprovalDecision {
+  /** The gated step decided; may be omitted while only one step waits for approval. */
+  stepId?: string;
   approved: boolean;
   comment?: string;
   approver: Actor;

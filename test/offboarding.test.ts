@@ -1,0 +1,159 @@
+/**
+ * Offboarding end to end on the time-skipping server with this project's
+ * workers, FerretDB and the stateful reference platform: tests check effects
+ * (accounts disabled, keys revoked, data moved, accounts deleted), not calls.
+ */
+import { legalHoldSignal, progressQuery } from '../shared/messages';
+import type { OffboardingRequest, RunProgress, Subject } from '../shared';
+import type { ReferencePlatform } from '../activities/reference';
+import { runWorkflowId } from '../shared/workflow-ids';
+import { workflowEnv, type WorkflowEnv } from './support/workflow-env';
+import { saveHistory } from './support/histories';
+import type { offboarding } from '../workflows/offboarding';
+
+const DAY = 24 * 60 * 60 * 1000;
+let w: WorkflowEnv;
+
+beforeAll(async () => {
+  w = await workflowEnv('offboarding', ['okta']);
+});
+afterAll(() => w.teardown());
+
+/** A leaver with a session, a group, an access key, a federation link and a document; and their manager. */
+function seedLeaver(platform: ReferencePlatform, name: string): Subject {
+  platform.seedAccount({ userName: `${name}-manager` });
+  platform.seedAccount({
+    userName: name,
+    email: `${name}@example.com`,
+    sessions: 2,
+    entitlements: [{ kind: 'group', id: 'engineering' }],
+    federation: [{ providerId: 'github-sso' }],
+    owned: [`${name}-roadmap.doc`],
+  });
+  platform.seedCredential({ id: `${name}-key`, kind: 'access-key', ownerId: name, status: 'active' });
+  return { subjectId: `e-${name}`, userName: name, email: `${name}@example.com`, displayName: `Leaver ${name}`, managerId: `${name}-manager` };
+}
+
+async function start(tenantId: string, subject: Subject, extra: Partial<OffboardingRequest> = {}) {
+  const request: OffboardingRequest = { tenantId, requestedBy: { id: 'desk-1', kind: 'user' }, runbookId: 'reference-offboarding', subject, mode: 'standard', ...extra };
+  return w.env.client.workflow.start<typeof offboarding>('offboarding', { args: [request], taskQueue: w.queues.workflows, workflowId: runWorkflowId(tenantId, 'offboarding', subject.subjectId) });
+}
+
+async function stepTimes(tenantId: string, workflowId: string): Promise<Record<string, number>> {
+  const trail = await w.stores.evidence.forRun(tenantId, workflowId);
+  return Object.fromEntries(trail.filter((r) => r.detail?.stepId).map((r) => [`${String(r.detail!.stepId)}:${r.event}`, Date.parse(r.at)]));
+}
+
+it('catches up a past leave date: contains at once, revokes every access path, deletes when retention ends', async () => {
+  const tenantId = await w.tenant({ retentionDays: 30 });
+  const subject = seedLeaver(w.reference, 'ada');
+  const now = await w.env.currentTimeMs();
+  const leaveDate = new Date(now - 2 * DAY).toISOString();
+  const handle = await start(tenantId, subject, { leaveDate });
+  const result: RunProgress = await handle.result();
+
+  expect(result.status).toBe('completed');
+  expect(result.needsHuman).toEqual([]);
+  expect(result.runbook).toEqual({ id: 'reference-offboarding', version: 1 });
+  expect(w.reference.accounts.has('ada')).toBe(false);
+  expect(w.reference.credentials.get('ada-key')?.status).toBe('inactive');
+  expect(w.reference.accounts.get('ada-manager')?.owned).toEqual(['ada-roadmap.doc']);
+  const times = await stepTimes(tenantId, handle.workflowId);
+  // Contained at once (not 30 days after the past leave date), deleted 30 days after the leave date.
+  expect(times['disable-reference:step-succeeded']! - now).toBeLessThan(60_000);
+  expect(Math.abs(times['delete-reference:step-succeeded']! - (Date.parse(leaveDate) + 30 * DAY))).toBeLessThan(60_000);
+  expect(result.steps.find((s) => s.stepId === 'credentials-reference')).toMatchObject({ status: 'succeeded', detail: 'revoked 1 credential(s)', attempts: 2 });
+  await saveHistory(handle, 'offboarding-catch-up');
+});
+
+it('waits for a future leave date in standard mode, contains at once in immediate mode', async () => {
+  const tenantId = await w.tenant({ retentionDays: 1 });
+  const hostileStart = await w.env.currentTimeMs();
+  const hostile = await start(tenantId, seedLeaver(w.reference, 'cy'), { leaveDate: new Date(hostileStart + 10 * DAY).toISOString(), mode: 'immediate' });
+  await hostile.result();
+  const h = await stepTimes(tenantId, hostile.workflowId);
+  expect(h['revoke-sessions-reference:step-succeeded']! - hostileStart).toBeLessThan(60_000);
+
+  const leaveDate = new Date((await w.env.currentTimeMs()) + 10 * DAY).toISOString();
+  const standard = await start(tenantId, seedLeaver(w.reference, 'ben'), { leaveDate });
+  await standard.result();
+  const s = await stepTimes(tenantId, standard.workflowId);
+  expect(Math.abs(s['disable-reference:step-succeeded']! - Date.parse(leaveDate))).toBeLessThan(60_000);
+  expect(w.reference.accounts.has('ben')).toBe(false);
+  expect(w.reference.accounts.has('cy')).toBe(false);
+});
+
+it('keeps the accounts when a legal hold arrives during retention', async () => {
+  const tenantId = await w.tenant({ retentionDays: 30 });
+  const handle = await start(tenantId, seedLeaver(w.reference, 'dee'));
+  await waitFor(handle, (p) => p.steps.some((s) => s.stepId === 'delete-reference' && s.status === 'waiting'));
+  expect(w.reference.accounts.get('dee')?.enabled).toBe(false);
+  await handle.signal(legalHoldSignal, { placedBy: { id: 'legal-1', kind: 'user' }, reason: 'litigation 2026-17' });
+  const result = await handle.result();
+  expect(result.status).toBe('completed');
+  expect(result.steps.find((s) => s.stepId === 'delete-reference')).toMatchObject({ status: 'skipped', detail: 'legal hold by legal-1: litigation 2026-17' });
+  expect(w.reference.accounts.has('dee')).toBe(true);
+  const trail = await w.stores.evidence.forRun(tenantId, handle.workflowId);
+  expect(trail.find((r) => r.event === 'legal-hold')).toMatchObject({ actor: { id: 'legal-1' }, outcome: 'deletion-stopped' });
+  await saveHistory(handle, 'offboarding-legal-hold');
+});
+
+it('finishes the other platforms when one is down and lists what a human must finish', async () => {
+  const okta = w.extra.okta!;
+  const tenantId = await w.tenant({ retentionDays: 0 });
+  const subject = seedLeaver(w.reference, 'eve');
+  seedLeaver(okta, 'eve');
+  okta.failNext('disableAccount', 'server', 100);
+  await w.stores.runbooks.create(tenantId, 'two-platforms', {
+    kind: 'offboarding',
+    name: 'Reference and Okta',
+    steps: ['reference', 'okta'].flatMap((platform) => [
+      { id: `disable-${platform}`, platform, action: 'disableAccount', phase: 1, onFailure: 'continue', retry: { maximumAttempts: 3, initialInterval: '1 second' } },
+      { id: `entitlements-${platform}`, platform, action: 'removeAllEntitlements', phase: 2, onFailure: 'continue' },
+    ]),
+  }, 'admin');
+  const result = await (await start(tenantId, subject, { runbookId: 'two-platforms' })).result();
+
+  expect(result.status).toBe('completed-with-failures');
+  expect(result.steps.find((s) => s.stepId === 'disable-okta')).toMatchObject({ status: 'failed', attempts: 3, lastError: 'reference disableAccount failed (server)' });
+  expect(result.needsHuman).toEqual(['okta: disableAccount for e-eve failed after 3 attempt(s) (reference disableAccount failed (server)); finish it by hand']);
+  expect(w.reference.accounts.get('eve')?.enabled).toBe(false);
+  expect(okta.accounts.get('eve')?.enabled).toBe(true);
+  // Later phases still ran everywhere, the broken platform included.
+  expect(okta.accounts.get('eve')?.entitlements).toEqual([]);
+  expect(w.reference.accounts.get('eve')?.entitlements).toEqual([]);
+});
+
+it('hands credentials over instead of revoking them when the tenant policy says transfer', async () => {
+  const tenantId = await w.tenant({ leaverCredentials: 'transfer', retentionDays: 0 });
+  const result = await (await start(tenantId, seedLeaver(w.reference, 'fay'))).result();
+  expect(w.reference.credentials.get('fay-key')?.status).toBe('active');
+  expect(result.needsHuman).toEqual(['reference: hand access-key fay-key of e-fay to its new owner and rotate it']);
+});
+
+it('keeps running the runbook version it started with when the runbook is edited', async () => {
+  const tenantId = await w.tenant({ retentionDays: 0 });
+  const draft = (steps: string[]) => ({
+    kind: 'offboarding',
+    name: 'Pinned',
+    steps: steps.map((action, i) => ({ id: `s${i}`, platform: 'reference', action, phase: i + 1, onFailure: 'continue' })),
+  });
+  await w.stores.runbooks.create(tenantId, 'pinned', draft(['disableAccount']), 'admin');
+  const now = await w.env.currentTimeMs();
+  const handle = await start(tenantId, seedLeaver(w.reference, 'hal'), { runbookId: 'pinned', leaveDate: new Date(now + 5 * DAY).toISOString() });
+  await waitFor(handle, (p) => p.status === 'waiting');
+  await w.stores.runbooks.update(tenantId, 'pinned', draft(['disableAccount', 'deleteAccount']), 'admin');
+  const result = await handle.result();
+  expect(result.runbook).toEqual({ id: 'pinned', version: 1 });
+  expect(result.steps.map((s) => s.action)).toEqual(['disableAccount']);
+  expect(w.reference.accounts.has('hal')).toBe(true);
+});
+
+async function waitFor(handle: { query: (q: typeof progressQuery) => Promise<RunProgress> }, ready: (p: RunProgress) => boolean): Promise<RunProgress> {
+  for (let i = 0; i < 200; i++) {
+    const progress = await handle.query(progressQuery).catch(() => undefined);
+    if (progress && ready(progress)) return progress;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('workflow never reached the expected state');
+}

@@ -1,0 +1,106 @@
+/**
+ * Onboarding on the time-skipping server with this project's workers, FerretDB
+ * and the stateful reference platform: start-date timer, approval gate (update
+ * with validator, timeout = denied), saga compensation after a halt.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { approvalUpdate, progressQuery } from '../shared/messages';
+import type { OnboardingRequest, RunProgress, Subject } from '../shared';
+import { runWorkflowId } from '../shared/workflow-ids';
+import type { onboarding } from '../workflows/onboarding';
+import { saveHistory } from './support/histories';
+import { workflowEnv, type WorkflowEnv } from './support/workflow-env';
+
+const DAY = 24 * 60 * 60 * 1000;
+let w: WorkflowEnv;
+
+beforeAll(async () => {
+  w = await workflowEnv('onboarding');
+});
+afterAll(() => w.teardown());
+
+const joiner = (name: string): Subject => ({ subjectId: `e-${name}`, userName: name, email: `${name}@example.com`, displayName: `Joiner ${name}`, managerId: 'boss' });
+const requester = { id: 'hr-1', kind: 'user' as const };
+
+async function start(tenantId: string, subject: Subject, extra: Partial<OnboardingRequest> = {}) {
+  const request: OnboardingRequest = { tenantId, requestedBy: requester, runbookId: 'reference-onboarding', subject, roleProfile: 'engineer', ...extra };
+  return w.env.client.workflow.start<typeof onboarding>('onboarding', { args: [request], taskQueue: w.queues.workflows, workflowId: runWorkflowId(tenantId, 'onboarding', subject.subjectId) });
+}
+
+const groupsOf = (name: string) => w.reference.accounts.get(name)?.entitlements.map((e) => e.id).sort();
+
+it('provisions on the start date what the role profile lists', async () => {
+  const tenantId = await w.tenant();
+  const startDate = new Date((await w.env.currentTimeMs()) + 7 * DAY).toISOString();
+  const handle = await start(tenantId, joiner('sam'), { roleProfile: 'sales', startDate });
+  const result = await handle.result();
+  expect(result.status).toBe('completed');
+  expect(groupsOf('sam')).toEqual(['all-staff', 'sales']);
+  expect(result.steps.map((s) => s.stepId)).toEqual(['create-account', 'all-staff', 'sales']);
+  const created = (await w.stores.evidence.forRun(tenantId, handle.workflowId)).find((r) => r.event === 'step-succeeded' && r.detail?.stepId === 'create-account');
+  expect(Math.abs(Date.parse(created!.at) - Date.parse(startDate))).toBeLessThan(60_000);
+  await saveHistory(handle, 'onboarding-start-date');
+});
+
+it('grants a privileged entitlement only on an approver\'s decision, never the requester\'s', async () => {
+  const tenantId = await w.tenant({ approvers: ['sec-lead'] });
+  const handle = await start(tenantId, joiner('ivy'));
+  await waitFor(handle, (p) => p.status === 'waiting-for-approval');
+  const decide = (id: string) => handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id, kind: 'user' } }] });
+  // The validator rejects before the decision reaches history (WorkflowUpdateFailedError, reason in its cause).
+  await expect(decide('hr-1')).rejects.toMatchObject({ cause: { message: 'the approver cannot be the requester', type: 'ApprovalRejected' } });
+  await expect(decide('mallory')).rejects.toMatchObject({ cause: { message: `mallory is not an approver of tenant ${tenantId}` } });
+  await expect(decide('sec-lead')).resolves.toEqual({ accepted: true });
+  const result = await handle.result();
+  expect(result.status).toBe('completed');
+  expect(groupsOf('ivy')).toEqual(['all-staff', 'engineering', 'production-admin']);
+  const approval = (await w.stores.evidence.forRun(tenantId, handle.workflowId)).find((r) => r.action === 'approval');
+  expect(approval).toMatchObject({ event: 'approved', actor: { id: 'sec-lead' }, outcome: 'approved' });
+  await saveHistory(handle, 'onboarding-approved');
+});
+
+it('denies the privileged entitlement when nobody answers by the deadline', async () => {
+  const tenantId = await w.tenant({ approvers: ['sec-lead'] });
+  const handle = await start(tenantId, joiner('tom'));
+  const result = await handle.result();
+  expect(result.status).toBe('completed');
+  expect(result.steps.find((s) => s.stepId === 'production-admin')).toMatchObject({ status: 'skipped', detail: 'no approval within 3 days: denied' });
+  expect(groupsOf('tom')).toEqual(['all-staff', 'engineering']);
+  await saveHistory(handle, 'onboarding-approval-timeout');
+});
+
+it('undoes the accounts it created when a halt step fails, and leaves pre-existing ones alone', async () => {
+  const tenantId = await w.tenant();
+  w.reference.failNext('addEntitlement', 'forbidden', 4);
+  const fresh = await (await start(tenantId, joiner('una'), { roleProfile: 'sales' })).result();
+  expect(fresh.status).toBe('failed');
+  expect(w.reference.accounts.has('una')).toBe(false);
+  expect(fresh.steps.find((s) => s.stepId === 'create-account')).toMatchObject({ status: 'compensated', detail: 'undone by deleteAccount' });
+  expect(fresh.needsHuman.length).toBeGreaterThan(0);
+
+  w.reference.seedAccount({ userName: 'old' });
+  w.reference.failNext('addEntitlement', 'forbidden', 4);
+  const existing = await (await start(tenantId, joiner('old'), { roleProfile: 'sales' })).result();
+  expect(existing.status).toBe('failed');
+  expect(w.reference.accounts.has('old')).toBe(true);
+  expect(existing.steps.find((s) => s.stepId === 'create-account')?.status).toBe('already-done');
+});
+
+it('fails fast on a role profile the runbook does not define', async () => {
+  const tenantId = await w.tenant();
+  const err = await (await start(tenantId, joiner('zed'), { roleProfile: 'astronaut' })).result().catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  expect((err as WorkflowFailedError).cause).toBeInstanceOf(ApplicationFailure);
+  expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'UnknownRoleProfile' });
+  expect(w.reference.accounts.has('zed')).toBe(false);
+});
+
+async function waitFor(handle: { query: (q: typeof progressQuery) => Promise<RunProgress> }, ready: (p: RunProgress) => boolean): Promise<RunProgress> {
+  for (let i = 0; i < 200; i++) {
+    const progress = await handle.query(progressQuery).catch(() => undefined);
+    if (progress && ready(progress)) return progress;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('workflow never reached the expected state');
+}

@@ -1,0 +1,62 @@
+import { RetryState } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { EvidenceActivities } from '../../activities/evidence';
+import type { PlatformActivities } from '../../activities/platform-activities';
+import type { RunbookActivities } from '../../activities/runbooks';
+import type { TenantActivities } from '../../activities/tenants';
+import type { ActionInputs, ActionOutputs, ActionResult, Platform, PlatformAction, StepRetryOverride } from '../../shared';
+import { PLATFORM_DEFAULTS } from '../../shared/platform-defaults';
+import { myTaskQueues } from './queues';
+
+/** Our own systems (runbook store, tenant policy, evidence) on the control queue. */
+export function controlActivities() {
+  return proxyActivities<RunbookActivities & TenantActivities & EvidenceActivities>({
+    taskQueue: myTaskQueues().control,
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 20 },
+  });
+}
+
+export type PlatformCall = <A extends PlatformAction>(action: A, input: ActionInputs[A]) => Promise<ActionResult<ActionOutputs[A]>>;
+
+/**
+ * Calls actions of one platform on its own task queue, with that platform's
+ * timeouts and retry policy (a runbook step may override the retry), adding
+ * each call's attempts to `attempts`.
+ */
+export function platformCaller(platform: Platform, envelope: { tenantId: string; runId: string; stepId: string }, retry: StepRetryOverride | undefined, attempts: { count: number }): PlatformCall {
+  const defaults = PLATFORM_DEFAULTS[platform];
+  const maximumAttempts = retry?.maximumAttempts ?? defaults.retry.maximumAttempts;
+  const activities = proxyActivities<PlatformActivities>({
+    taskQueue: myTaskQueues().platform(platform),
+    startToCloseTimeout: defaults.startToCloseTimeout,
+    scheduleToCloseTimeout: defaults.scheduleToCloseTimeout,
+    retry: { ...defaults.retry, ...retry },
+  });
+  return async (action, input) => {
+    const request = { ...input, ...envelope } as Parameters<PlatformActivities[typeof action]>[0];
+    try {
+      const call = activities[action] as (req: typeof request) => Promise<ActionResult<ActionOutputs[typeof action]>>;
+      const result = await call(request);
+      attempts.count += result.attempt ?? 1;
+      return result;
+    } catch (err) {
+      attempts.count += failedAttempts(err, maximumAttempts);
+      throw err;
+    }
+  };
+}
+
+/** The attempt the activity reported with its last failure; else what the retry state implies. */
+function failedAttempts(err: unknown, maximumAttempts: number): number {
+  if (!(err instanceof ActivityFailure)) return 1;
+  const details = err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as { attempt?: unknown } | undefined) : undefined;
+  if (typeof details?.attempt === 'number') return details.attempt;
+  return err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED ? maximumAttempts : 1;
+}
+
+/** A failure's message for progress and needsHuman: the platform's reason, not the SDK wrapper's. */
+export function reasonOf(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,163 @@
+import {
+  ApplicationFailure,
+  condition,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { Actor, ApprovalDecision, EvidenceRecord, RunbookKind, RunbookStep, RunProgress, RunStatus, StepProgress, Subject, TenantPolicy } from '../../shared';
+import type { Runbook } from '../../shared/runbooks';
+import { approvalUpdate, progressQuery } from '../../shared/messages';
+import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../../shared/search-attributes';
+import { controlActivities } from './activities';
+
+export interface RunRequest {
+  tenantId: string;
+  requestedBy: Actor;
+  runbookId?: string;
+  subject: Subject;
+}
+
+/**
+ * The state every lifecycle run shares: its pinned runbook and tenant policy,
+ * the progress the `progress` query returns, approval gates (the `approval`
+ * update) and evidence records. Handlers are registered before the first await,
+ * so queries and updates work from the first workflow task.
+ */
+export class Run {
+  readonly progress: RunProgress;
+  runbook!: Runbook;
+  policy!: TenantPolicy;
+  private readonly control = controlActivities();
+  private readonly gates = new Map<string, RunbookStep>();
+  private readonly decisions = new Map<string, ApprovalDecision>();
+  private waitingFor?: string;
+  private finalStatus?: RunStatus;
+
+  private constructor(
+    readonly kind: RunbookKind,
+    readonly request: RunRequest,
+  ) {
+    this.progress = { tenantId: request.tenantId, kind, subjectId: request.subject.subjectId, status: 'running', steps: [], needsHuman: [] };
+    setHandler(progressQuery, () => ({ ...this.progress, status: this.status() }));
+    setHandler(approvalUpdate, (decision) => this.decide(decision), { validator: (decision: ApprovalDecision) => void this.gateFor(decision) });
+  }
+
+  /** Registers handlers and search attributes, then loads the runbook (pinned from here on) and the tenant policy. */
+  static async start(kind: RunbookKind, request: RunRequest): Promise<Run> {
+    const run = new Run(kind, request);
+    run.upsertMissingSearchAttributes();
+    [run.runbook, run.policy] = await Promise.all([
+      run.control.loadRunbook(request.tenantId, kind, request.runbookId),
+      run.control.loadTenantPolicy(request.tenantId),
+    ]);
+    run.progress.runbook = { id: run.runbook.runbookId, version: run.runbook.version };
+    await run.evidence('requested', 'run-requested', { detail: { runbook: run.progress.runbook } });
+    return run;
+  }
+
+  get subject(): Subject {
+    return this.request.subject;
+  }
+
+  get workflowId(): string {
+    return workflowInfo().workflowId;
+  }
+
+  /** Registers a step in progress (pending) so the query shows the whole plan from the start. */
+  track(step: RunbookStep): StepProgress {
+    const progress: StepProgress = { stepId: step.id, platform: step.platform, action: step.action, status: 'pending', attempts: 0 };
+    this.progress.steps.push(progress);
+    return progress;
+  }
+
+  needsHuman(task: string): void {
+    this.progress.needsHuman.push(task);
+  }
+
+  /** A durable timer until `isoTime` (none when already past: catch-up); progress shows what it waits for. */
+  async waitUntil(isoTime: string | undefined, waitingFor: string): Promise<void> {
+    const ms = isoTime ? Date.parse(isoTime) - Date.now() : 0;
+    if (!(ms > 0)) return;
+    this.waitingFor = waitingFor;
+    await sleep(ms);
+    this.waitingFor = undefined;
+  }
+
+  /** Waits for an approver's decision on a gated step; no decision by the timeout = denied. */
+  async approval(step: RunbookStep & { approval: NonNullable<RunbookStep['approval']> }): Promise<ApprovalDecision | undefined> {
+    this.gates.set(step.id, step);
+    await condition(() => this.decisions.has(step.id), step.approval.timeout);
+    this.gates.delete(step.id);
+    return this.decisions.get(step.id);
+  }
+
+  /**
+   * Append-only evidence, written by an activity. The key is derived from the
+   * run and the event, so a retried or replayed write is stored once.
+   */
+  async evidence(event: string, keySuffix: string, fields: Partial<EvidenceRecord> = {}): Promise<void> {
+    const { workflowId, firstExecutionRunId } = workflowInfo();
+    const record: EvidenceRecord = {
+      tenantId: this.request.tenantId,
+      runId: workflowId,
+      kind: this.kind,
+      subjectId: this.subject.subjectId,
+      at: new Date().toISOString(),
+      actor: this.request.requestedBy,
+      event,
+      ...fields,
+    };
+    await this.control.recordEvidence({ key: `${workflowId}/${firstExecutionRunId}/${keySuffix}`, record });
+  }
+
+  /** Final status: failed when halted, completed-with-failures when a human must finish something. */
+  async finish(halted: boolean): Promise<RunProgress> {
+    const failed = this.progress.steps.some((s) => s.status === 'failed');
+    this.finalStatus = halted ? 'failed' : failed ? 'completed-with-failures' : 'completed';
+    await this.evidence('finished', 'run-finished', { outcome: this.finalStatus, detail: { needsHuman: this.progress.needsHuman } });
+    return { ...this.progress, status: this.finalStatus };
+  }
+
+  status(): RunStatus {
+    if (this.finalStatus) return this.finalStatus;
+    if (this.progress.steps.some((s) => s.status === 'running')) return 'running';
+    if (this.gates.size > 0) return 'waiting-for-approval';
+    if (this.waitingFor || this.progress.steps.some((s) => s.status === 'waiting')) return 'waiting';
+    return 'running';
+  }
+
+  private decide(decision: ApprovalDecision): { accepted: true } {
+    this.decisions.set(this.gateFor(decision).id, decision);
+    return { accepted: true };
+  }
+
+  /** Validates an approval: a waiting step, an allowed approver, never the requester (four eyes). */
+  private gateFor(decision: ApprovalDecision): RunbookStep {
+    const reject = (message: string) => ApplicationFailure.create({ type: 'ApprovalRejected', message, nonRetryable: true });
+    const gate = decision.stepId ? this.gates.get(decision.stepId) : this.gates.size === 1 ? [...this.gates.values()][0] : undefined;
+    if (!gate) throw reject(this.gates.size > 1 ? 'several steps wait for approval: name the stepId' : `no step ${decision.stepId ?? 'of this run'} is waiting for approval`);
+    const approver = decision.approver.id;
+    if (approver === this.request.requestedBy.id) throw reject('the approver cannot be the requester');
+    if (approver === this.subject.subjectId) throw reject('the subject cannot approve their own access');
+    if (gate.approval?.approverRole === 'manager' && approver !== this.subject.managerId) throw reject(`${approver} is not the subject's manager`);
+    if (gate.approval?.approverRole === 'approver' && this.policy.approvers.length > 0 && !this.policy.approvers.includes(approver)) {
+      throw reject(`${approver} is not an approver of tenant ${this.request.tenantId}`);
+    }
+    return gate;
+  }
+
+  /** The starter (the API) sets them; a run started another way still becomes findable. */
+  private upsertMissingSearchAttributes(): void {
+    const current = workflowInfo().typedSearchAttributes;
+    const wanted: SearchAttributeUpdatePair[] = [
+      { key: TENANT_ID, value: this.request.tenantId },
+      { key: RUNBOOK_KIND, value: this.kind },
+      { key: SUBJECT_ID, value: this.subject.subjectId },
+    ];
+    const missing = wanted.filter((pair) => current.get(pair.key) === undefined);
+    if (missing.length > 0) upsertSearchAttributes(missing);
+  }
+}
