@@ -144,9 +144,16 @@ export class KeycloakAdapter implements PlatformAdapter {
     return idempotentDelete(() => this.api.delete(`users/${user.id}/federated-identity/${encodeURIComponent(providerId)}`));
   }
 
-  /** A confidential client's credential: its current secret, dated by Keycloak's creation-time attribute. */
-  async listCredentials({ ownerId }: ActionInputs['listCredentials']): AdapterResult<'listCredentials'> {
-    if (!ownerId) throw new PlatformError('invalid', 'keycloak lists client secrets: give the client id as ownerId');
+  /**
+   * A confidential client's credential: its current secret, dated by Keycloak's creation-time attribute.
+   * A person (subject) owns no API credential in Keycloak: their password and OTP die with disableAccount.
+   */
+  async listCredentials({ subject, ownerId }: ActionInputs['listCredentials']): AdapterResult<'listCredentials'> {
+    if (!ownerId) {
+      if (!subject) throw new PlatformError('invalid', 'listCredentials needs a subject or a client id as ownerId');
+      await this.requireUser(subject);
+      return { outcome: 'done', data: [], detail: 'keycloak users own no API credentials; client secrets are listed by client id' };
+    }
     const client = await this.requireClient(ownerId);
     return { outcome: 'done', data: client.attributes?.[SECRET_CREATED_ATTRIBUTE] ? [secretInfo(client)] : [] };
   }

@@ -102,8 +102,9 @@ install_keycloak() {
     say "fetching org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION from Maven Central (about 200 MB)"
     local tmp="$TOOLS/cache/keycloak-$KEYCLOAK_VERSION"
     rm -rf "$tmp" && mkdir -p "$tmp"
-    mvn --batch-mode --quiet -Dstyle.color=never org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-      -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip" -DoutputDirectory="$tmp"
+    mvn --batch-mode --quiet org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+      -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip" -DoutputDirectory="$tmp" >"$tmp/mvn.log" 2>&1 ||
+      { cat "$tmp/mvn.log" >&2; say "could not fetch Keycloak from Maven Central"; exit 1; }
     python3 -m zipfile -e "$tmp/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip" "$tmp/unpacked"
     chmod +x "$tmp/unpacked/keycloak-$KEYCLOAK_VERSION/bin/"*.sh
     rm -rf "$dir" && mv "$tmp/unpacked/keycloak-$KEYCLOAK_VERSION" "$dir"
