@@ -1,4 +1,6 @@
 import type { AdapterFactories } from './adapters';
+import { awsIamAdapterFactory } from './aws-iam';
+import { keycloakAdapterFactory } from './keycloak';
 import { referenceAdapterFactory, ReferencePlatform } from './reference';
 
 /**
@@ -9,5 +11,7 @@ import { referenceAdapterFactory, ReferencePlatform } from './reference';
 export function adapterFactories(reference: ReferencePlatform = new ReferencePlatform()): AdapterFactories {
   return {
     reference: referenceAdapterFactory(reference),
+    'aws-iam': awsIamAdapterFactory,
+    keycloak: keycloakAdapterFactory,
   };
 }

@@ -1,9 +1,12 @@
-import type { Platform, PlatformAction } from '../../shared/platforms';
+import { supports, type Platform, type PlatformAction } from '../../shared/platforms';
 import type { RunbookStep } from '../../shared/runbooks';
 
-/** One step per platform, ids like `disable-okta`, so seed runbooks stay short and uniform. */
+/**
+ * One step per platform that supports the action (AWS IAM has no per-user federation links), ids like
+ * `disable-okta`, so seed runbooks stay short and uniform.
+ */
 export function onEach(platforms: readonly Platform[], action: PlatformAction, idPrefix: string, step: Omit<RunbookStep, 'id' | 'platform' | 'action'>): RunbookStep[] {
-  return platforms.map((platform) => ({
+  return platforms.filter((platform) => supports(platform, action)).map((platform) => ({
     id: `${idPrefix}-${platform}`,
     platform,
     action,
