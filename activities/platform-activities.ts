@@ -75,15 +75,27 @@ function withoutEnvelope<T extends { tenantId: string; stepId?: string }>(req: T
   return input;
 }
 
-/** The new secret goes straight from the platform into the secret store; only its reference leaves the activity. */
+/**
+ * The new secret goes straight from the platform into the secret store; only its reference leaves the activity.
+ * A retry whose platform no longer shows the secret finds it in the store, or, if the earlier attempt failed
+ * before storing it, replaces that credential (its secret is lost) once.
+ */
 async function createAndStoreCredential(
   adapter: PlatformAdapter,
   req: ActionRequest<'createCredential'>,
   deps: PlatformActivityDeps,
+  replaceLost = true,
 ): Promise<ActionResult<ActionOutputs['createCredential']>> {
   const created = await actionOf(adapter, 'createCredential')(withoutEnvelope(req));
   if (!created.data) return { outcome: created.outcome, detail: created.detail };
+  const { credential, secret } = created.data;
   const store = await deps.resolveSecretStore(req.tenantId);
-  const secretRef = await store.putPending(req.secretName, created.data.secret, req.idempotencyKey);
-  return { outcome: created.outcome, detail: created.detail, data: { credential: created.data.credential, secretRef } };
+  const secretRef = secret !== undefined ? await store.putPending(req.secretName, secret, req.idempotencyKey) : await store.versionFor(req.secretName, req.idempotencyKey);
+  if (secretRef) return { outcome: created.outcome, detail: created.detail, data: { credential, secretRef } };
+  if (!replaceLost) {
+    throw ApplicationFailure.create({ type: 'CredentialSecretLost', message: `the secret of ${credential.id} was not stored and cannot be read again`, nonRetryable: true });
+  }
+  await actionOf(adapter, 'deleteCredential')({ ownerId: credential.ownerId, credentialId: credential.id });
+  const replaced = await createAndStoreCredential(adapter, req, deps, false);
+  return { ...replaced, detail: `replaced ${credential.id}, whose secret an interrupted attempt lost` };
 }

@@ -1,8 +1,11 @@
 import type { ActionInputs, ActionOutputs, ActionResult, CredentialInfo, Platform, PlatformAction, Subject } from '../shared';
 
-/** createCredential is the one action whose adapter output differs: the secret stays inside the activity. */
+/**
+ * createCredential is the one action whose adapter output differs: the secret stays inside the activity.
+ * A repeat on a platform that shows a secret only once (AWS access keys) returns the credential without it.
+ */
 export interface AdapterOutputs extends Omit<ActionOutputs, 'createCredential'> {
-  createCredential: { credential: CredentialInfo; secret: string };
+  createCredential: { credential: CredentialInfo; secret?: string };
 }
 
 export type AdapterAction<A extends PlatformAction> = (input: ActionInputs[A]) => Promise<ActionResult<AdapterOutputs[A]>>;

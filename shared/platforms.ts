@@ -59,7 +59,8 @@ const IDENTITY_ACTIONS = [...ACCOUNT_ACTIONS, ...ENTITLEMENT_ACTIONS] as const;
 export const CAPABILITIES: Readonly<Record<Platform, readonly PlatformAction[]>> = {
   // Graph cannot suspend an app secret or certificate, only remove it: no deactivateCredential.
   entra: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS.filter((a) => a !== 'deactivateCredential'), ...OWNERSHIP_ACTIONS],
-  'aws-iam': [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
+  // IAM federation (SAML/OIDC providers) is account-wide: a user has no links of its own to list or remove.
+  'aws-iam': [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS.filter((a) => a !== 'listFederationLinks' && a !== 'removeFederationLink')],
   okta: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
   // Google: OAuth grants and app passwords can be listed and deleted only; no per-user federation links;
   // Cloud service accounts are Cloud IAM's, not the Directory's.

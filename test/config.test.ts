@@ -18,6 +18,11 @@ describe('configuration from the environment', () => {
     expect(parseConfig({ TEMPORAL_TLS_CERT_PATH: '/a', TEMPORAL_TLS_KEY_PATH: '/b' }).TEMPORAL_TLS_KEY_PATH).toBe('/b');
   });
 
+  it('accepts only an http(s) public base URL', () => {
+    expect(parseConfig({ PUBLIC_BASE_URL: 'https://runbooks.example.com' }).PUBLIC_BASE_URL).toBe('https://runbooks.example.com');
+    expect(() => parseConfig({ PUBLIC_BASE_URL: 'ftp://example.com' })).toThrow('invalid configuration: PUBLIC_BASE_URL must be an http(s) URL');
+  });
+
   it('never accepts a short admin key', () => {
     expect(() => parseConfig({ ADMIN_API_KEY: 'short' })).toThrow(/ADMIN_API_KEY must be at least 24 characters/);
   });

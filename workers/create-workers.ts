@@ -4,11 +4,13 @@ import { createAdapterResolver, type AdapterFactories } from '../activities/adap
 import { readSecretRef, type SecretReader } from '../activities/connection-secrets';
 import { createDiagnosticsActivities } from '../activities/diagnostics';
 import { createEvidenceActivities } from '../activities/evidence';
+import { createHttpCallbackActivities } from '../activities/http-callback';
 import { createPlatformActivities } from '../activities/platform-activities';
 import { adapterFactories } from '../activities/registry';
 import { createRunbookActivities } from '../activities/runbooks';
 import type { SecretStoreResolver } from '../activities/secret-store';
 import { inMemorySecretStores } from '../activities/secret-stores/in-memory';
+import { tenantSecretStores } from '../activities/secret-stores/tenant-secret-stores';
 import { createSecretStoreActivities } from '../activities/secrets';
 import { createTenantActivities } from '../activities/tenants';
 import type { Mongo } from '../infra/mongo';
@@ -25,6 +27,8 @@ export interface WorkerDeps {
   adapters?: AdapterFactories;
   resolveSecretStore?: SecretStoreResolver;
   readSecret?: SecretReader;
+  /** The API's public URL, where customer systems call back for `callAndWait` steps. */
+  publicBaseUrl?: string;
   /** Payload codec (encryption) and friends; must match the clients'. */
   dataConverter?: DataConverter;
 }
@@ -48,11 +52,12 @@ export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {
   const common = { connection: deps.connection, namespace: deps.namespace, dataConverter: deps.dataConverter };
   const workflowSource = options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') };
   const stores = createStores(deps.mongo.db);
-  const adapters = deps.adapters ?? adapterFactories();
-  const resolveSecretStore = deps.resolveSecretStore ?? inMemorySecretStores();
-  const resolveAdapter = createAdapterResolver(stores.tenants, adapters, deps.readSecret ?? ((ref) => readSecretRef(ref)));
-  const platforms = options.platforms ?? (Object.keys(adapters) as Platform[]);
-  const unserved = platforms.filter((p) => !adapters[p]);
+  const adapters = deps.adapters ?? adapterFactories(stores);
+  const readSecret = deps.readSecret ?? ((ref: string) => readSecretRef(ref));
+  const resolveSecretStore = deps.resolveSecretStore ?? tenantSecretStores(stores.tenants, readSecret, inMemorySecretStores());
+  const resolveAdapter = createAdapterResolver(stores.tenants, adapters, readSecret);
+  const platforms = options.platforms ?? [...(Object.keys(adapters) as Platform[]), 'http-callback'];
+  const unserved = platforms.filter((p) => !adapters[p] && p !== 'http-callback');
   if (unserved.length) throw new Error(`no adapter for ${unserved.join(', ')} in this build`);
 
   const control = {
@@ -69,7 +74,16 @@ export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {
       Worker.create({
         ...common,
         taskQueue: queues.platform(platform),
-        activities: createPlatformActivities(platform, { resolveAdapter, resolveSecretStore }),
+        activities:
+          platform === 'http-callback'
+            ? // Completes asynchronously (CompleteAsyncError), so not through createPlatformActivities.
+              createHttpCallbackActivities({
+                callbacks: stores.callbacks,
+                callbackBaseUrl: deps.publicBaseUrl ?? 'http://127.0.0.1:3000',
+                connection: (tenantId) => stores.tenants.connection(tenantId, 'http-callback'),
+                readSecret,
+              })
+            : createPlatformActivities(platform, { resolveAdapter, resolveSecretStore }),
         maxTaskQueueActivitiesPerSecond: PLATFORM_DEFAULTS[platform].maxActivitiesPerSecond,
       }),
     ),

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const dataConverter = dataConverterFor(config);
   if (!dataConverter) log.warn('PAYLOAD_ENCRYPTION_KEYS is not set: subject names and emails are stored unencrypted in workflow histories');
   const workers = await createWorkers(
-    { connection, namespace: config.TEMPORAL_NAMESPACE, mongo, dataConverter },
+    { connection, namespace: config.TEMPORAL_NAMESPACE, mongo, dataConverter, publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://${config.API_HOST}:${config.API_PORT}` },
     { taskQueuePrefix: config.TASK_QUEUE_PREFIX, platforms: config.WORKER_PLATFORMS },
   );
   log.info({ taskQueues: workers.map((w) => w.options.taskQueue), temporal: config.TEMPORAL_ADDRESS, seedRunbooksLoaded: seeds.inserted }, 'worker started');

@@ -17,7 +17,7 @@ export interface AccessToken {
 }
 
 // Adapters are rebuilt per activity; the token outlives them so a busy queue does not hit the token endpoint per call.
-const tokens = new Map<string, AccessToken>();
+const tokens = new Map<string, AccessToken & { refreshAt: number }>();
 const EXPIRY_MARGIN_MS = 5 * 60_000;
 
 /**
@@ -26,9 +26,10 @@ const EXPIRY_MARGIN_MS = 5 * 60_000;
  */
 export async function cachedToken(key: string, fetchToken: () => Promise<AccessToken>): Promise<string> {
   const cached = tokens.get(key);
-  if (cached && cached.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return cached.accessToken;
+  if (cached && cached.refreshAt > Date.now()) return cached.accessToken;
   const fresh = await fetchToken();
-  tokens.set(key, fresh);
+  // Short-lived tokens (Keycloak's default is 5 minutes) are still reused for the first half of their life.
+  tokens.set(key, { ...fresh, refreshAt: fresh.expiresAt - Math.min(EXPIRY_MARGIN_MS, (fresh.expiresAt - Date.now()) / 2) });
   return fresh.accessToken;
 }
 

@@ -53,6 +53,11 @@ export class InMemorySecretStore implements SecretStore {
     return Promise.resolve(version && this.ref(secretName, version));
   }
 
+  versionFor(secretName: string, idempotencyKey: string): Promise<SecretRef | undefined> {
+    const version = this.secrets.get(secretName)?.find((v) => v.idempotencyKey === idempotencyKey);
+    return Promise.resolve(version && this.ref(secretName, version));
+  }
+
   reveal(ref: SecretRef): Promise<string> {
     return Promise.resolve(this.version(ref).value);
   }

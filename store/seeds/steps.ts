@@ -2,7 +2,7 @@ import { supports, type Platform, type PlatformAction } from '../../shared/platf
 import type { RunbookStep } from '../../shared/runbooks';
 
 /**
- * One step per platform that supports the action (the capability catalogue), ids like
+ * One step per platform that supports the action (AWS IAM has no per-user federation links), ids like
  * `disable-okta`, so seed runbooks stay short and uniform.
  */
 export function onEach(platforms: readonly Platform[], action: PlatformAction, idPrefix: string, step: Omit<RunbookStep, 'id' | 'platform' | 'action'>): RunbookStep[] {
