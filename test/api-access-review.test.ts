@@ -46,7 +46,7 @@ it('two reviewers decide through the API; after the go-ahead the revocations are
     eventually(async () => {
       const res = await request(app).get('/v1/tenants/review-acme/reviews/q3-2026/items?reviewer=me').set(reviewer);
       return res.status === 200 && (res.body.items as ReviewItem[]).length === 4 ? (res.body.items as ReviewItem[]) : undefined;
-    }, 'the reviewer’s items');
+    }, 'the reviewer’s items', 30_000);
   const [itemsA, itemsB] = await Promise.all([itemsOf(reviewerA), itemsOf(reviewerB)]);
   expect(new Set(itemsA.map((i) => i.reviewerId))).toEqual(new Set([mgrA]));
   expect(itemsA.filter((i) => i.recommendation === 'revoke').map((i) => i.entitlementId)).toEqual(['g0', 'g0']);
