@@ -53,6 +53,8 @@ export interface AccessReviewRequest extends RunRequestBase {
   platforms?: Platform[];
   /** ISO time by which decisions are due; the tenant's default decision applies after it. */
   deadline: string;
+  /** Reviewer workflows started per campaign run before it continues as new (default 200). */
+  reviewersPerRun?: number;
 }
 
 export interface PrivilegedAccessRequest extends RunRequestBase {

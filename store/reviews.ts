@@ -44,10 +44,11 @@ const PUBLIC_ITEM = { _id: 0, tenantId: 0, reviewId: 0, subject: 0, entitlementK
  * activities that make them can be retried.
  */
 export class ReviewStore {
-  private readonly items: Collection<StoredReviewItem>;
+  private readonly items: Collection<StoredReviewItem & { _id?: string }>;
   private readonly shares: Collection<ReviewShare>;
 
   constructor(db: Db) {
+    // Items are keyed by _id (itemKey): point reads and writes stay fast on stores that only push _id filters down (FerretDB's SQLite backend).
     this.items = db.collection('review_items');
     this.shares = db.collection('review_shares');
   }
@@ -65,7 +66,7 @@ export class ReviewStore {
   async addItems(items: StoredReviewItem[]): Promise<void> {
     if (items.length === 0) return;
     try {
-      await this.items.insertMany(items.map((i) => ({ ...i })), { ordered: false });
+      await this.items.insertMany(items.map((i) => ({ ...i, _id: itemKey(i.tenantId, i.reviewId, i.itemId) })), { ordered: false });
     } catch (err) {
       if (!(err instanceof MongoBulkWriteError) || !allDuplicates(err)) throw err;
     }
@@ -124,7 +125,7 @@ export class ReviewStore {
       await this.items.bulkWrite(
         decisions.map((d) => ({
           updateOne: {
-            filter: { tenantId, reviewId, itemId: d.itemId },
+            filter: { _id: itemKey(tenantId, reviewId, d.itemId) },
             update: { $set: { decision: d.decision, comment: d.comment, decidedBy: reviewer.id, decidedAt: at, defaulted: false } },
           },
         })),
@@ -160,7 +161,7 @@ export class ReviewStore {
     if (results.length === 0) return;
     await this.items.bulkWrite(
       results.map((r) => ({
-        updateOne: { filter: { tenantId, reviewId, itemId: r.itemId }, update: { $set: { applied: r.applied, ...(r.error ? { applyError: r.error } : {}) } } },
+        updateOne: { filter: { _id: itemKey(tenantId, reviewId, r.itemId) }, update: { $set: { applied: r.applied, ...(r.error ? { applyError: r.error } : {}) } } },
       })),
       { ordered: false },
     );
@@ -181,6 +182,10 @@ export class ReviewStore {
     ]);
     return { items, approved, revoked, undecided: items - approved - revoked, defaulted, reviewers, openShares, applied, applyFailed };
   }
+}
+
+function itemKey(tenantId: string, reviewId: string, itemId: string): string {
+  return `${tenantId}|${reviewId}|${itemId}`;
 }
 
 function allDuplicates(err: MongoBulkWriteError): boolean {

@@ -2,6 +2,7 @@ import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createAdapterResolver, type AdapterFactories } from '../activities/adapters';
 import { readSecretRef, type SecretReader } from '../activities/connection-secrets';
+import { createAccessReviewActivities } from '../activities/access-review';
 import { createDiagnosticsActivities } from '../activities/diagnostics';
 import { createEvidenceActivities } from '../activities/evidence';
 import { createHttpCallbackActivities } from '../activities/http-callback';
@@ -11,7 +12,7 @@ import { createRunbookActivities } from '../activities/runbooks';
 import type { SecretStoreResolver } from '../activities/secret-store';
 import { inMemorySecretStores } from '../activities/secret-stores/in-memory';
 import { tenantSecretStores } from '../activities/secret-stores/tenant-secret-stores';
-import { createSecretStoreActivities } from '../activities/secrets';
+import { createSecretRotationActivities } from '../activities/secret-rotation';
 import { createTenantActivities } from '../activities/tenants';
 import type { Mongo } from '../infra/mongo';
 import { PLATFORM_DEFAULTS } from '../shared/platform-defaults';
@@ -22,7 +23,8 @@ import { createStores } from '../store';
 export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
-  mongo: Mongo;
+  /** The product database (stores, and the worker's own store check). */
+  mongo: Pick<Mongo, 'db'>;
   /** Platform adapters of this build (activities/registry.ts by default). */
   adapters?: AdapterFactories;
   resolveSecretStore?: SecretStoreResolver;
@@ -44,7 +46,7 @@ export interface WorkerOptions {
 
 /**
  * Every worker of one process: the workflows queue, the control queue (runbooks,
- * tenants, evidence, secret store) and one worker per platform queue, each rate
+ * tenants, evidence, secret rotation, access-review store) and one worker per platform queue, each rate
  * limited for all workers of that queue at once (a platform's API limit is global).
  */
 export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {}): Promise<Worker[]> {
@@ -65,7 +67,8 @@ export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {
     ...createRunbookActivities(stores),
     ...createTenantActivities(stores),
     ...createEvidenceActivities(stores),
-    ...createSecretStoreActivities({ resolveSecretStore }),
+    ...createSecretRotationActivities({ resolveAdapter, resolveSecretStore }),
+    ...createAccessReviewActivities({ reviews: stores.reviews, resolveAdapter }),
   };
   return Promise.all([
     Worker.create({ ...common, ...workflowSource, taskQueue: queues.workflows }),

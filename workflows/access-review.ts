@@ -94,12 +94,13 @@ async function assignReviewers(campaign: Campaign): Promise<void> {
   const { request, state } = campaign;
   let startedThisRun = 0;
   for (;;) {
-    const page = await reviews().reviewerShares({ tenantId: request.tenantId, reviewId: request.reviewId, afterReviewerId: state.afterReviewerId, limit: SHARES_PER_PAGE });
+    const limit = Math.min(SHARES_PER_PAGE, request.reviewersPerRun ?? REVIEWERS_PER_RUN);
+    const page = await reviews().reviewerShares({ tenantId: request.tenantId, reviewId: request.reviewId, afterReviewerId: state.afterReviewerId, limit });
     if (page.length === 0) break;
     await Promise.all(page.map((share) => startReviewer(campaign, share.reviewerId, share.total)));
     state.afterReviewerId = page[page.length - 1]!.reviewerId;
     startedThisRun += page.length;
-    if (startedThisRun >= REVIEWERS_PER_RUN || workflowInfo().continueAsNewSuggested) await continueAsNew<typeof accessReviewCampaign>(request, state);
+    if (startedThisRun >= (request.reviewersPerRun ?? REVIEWERS_PER_RUN) || workflowInfo().continueAsNewSuggested) await continueAsNew<typeof accessReviewCampaign>(request, state);
   }
   state.phase = 'review';
   // A fresh run waits for the deadline: completions of the children started here are not recorded in its history.

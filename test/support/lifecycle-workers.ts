@@ -1,26 +1,19 @@
-import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Db } from 'mongodb';
-import { createAccessReviewActivities } from '../../activities/access-review';
-import { createEvidenceActivities } from '../../activities/evidence';
-import { createPlatformActivities } from '../../activities/platform-activities';
 import type { PlatformAdapter } from '../../activities/platform-adapter';
 import { createReferenceAdapter, ReferencePlatform } from '../../activities/reference';
-import { createSecretRotationActivities } from '../../activities/secret-rotation';
 import { InMemorySecretStore } from '../../activities/secret-stores/in-memory';
-import { createTenantActivities } from '../../activities/tenants';
-import type { ActionInputs, Platform, PlatformConnection, TenantPolicy } from '../../shared';
+import type { ActionInputs, PlatformConnection, TenantPolicy } from '../../shared';
 import { taskQueues } from '../../shared/task-queues';
-import { EvidenceStore } from '../../store/evidence';
-import { ReviewStore } from '../../store/reviews';
-import { TenantStore } from '../../store/tenants';
+import { createStores, ensureIndexes } from '../../store';
+import { createWorkers } from '../../workers/create-workers';
 import { uniqueQueue } from './servers';
 
 /**
- * The workers the lifecycle workflows need, on a queue set of their own:
- * workflows, control (evidence, tenants, secret rotation, review store) and the
+ * The product's workers (createWorkers) on a queue set of their own, serving the
  * reference and notification platforms. The notification adapter here is an
- * in-process recorder standing in for the real one (another module's), so tests
- * can see what consumers and reviewers were told.
+ * in-process recorder standing in for the real one (tested on its own against
+ * Slack/Teams contract fakes), so tests can see what consumers and reviewers were told.
  */
 export async function startLifecycleWorkers(opts: { connection: NativeConnection; namespace?: string; db: Db; workflowBundle: WorkflowBundleWithSourceMap }) {
   const prefix = uniqueQueue('lc') + '-';
@@ -28,34 +21,22 @@ export async function startLifecycleWorkers(opts: { connection: NativeConnection
   const platform = new ReferencePlatform();
   const secrets = new InMemorySecretStore();
   const notices: ActionInputs['notify'][] = [];
-  const adapters: Partial<Record<Platform, PlatformAdapter>> = {
-    reference: createReferenceAdapter(platform),
-    notification: { platform: 'notification', notify: (input) => (notices.push(input), Promise.resolve({ outcome: 'done' })) },
-  };
-  const resolveAdapter = (_tenantId: string, p: Platform) => Promise.resolve(adapters[p] ?? { platform: p });
-  const resolveSecretStore = () => Promise.resolve(secrets);
-  const tenants = new TenantStore(opts.db);
-  const evidence = new EvidenceStore(opts.db);
-  const reviews = new ReviewStore(opts.db);
-  await Promise.all([tenants.ensureIndexes(), evidence.ensureIndexes(), reviews.ensureIndexes()]);
+  const reference = createReferenceAdapter(platform);
+  const notifier: PlatformAdapter = { platform: 'notification', notify: (input) => (notices.push(input), Promise.resolve({ outcome: 'done' })) };
+  const stores = createStores(opts.db);
+  await ensureIndexes(stores);
+  const { tenants, evidence, reviews } = stores;
 
-  const common = { connection: opts.connection, namespace: opts.namespace ?? 'default' };
-  const workers = await Promise.all([
-    Worker.create({ ...common, taskQueue: queues.workflows, workflowBundle: opts.workflowBundle }),
-    Worker.create({
-      ...common,
-      taskQueue: queues.control,
-      activities: {
-        ...createEvidenceActivities({ evidence }),
-        ...createTenantActivities({ tenants }),
-        ...createSecretRotationActivities({ resolveAdapter, resolveSecretStore }),
-        ...createAccessReviewActivities({ reviews, resolveAdapter }),
-      },
-    }),
-    ...(['reference', 'notification'] as const).map((p) =>
-      Worker.create({ ...common, taskQueue: queues.platform(p), activities: createPlatformActivities(p, { resolveAdapter, resolveSecretStore }) }),
-    ),
-  ]);
+  const workers = await createWorkers(
+    {
+      connection: opts.connection,
+      namespace: opts.namespace ?? 'default',
+      mongo: { db: opts.db },
+      adapters: { reference: () => reference, notification: () => notifier },
+      resolveSecretStore: () => Promise.resolve(secrets),
+    },
+    { taskQueuePrefix: prefix, workflowBundle: opts.workflowBundle, platforms: ['reference', 'notification'] },
+  );
   const running = Promise.all(workers.map((w) => w.run()));
 
   return {
