@@ -3,10 +3,9 @@ import { z } from 'zod';
 import type { CredentialKind, EntitlementKind } from '../shared/identity';
 import { PLATFORMS } from '../shared/platforms';
 import { ROLES } from '../store/api-keys';
+import { Id, TenantPolicySchema } from '../store/tenant-policy-schema';
 
-/** Ids that appear in URLs, workflow ids and visibility queries: no quotes, slashes or spaces. */
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@:+-]{0,127}$/;
-export const Id = (what: string) => z.string().regex(ID_PATTERN, `not a valid ${what} (letters, digits and _ . @ : + -, at most 128)`);
+export { Id, TenantPolicySchema };
 
 export const TenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'not a valid tenant id (lower-case letters, digits and -, 2 to 63)');
 export const TenantParams = z.strictObject({ tenantId: TenantId });
@@ -26,20 +25,6 @@ export const PlatformConnectionSchema = z.strictObject({
   credentials: z.record(z.string().regex(/^\w{1,64}$/), SecretRefString).optional(),
 });
 
-export const TenantPolicySchema = z.strictObject({
-  retentionDays: z.number().int().min(0).max(3650),
-  rotationGracePeriodHours: z.number().int().min(0).max(24 * 90),
-  rotationMaxAgeDays: z.number().int().min(1).max(3650),
-  leaverCredentials: z.enum(['revoke', 'transfer']),
-  reviewCadence: z.enum(['quarterly', 'semiannual', 'annual']),
-  reviewDefaultDecision: z.enum(['approve', 'revoke']),
-  reviewDurationDays: z.number().int().min(1).max(365),
-  reviewReminderEveryDays: z.number().int().min(1).max(365),
-  fallbackReviewerId: Id('reviewer id'),
-  approvers: z.array(Id('approver id')).max(100),
-  blastRadius: z.strictObject({ maxShare: z.number().min(0).max(1), maxCount: z.number().int().min(0) }),
-  privilegedAccessMaxMinutes: z.number().int().min(1).max(7 * 24 * 60),
-});
 
 export const SubjectSchema = z.strictObject({
   subjectId: Id('subject id'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TenantPolicySchema } from './tenant-policy-schema';
 import { CAPABILITIES, PLATFORM_ACTIONS, PLATFORMS, type Platform, type PlatformAction } from '../shared/platforms';
 import { REQUIRED_STEP_PARAMS, type Runbook } from '../shared/runbooks';
 import { RUNBOOK_KINDS } from '../shared/runs';
@@ -8,23 +9,6 @@ const duration = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)$/, 'must be a duration such as "30 seconds" or "3 days"');
 
-const tenantPolicyPatch = z
-  .object({
-    retentionDays: z.number().int().min(0).max(3650),
-    rotationGracePeriodHours: z.number().min(0).max(24 * 90),
-    rotationMaxAgeDays: z.number().int().min(1).max(3650),
-    leaverCredentials: z.enum(['revoke', 'transfer']),
-    reviewCadence: z.enum(['quarterly', 'semiannual', 'annual']),
-    reviewDefaultDecision: z.enum(['approve', 'revoke']),
-    reviewDurationDays: z.number().int().min(1).max(365),
-    reviewReminderEveryDays: z.number().int().min(1).max(365),
-    fallbackReviewerId: z.string().min(1),
-    approvers: z.array(z.string().min(1)),
-    blastRadius: z.object({ maxShare: z.number().min(0).max(1), maxCount: z.number().int().min(0) }).strict(),
-    privilegedAccessMaxMinutes: z.number().int().min(1),
-  })
-  .partial()
-  .strict();
 
 // platform and action are plain strings here: the semantic checks below name the known ones in their message.
 const stepSchema = z
@@ -52,7 +36,7 @@ export const runbookDraftSchema = z
     name: z.string().trim().min(1).max(200),
     description: z.string().max(2000).optional(),
     steps: z.array(stepSchema).min(1).max(200),
-    policy: tenantPolicyPatch.optional(),
+    policy: TenantPolicySchema.partial().optional(),
   })
   .strict();
 
