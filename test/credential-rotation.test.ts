@@ -3,31 +3,15 @@
  * reference platform and the in-memory secret store (AWS Secrets Manager's
  * staging labels), evidence in FerretDB.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { rotationSecretName, type CredentialRotationRequest } from '../shared';
 import { manualRotationConfirmedSignal, progressQuery } from '../shared/messages';
 import { credentialRotation } from '../workflows/credential-rotation';
 import { historyText, keepHistory, timerSeconds, waitFor } from './support/histories';
-import { startLifecycleWorkers, type LifecycleWorkers } from './support/lifecycle-workers';
-import { bundleWorkflows, testMongo, timeSkippingEnv, uniqueQueue } from './support/servers';
+import { lifecycleOnTimeSkipping } from './support/lifecycle-workers';
+import { uniqueQueue } from './support/servers';
 
-let env: TestWorkflowEnvironment;
-let mongo: Awaited<ReturnType<typeof testMongo>>;
-let bundle: WorkflowBundleWithSourceMap;
-let lc: LifecycleWorkers;
-
-beforeAll(async () => {
-  [env, mongo, bundle] = await Promise.all([timeSkippingEnv(), testMongo('rotation'), bundleWorkflows()]);
-  lc = await startLifecycleWorkers({ connection: env.nativeConnection, db: mongo.db, workflowBundle: bundle });
-});
-
-afterAll(async () => {
-  await lc?.stop();
-  await mongo?.drop();
-  await env?.teardown();
-});
+const t = lifecycleOnTimeSkipping('rotation');
 
 const requestedBy = { id: 'rotation-schedule', kind: 'schedule' as const };
 
@@ -35,19 +19,19 @@ const requestedBy = { id: 'rotation-schedule', kind: 'schedule' as const };
 async function seedTenant(opts: { notifications?: boolean; kind?: 'access-key' | 'personal-access-token' } = {}) {
   const tenantId = uniqueQueue('t');
   const kind = opts.kind ?? 'access-key';
-  await lc.createTenant(tenantId, { rotationGracePeriodHours: 24, manualRotationReminderHours: 12 }, opts.notifications ?? true);
+  await t.lc.createTenant(tenantId, { rotationGracePeriodHours: 24, manualRotationReminderHours: 12 }, opts.notifications ?? true);
   const ownerId = uniqueQueue('svc');
-  lc.platform.seedAccount({ userName: ownerId, kind: 'service' });
-  const old = lc.platform.seedCredential({ id: uniqueQueue('old'), kind, ownerId, status: 'active', createdAt: '2026-01-01T00:00:00Z', secret: `old-secret-${ownerId}` });
+  t.lc.platform.seedAccount({ userName: ownerId, kind: 'service' });
+  const old = t.lc.platform.seedCredential({ id: uniqueQueue('old'), kind, ownerId, status: 'active', createdAt: '2026-01-01T00:00:00Z', secret: `old-secret-${ownerId}` });
   const secretName = rotationSecretName(tenantId, 'reference', ownerId, kind);
-  const oldRef = await lc.secrets.putPending(secretName, `old-secret-${ownerId}`, 'seed');
-  await lc.secrets.promote(oldRef);
+  const oldRef = await t.lc.secrets.putPending(secretName, `old-secret-${ownerId}`, 'seed');
+  await t.lc.secrets.promote(oldRef);
   const request: CredentialRotationRequest = { tenantId, requestedBy, credential: { platform: 'reference', ownerId, credentialId: old.id, kind } };
   return { tenantId, ownerId, old, oldRef, secretName, request };
 }
 
 function start(request: CredentialRotationRequest) {
-  return env.client.workflow.start(credentialRotation, { args: [request], taskQueue: lc.queues.workflows, workflowId: uniqueQueue('rotation') });
+  return t.env.client.workflow.start(credentialRotation, { args: [request], taskQueue: t.lc.queues.workflows, workflowId: uniqueQueue('rotation') });
 }
 
 it('dual-phase: promotes the tested new key, keeps the old one working through the grace period, then deletes it', async () => {
@@ -57,18 +41,18 @@ it('dual-phase: promotes the tested new key, keeps the old one working through t
   // Grace period: the new secret is current, the old one previous and still accepted by the platform.
   const waiting = await waitFor(() => handle.query(progressQuery), (p) => p.steps.some((s) => s.stepId === 'grace-period' && s.status === 'waiting'));
   expect(waiting.status).toBe('waiting');
-  const currentRef = (await lc.secrets.current(secretName))!;
+  const currentRef = (await t.lc.secrets.current(secretName))!;
   expect(currentRef.versionId).not.toBe(oldRef.versionId);
-  expect(lc.secrets.stagesOf(oldRef)).toEqual(['previous']);
-  expect(lc.platform.credentials.get(old.id)?.status).toBe('active');
-  const newSecret = await lc.secrets.reveal(currentRef);
+  expect(t.lc.secrets.stagesOf(oldRef)).toEqual(['previous']);
+  expect(t.lc.platform.credentials.get(old.id)?.status).toBe('active');
+  const newSecret = await t.lc.secrets.reveal(currentRef);
 
   const result = await handle.result();
   expect(result).toMatchObject({ outcome: 'rotated', mode: 'dual-phase', oldCredentialId: old.id });
-  expect(lc.platform.credentials.has(old.id)).toBe(false);
-  const [fresh] = lc.platform.credentialsOf(ownerId);
+  expect(t.lc.platform.credentials.has(old.id)).toBe(false);
+  const [fresh] = t.lc.platform.credentialsOf(ownerId);
   expect(fresh).toMatchObject({ id: result.newCredentialId, status: 'active' });
-  expect(lc.platform.credentials.get(fresh!.id)?.secret).toBe(newSecret);
+  expect(t.lc.platform.credentials.get(fresh!.id)?.secret).toBe(newSecret);
 
   // The grace period was a durable 24-hour timer, and no secret value ever entered the history.
   expect(await timerSeconds(handle)).toEqual([86_400]);
@@ -78,11 +62,11 @@ it('dual-phase: promotes the tested new key, keeps the old one working through t
   expect(history.includes(`old-secret-${ownerId}`)).toBe(false);
 
   // Consumers were told where the new secret is (a reference), never what it is.
-  const notice = lc.notices.find((n) => n.summary.includes(secretName))!;
+  const notice = t.lc.notices.find((n) => n.summary.includes(secretName))!;
   expect(notice.summary).toContain(secretName);
   expect(JSON.stringify(notice)).not.toContain(newSecret);
 
-  const events = (await lc.evidence.forRun(tenantId, handle.workflowId)).map((e) => `${e.event}:${e.outcome ?? ''}`);
+  const events = (await t.lc.evidence.forRun(tenantId, handle.workflowId)).map((e) => `${e.event}:${e.outcome ?? ''}`);
   expect(events).toEqual([
     'rotation-requested:',
     'create-credential:succeeded',
@@ -98,16 +82,16 @@ it('dual-phase: promotes the tested new key, keeps the old one working through t
 
 it('rolls back a new key that fails its test: discarded, deleted, and the old key still current and working', async () => {
   const { ownerId, old, oldRef, secretName, request } = await seedTenant();
-  lc.platform.failNext('verifyCredential', 'forbidden');
+  t.lc.platform.failNext('verifyCredential', 'forbidden');
   const handle = await start(request);
 
   const failure = await handle.result().catch((e: unknown) => e);
   expect(failure).toBeInstanceOf(WorkflowFailedError);
   expect((failure as WorkflowFailedError).cause).toMatchObject({ type: 'CredentialRotationRolledBack' });
 
-  expect(lc.platform.credentialsOf(ownerId).map((c) => c.id)).toEqual([old.id]);
-  expect(await lc.secrets.current(secretName)).toEqual(oldRef);
-  const adapterVerifies = lc.platform.credentials.get(old.id)!.secret === (await lc.secrets.reveal(oldRef));
+  expect(t.lc.platform.credentialsOf(ownerId).map((c) => c.id)).toEqual([old.id]);
+  expect(await t.lc.secrets.current(secretName)).toEqual(oldRef);
+  const adapterVerifies = t.lc.platform.credentials.get(old.id)!.secret === (await t.lc.secrets.reveal(oldRef));
   expect(adapterVerifies).toBe(true);
   const progress = await handle.query(progressQuery);
   expect(progress.status).toBe('failed');
@@ -125,11 +109,11 @@ it('single-phase: retires the old key right after promotion, with no grace timer
   const handle = await start({ ...request, mode: 'single-phase' });
   const result = await handle.result();
   expect(result).toMatchObject({ outcome: 'rotated', mode: 'single-phase' });
-  expect(lc.platform.credentialsOf(ownerId).map((c) => c.id)).toEqual([result.newCredentialId]);
-  expect(lc.platform.credentials.has(old.id)).toBe(false);
+  expect(t.lc.platform.credentialsOf(ownerId).map((c) => c.id)).toEqual([result.newCredentialId]);
+  expect(t.lc.platform.credentials.has(old.id)).toBe(false);
   expect(await timerSeconds(handle)).toEqual([]);
   // Without a notification connection there are no consumers to tell: recorded, not failed.
-  const notify = (await lc.evidence.forRun(request.tenantId, handle.workflowId)).find((e) => e.event === 'notify-consumers');
+  const notify = (await t.lc.evidence.forRun(request.tenantId, handle.workflowId)).find((e) => e.event === 'notify-consumers');
   expect(notify).toMatchObject({ outcome: 'not-applicable', detail: { reason: 'no consumers configured' } });
 });
 
@@ -137,8 +121,8 @@ it('manual: reminds the owner on a timer until they confirm the rotation by hand
   const { ownerId, request } = await seedTenant({ kind: 'personal-access-token' });
   const handle = await start(request);
   await waitFor(() => handle.query(progressQuery), (p) => p.status === 'waiting');
-  await env.sleep('30 hours'); // 12-hour reminders: the first notice and two reminders
-  const reminders = lc.notices.filter((n) => n.summary.includes(ownerId));
+  await t.env.sleep('30 hours'); // 12-hour reminders: the first notice and two reminders
+  const reminders = t.lc.notices.filter((n) => n.summary.includes(ownerId));
   expect(reminders.length).toBe(3);
   expect(reminders[0]!.needsHuman[0]).toMatch(/^rotate personal-access-token .* by hand/);
   expect((await handle.query(progressQuery)).needsHuman).toHaveLength(1);
@@ -147,7 +131,7 @@ it('manual: reminds the owner on a timer until they confirm the rotation by hand
   expect(await handle.result()).toMatchObject({ outcome: 'rotated', mode: 'manual' });
   const progress = await handle.query(progressQuery);
   expect(progress).toMatchObject({ status: 'completed', needsHuman: [] });
-  const confirmed = (await lc.evidence.forRun(request.tenantId, handle.workflowId)).find((e) => e.event === 'manual-rotation-confirmed');
+  const confirmed = (await t.lc.evidence.forRun(request.tenantId, handle.workflowId)).find((e) => e.event === 'manual-rotation-confirmed');
   expect(confirmed?.actor).toEqual({ id: 'owner-1', kind: 'user' });
   await keepHistory('credential-rotation-manual', handle);
 });

@@ -1,28 +1,12 @@
 /** Just-in-time privileged access on the time-skipping server against the stateful reference platform. */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { PrivilegedAccessRequest } from '../shared';
 import { approvalUpdate, endAccessSignal, extendAccessUpdate, progressQuery } from '../shared/messages';
 import { privilegedAccess } from '../workflows/privileged-access';
 import { keepHistory, timerSeconds, waitFor } from './support/histories';
-import { startLifecycleWorkers, type LifecycleWorkers } from './support/lifecycle-workers';
-import { bundleWorkflows, testMongo, timeSkippingEnv, uniqueQueue } from './support/servers';
+import { lifecycleOnTimeSkipping } from './support/lifecycle-workers';
+import { uniqueQueue } from './support/servers';
 
-let env: TestWorkflowEnvironment;
-let mongo: Awaited<ReturnType<typeof testMongo>>;
-let bundle: WorkflowBundleWithSourceMap;
-let lc: LifecycleWorkers;
-
-beforeAll(async () => {
-  [env, mongo, bundle] = await Promise.all([timeSkippingEnv(), testMongo('pam'), bundleWorkflows()]);
-  lc = await startLifecycleWorkers({ connection: env.nativeConnection, db: mongo.db, workflowBundle: bundle });
-});
-
-afterAll(async () => {
-  await lc?.stop();
-  await mongo?.drop();
-  await env?.teardown();
-});
+const t = lifecycleOnTimeSkipping('pam');
 
 const approver = { id: 'approver-1', kind: 'user' as const };
 
@@ -31,9 +15,9 @@ const rejectedWith = (reason: RegExp) => ({ cause: { message: expect.stringMatch
 
 async function requestAccess(overrides: Partial<PrivilegedAccessRequest> = {}) {
   const tenantId = uniqueQueue('t');
-  await lc.createTenant(tenantId, { privilegedAccessMaxMinutes: 120, approvers: ['approver-1', 'approver-2'] });
+  await t.lc.createTenant(tenantId, { privilegedAccessMaxMinutes: 120, approvers: ['approver-1', 'approver-2'] });
   const userName = uniqueQueue('ada');
-  lc.platform.seedAccount({ userName });
+  t.lc.platform.seedAccount({ userName });
   const request: PrivilegedAccessRequest = {
     tenantId,
     requestedBy: { id: userName, kind: 'user' },
@@ -45,9 +29,9 @@ async function requestAccess(overrides: Partial<PrivilegedAccessRequest> = {}) {
     approvalTimeoutMinutes: 30,
     ...overrides,
   };
-  const handle = await env.client.workflow.start(privilegedAccess, { args: [request], taskQueue: lc.queues.workflows, workflowId: uniqueQueue('pam') });
+  const handle = await t.env.client.workflow.start(privilegedAccess, { args: [request], taskQueue: t.lc.queues.workflows, workflowId: uniqueQueue('pam') });
   await waitFor(() => handle.query(progressQuery), (p) => p.status === 'waiting-for-approval');
-  const hasAdmin = () => lc.platform.accounts.get(userName)!.entitlements.some((e) => e.id === 'global-admin');
+  const hasAdmin = () => t.lc.platform.accounts.get(userName)!.entitlements.some((e) => e.id === 'global-admin');
   return { tenantId, userName, handle, hasAdmin };
 }
 
@@ -62,7 +46,7 @@ it('grants after approval and revokes by itself when the time-box ends', async (
   expect(hasAdmin()).toBe(false);
   // The 30-minute approval wait and the 60-minute time-box were durable timers.
   expect(await timerSeconds(handle)).toEqual([1800, 3600]);
-  const evidence = await lc.evidence.forRun(tenantId, handle.workflowId);
+  const evidence = await t.lc.evidence.forRun(tenantId, handle.workflowId);
   expect(evidence.map((e) => `${e.event}:${e.outcome ?? ''}:${e.actor.id}`)).toEqual([
     `access-requested::${userName}`,
     'approval:approved:approver-1',
@@ -90,7 +74,7 @@ it('denies a request nobody decides before the approval timeout, without grantin
   const { tenantId, handle, hasAdmin } = await requestAccess();
   expect(await handle.result()).toEqual({ outcome: 'denied' });
   expect(hasAdmin()).toBe(false);
-  const approval = (await lc.evidence.forRun(tenantId, handle.workflowId)).find((e) => e.event === 'approval');
+  const approval = (await t.lc.evidence.forRun(tenantId, handle.workflowId)).find((e) => e.event === 'approval');
   expect(approval).toMatchObject({ outcome: 'denied', actor: { id: 'approval-timeout', kind: 'system' } });
   await keepHistory('privileged-access-approval-timeout', handle);
 });
@@ -104,7 +88,7 @@ it('extends within the tenant cap, refuses beyond it, and ends early on signal',
   await handle.signal(endAccessSignal, { by: approver, reason: 'incident resolved' });
   expect(await handle.result()).toMatchObject({ outcome: 'ended-early' });
   expect(hasAdmin()).toBe(false);
-  const revoke = (await lc.evidence.forRun(tenantId, handle.workflowId)).find((e) => e.event === 'revoke');
+  const revoke = (await t.lc.evidence.forRun(tenantId, handle.workflowId)).find((e) => e.event === 'revoke');
   expect(revoke?.detail).toMatchObject({ reason: 'ended-early', endedBy: 'approver-1', endReason: 'incident resolved' });
 });
 

@@ -1,29 +1,13 @@
 /** The rotation campaign on the time-skipping server: finds old credentials, rotates them as child workflows, brakes. */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { runWorkflowId, type CredentialInfo } from '../shared';
 import { blastRadiusGoAheadSignal, progressQuery } from '../shared/messages';
 import { type credentialRotation } from '../workflows/credential-rotation';
 import { rotationCampaign } from '../workflows/rotation-campaign';
 import { keepHistory, waitFor } from './support/histories';
-import { startLifecycleWorkers, type LifecycleWorkers } from './support/lifecycle-workers';
-import { bundleWorkflows, testMongo, timeSkippingEnv, uniqueQueue } from './support/servers';
+import { lifecycleOnTimeSkipping } from './support/lifecycle-workers';
+import { uniqueQueue } from './support/servers';
 
-let env: TestWorkflowEnvironment;
-let mongo: Awaited<ReturnType<typeof testMongo>>;
-let bundle: WorkflowBundleWithSourceMap;
-let lc: LifecycleWorkers;
-
-beforeAll(async () => {
-  [env, mongo, bundle] = await Promise.all([timeSkippingEnv(), testMongo('campaign'), bundleWorkflows()]);
-  lc = await startLifecycleWorkers({ connection: env.nativeConnection, db: mongo.db, workflowBundle: bundle });
-});
-
-afterAll(async () => {
-  await lc?.stop();
-  await mongo?.drop();
-  await env?.teardown();
-});
+const t = lifecycleOnTimeSkipping('campaign');
 
 const requestedBy = { id: 'rotation-schedule', kind: 'schedule' as const };
 const DAY = 86_400_000;
@@ -32,8 +16,8 @@ const DAY = 86_400_000;
 function seedCredentials(old: number, fresh: number): { old: CredentialInfo[]; fresh: CredentialInfo[] } {
   const seed = (ageDays: number) => {
     const ownerId = uniqueQueue('svc');
-    lc.platform.seedAccount({ userName: ownerId, kind: 'service' });
-    return lc.platform.seedCredential({ id: uniqueQueue('key'), kind: 'access-key', ownerId, status: 'active', createdAt: new Date(Date.now() - ageDays * DAY).toISOString() });
+    t.lc.platform.seedAccount({ userName: ownerId, kind: 'service' });
+    return t.lc.platform.seedCredential({ id: uniqueQueue('key'), kind: 'access-key', ownerId, status: 'active', createdAt: new Date(Date.now() - ageDays * DAY).toISOString() });
   };
   return { old: Array.from({ length: old }, () => seed(200)), fresh: Array.from({ length: fresh }, () => seed(1)) };
 }
@@ -41,39 +25,39 @@ function seedCredentials(old: number, fresh: number): { old: CredentialInfo[]; f
 it('rotates every credential older than the maximum age, a bounded number at a time, and leaves fresh ones alone', async () => {
   // The reference platform is shared by the file's tenants: this tenant's brake allows everything.
   const tenantId = uniqueQueue('t');
-  await lc.createTenant(tenantId, { rotationMaxAgeDays: 90, blastRadius: { maxShare: 1, maxCount: 1000 } });
-  const before = new Set([...lc.platform.credentials.keys()]);
+  await t.lc.createTenant(tenantId, { rotationMaxAgeDays: 90, blastRadius: { maxShare: 1, maxCount: 1000 } });
+  const before = new Set([...t.lc.platform.credentials.keys()]);
   const { old, fresh } = seedCredentials(4, 2);
-  const dueBefore = [...before].filter((id) => Date.parse(lc.platform.credentials.get(id)!.createdAt ?? '') < Date.now() - 90 * DAY).length;
+  const dueBefore = [...before].filter((id) => Date.parse(t.lc.platform.credentials.get(id)!.createdAt ?? '') < Date.now() - 90 * DAY).length;
 
-  const handle = await env.client.workflow.start(rotationCampaign, { args: [{ tenantId, requestedBy, concurrency: 2 }], taskQueue: lc.queues.workflows, workflowId: uniqueQueue('campaign') });
+  const handle = await t.env.client.workflow.start(rotationCampaign, { args: [{ tenantId, requestedBy, concurrency: 2 }], taskQueue: t.lc.queues.workflows, workflowId: uniqueQueue('campaign') });
   const counts = await handle.result();
   expect(counts).toMatchObject({ rotated: 4 + dueBefore, failed: 0, 'rolled-back': 0 });
 
   // Each old key's rotation finishes its grace period on its own, after the campaign.
   for (const credential of old) {
-    const child = env.client.workflow.getHandle<typeof credentialRotation>(runWorkflowId(tenantId, 'credential-rotation', `reference/${credential.ownerId}/${credential.id}`));
+    const child = t.env.client.workflow.getHandle<typeof credentialRotation>(runWorkflowId(tenantId, 'credential-rotation', `reference/${credential.ownerId}/${credential.id}`));
     expect(await child.result()).toMatchObject({ outcome: 'rotated', oldCredentialId: credential.id });
-    expect(lc.platform.credentials.has(credential.id)).toBe(false);
-    expect(lc.platform.credentialsOf(credential.ownerId)).toHaveLength(1);
+    expect(t.lc.platform.credentials.has(credential.id)).toBe(false);
+    expect(t.lc.platform.credentialsOf(credential.ownerId)).toHaveLength(1);
   }
-  for (const credential of fresh) expect(lc.platform.credentials.get(credential.id)?.status).toBe('active');
+  for (const credential of fresh) expect(t.lc.platform.credentials.get(credential.id)?.status).toBe('active');
   await keepHistory('rotation-campaign', handle);
 });
 
 it('pauses at the blast-radius brake when too many credentials are due, and goes on after the go-ahead', async () => {
   const tenantId = uniqueQueue('t');
   // Every credential on the shared reference platform counts; 0 share and count = any due rotation brakes.
-  await lc.createTenant(tenantId, { rotationMaxAgeDays: 90, blastRadius: { maxShare: 0, maxCount: 0 } });
+  await t.lc.createTenant(tenantId, { rotationMaxAgeDays: 90, blastRadius: { maxShare: 0, maxCount: 0 } });
   const { old } = seedCredentials(2, 1);
-  const handle = await env.client.workflow.start(rotationCampaign, { args: [{ tenantId, requestedBy }], taskQueue: lc.queues.workflows, workflowId: uniqueQueue('campaign') });
+  const handle = await t.env.client.workflow.start(rotationCampaign, { args: [{ tenantId, requestedBy }], taskQueue: t.lc.queues.workflows, workflowId: uniqueQueue('campaign') });
   const paused = await waitFor(() => handle.query(progressQuery), (p) => p.status === 'paused');
   expect(paused.needsHuman[0]).toMatch(/^blast-radius brake: \d+ of \d+ credentials are due/);
-  expect(lc.platform.credentialsOf(old[0]!.ownerId)).toHaveLength(1); // nothing rotated while paused
+  expect(t.lc.platform.credentialsOf(old[0]!.ownerId)).toHaveLength(1); // nothing rotated while paused
 
   await handle.signal(blastRadiusGoAheadSignal, { approvedBy: { id: 'ciso', kind: 'user' } });
   const counts = await handle.result();
   expect(counts.rotated).toBeGreaterThanOrEqual(2);
-  const events = (await lc.evidence.forRun(tenantId, handle.workflowId)).map((e) => `${e.event}:${e.actor.id}`);
+  const events = (await t.lc.evidence.forRun(tenantId, handle.workflowId)).map((e) => `${e.event}:${e.actor.id}`);
   expect(events).toEqual(['rotation-candidates:rotation-schedule', 'blast-radius-brake:rotation-schedule', 'blast-radius-go-ahead:ciso', 'rotation-campaign-finished:rotation-schedule']);
 });

@@ -1,3 +1,4 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import type { PlatformAdapter } from '../../activities/platform-adapter';
@@ -7,7 +8,7 @@ import type { ActionInputs, PlatformConnection, TenantPolicy } from '../../share
 import { taskQueues } from '../../shared/task-queues';
 import { createStores, ensureIndexes } from '../../store';
 import { createWorkers } from '../../workers/create-workers';
-import { uniqueQueue } from './servers';
+import { bundleWorkflows, testMongo, timeSkippingEnv, uniqueQueue } from './servers';
 
 /**
  * The product's workers (createWorkers) on a queue set of their own, serving the
@@ -60,3 +61,21 @@ export async function startLifecycleWorkers(opts: { connection: NativeConnection
 }
 
 export type LifecycleWorkers = Awaited<ReturnType<typeof startLifecycleWorkers>>;
+
+/**
+ * A time-skipping server, a database of its own and the lifecycle workers for one
+ * test file, started before its tests and stopped after them.
+ */
+export function lifecycleOnTimeSkipping(name: string): { env: TestWorkflowEnvironment; lc: LifecycleWorkers } {
+  const ctx = {} as { env: TestWorkflowEnvironment; lc: LifecycleWorkers; mongo?: Awaited<ReturnType<typeof testMongo>> };
+  beforeAll(async () => {
+    const [env, mongo, workflowBundle] = await Promise.all([timeSkippingEnv(), testMongo(name), bundleWorkflows()]);
+    Object.assign(ctx, { env, mongo, lc: await startLifecycleWorkers({ connection: env.nativeConnection, db: mongo.db, workflowBundle }) });
+  });
+  afterAll(async () => {
+    await ctx.lc?.stop();
+    await ctx.mongo?.drop();
+    await ctx.env?.teardown();
+  });
+  return ctx;
+}
