@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { recommend, type Actor, type Platform, type ReviewDecision, type ReviewItem, type ReviewVerdict, type Subject } from '../shared';
-import type { ReviewStore, ReviewShare, ReviewTally, StoredReviewItem } from '../store/reviews';
+import type { AppliedRevocation, ReviewStore, ReviewShare, ReviewTally, StoredReviewItem } from '../store/reviews';
 import { PlatformError, toActivityFailure } from './errors';
 import type { AdapterResolver, PlatformAdapter } from './platform-adapter';
 
@@ -16,6 +16,14 @@ interface ReviewScope {
 }
 
 const ACCOUNTS_PER_PAGE = 500;
+/** Collected items per stored chunk: well below MongoDB's 16 MB document limit however many entitlements a page of accounts has. */
+const ITEMS_PER_CHUNK = 2_000;
+
+interface CollectProgress {
+  cursor?: string;
+  chunks: number;
+  items: number;
+}
 
 /**
  * The access-review campaign's work on the review store and the platforms.
@@ -31,24 +39,27 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
     async collectReviewItems(input: ReviewScope & { platform: Platform; fallbackReviewerId: string }): Promise<{ items: number }> {
       const adapter = await adapterFor(resolveAdapter, input.tenantId, input.platform);
       const now = new Date();
-      let cursor = Context.current().info.heartbeatDetails as string | undefined;
-      let items = 0;
+      // Chunks are numbered in page order, so a retry resuming from the last heartbeat rewrites the same chunks.
+      const resumed = Context.current().info.heartbeatDetails as CollectProgress | undefined;
+      let { cursor, chunks, items } = resumed ?? { chunks: 0, items: 0 };
       do {
         const page = await call(() => adapter.listAccounts!({ cursor, limit: ACCOUNTS_PER_PAGE }));
         const collected = (await Promise.all(page.accounts.map((subject) => itemsOf(adapter, input, subject, now)))).flat();
-        await reviews.addItems(collected);
+        for (let i = 0; i < collected.length; i += ITEMS_PER_CHUNK) {
+          await reviews.putCollected(input.tenantId, input.reviewId, input.platform, chunks, collected.slice(i, i + ITEMS_PER_CHUNK));
+          chunks += 1;
+        }
         items += collected.length;
         cursor = page.nextCursor;
-        Context.current().heartbeat(cursor);
+        Context.current().heartbeat({ cursor, chunks, items } satisfies CollectProgress);
       } while (cursor !== undefined);
+      await reviews.finishCollecting(input.tenantId, input.reviewId, input.platform, chunks);
       return { items };
     },
 
     /** After collection: one share per reviewer; returns the campaign's size. */
-    async buildReviewerShares(input: ReviewScope): Promise<{ items: number; reviewers: number }> {
-      const reviewers = await reviews.buildShares(input.tenantId, input.reviewId);
-      const { items } = await reviews.tally(input.tenantId, input.reviewId);
-      return { items, reviewers };
+    buildReviewerShares(input: ReviewScope): Promise<{ items: number; reviewers: number }> {
+      return reviews.buildShares(input.tenantId, input.reviewId);
     },
 
     /** The next page of reviewer shares (the campaign starts one child workflow per share). */
@@ -57,12 +68,8 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
     },
 
     /** The window of a reviewer's items their workflow shows (undecided first) and how many are left. */
-    async reviewerWindow(input: ReviewScope & { reviewerId: string; limit: number }): Promise<{ items: ReviewItem[]; remaining: number }> {
-      const [items, remaining] = await Promise.all([
-        reviews.itemsOf(input.tenantId, input.reviewId, input.reviewerId, input.limit),
-        reviews.undecidedCount(input.tenantId, input.reviewId, input.reviewerId),
-      ]);
-      return { items, remaining };
+    reviewerWindow(input: ReviewScope & { reviewerId: string; limit: number }): Promise<{ items: ReviewItem[]; remaining: number }> {
+      return reviews.window(input.tenantId, input.reviewId, input.reviewerId, input.limit);
     },
 
     /** All or nothing: a batch naming an item that is not the reviewer's is rejected and nothing is written. */
@@ -80,9 +87,7 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
 
     /** Deadline: the tenant's default decision for what the reviewer left open; closes the share. */
     async closeReviewerShare(input: ReviewScope & { reviewerId: string; defaultDecision: ReviewVerdict; at: string }): Promise<{ defaulted: number }> {
-      const defaulted = await reviews.applyDefault(input.tenantId, input.reviewId, input.reviewerId, input.defaultDecision, input.at);
-      await reviews.closeShare(input.tenantId, input.reviewId, input.reviewerId, input.at);
-      return { defaulted };
+      return { defaulted: await reviews.closeShare(input.tenantId, input.reviewId, input.reviewerId, input.defaultDecision, input.at) };
     },
 
     reviewTally(input: ReviewScope): Promise<ReviewTally> {
@@ -94,19 +99,14 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
      * recorded on the item; a retryable one fails the batch so Temporal retries it (applied items are skipped).
      */
     async applyRevocationBatch(input: ReviewScope & { platform: Platform; limit: number }): Promise<{ applied: number; failed: number; remaining: boolean }> {
-      const batch = await reviews.pendingRevocations(input.tenantId, input.reviewId, input.platform, input.limit);
-      const adapter = batch.length > 0 ? await adapterFor(resolveAdapter, input.tenantId, input.platform) : undefined;
-      const results: { itemId: string; applied: 'done' | 'failed'; error?: string }[] = [];
-      try {
-        for (const item of batch) {
-          results.push(await revoke(adapter!, item));
-          Context.current().heartbeat(results.length);
-        }
-      } finally {
-        await reviews.markApplied(input.tenantId, input.reviewId, results);
-      }
-      const failed = results.filter((r) => r.applied === 'failed').length;
-      return { applied: results.length - failed, failed, remaining: batch.length === input.limit };
+      let adapter: PlatformAdapter | undefined;
+      let done = 0;
+      return reviews.applyRevocations(input.tenantId, input.reviewId, input.platform, input.limit, async (item) => {
+        adapter ??= await adapterFor(resolveAdapter, input.tenantId, input.platform);
+        const result = await revoke(adapter, item);
+        Context.current().heartbeat((done += 1));
+        return result;
+      });
     },
   };
 }
@@ -114,8 +114,6 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
 async function itemsOf(adapter: PlatformAdapter, scope: ReviewScope & { fallbackReviewerId: string }, subject: Subject, now: Date): Promise<StoredReviewItem[]> {
   const listed = await call(() => adapter.listEntitlements!({ subject }));
   return (listed.data ?? []).map((entitlement) => ({
-    tenantId: scope.tenantId,
-    reviewId: scope.reviewId,
     itemId: `${adapter.platform}:${subject.subjectId}:${entitlement.kind}:${entitlement.id}`,
     reviewerId: subject.managerId ?? scope.fallbackReviewerId,
     subjectId: subject.subjectId,
@@ -128,14 +126,14 @@ async function itemsOf(adapter: PlatformAdapter, scope: ReviewScope & { fallback
   }));
 }
 
-async function revoke(adapter: PlatformAdapter, item: StoredReviewItem): Promise<{ itemId: string; applied: 'done' | 'failed'; error?: string }> {
+async function revoke(adapter: PlatformAdapter, item: StoredReviewItem): Promise<AppliedRevocation> {
   try {
     await call(() => adapter.removeEntitlement!({ subject: item.subject, entitlement: { kind: item.entitlementKind, id: item.entitlementId } }));
-    return { itemId: item.itemId, applied: 'done' };
+    return { applied: 'done' };
   } catch (err) {
     const failure = toActivityFailure(err);
     if (!failure.nonRetryable) throw failure;
-    return { itemId: item.itemId, applied: 'failed', error: failure.message };
+    return { applied: 'failed', applyError: failure.message };
   }
 }
 

@@ -1,26 +1,13 @@
-import { MongoBulkWriteError, type Collection, type Db } from 'mongodb';
-import type { Actor, EntitlementKind, Platform, ReviewDecision, ReviewItem, ReviewVerdict, Subject } from '../shared';
+import type { AnyBulkWriteOperation, Collection, Db, Document, Filter } from 'mongodb';
+import { PLATFORMS, type Actor, type Platform, type ReviewDecision, type ReviewItem, type ReviewVerdict } from '../shared';
+import { countShare, layoutShares, reviewerWindow, type ShareCounts, type ShareLayout, type StoredReviewItem } from './review-pages';
 
-/** One entitlement under review: the item a reviewer decides, plus what applying a revoke needs. */
-export interface StoredReviewItem extends ReviewItem {
-  tenantId: string;
-  reviewId: string;
-  subject: Pick<Subject, 'subjectId' | 'userName' | 'accounts'>;
-  entitlementKind: EntitlementKind;
-  decidedBy?: string;
-  decidedAt?: string;
-  /** Set once the revocation was applied on the platform (or failed for good). */
-  applied?: 'done' | 'failed';
-  applyError?: string;
-}
+export type { StoredReviewItem } from './review-pages';
 
-/** A reviewer's share of a campaign: its size and when it closed (all decided, or defaulted at the deadline). */
+/** A reviewer's share as the campaign sees it when it starts reviewer workflows. */
 export interface ReviewShare {
-  tenantId: string;
-  reviewId: string;
   reviewerId: string;
   total: number;
-  closedAt?: string;
 }
 
 export interface ReviewTally {
@@ -35,78 +22,127 @@ export interface ReviewTally {
   applyFailed: number;
 }
 
-/** What a reviewer sees of an item (ReviewItem): not the apply-phase bookkeeping. */
-const PUBLIC_ITEM = { _id: 0, tenantId: 0, reviewId: 0, subject: 0, entitlementKind: 0, decidedBy: 0, decidedAt: 0, applied: 0, applyError: 0 } as const;
+export interface AppliedRevocation {
+  applied: 'done' | 'failed';
+  applyError?: string;
+}
+
+interface CampaignDoc {
+  _id: string;
+  items: number;
+  pages: number;
+  /** Sorted by reviewer id: the order reviewer workflows are started in. */
+  shares: ReviewShare[];
+  builtAt: string;
+}
+
+interface ShareDoc extends ShareLayout, ShareCounts {
+  _id: string;
+  closedAt?: string;
+}
+
+interface PageDoc {
+  _id: string;
+  items: StoredReviewItem[];
+}
+
+/** Collected items in numbered chunks, and per platform the number of chunks once collection finished. */
+interface IntakeDoc {
+  _id: string;
+  items?: StoredReviewItem[];
+  chunks?: number;
+}
+
+/** How far the apply phase got on one platform: pages before nextPage are done, with these counts. */
+interface ApplyProgressDoc {
+  _id: string;
+  nextPage: number;
+  applied: number;
+  failed: number;
+}
+
+/** Items per stored page of a reviewer's share (a reviewer's window is read from whole pages). */
+export const REVIEW_PAGE_SIZE = 200;
+const WRITE_BATCH = 50;
+const READ_CONCURRENCY = 32;
 
 /**
- * Access-review items and reviewer shares. Campaigns keep 100,000 items here and
- * only ids and counts in workflow histories. Every write is idempotent so the
- * activities that make them can be retried.
+ * Access-review campaigns: 100,000 items live here, workflow histories carry ids
+ * and counts. Items are stored grouped (collected chunks, then one reviewer's share
+ * in pages) and every read and write goes by `_id`: MongoDB serves that from its
+ * default index, and FerretDB's SQLite backend pushes no other filter down, so a
+ * query on any other field would scan every review ever held. Writes are
+ * idempotent (replace by `_id`, counts recomputed from the items), so the
+ * activities that make them can be retried. One reviewer's share is written only
+ * by that reviewer's workflow, one step at a time, and the apply phase only after
+ * every share closed, so no two writers touch the same page.
  */
 export class ReviewStore {
-  private readonly items: Collection<StoredReviewItem & { _id?: string }>;
-  private readonly shares: Collection<ReviewShare>;
+  private readonly campaigns: Collection<CampaignDoc>;
+  private readonly shares: Collection<ShareDoc>;
+  private readonly pages: Collection<PageDoc>;
+  private readonly intake: Collection<IntakeDoc>;
+  private readonly applyProgress: Collection<ApplyProgressDoc>;
 
   constructor(db: Db) {
-    // Items are keyed by _id (itemKey): point reads and writes stay fast on stores that only push _id filters down (FerretDB's SQLite backend).
-    this.items = db.collection('review_items');
+    this.campaigns = db.collection('review_campaigns');
     this.shares = db.collection('review_shares');
+    this.pages = db.collection('review_pages');
+    this.intake = db.collection('review_intake');
+    this.applyProgress = db.collection('review_apply');
   }
 
-  async ensureIndexes(): Promise<void> {
-    await Promise.all([
-      this.items.createIndex({ tenantId: 1, reviewId: 1, itemId: 1 }, { unique: true, name: 'review_item_unique' }),
-      this.items.createIndex({ tenantId: 1, reviewId: 1, reviewerId: 1, itemId: 1 }, { name: 'review_reviewer_item' }),
-      this.items.createIndex({ tenantId: 1, reviewId: 1, platform: 1, decision: 1, applied: 1, itemId: 1 }, { name: 'review_pending_revocations' }),
-      this.shares.createIndex({ tenantId: 1, reviewId: 1, reviewerId: 1 }, { unique: true, name: 'review_share_unique' }),
-    ]);
+  /** Nothing beyond the `_id` index: no query here filters on anything else. */
+  async ensureIndexes(): Promise<void> {}
+
+  /** Stores one numbered chunk of a platform's collected items; a retried page writes the same chunk again. */
+  async putCollected(tenantId: string, reviewId: string, platform: Platform, chunk: number, items: StoredReviewItem[]): Promise<void> {
+    await this.intake.replaceOne({ _id: key(tenantId, reviewId, platform, chunk) }, { items }, { upsert: true });
   }
 
-  /** Adds items not collected yet; a repeat (retried page) leaves existing items and their decisions alone. */
-  async addItems(items: StoredReviewItem[]): Promise<void> {
-    if (items.length === 0) return;
-    try {
-      await this.items.insertMany(items.map((i) => ({ ...i, _id: itemKey(i.tenantId, i.reviewId, i.itemId) })), { ordered: false });
-    } catch (err) {
-      if (!(err instanceof MongoBulkWriteError) || !allDuplicates(err)) throw err;
-    }
+  async finishCollecting(tenantId: string, reviewId: string, platform: Platform, chunks: number): Promise<void> {
+    await this.intake.replaceOne({ _id: key(tenantId, reviewId, platform) }, { chunks }, { upsert: true });
   }
 
-  /** One share per reviewer with the size of their share, from the collected items. */
-  async buildShares(tenantId: string, reviewId: string): Promise<number> {
-    const counts = await this.items
-      .aggregate<{ _id: string; total: number }>([{ $match: { tenantId, reviewId } }, { $group: { _id: '$reviewerId', total: { $sum: 1 } } }])
-      .toArray();
-    if (counts.length === 0) return 0;
-    await this.shares.bulkWrite(
-      counts.map(({ _id, total }) => ({
-        updateOne: { filter: { tenantId, reviewId, reviewerId: _id }, update: { $set: { total } }, upsert: true },
-      })),
-      { ordered: false },
+  /**
+   * Turns the collected items into reviewer shares and pages, once: after the campaign record is
+   * written (last), a repeat returns its counts and never overwrites decisions.
+   */
+  async buildShares(tenantId: string, reviewId: string): Promise<{ items: number; reviewers: number }> {
+    const built = await this.campaigns.findOne({ _id: key(tenantId, reviewId) });
+    if (built) return { items: built.items, reviewers: built.shares.length };
+    const markers = await readAll(this.intake, PLATFORMS.map((p) => key(tenantId, reviewId, p)));
+    const chunkIds = markers.flatMap((m) => Array.from({ length: m.chunks ?? 0 }, (_, n) => `${m._id}|${n}`));
+    const chunks = await readAll(this.intake, chunkIds);
+    const { shares, pages } = layoutShares(
+      chunks.flatMap((c) => c.items ?? []),
+      REVIEW_PAGE_SIZE,
     );
-    return counts.length;
+    await replaceAll(this.pages, pages.map((items, n) => ({ _id: key(tenantId, reviewId, n), items })));
+    await replaceAll(
+      this.shares,
+      shares.map((s) => ({ _id: key(tenantId, reviewId, s.reviewerId), ...s, ...countShare(pages.slice(s.firstPage, s.firstPage + s.pages).flat()) })),
+    );
+    const items = shares.reduce((sum, s) => sum + s.total, 0);
+    const campaign = { items, pages: pages.length, shares: shares.map(({ reviewerId, total }) => ({ reviewerId, total })), builtAt: new Date().toISOString() };
+    await this.campaigns.replaceOne({ _id: key(tenantId, reviewId) }, campaign, { upsert: true });
+    await inParallel([...chunkIds, ...markers.map((m) => m._id)], (_id) => this.intake.deleteOne({ _id }));
+    return { items, reviewers: shares.length };
   }
 
-  sharesAfter(tenantId: string, reviewId: string, afterReviewerId: string | undefined, limit: number): Promise<ReviewShare[]> {
-    const filter = afterReviewerId === undefined ? { tenantId, reviewId } : { tenantId, reviewId, reviewerId: { $gt: afterReviewerId } };
-    return this.shares.find(filter, { projection: { _id: 0 } }).sort({ reviewerId: 1 }).limit(limit).toArray();
+  /** The next `limit` shares after `afterReviewerId`, in reviewer-id order. */
+  async sharesAfter(tenantId: string, reviewId: string, afterReviewerId: string | undefined, limit: number): Promise<ReviewShare[]> {
+    const campaign = await this.campaigns.findOne({ _id: key(tenantId, reviewId) });
+    const shares = campaign?.shares ?? [];
+    const from = afterReviewerId === undefined ? 0 : shares.findIndex((s) => s.reviewerId > afterReviewerId);
+    return from < 0 ? [] : shares.slice(from, from + limit);
   }
 
-  /** A reviewer's items, undecided ones first, in a stable order. */
-  async itemsOf(tenantId: string, reviewId: string, reviewerId: string, limit: number): Promise<ReviewItem[]> {
-    const base = { tenantId, reviewId, reviewerId };
-    const undecided = await this.items.find({ ...base, decision: { $exists: false } }, { projection: PUBLIC_ITEM }).sort({ itemId: 1 }).limit(limit).toArray();
-    if (undecided.length >= limit) return undecided;
-    const decided = await this.items
-      .find({ ...base, decision: { $exists: true } }, { projection: PUBLIC_ITEM })
-      .sort({ itemId: 1 })
-      .limit(limit - undecided.length)
-      .toArray();
-    return [...undecided, ...decided];
-  }
-
-  undecidedCount(tenantId: string, reviewId: string, reviewerId: string): Promise<number> {
-    return this.items.countDocuments({ tenantId, reviewId, reviewerId, decision: { $exists: false } });
+  /** The reviewer's window (undecided items first) and how many of their items are undecided. */
+  async window(tenantId: string, reviewId: string, reviewerId: string, limit: number): Promise<{ items: ReviewItem[]; remaining: number }> {
+    const share = await this.loadShare(tenantId, reviewId, reviewerId);
+    const items = share?.pages.flatMap((p) => p.items) ?? [];
+    return { items: reviewerWindow(items, limit), remaining: countShare(items).undecided };
   }
 
   /** Records a reviewer's decisions, all or nothing: ids that are not this reviewer's are returned and nothing is written. */
@@ -117,78 +153,134 @@ export class ReviewStore {
     decisions: ReviewDecision[],
     at: string,
   ): Promise<{ notAssigned: string[]; remaining: number }> {
-    const ids = decisions.map((d) => d.itemId);
-    const mine = await this.items.find({ tenantId, reviewId, reviewerId: reviewer.id, itemId: { $in: ids } }, { projection: { itemId: 1 } }).toArray();
-    const known = new Set(mine.map((i) => i.itemId));
-    const notAssigned = ids.filter((id) => !known.has(id));
-    if (notAssigned.length === 0 && decisions.length > 0) {
-      await this.items.bulkWrite(
-        decisions.map((d) => ({
-          updateOne: {
-            filter: { _id: itemKey(tenantId, reviewId, d.itemId) },
-            update: { $set: { decision: d.decision, comment: d.comment, decidedBy: reviewer.id, decidedAt: at, defaulted: false } },
-          },
-        })),
-        { ordered: false },
-      );
+    const share = await this.loadShare(tenantId, reviewId, reviewer.id);
+    const located = new Map(share?.pages.flatMap((page) => page.items.map((item) => [item.itemId, { page, item }] as const)));
+    const notAssigned = decisions.map((d) => d.itemId).filter((id) => !located.has(id));
+    if (!share || notAssigned.length > 0) return { notAssigned, remaining: share ? share.doc.undecided : 0 };
+    const touched = new Set<PageDoc>();
+    for (const d of decisions) {
+      const { page, item } = located.get(d.itemId)!;
+      decide(item, { decision: d.decision, comment: d.comment, decidedBy: reviewer.id, decidedAt: at, defaulted: false });
+      touched.add(page);
     }
-    return { notAssigned, remaining: await this.undecidedCount(tenantId, reviewId, reviewer.id) };
+    const counts = await this.saveShare(share, [...touched]);
+    return { notAssigned: [], remaining: counts.undecided };
   }
 
-  /** The tenant's default decision for every item the reviewer left undecided at the deadline. */
-  async applyDefault(tenantId: string, reviewId: string, reviewerId: string, decision: ReviewVerdict, at: string): Promise<number> {
-    const result = await this.items.updateMany(
-      { tenantId, reviewId, reviewerId, decision: { $exists: false } },
-      { $set: { decision, defaulted: true, decidedBy: 'default-decision', decidedAt: at } },
-    );
-    return result.modifiedCount;
+  /** At the deadline: the tenant's default decision for every item left undecided, and the share closes. Returns how many items were defaulted. */
+  async closeShare(tenantId: string, reviewId: string, reviewerId: string, defaultDecision: ReviewVerdict, at: string): Promise<number> {
+    const share = await this.loadShare(tenantId, reviewId, reviewerId);
+    if (!share) return 0;
+    const touched = share.pages.filter((page) => {
+      const open = page.items.filter((item) => !item.decision);
+      for (const item of open) decide(item, { decision: defaultDecision, decidedBy: 'default-decision', decidedAt: at, defaulted: true });
+      return open.length > 0;
+    });
+    return (await this.saveShare(share, touched, share.doc.closedAt ?? at)).defaulted;
   }
 
-  async closeShare(tenantId: string, reviewId: string, reviewerId: string, at: string): Promise<void> {
-    await this.shares.updateOne({ tenantId, reviewId, reviewerId, closedAt: { $exists: false } }, { $set: { closedAt: at } });
-  }
-
-  /** Revocations decided and not applied yet, in a stable order (the apply phase's next batch). */
-  pendingRevocations(tenantId: string, reviewId: string, platform: Platform, limit: number): Promise<StoredReviewItem[]> {
-    return this.items
-      .find({ tenantId, reviewId, platform, decision: 'revoke', applied: { $exists: false } }, { projection: { _id: 0 } })
-      .sort({ itemId: 1 })
-      .limit(limit)
-      .toArray();
-  }
-
-  async markApplied(tenantId: string, reviewId: string, results: { itemId: string; applied: 'done' | 'failed'; error?: string }[]): Promise<void> {
-    if (results.length === 0) return;
-    await this.items.bulkWrite(
-      results.map((r) => ({
-        updateOne: { filter: { _id: itemKey(tenantId, reviewId, r.itemId) }, update: { $set: { applied: r.applied, ...(r.error ? { applyError: r.error } : {}) } } },
-      })),
-      { ordered: false },
-    );
+  /**
+   * Applies up to `limit` of the platform's decided revocations with `revoke`, page by page from where
+   * the last batch stopped. Items already applied are skipped, so a retried batch does no work twice.
+   */
+  async applyRevocations(
+    tenantId: string,
+    reviewId: string,
+    platform: Platform,
+    limit: number,
+    revoke: (item: StoredReviewItem) => Promise<AppliedRevocation>,
+  ): Promise<{ applied: number; failed: number; remaining: boolean }> {
+    const campaign = await this.campaigns.findOne({ _id: key(tenantId, reviewId) });
+    const progressId = key(tenantId, reviewId, platform);
+    const progress = (await this.applyProgress.findOne({ _id: progressId })) ?? { _id: progressId, nextPage: 0, applied: 0, failed: 0 };
+    const pages = campaign?.pages ?? 0;
+    const batch = { applied: 0, failed: 0 };
+    try {
+      while (progress.nextPage < pages && batch.applied + batch.failed < limit) {
+        const page = (await this.pages.findOne({ _id: key(tenantId, reviewId, progress.nextPage) }))!;
+        const pending = page.items.filter((i) => i.platform === platform && i.decision === 'revoke' && !i.applied);
+        const now = pending.slice(0, limit - batch.applied - batch.failed);
+        try {
+          for (const item of now) {
+            Object.assign(item, await revoke(item));
+            if (item.applied === 'done') batch.applied += 1;
+            else batch.failed += 1;
+          }
+        } finally {
+          if (now.length > 0) await this.pages.replaceOne({ _id: page._id }, { items: page.items });
+        }
+        if (now.length < pending.length) break;
+        progress.applied += page.items.filter((i) => i.platform === platform && i.applied === 'done').length;
+        progress.failed += page.items.filter((i) => i.platform === platform && i.applied === 'failed').length;
+        progress.nextPage += 1;
+      }
+    } finally {
+      await this.applyProgress.replaceOne({ _id: progressId }, progress, { upsert: true });
+    }
+    return { ...batch, remaining: progress.nextPage < pages };
   }
 
   async tally(tenantId: string, reviewId: string): Promise<ReviewTally> {
-    const base = { tenantId, reviewId };
-    const count = (filter: object) => this.items.countDocuments({ ...base, ...filter });
-    const [items, approved, revoked, defaulted, applied, applyFailed, reviewers, openShares] = await Promise.all([
-      count({}),
-      count({ decision: 'approve' }),
-      count({ decision: 'revoke' }),
-      count({ defaulted: true }),
-      count({ applied: 'done' }),
-      count({ applied: 'failed' }),
-      this.shares.countDocuments(base),
-      this.shares.countDocuments({ ...base, closedAt: { $exists: false } }),
+    const campaign = await this.campaigns.findOne({ _id: key(tenantId, reviewId) });
+    const [shares, applied] = await Promise.all([
+      readAll(this.shares, (campaign?.shares ?? []).map((s) => key(tenantId, reviewId, s.reviewerId))),
+      readAll(this.applyProgress, PLATFORMS.map((p) => key(tenantId, reviewId, p))),
     ]);
-    return { items, approved, revoked, undecided: items - approved - revoked, defaulted, reviewers, openShares, applied, applyFailed };
+    const sum = <T>(docs: T[], of: (doc: T) => number) => docs.reduce((total, doc) => total + of(doc), 0);
+    return {
+      items: campaign?.items ?? 0,
+      approved: sum(shares, (s) => s.approved),
+      revoked: sum(shares, (s) => s.revoked),
+      undecided: sum(shares, (s) => s.undecided),
+      defaulted: sum(shares, (s) => s.defaulted),
+      reviewers: shares.length,
+      openShares: shares.filter((s) => !s.closedAt).length,
+      applied: sum(applied, (p) => p.applied),
+      applyFailed: sum(applied, (p) => p.failed),
+    };
+  }
+
+  private async loadShare(tenantId: string, reviewId: string, reviewerId: string): Promise<{ doc: ShareDoc; pages: PageDoc[] } | undefined> {
+    const doc = await this.shares.findOne({ _id: key(tenantId, reviewId, reviewerId) });
+    if (!doc) return undefined;
+    const pages = await readAll(this.pages, Array.from({ length: doc.pages }, (_, n) => key(tenantId, reviewId, doc.firstPage + n)));
+    return { doc, pages };
+  }
+
+  /** Writes the changed pages, then the share's counts recomputed from all its items. */
+  private async saveShare(share: { doc: ShareDoc; pages: PageDoc[] }, touched: PageDoc[], closedAt?: string): Promise<ShareCounts> {
+    await replaceAll(this.pages, touched);
+    const counts = countShare(share.pages.flatMap((p) => p.items));
+    await this.shares.updateOne({ _id: share.doc._id }, { $set: { ...counts, ...(closedAt ? { closedAt } : {}) } });
+    return counts;
   }
 }
 
-function itemKey(tenantId: string, reviewId: string, itemId: string): string {
-  return `${tenantId}|${reviewId}|${itemId}`;
+function decide(item: StoredReviewItem, { comment, ...decision }: Pick<StoredReviewItem, 'decision' | 'comment' | 'decidedBy' | 'decidedAt' | 'defaulted'>): void {
+  Object.assign(item, decision);
+  if (comment) item.comment = comment;
+  else delete item.comment;
 }
 
-function allDuplicates(err: MongoBulkWriteError): boolean {
-  const errors = (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]) as { code?: number }[];
-  return errors.every((e) => e.code === 11000);
+function key(...parts: (string | number)[]): string {
+  return parts.join('|');
+}
+
+/** Point reads by `_id`, a few at a time; documents that do not exist are left out. */
+async function readAll<T extends Document & { _id: string }>(collection: Collection<T>, ids: string[]): Promise<T[]> {
+  const found = await inParallel(ids, (_id) => collection.findOne({ _id } as Filter<T>));
+  return found.filter((doc) => doc !== null) as T[];
+}
+
+async function replaceAll<T extends Document & { _id: string }>(collection: Collection<T>, docs: T[]): Promise<void> {
+  for (let i = 0; i < docs.length; i += WRITE_BATCH) {
+    const ops = docs.slice(i, i + WRITE_BATCH).map(({ _id, ...rest }) => ({ replaceOne: { filter: { _id }, replacement: rest, upsert: true } }));
+    await collection.bulkWrite(ops as unknown as AnyBulkWriteOperation<T>[], { ordered: false });
+  }
+}
+
+async function inParallel<I, O>(inputs: I[], fn: (input: I) => Promise<O>): Promise<O[]> {
+  const out: O[] = [];
+  for (let i = 0; i < inputs.length; i += READ_CONCURRENCY) out.push(...(await Promise.all(inputs.slice(i, i + READ_CONCURRENCY).map(fn))));
+  return out;
 }

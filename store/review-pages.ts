@@ -1,0 +1,73 @@
+import type { EntitlementKind, ReviewItem, Subject } from '../shared';
+
+/** One entitlement under review: the item a reviewer decides, plus what applying a revoke needs. */
+export interface StoredReviewItem extends ReviewItem {
+  subject: Pick<Subject, 'subjectId' | 'userName' | 'accounts'>;
+  entitlementKind: EntitlementKind;
+  decidedBy?: string;
+  decidedAt?: string;
+  /** Set once the revocation was applied on the platform (or failed for good). */
+  applied?: 'done' | 'failed';
+  applyError?: string;
+}
+
+/** A reviewer's share, split into pages numbered across the whole campaign (a reviewer's pages are consecutive). */
+export interface ShareLayout {
+  reviewerId: string;
+  total: number;
+  firstPage: number;
+  pages: number;
+}
+
+export interface ShareCounts {
+  undecided: number;
+  approved: number;
+  revoked: number;
+  defaulted: number;
+}
+
+/** Sorts items by reviewer and item id, dropping repeats, and cuts each reviewer's share into pages of `pageSize`. */
+export function layoutShares(items: Iterable<StoredReviewItem>, pageSize: number): { shares: ShareLayout[]; pages: StoredReviewItem[][] } {
+  const unique = new Map<string, StoredReviewItem>();
+  for (const item of items) unique.set(item.itemId, item);
+  const sorted = [...unique.values()].sort((a, b) => compare(a.reviewerId, b.reviewerId) || compare(a.itemId, b.itemId));
+  const shares: ShareLayout[] = [];
+  const pages: StoredReviewItem[][] = [];
+  for (let start = 0; start < sorted.length; ) {
+    const reviewerId = sorted[start]!.reviewerId;
+    let end = start;
+    while (end < sorted.length && sorted[end]!.reviewerId === reviewerId) end += 1;
+    shares.push({ reviewerId, total: end - start, firstPage: pages.length, pages: Math.ceil((end - start) / pageSize) });
+    for (let p = start; p < end; p += pageSize) pages.push(sorted.slice(p, Math.min(p + pageSize, end)));
+    start = end;
+  }
+  return { shares, pages };
+}
+
+export function countShare(items: Iterable<StoredReviewItem>): ShareCounts {
+  const counts: ShareCounts = { undecided: 0, approved: 0, revoked: 0, defaulted: 0 };
+  for (const item of items) {
+    if (item.decision === 'approve') counts.approved += 1;
+    else if (item.decision === 'revoke') counts.revoked += 1;
+    else counts.undecided += 1;
+    if (item.defaulted) counts.defaulted += 1;
+  }
+  return counts;
+}
+
+/** What a reviewer sees of their share: undecided items first, each group in item order, without the apply-phase bookkeeping. */
+export function reviewerWindow(items: StoredReviewItem[], limit: number): ReviewItem[] {
+  const undecided = items.filter((i) => !i.decision);
+  const decided = items.filter((i) => i.decision);
+  return [...undecided, ...decided].slice(0, limit).map(toReviewItem);
+}
+
+function toReviewItem(item: StoredReviewItem): ReviewItem {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- dropping the fields a reviewer does not see
+  const { subject, entitlementKind, decidedBy, decidedAt, applied, applyError, ...visible } = item;
+  return visible;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
