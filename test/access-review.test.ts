@@ -1,8 +1,9 @@
 /**
  * Access-review campaigns on the Temporal dev server in real time, with the
  * tenant's durations set in seconds: reminders and escalation on timers, default
- * decisions at the deadline, the blast-radius brake, and the history bound of a
- * 5,000-item run. (The Java time-skipping server stopped skipping time in these
+ * decisions at the deadline, the blast-radius brake, and the history bound
+ * (continue-as-new every few reviewers). The 100,000-item proof is
+ * bench/access-review-100k.ts. (The Java time-skipping server stopped skipping time in these
  * multi-workflow runs once a reviewer workflow was queried or updated.)
  * Items live in FerretDB; the reference platform keeps the entitlements.
  */
@@ -11,7 +12,7 @@ import { reviewerWorkflowId, type AccessReviewRequest } from '../shared';
 import { blastRadiusGoAheadSignal, progressQuery, reviewDecisionsUpdate, reviewItemsQuery } from '../shared/messages';
 import { accessReviewCampaign } from '../workflows/access-review';
 import { type reviewerAssignments } from '../workflows/access-review-reviewer';
-import { keepHistory, waitFor } from './support/histories';
+import { keepHistory, runHistoryLengths, waitFor } from './support/histories';
 import { startLifecycleWorkers, type LifecycleWorkers } from './support/lifecycle-workers';
 import { seedReviewPopulation } from './support/review-population';
 import { bundleWorkflows, testMongo, testTemporal, uniqueQueue } from './support/servers';
@@ -120,4 +121,22 @@ it('accepts only valid decisions from the assigned reviewer, stops reminding whe
   const decisions = (await lc.evidence.forRun(tenantId, reviewerWorkflowId(tenantId, request.reviewId, mgrA!))).find((e) => e.event === 'review-decisions');
   expect(decisions).toMatchObject({ actor: { id: mgrA }, detail: { count: 4 } });
   await keepHistory('access-review-reviewer-decided', reviewer(mgrA!));
+});
+
+it('keeps every history short: the campaign continues as new every few reviewers, items stay in the store', async () => {
+  const tenantId = uniqueQueue('t');
+  await lc.createTenant(tenantId, { reviewReminderEveryDays: 100, reviewDefaultDecision: 'approve', blastRadius: { maxShare: 1, maxCount: 1000 } });
+  // The reference platform is shared by this file's tests: what earlier campaigns left is reviewed too.
+  const leftOver = [...lc.platform.accounts.values()].reduce((n, account) => n + account.entitlements.length, 0);
+  const managers = seedReviewPopulation(lc.platform, { prefix: uniqueQueue('p'), managers: 40, subjects: 200, perSubject: 3 });
+  const { handle, reviewer } = await startCampaign(tenantId, 12, 10);
+
+  const items = 600 + leftOver;
+  expect(await handle.result()).toMatchObject({ items, approved: items, defaulted: items, openShares: 0 });
+  const runs = await runHistoryLengths(temporal.client, handle.workflowId, handle.firstExecutionRunId);
+  // collect, then 4 runs starting 10 reviewers each, then the deadline run: the 600 items never enter a history.
+  expect(runs.length).toBeGreaterThanOrEqual(6);
+  expect(Math.max(...runs)).toBeLessThan(120);
+  const reviewerEvents = await Promise.all(managers.map(async (m) => (await reviewer(m).describe()).historyLength));
+  expect(Math.max(...reviewerEvents)).toBeLessThan(40);
 });

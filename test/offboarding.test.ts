@@ -8,7 +8,7 @@ import type { OffboardingRequest, RunProgress, Subject } from '../shared';
 import type { ReferencePlatform } from '../activities/reference';
 import { runWorkflowId } from '../shared/workflow-ids';
 import { waitForProgress, workflowEnv, type WorkflowEnv } from './support/workflow-env';
-import { saveHistory } from './support/histories';
+import { keepHistory } from './support/histories';
 import type { offboarding } from '../workflows/offboarding';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -63,7 +63,7 @@ it('catches up a past leave date: contains at once, revokes every access path, d
   expect(times['disable-reference:step-succeeded']! - now).toBeLessThan(60_000);
   expect(Math.abs(times['delete-reference:step-succeeded']! - (Date.parse(leaveDate) + 30 * DAY))).toBeLessThan(60_000);
   expect(result.steps.find((s) => s.stepId === 'credentials-reference')).toMatchObject({ status: 'succeeded', detail: 'revoked 1 credential(s)', attempts: 2 });
-  await saveHistory(handle, 'offboarding-catch-up');
+  await keepHistory('offboarding-catch-up', handle);
 });
 
 it('waits for a future leave date in standard mode, contains at once in immediate mode', async () => {
@@ -95,7 +95,7 @@ it('keeps the accounts when a legal hold arrives during retention', async () => 
   expect(w.reference.accounts.has('dee')).toBe(true);
   const trail = await w.stores.evidence.forRun(tenantId, handle.workflowId);
   expect(trail.find((r) => r.event === 'legal-hold')).toMatchObject({ actor: { id: 'legal-1' }, outcome: 'deletion-stopped' });
-  await saveHistory(handle, 'offboarding-legal-hold');
+  await keepHistory('offboarding-legal-hold', handle);
 });
 
 it('finishes the other platforms when one is down and lists what a human must finish', async () => {

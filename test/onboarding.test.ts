@@ -9,7 +9,7 @@ import { approvalUpdate } from '../shared/messages';
 import type { OnboardingRequest, Subject } from '../shared';
 import { runWorkflowId } from '../shared/workflow-ids';
 import type { onboarding } from '../workflows/onboarding';
-import { saveHistory } from './support/histories';
+import { keepHistory } from './support/histories';
 import { waitForProgress, workflowEnv, type WorkflowEnv } from './support/workflow-env';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -40,7 +40,7 @@ it('provisions on the start date what the role profile lists', async () => {
   expect(result.steps.map((s) => s.stepId)).toEqual(['create-account', 'all-staff', 'sales']);
   const created = (await w.stores.evidence.forRun(tenantId, handle.workflowId)).find((r) => r.event === 'step-succeeded' && r.detail?.stepId === 'create-account');
   expect(Math.abs(Date.parse(created!.at) - Date.parse(startDate))).toBeLessThan(60_000);
-  await saveHistory(handle, 'onboarding-start-date');
+  await keepHistory('onboarding-start-date', handle);
 });
 
 it('grants a privileged entitlement only on an approver\'s decision, never the requester\'s', async () => {
@@ -57,7 +57,7 @@ it('grants a privileged entitlement only on an approver\'s decision, never the r
   expect(groupsOf('ivy')).toEqual(['all-staff', 'engineering', 'production-admin']);
   const approval = (await w.stores.evidence.forRun(tenantId, handle.workflowId)).find((r) => r.action === 'approval');
   expect(approval).toMatchObject({ event: 'approved', actor: { id: 'sec-lead' }, outcome: 'approved' });
-  await saveHistory(handle, 'onboarding-approved');
+  await keepHistory('onboarding-approved', handle);
 });
 
 it('denies the privileged entitlement when nobody answers by the deadline', async () => {
@@ -67,7 +67,7 @@ it('denies the privileged entitlement when nobody answers by the deadline', asyn
   expect(result.status).toBe('completed');
   expect(result.steps.find((s) => s.stepId === 'production-admin')).toMatchObject({ status: 'skipped', detail: 'no approval within 3 days: denied' });
   expect(groupsOf('tom')).toEqual(['all-staff', 'engineering']);
-  await saveHistory(handle, 'onboarding-approval-timeout');
+  await keepHistory('onboarding-approval-timeout', handle);
 });
 
 it('undoes the accounts it created when a halt step fails, and leaves pre-existing ones alone', async () => {

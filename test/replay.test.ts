@@ -1,8 +1,8 @@
 /**
- * Every history under test/histories/ (real runs, recorded with
- * `RECORD_HISTORIES=1 npx jest <workflow test>`) is replayed against today's
- * workflow code: a change that would break runs in flight fails here. Such a
- * change needs `patched()`, not a re-recording.
+ * Every history under test/histories/ (real runs, kept by the workflow tests the
+ * first time they run; `UPDATE_HISTORIES=1` rewrites them) is replayed against
+ * today's workflow code: a change that would break runs in flight fails here.
+ * Such a change needs `patched()`, not a re-recording.
  */
 import { readdirSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
@@ -11,9 +11,10 @@ import { bundleWorkflows } from './support/servers';
 
 const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
 
-it('has recorded histories of offboarding and onboarding to replay', () => {
-  expect(files.some((f) => f.startsWith('offboarding-'))).toBe(true);
-  expect(files.some((f) => f.startsWith('onboarding-'))).toBe(true);
+it('has recorded histories of every lifecycle to replay', () => {
+  for (const kind of ['offboarding-', 'onboarding-', 'credential-rotation-', 'rotation-campaign', 'access-review-campaign-', 'access-review-reviewer-', 'privileged-access-']) {
+    expect(files.some((f) => f.startsWith(kind))).toBe(true);
+  }
 });
 
 it('replays every recorded history without nondeterminism', async () => {

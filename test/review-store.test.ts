@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Platform } from '../shared';
-import { REVIEW_PAGE_SIZE, ReviewStore, type StoredReviewItem } from '../store/reviews';
+import { REVIEW_PAGE_SIZE, ReviewStore, type AppliedRevocation, type StoredReviewItem } from '../store/reviews';
 import { layoutShares } from '../store/review-pages';
 import { testMongo, uniqueQueue } from './support/servers';
 
@@ -107,13 +107,13 @@ it('applies revocations per platform in batches, resumes after a retryable failu
   for (const reviewer of ['a', 'b']) await store.closeShare(tenantId, reviewId, reviewer, 'revoke', 'T1');
   const revoked: string[] = [];
   let throttleOn: string | undefined = 'okta:u3:group:g';
-  const revoke = async (i: StoredReviewItem) => {
+  const revoke = (i: StoredReviewItem): Promise<AppliedRevocation> => {
     if (i.itemId === throttleOn) {
       throttleOn = undefined;
-      throw ApplicationFailure.retryable('429', 'Throttled');
+      return Promise.reject(ApplicationFailure.retryable('429', 'Throttled'));
     }
     revoked.push(i.itemId);
-    return i.subjectId === 'u4' ? { applied: 'failed' as const, applyError: 'forbidden' } : { applied: 'done' as const };
+    return Promise.resolve(i.subjectId === 'u4' ? { applied: 'failed', applyError: 'forbidden' } : { applied: 'done' });
   };
 
   await expect(store.applyRevocations(tenantId, reviewId, 'okta', 2, revoke)).resolves.toEqual({ applied: 2, failed: 0, remaining: true });

@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   ParentClosePolicy,
+  patched,
   setHandler,
   sleep,
   startChild,
@@ -38,6 +39,8 @@ export interface CampaignState {
 export const REVIEWERS_PER_RUN = 200;
 const SHARES_PER_PAGE = 50;
 const REVOCATIONS_PER_BATCH = 200;
+/** Revocation batches per run: each adds about six events, so 100 keep a run near 600 (the reviewer-start runs' size). */
+export const APPLY_BATCHES_PER_RUN = 100;
 /** After the deadline, how often to check that every reviewer workflow has closed its share. */
 const CLOSE_CHECK_INTERVAL = '10 seconds';
 
@@ -167,11 +170,15 @@ async function blastRadiusBrake({ request, state, recorder }: Campaign): Promise
 
 async function applyRevocations({ request, state, recorder }: Campaign): Promise<ReviewTally> {
   const scope = { tenantId: request.tenantId, reviewId: request.reviewId };
+  let batchesThisRun = 0;
   for (const platform of state.platforms) {
     for (let more = true; more; ) {
       const batch = await reviews().applyRevocationBatch({ ...scope, platform, limit: REVOCATIONS_PER_BATCH });
       more = batch.remaining;
-      if (more && workflowInfo().continueAsNewSuggested) await continueAsNew<typeof accessReviewCampaign>(request, state);
+      batchesThisRun += 1;
+      // Runs recorded before the per-run cap went on until the server suggested continuing as new.
+      const runFull = batchesThisRun >= APPLY_BATCHES_PER_RUN && patched('apply-batches-per-run');
+      if (more && (runFull || workflowInfo().continueAsNewSuggested)) await continueAsNew<typeof accessReviewCampaign>(request, state);
     }
   }
   const tally = await reviews().reviewTally(scope);

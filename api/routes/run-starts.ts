@@ -64,20 +64,23 @@ interface StartKind<S extends z.ZodObject> {
   check?(body: z.infer<S>, tenant: Tenant, now: Date): void;
 }
 
+/** Joiners and leavers: one run per person. */
+const personSubject = (b: { subject: { subjectId: string } }): RunSubject => ({ subjectKey: b.subject.subjectId, subjectId: b.subject.subjectId });
+
 const START_KINDS = [
   {
     kind: 'offboarding',
     path: 'offboardings',
     summary: 'Offboard a leaver everywhere; joins the open offboarding of the same subject',
     body: Offboarding,
-    subject: (b: z.infer<typeof Offboarding>) => ({ subjectKey: b.subject.subjectId, subjectId: b.subject.subjectId }),
+    subject: personSubject,
   } satisfies StartKind<typeof Offboarding>,
   {
     kind: 'onboarding',
     path: 'onboardings',
     summary: 'Onboard a joiner from a role profile',
     body: Onboarding,
-    subject: (b: z.infer<typeof Onboarding>) => ({ subjectKey: b.subject.subjectId, subjectId: b.subject.subjectId }),
+    subject: personSubject,
   } satisfies StartKind<typeof Onboarding>,
   {
     kind: 'credential-rotation',

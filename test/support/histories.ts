@@ -1,5 +1,4 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -15,10 +14,6 @@ type History = temporal.api.history.v1.IHistory;
  */
 export function historyFileText(history: History): string {
   return JSON.stringify(temporal.api.history.v1.History.fromObject(history).toJSON(), null, 1) + '\n';
-}
-
-export function historyFromFile(json: unknown): History {
-  return temporal.api.history.v1.History.fromObject(json as Record<string, unknown>);
 }
 
 /**
@@ -72,23 +67,7 @@ export async function runHistoryLengths(client: { workflow: { getHandle(id: stri
   return lengths;
 }
 
-const { History } = temporal.api.history.v1;
-
-/**
- * With RECORD_HISTORIES=1, saves the run's history under test/histories/ for
- * test/replay.test.ts (`RECORD_HISTORIES=1 npx jest test/offboarding.test.ts`).
- * Recorded without the payload codec so the files are readable in review.
- * Stored as the proto's JSON object form (History.toObject), which loads back
- * exactly with History.fromObject (the SDK's historyToJSON trips over two
- * protobufjs copies under jest).
- */
-export async function saveHistory(handle: WorkflowHandle, name: string): Promise<void> {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = History.fromObject(await handle.fetchHistory());
-  const json = History.toObject(history, { longs: String, enums: String, bytes: String });
-  await writeFile(join(HISTORIES_DIR, `${name}.json`), `${JSON.stringify(json, null, 1)}\n`);
-}
-
-export function loadHistory(file: string): temporal.api.history.v1.History {
-  return History.fromObject(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')) as Record<string, unknown>);
+/** A kept history, as written by keepHistory. */
+export function loadHistory(file: string): History {
+  return temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')) as Record<string, unknown>);
 }
