@@ -54,7 +54,8 @@ export async function startLifecycleWorkers(opts: { connection: NativeConnection
       await tenants.create({ tenantId, name: tenantId, policy, connections });
     },
     async stop() {
-      workers.forEach((w) => w.shutdown());
+      // A worker that already stopped (its server went away) rejects `running` with the reason.
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await running;
     },
   };
