@@ -62,6 +62,17 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
       return reviews.buildShares(input.tenantId, input.reviewId, () => Context.current().heartbeat());
     },
 
+    /** Multi-stage review: the second stage's items and shares, under the stage's own review id. */
+    startReviewStage(input: ReviewScope & { stageId: string; reviewerId: string; decisions: ReviewVerdict[] }): Promise<{ items: number; reviewers: number }> {
+      const stage = { stageId: input.stageId, reviewerId: input.reviewerId, decisions: input.decisions };
+      return reviews.startStage(input.tenantId, input.reviewId, stage, () => Context.current().heartbeat());
+    },
+
+    /** After the second stage: its reviewer's decisions become the campaign's. */
+    mergeReviewStage(input: ReviewScope & { stageId: string }): Promise<{ overturned: number }> {
+      return reviews.mergeStage(input.tenantId, input.reviewId, input.stageId);
+    },
+
     /** The next page of reviewer shares (the campaign starts one child workflow per share). */
     reviewerShares(input: ReviewScope & { afterReviewerId?: string; limit: number }): Promise<ReviewShare[]> {
       return reviews.sharesAfter(input.tenantId, input.reviewId, input.afterReviewerId, input.limit);

@@ -1,5 +1,5 @@
 import type { Platform, PlatformAction } from './platforms';
-import type { RunbookKind } from './runs';
+import type { ReviewVerdict, RunbookKind } from './runs';
 
 /** What a step's failure does to the run. */
 export type FailureMode = 'halt' | 'continue' | 'compensate';
@@ -78,12 +78,26 @@ export interface TenantPolicy {
   reviewDurationDays: number;
   reviewReminderEveryDays: number;
   fallbackReviewerId: string;
+  /**
+   * Multi-stage review: after the first stage's deadline, a second reviewer sees the items decided one of
+   * `decisions` (with the first decision) and may overturn them within `durationDays` of the stage's start; unanswered, the first decision stands.
+   */
+  reviewSecondStage?: ReviewSecondStage;
   approvers: string[];
   /** Blast-radius brake: pause a batch that would revoke or disable more than this share or count. */
   blastRadius: { maxShare: number; maxCount: number };
   privilegedAccessMaxMinutes: number;
   /** Hours between reminders to the owner of a credential that must be rotated by hand (24 when unset). */
   manualRotationReminderHours?: number;
+}
+
+/** Policy durations are in days (and hours); workflows turn them into milliseconds with this. */
+export const DAY_MS = 86_400_000;
+
+export interface ReviewSecondStage {
+  reviewerId: string;
+  decisions: ReviewVerdict[];
+  durationDays: number;
 }
 
 export const DEFAULT_TENANT_POLICY: TenantPolicy = {

@@ -141,6 +141,8 @@ export interface ReviewItem {
   comment?: string;
   /** The tenant's default decision applied at the deadline, not a reviewer's. */
   defaulted?: boolean;
+  /** In a second review stage: what the first stage decided, and who. */
+  previousStage?: { decision: ReviewVerdict; comment?: string; decidedBy?: string; defaulted?: boolean };
 }
 
 export interface LegalHold {

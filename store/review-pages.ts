@@ -9,6 +9,8 @@ export interface StoredReviewItem extends ReviewItem {
   /** Set once the revocation was applied on the platform (or failed for good). */
   applied?: 'done' | 'failed';
   applyError?: string;
+  /** In a second stage: the first stage's page holding this item (where the final decision is written back). */
+  sourcePage?: number;
 }
 
 /** A reviewer's share, split into pages numbered across the whole campaign (a reviewer's pages are consecutive). */
@@ -64,8 +66,16 @@ export function reviewerWindow(items: StoredReviewItem[], limit: number): Review
 
 function toReviewItem(item: StoredReviewItem): ReviewItem {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- dropping the fields a reviewer does not see
-  const { subject, entitlementKind, decidedBy, decidedAt, applied, applyError, ...visible } = item;
+  const { subject, entitlementKind, decidedBy, decidedAt, applied, applyError, sourcePage, ...visible } = item;
   return visible;
+}
+
+/** An item decided in the first stage as the second stage's reviewer gets it: undecided, showing the first decision. */
+export function forSecondStage(item: StoredReviewItem, reviewerId: string, sourcePage: number): StoredReviewItem {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the first stage's decision moves into previousStage
+  const { decision, comment, decidedBy, decidedAt, defaulted, applied, applyError, ...undecided } = item;
+  const previousStage = { decision: decision!, ...(comment ? { comment } : {}), ...(decidedBy ? { decidedBy } : {}), ...(defaulted ? { defaulted } : {}) };
+  return { ...undecided, reviewerId, previousStage, sourcePage };
 }
 
 function compare(a: string, b: string): number {

@@ -1,6 +1,6 @@
 import type { AnyBulkWriteOperation, Collection, Db, Document, Filter } from 'mongodb';
 import { PLATFORMS, type Actor, type Platform, type ReviewDecision, type ReviewItem, type ReviewVerdict } from '../shared';
-import { countShare, layoutShares, reviewerWindow, type ShareCounts, type ShareLayout, type StoredReviewItem } from './review-pages';
+import { countShare, forSecondStage, layoutShares, reviewerWindow, type ShareCounts, type ShareLayout, type StoredReviewItem } from './review-pages';
 
 export type { StoredReviewItem } from './review-pages';
 
@@ -110,15 +110,64 @@ export class ReviewStore {
    * after each batch of writes (the activity heartbeats).
    */
   async buildShares(tenantId: string, reviewId: string, progress: () => void = () => {}): Promise<{ items: number; reviewers: number }> {
-    const built = await this.campaigns.findOne({ _id: key(tenantId, reviewId) });
-    if (built) return { items: built.items, reviewers: built.shares.length };
+    const existing = await this.campaigns.findOne({ _id: key(tenantId, reviewId) });
+    if (existing) return { items: existing.items, reviewers: existing.shares.length };
     const markers = await readAll(this.intake, PLATFORMS.map((p) => key(tenantId, reviewId, p)));
     const chunkIds = markers.flatMap((m) => Array.from({ length: m.chunks ?? 0 }, (_, n) => `${m._id}|${n}`));
     const chunks = await readAll(this.intake, chunkIds);
-    const { shares, pages } = layoutShares(
-      chunks.flatMap((c) => c.items ?? []),
-      REVIEW_PAGE_SIZE,
+    const built = await this.writeShares(tenantId, reviewId, chunks.flatMap((c) => c.items ?? []), progress);
+    await inParallel([...chunkIds, ...markers.map((m) => m._id)], (_id) => this.intake.deleteOne({ _id }));
+    return built;
+  }
+
+  /**
+   * A second review stage under its own id: the first stage's items decided one of `decisions` go to the stage's
+   * reviewer, showing the first decision. Built once, like buildShares.
+   */
+  async startStage(
+    tenantId: string,
+    reviewId: string,
+    stage: { stageId: string; reviewerId: string; decisions: ReviewVerdict[] },
+    progress: () => void = () => {},
+  ): Promise<{ items: number; reviewers: number }> {
+    const built = await this.campaigns.findOne({ _id: key(tenantId, stage.stageId) });
+    if (built) return { items: built.items, reviewers: built.shares.length };
+    const pages = await this.campaignPages(tenantId, reviewId);
+    const items = pages.flatMap((page, n) =>
+      page.items.filter((i) => i.decision && stage.decisions.includes(i.decision)).map((i) => forSecondStage(i, stage.reviewerId, n)),
     );
+    return this.writeShares(tenantId, stage.stageId, items, progress);
+  }
+
+  /** Writes what the second stage's reviewer decided over the first stage's decisions (an unanswered item keeps its first decision). */
+  async mergeStage(tenantId: string, reviewId: string, stageId: string): Promise<{ overturned: number }> {
+    const decided = (await this.campaignPages(tenantId, stageId)).flatMap((p) => p.items).filter((i) => i.decision && !i.defaulted);
+    const bySource = new Map<number, Map<string, StoredReviewItem>>();
+    for (const item of decided) bySource.set(item.sourcePage!, (bySource.get(item.sourcePage!) ?? new Map<string, StoredReviewItem>()).set(item.itemId, item));
+    const sources = await inParallel([...bySource], async ([n, later]) => ({ later, page: (await this.pages.findOne({ _id: key(tenantId, reviewId, n) }))! }));
+    const pages = sources.map((s) => s.page);
+    for (const { later, page } of sources) {
+      for (const item of page.items) {
+        const second = later.get(item.itemId);
+        if (second) decide(item, { decision: second.decision, comment: second.comment, decidedBy: second.decidedBy, decidedAt: second.decidedAt, defaulted: false });
+      }
+    }
+    await replaceAll(this.pages, pages);
+    for (const reviewerId of new Set(pages.map((p) => p.items[0]!.reviewerId))) {
+      const share = await this.loadShare(tenantId, reviewId, reviewerId);
+      if (share) await this.saveShare(share, []);
+    }
+    return { overturned: decided.filter((i) => i.decision !== i.previousStage?.decision).length };
+  }
+
+  private async campaignPages(tenantId: string, reviewId: string): Promise<PageDoc[]> {
+    const campaign = await this.campaigns.findOne({ _id: key(tenantId, reviewId) });
+    return readAll(this.pages, Array.from({ length: campaign?.pages ?? 0 }, (_, n) => key(tenantId, reviewId, n)));
+  }
+
+  /** Lays items out in reviewer shares and pages and writes them, the campaign record last. */
+  private async writeShares(tenantId: string, reviewId: string, collected: StoredReviewItem[], progress: () => void): Promise<{ items: number; reviewers: number }> {
+    const { shares, pages } = layoutShares(collected, REVIEW_PAGE_SIZE);
     progress();
     await replaceAll(this.pages, pages.map((items, n) => ({ _id: key(tenantId, reviewId, n), items })), progress);
     await replaceAll(
@@ -129,7 +178,6 @@ export class ReviewStore {
     const items = shares.reduce((sum, s) => sum + s.total, 0);
     const campaign = { items, pages: pages.length, shares: shares.map(({ reviewerId, total }) => ({ reviewerId, total })), builtAt: new Date().toISOString() };
     await this.campaigns.replaceOne({ _id: key(tenantId, reviewId) }, campaign, { upsert: true });
-    await inParallel([...chunkIds, ...markers.map((m) => m._id)], (_id) => this.intake.deleteOne({ _id }));
     return { items, reviewers: shares.length };
   }
 

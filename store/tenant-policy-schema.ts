@@ -15,6 +15,9 @@ export const TenantPolicySchema = z.strictObject({
   reviewDurationDays: z.number().int().min(1).max(365),
   reviewReminderEveryDays: z.number().int().min(1).max(365),
   fallbackReviewerId: Id('reviewer id'),
+  reviewSecondStage: z
+    .strictObject({ reviewerId: Id('reviewer id'), decisions: z.array(z.enum(['approve', 'revoke'])).min(1), durationDays: z.number().int().min(1).max(365) })
+    .optional(),
   approvers: z.array(Id('approver id')).max(100),
   blastRadius: z.strictObject({ maxShare: z.number().min(0).max(1), maxCount: z.number().int().min(0) }),
   privilegedAccessMaxMinutes: z.number().int().min(1).max(7 * 24 * 60),

@@ -8,7 +8,7 @@
  * Items live in FerretDB; the reference platform keeps the entitlements.
  */
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { reviewerWorkflowId, type AccessReviewRequest } from '../shared';
+import { reviewerWorkflowId, type AccessReviewRequest, type ReviewItem } from '../shared';
 import { blastRadiusGoAheadSignal, progressQuery, reviewDecisionsUpdate, reviewItemsQuery } from '../shared/messages';
 import { accessReviewCampaign } from '../workflows/access-review';
 import { type reviewerAssignments } from '../workflows/access-review-reviewer';
@@ -123,11 +123,40 @@ it('accepts only valid decisions from the assigned reviewer, stops reminding whe
   await keepHistory('access-review-reviewer-decided', reviewer(mgrA!));
 });
 
+/** Entitlements left on the reference platform, which this file's tests share: a campaign reviews them all. */
+const entitlementsLeft = () => [...lc.platform.accounts.values()].reduce((n, account) => n + account.entitlements.length, 0);
+
+it('runs a second stage: the security reviewer sees the revocations with the first decision, overturns one, the other stands', async () => {
+  const tenantId = uniqueQueue('t');
+  const reviewSecondStage = { reviewerId: 'ciso', decisions: ['revoke' as const], durationDays: 6 * SECOND_IN_DAYS };
+  await lc.createTenant(tenantId, { reviewReminderEveryDays: 100, reviewDefaultDecision: 'approve', blastRadius: { maxShare: 1, maxCount: 1000 }, reviewSecondStage });
+  const leftOver = entitlementsLeft();
+  const [mgrA] = seedReviewPopulation(lc.platform, { prefix: uniqueQueue('p'), managers: 2, subjects: 4, perSubject: 2 });
+  const { request, handle, reviewer } = await startCampaign(tenantId, 9);
+  const itemsA = await waitFor(() => reviewer(mgrA!).query(reviewItemsQuery), (items) => items.length === 4);
+  const idle = itemsA.filter((i) => i.recommendation === 'revoke').map((i) => ({ itemId: i.itemId, decision: 'revoke' as const, comment: 'idle for 60 days' }));
+  await reviewer(mgrA!).executeUpdate(reviewDecisionsUpdate, { args: [{ reviewer: { id: mgrA!, kind: 'user' }, decisions: idle }] });
+
+  // After the first deadline only the two revocations go to the second stage, each showing the first decision.
+  const ciso = temporal.client.workflow.getHandle<typeof reviewerAssignments>(reviewerWorkflowId(tenantId, `${request.reviewId}:stage-2`, 'ciso'));
+  const staged = await waitFor(() => ciso.query(reviewItemsQuery), (items) => items.length > 0, 60_000);
+  expect(staged.map((i) => [i.itemId, i.decision, i.previousStage])).toEqual(idle.map((d) => [d.itemId, undefined, { decision: 'revoke', comment: 'idle for 60 days', decidedBy: mgrA }]));
+  const [overturned, unanswered] = staged;
+  await ciso.executeUpdate(reviewDecisionsUpdate, { args: [{ reviewer: { id: 'ciso', kind: 'user' }, decisions: [{ itemId: overturned!.itemId, decision: 'approve' }] }] });
+
+  const items = 8 + leftOver;
+  expect(await handle.result()).toMatchObject({ items, revoked: 1, approved: items - 1, applied: 1, applyFailed: 0 });
+  const holds = (item: ReviewItem) => lc.platform.accounts.get(item.subjectId)!.entitlements.some((e) => e.id === item.entitlementId);
+  expect([holds(overturned!), holds(unanswered!)]).toEqual([true, false]);
+  const events = (await lc.evidence.forRun(tenantId, handle.workflowId)).map((e) => `${e.event}:${e.outcome}`);
+  expect(events).toEqual(expect.arrayContaining(['review-stage-started:started', 'review-stage-decided:merged']));
+  await keepHistory('access-review-campaign-two-stage', handle);
+});
+
 it('keeps every history short: the campaign continues as new every few reviewers, items stay in the store', async () => {
   const tenantId = uniqueQueue('t');
   await lc.createTenant(tenantId, { reviewReminderEveryDays: 100, reviewDefaultDecision: 'approve', blastRadius: { maxShare: 1, maxCount: 1000 } });
-  // The reference platform is shared by this file's tests: what earlier campaigns left is reviewed too.
-  const leftOver = [...lc.platform.accounts.values()].reduce((n, account) => n + account.entitlements.length, 0);
+  const leftOver = entitlementsLeft();
   const managers = seedReviewPopulation(lc.platform, { prefix: uniqueQueue('p'), managers: 40, subjects: 200, perSubject: 3 });
   const { handle, reviewer } = await startCampaign(tenantId, 12, 10);
 

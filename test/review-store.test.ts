@@ -125,3 +125,31 @@ it('applies revocations per platform in batches, resumes after a retryable failu
   expect(revoked.sort()).toEqual(['github:u9:group:g', 'okta:u0:group:g', 'okta:u1:group:g', 'okta:u2:group:g', 'okta:u3:group:g', 'okta:u4:group:g', 'okta:u7:group:g']);
   expect(await store.tally(tenantId, reviewId)).toMatchObject({ revoked: 7, applied: 6, applyFailed: 1, openShares: 0 });
 });
+
+it('hands chosen first-stage decisions to a second stage once, and writes its answers back (unanswered ones stand)', async () => {
+  const { tenantId, reviewId } = await campaign([item('a', 1), item('a', 2), item('b', 3), item('b', 4)]);
+  const revoke = (itemId: string) => ({ itemId, decision: 'revoke' as const, comment: 'unused' });
+  await store.recordDecisions(tenantId, reviewId, { id: 'a', kind: 'user' }, [revoke('okta:u1:group:g'), { itemId: 'okta:u2:group:g', decision: 'approve' }], 'T1');
+  await store.closeShare(tenantId, reviewId, 'b', 'revoke', 'T2');
+  const stage = { stageId: `${reviewId}:stage-2`, reviewerId: 'ciso', decisions: ['revoke' as const] };
+
+  expect(await store.startStage(tenantId, reviewId, stage)).toEqual({ items: 3, reviewers: 1 });
+  expect(await store.startStage(tenantId, reviewId, stage)).toEqual({ items: 3, reviewers: 1 });
+  const staged = await store.window(tenantId, stage.stageId, 'ciso', 10);
+  expect(staged.items.map((i) => [i.itemId, i.previousStage])).toEqual([
+    ['okta:u1:group:g', { decision: 'revoke', comment: 'unused', decidedBy: 'a' }],
+    ['okta:u3:group:g', { decision: 'revoke', decidedBy: 'default-decision', defaulted: true }],
+    ['okta:u4:group:g', { decision: 'revoke', decidedBy: 'default-decision', defaulted: true }],
+  ]);
+
+  await store.recordDecisions(tenantId, stage.stageId, { id: 'ciso', kind: 'user' }, [{ itemId: 'okta:u3:group:g', decision: 'approve' }, revoke('okta:u1:group:g')], 'T3');
+  await store.closeShare(tenantId, stage.stageId, 'ciso', 'approve', 'T4');
+  expect(await store.mergeStage(tenantId, reviewId, stage.stageId)).toEqual({ overturned: 1 });
+  expect(await store.mergeStage(tenantId, reviewId, stage.stageId)).toEqual({ overturned: 1 });
+  const final = await store.window(tenantId, reviewId, 'b', 10);
+  expect(final.items.map((i) => [i.itemId, i.decision, i.defaulted])).toEqual([
+    ['okta:u3:group:g', 'approve', false],
+    ['okta:u4:group:g', 'revoke', true],
+  ]);
+  expect(await store.tally(tenantId, reviewId)).toMatchObject({ items: 4, approved: 2, revoked: 2, defaulted: 1 });
+});

@@ -1,6 +1,6 @@
 import { condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { AccessReviewActivities } from '../activities/access-review';
-import type { Actor, ReviewDecisionBatch, ReviewItem, ReviewVerdict } from '../shared';
+import { DAY_MS, type Actor, type ReviewDecisionBatch, type ReviewItem, type ReviewVerdict } from '../shared';
 import { reviewDecisionsUpdate, reviewItemsQuery } from '../shared/messages';
 import { controlActivities, platformActivities } from './support/activity-proxies';
 import { RunRecorder } from './support/run-recorder';
@@ -33,7 +33,6 @@ export interface ReviewerOutcome {
 
 /** Items a reviewer's workflow holds and shows (reviewItemsQuery): the current page of a larger share. */
 export const REVIEW_WINDOW = 200;
-const DAY = 86_400_000;
 const ESCALATE_FROM_REMINDER = 2;
 
 /**
@@ -64,7 +63,7 @@ export async function reviewerAssignments(assignment: ReviewerAssignment): Promi
 
   recorder.setStatus('waiting');
   const deadline = Date.parse(assignment.deadline);
-  const every = assignment.reminderEveryDays * DAY;
+  const every = assignment.reminderEveryDays * DAY_MS;
   let reminders = assignment.remindersSent ?? 0;
   let nextReminder = Date.now() + every;
   for (;;) {

@@ -13,13 +13,18 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { AccessReviewActivities } from '../activities/access-review';
 import type { TenantActivities } from '../activities/tenants';
 import type { ReviewTally } from '../store/reviews';
-import { reviewerWorkflowId, supports, type AccessReviewRequest, type Actor, type Platform, type RunProgress, type TenantPolicy } from '../shared';
+import { DAY_MS, reviewerWorkflowId, supports, type AccessReviewRequest, type Actor, type Platform, type ReviewSecondStage, type RunProgress, type TenantPolicy } from '../shared';
 import { blastRadiusGoAheadSignal } from '../shared/messages';
 import { reviewerAssignments } from './access-review-reviewer';
 import { controlActivities } from './support/activity-proxies';
 import { RunRecorder } from './support/run-recorder';
 
 type Phase = 'collect' | 'assign' | 'review' | 'brake' | 'apply';
+
+interface ReviewStage {
+  reviewId: string;
+  deadline: string;
+}
 
 /** What a campaign carries from one run to the next (continue-as-new keeps each history short). */
 export interface CampaignState {
@@ -31,6 +36,8 @@ export interface CampaignState {
   reviewers: number;
   /** Reviewer shares are started in reviewer-id order; the last one started. */
   afterReviewerId?: string;
+  /** Set when a second review stage starts (multi-stage review): its own review id and deadline. */
+  stage?: ReviewStage;
   goAhead?: { approvedBy: Actor; comment?: string };
   progress: RunProgress;
 }
@@ -69,6 +76,11 @@ interface Campaign {
   recorder: RunRecorder;
 }
 
+/** The stage under review now: the campaign's own, or its second stage. */
+function currentStage({ request, state }: Campaign): ReviewStage {
+  return state.stage ?? { reviewId: request.reviewId, deadline: request.deadline };
+}
+
 const reviews = () => controlActivities<AccessReviewActivities>({ heartbeatTimeout: '1 minute', startToCloseTimeout: '30 minutes' });
 
 async function initialState(request: AccessReviewRequest): Promise<CampaignState> {
@@ -98,7 +110,7 @@ async function assignReviewers(campaign: Campaign): Promise<void> {
   let startedThisRun = 0;
   for (;;) {
     const limit = Math.min(SHARES_PER_PAGE, request.reviewersPerRun ?? REVIEWERS_PER_RUN);
-    const page = await reviews().reviewerShares({ tenantId: request.tenantId, reviewId: request.reviewId, afterReviewerId: state.afterReviewerId, limit });
+    const page = await reviews().reviewerShares({ tenantId: request.tenantId, reviewId: currentStage(campaign).reviewId, afterReviewerId: state.afterReviewerId, limit });
     if (page.length === 0) break;
     await Promise.all(page.map((share) => startReviewer(campaign, share.reviewerId, share.total)));
     state.afterReviewerId = page[page.length - 1]!.reviewerId;
@@ -110,19 +122,21 @@ async function assignReviewers(campaign: Campaign): Promise<void> {
   await continueAsNew<typeof accessReviewCampaign>(request, state);
 }
 
-async function startReviewer({ request, state }: Campaign, reviewerId: string, total: number): Promise<void> {
+async function startReviewer(campaign: Campaign, reviewerId: string, total: number): Promise<void> {
+  const { request, state } = campaign;
+  const { reviewId, deadline } = currentStage(campaign);
   try {
     await startChild(reviewerAssignments, {
-      workflowId: reviewerWorkflowId(request.tenantId, request.reviewId, reviewerId),
+      workflowId: reviewerWorkflowId(request.tenantId, reviewId, reviewerId),
       // Reviewer workflows outlive the run that started them (continue-as-new).
       parentClosePolicy: ParentClosePolicy.ABANDON,
       args: [
         {
           tenantId: request.tenantId,
-          reviewId: request.reviewId,
+          reviewId,
           reviewerId,
           total,
-          deadline: request.deadline,
+          deadline,
           reminderEveryDays: state.policy.reviewReminderEveryDays,
           defaultDecision: state.policy.reviewDefaultDecision,
           escalateTo: state.policy.fallbackReviewerId,
@@ -137,17 +151,41 @@ async function startReviewer({ request, state }: Campaign, reviewerId: string, t
   }
 }
 
-/** Sleeps to the deadline, then until every reviewer workflow has closed its share (default decisions applied). */
-async function awaitDeadline({ request, state, recorder }: Campaign): Promise<void> {
+/**
+ * Sleeps to the stage's deadline, then until every reviewer workflow has closed its share (default decisions
+ * applied); then starts the second stage if the tenant reviews in two, or takes the second stage's decisions.
+ */
+async function awaitDeadline(campaign: Campaign): Promise<void> {
+  const { request, state, recorder } = campaign;
+  const { reviewId, deadline } = currentStage(campaign);
   recorder.setStatus('waiting');
-  const untilDeadline = Date.parse(request.deadline) - Date.now();
+  const untilDeadline = Date.parse(deadline) - Date.now();
   if (untilDeadline > 0) await sleep(untilDeadline);
-  while ((await reviews().reviewTally({ tenantId: request.tenantId, reviewId: request.reviewId })).openShares > 0) {
+  while ((await reviews().reviewTally({ tenantId: request.tenantId, reviewId })).openShares > 0) {
     await sleep(CLOSE_CHECK_INTERVAL);
     if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof accessReviewCampaign>(request, state);
   }
   recorder.setStatus('running');
+  const second = state.policy.reviewSecondStage;
+  if (second && !state.stage) await startSecondStage(campaign, second);
+  else if (state.stage) await takeSecondStageDecisions(campaign, state.stage);
   state.phase = 'brake';
+}
+
+/** Multi-stage review: the second reviewer gets the first stage's decisions of the chosen kinds, for durationDays from now (none: nothing to start). */
+async function startSecondStage({ request, state, recorder }: Campaign, second: ReviewSecondStage): Promise<void> {
+  const stage = { reviewId: `${request.reviewId}:stage-2`, deadline: new Date(Date.now() + second.durationDays * DAY_MS).toISOString() };
+  const scope = { tenantId: request.tenantId, reviewId: request.reviewId };
+  const { items } = await reviews().startReviewStage({ ...scope, stageId: stage.reviewId, reviewerId: second.reviewerId, decisions: second.decisions });
+  await recorder.evidence('review-stage-started', { outcome: items > 0 ? 'started' : 'nothing-to-review', detail: { stage: 2, reviewId: stage.reviewId, items, reviewerId: second.reviewerId, deadline: stage.deadline } });
+  if (items === 0) return;
+  Object.assign(state, { stage, afterReviewerId: undefined, phase: 'assign' });
+  await continueAsNew<typeof accessReviewCampaign>(request, state);
+}
+
+async function takeSecondStageDecisions({ request, recorder }: Campaign, stage: ReviewStage): Promise<void> {
+  const { overturned } = await reviews().mergeReviewStage({ tenantId: request.tenantId, reviewId: request.reviewId, stageId: stage.reviewId });
+  await recorder.evidence('review-stage-decided', { outcome: 'merged', detail: { stage: 2, reviewId: stage.reviewId, overturned } });
 }
 
 /** Too many revocations (share or count) pause the campaign until a human says go ahead. */

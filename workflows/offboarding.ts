@@ -1,10 +1,9 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import type { CredentialInfo, LegalHold, OffboardingRequest, RunProgress, Subject } from '../shared';
+import { DAY_MS, type CredentialInfo, type LegalHold, type OffboardingRequest, type RunProgress, type Subject } from '../shared';
 import { legalHoldSignal } from '../shared/messages';
 import { Run } from './support/run';
 import { runSteps, type StepContext, type StepOutcome } from './support/steps';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The leaver runbook. Phases as the runbook lists them (seed: store/seeds/offboarding.ts):

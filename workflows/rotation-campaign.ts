@@ -2,6 +2,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { condition, continueAsNew, ParentClosePolicy, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import type { TenantActivities } from '../activities/tenants';
 import {
+  DAY_MS,
   runWorkflowId,
   supports,
   type Actor,
@@ -39,7 +40,6 @@ export interface RotationCampaignState {
   progress: RunProgress;
 }
 
-const DAY = 86_400_000;
 const DEFAULT_CONCURRENCY = 5;
 
 /**
@@ -95,7 +95,7 @@ export async function rotationCampaign(request: RotationCampaignRequest, carried
 async function findCandidates(request: RotationCampaignRequest): Promise<RotationCampaignState> {
   const tenants = controlActivities<TenantActivities>();
   const [policy, platforms] = await Promise.all([tenants.loadTenantPolicy(request.tenantId), tenants.loadTenantPlatforms(request.tenantId)]);
-  const cutoff = Date.now() - (request.maxAgeDays ?? policy.rotationMaxAgeDays) * DAY;
+  const cutoff = Date.now() - (request.maxAgeDays ?? policy.rotationMaxAgeDays) * DAY_MS;
   const listed = await Promise.all(
     platforms.filter((p) => supports(p, 'listCredentials')).map(async (p) => (await platformActivities(p).listCredentials({ tenantId: request.tenantId })).data ?? []),
   );

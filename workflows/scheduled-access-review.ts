@@ -1,6 +1,6 @@
 import { executeChild, workflowInfo } from '@temporalio/workflow';
 import type { TenantActivities } from '../activities/tenants';
-import type { Actor } from '../shared';
+import { DAY_MS, type Actor } from '../shared';
 import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../shared/search-attributes';
 import { accessReviewCampaign } from './access-review';
 import { controlActivities } from './support/activity-proxies';
@@ -14,7 +14,7 @@ export async function scheduledAccessReview(input: { tenantId: string; requested
   const policy = await controlActivities<TenantActivities>().loadTenantPolicy(input.tenantId);
   const start = new Date(workflowInfo().startTime);
   const reviewId = `${start.getUTCFullYear()}-Q${Math.floor(start.getUTCMonth() / 3) + 1}`;
-  const deadline = new Date(start.getTime() + policy.reviewDurationDays * 86_400_000).toISOString();
+  const deadline = new Date(start.getTime() + policy.reviewDurationDays * DAY_MS).toISOString();
   return executeChild(accessReviewCampaign, {
     workflowId: `${input.tenantId}/access-review/${reviewId}`,
     args: [{ tenantId: input.tenantId, requestedBy: input.requestedBy, reviewId, deadline }],

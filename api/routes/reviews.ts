@@ -36,6 +36,9 @@ const ReviewItemSchema = z.object({
   decision: z.enum(['approve', 'revoke']).optional(),
   comment: z.string().optional(),
   defaulted: z.boolean().optional(),
+  previousStage: z
+    .object({ decision: z.enum(['approve', 'revoke']), comment: z.string().optional(), decidedBy: z.string().optional(), defaulted: z.boolean().optional() })
+    .optional(),
 });
 
 /** A missing reviewer workflow means nothing is assigned to that reviewer in that review. */
