@@ -28,6 +28,11 @@ export interface RunbookStep {
   /** Wait before running (e.g. '30 days' for retention deletion). */
   delay?: string;
   /**
+   * Offboarding and onboarding: run this many days before (negative) or after the leave date or start date,
+   * e.g. -7 to tell the manager a week ahead. Steps without it run on the date.
+   */
+  offsetDays?: number;
+  /**
    * Onboarding: the role profiles this step provisions. Role profiles live in the
    * onboarding runbook itself (versioned and pinned with it); a step without
    * roleProfiles runs for every joiner.

@@ -26,6 +26,7 @@ const stepSchema = z
       .optional(),
     approval: z.object({ approverRole: z.enum(['approver', 'manager']), timeout: duration }).strict().optional(),
     delay: duration.optional(),
+    offsetDays: z.number().min(-365).max(365).optional(),
     roleProfiles: z.array(z.string().min(1)).min(1).optional(),
   })
   .strict();
@@ -59,8 +60,9 @@ export type RunbookValidation = { ok: true; draft: RunbookDraft } | { ok: false;
 export function validateRunbook(input: unknown): RunbookValidation {
   const parsed = runbookDraftSchema.safeParse(input);
   const shapeProblems = parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
-  const rawSteps = (input as { steps?: unknown } | null)?.steps;
-  const problems = [...shapeProblems, ...stepProblems(Array.isArray(rawSteps) ? rawSteps.map(asLooseStep) : [])];
+  const { steps: rawSteps, kind } = (input ?? {}) as { steps?: unknown; kind?: unknown };
+  const steps = Array.isArray(rawSteps) ? rawSteps.map(asLooseStep) : [];
+  const problems = [...shapeProblems, ...stepProblems(steps), ...offsetProblems(kind, steps)];
   if (parsed.success && problems.length === 0) return { ok: true, draft: parsed.data as RunbookDraft };
   return { ok: false, problems };
 }
@@ -72,6 +74,7 @@ interface LooseStep {
   params?: Record<string, unknown>;
   phase?: number;
   after?: unknown[];
+  offsetDays?: unknown;
 }
 
 function asLooseStep(raw: unknown): LooseStep {
@@ -84,7 +87,16 @@ function asLooseStep(raw: unknown): LooseStep {
     params: typeof s.params === 'object' && s.params !== null ? (s.params as Record<string, unknown>) : undefined,
     phase: typeof s.phase === 'number' ? s.phase : undefined,
     after: Array.isArray(s.after) ? s.after : undefined,
+    offsetDays: s.offsetDays,
   };
+}
+
+/** offsetDays counts from the leave or start date: only the runbooks that have one may use it. */
+function offsetProblems(kind: unknown, steps: LooseStep[]): RunbookProblem[] {
+  if (kind === 'offboarding' || kind === 'onboarding') return [];
+  return steps.flatMap((step, i) =>
+    step.offsetDays === undefined ? [] : [{ path: `steps.${i}.offsetDays`, message: 'only offboarding (leave date) and onboarding (start date) runbooks have a date to count from' }],
+  );
 }
 
 function stepProblems(steps: LooseStep[]): RunbookProblem[] {

@@ -83,6 +83,27 @@ it('waits for a future leave date in standard mode, contains at once in immediat
   expect(w.reference.accounts.has('cy')).toBe(false);
 });
 
+it('runs steps on days counted from the leave date: a week before, on the day, the day after', async () => {
+  const tenantId = await w.tenant({ retentionDays: 0 });
+  await w.stores.runbooks.create(tenantId, 'dated', {
+    kind: 'offboarding',
+    name: 'Leaver with dated steps',
+    steps: [
+      { id: 'groups-early', platform: 'reference', action: 'removeAllEntitlements', phase: 1, offsetDays: -7, onFailure: 'continue' },
+      { id: 'disable-reference', platform: 'reference', action: 'disableAccount', phase: 1, onFailure: 'continue' },
+      { id: 'sessions-after', platform: 'reference', action: 'revokeSessions', phase: 2, offsetDays: 1, onFailure: 'continue' },
+    ],
+  }, 'admin');
+  const leaveDate = Date.parse(new Date((await w.env.currentTimeMs()) + 10 * DAY).toISOString());
+  const handle = await start(tenantId, seedLeaver(w.reference, 'gus'), { runbookId: 'dated', leaveDate: new Date(leaveDate).toISOString() });
+  expect((await handle.result()).status).toBe('completed');
+
+  const t = await stepTimes(tenantId, handle.workflowId);
+  const daysFromLeave = (step: string) => Math.round((t[`${step}:step-succeeded`]! - leaveDate) / (DAY / 24)) / 24;
+  expect([daysFromLeave('groups-early'), daysFromLeave('disable-reference'), daysFromLeave('sessions-after')]).toEqual([-7, 0, 1]);
+  await keepHistory('offboarding-dated-steps', handle);
+});
+
 it('keeps the accounts when a legal hold arrives during retention', async () => {
   const tenantId = await w.tenant({ retentionDays: 30 });
   const handle = await start(tenantId, seedLeaver(w.reference, 'dee'));

@@ -43,6 +43,25 @@ it('provisions on the start date what the role profile lists', async () => {
   await keepHistory('onboarding-start-date', handle);
 });
 
+it('creates the account days before the start date when the runbook says so (pre-hire), the rest on the day', async () => {
+  const tenantId = await w.tenant();
+  await w.stores.runbooks.create(tenantId, 'pre-hire', {
+    kind: 'onboarding',
+    name: 'Account three days ahead',
+    steps: [
+      { id: 'create-account', platform: 'reference', action: 'createAccount', phase: 1, offsetDays: -3, onFailure: 'halt' },
+      { id: 'all-staff', platform: 'reference', action: 'addEntitlement', phase: 2, onFailure: 'halt', params: { entitlement: { kind: 'group', id: 'all-staff' } } },
+    ],
+  }, 'admin');
+  const startDate = (await w.env.currentTimeMs()) + 7 * DAY;
+  const handle = await start(tenantId, joiner('pia'), { runbookId: 'pre-hire', startDate: new Date(startDate).toISOString() });
+  expect((await handle.result()).status).toBe('completed');
+  const done = (await w.stores.evidence.forRun(tenantId, handle.workflowId)).filter((r) => r.event === 'step-succeeded');
+  const daysFromStart = done.map((r) => [r.detail?.stepId, Math.round((Date.parse(r.at) - startDate) / (DAY / 24)) / 24]);
+  expect(daysFromStart).toEqual([['create-account', -3], ['all-staff', 0]]);
+  expect(groupsOf('pia')).toEqual(['all-staff']);
+});
+
 it('grants a privileged entitlement only on an approver\'s decision, never the requester\'s', async () => {
   const tenantId = await w.tenant({ approvers: ['sec-lead'] });
   const handle = await start(tenantId, joiner('ivy'));

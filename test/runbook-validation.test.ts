@@ -58,3 +58,11 @@ it('reports a longer cycle once, naming its steps in order', () => {
   const found = problems(runbook([step('a', { after: ['c'] }), step('b', { after: ['a'] }), step('c', { after: ['b'] })]));
   expect(found).toEqual([{ path: 'steps.1.after', message: 'dependency cycle: a → c → b → a' }]);
 });
+
+it('takes offsetDays only where there is a date to count from', () => {
+  expect(validateRunbook(runbook([step('warn', { offsetDays: -7 }), step('late', { offsetDays: 1.5 })]))).toMatchObject({ ok: true });
+  expect(problems(runbook([step('a', { offsetDays: -7 })], { kind: 'access-review' }))).toEqual([
+    { path: 'steps.0.offsetDays', message: 'only offboarding (leave date) and onboarding (start date) runbooks have a date to count from' },
+  ]);
+  expect(problems(runbook([step('a', { offsetDays: -400 })])).map((p) => p.path)).toEqual(['steps.0.offsetDays']);
+});

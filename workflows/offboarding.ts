@@ -1,8 +1,8 @@
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
 import { DAY_MS, type CredentialInfo, type LegalHold, type OffboardingRequest, type RunProgress, type Subject } from '../shared';
 import { legalHoldSignal } from '../shared/messages';
 import { Run } from './support/run';
-import { runSteps, type StepContext, type StepOutcome } from './support/steps';
+import { DATE_RELATIVE_STEPS, runSteps, type StepContext, type StepOutcome } from './support/steps';
 
 
 /**
@@ -21,7 +21,10 @@ export async function offboarding(request: OffboardingRequest): Promise<RunProgr
   setHandler(legalHoldSignal, (hold) => void (legalHold ??= hold));
 
   const run = await Run.start('offboarding', request);
-  if (request.mode === 'standard') await run.waitUntil(request.leaveDate, 'leave date');
+  const leaveDate = request.mode === 'standard' ? request.leaveDate : undefined;
+  // Each step waits for its own time (offsetDays from the leave date); runs started before that waited for the date here.
+  if (patched(DATE_RELATIVE_STEPS)) run.countStepsFrom(leaveDate);
+  else await run.waitUntil(leaveDate, 'leave date');
   // Retention counts from the leave date (from now when none was given); every platform's deletion shares one timer.
   const deleteAfter = (Date.parse(request.leaveDate ?? '') || Date.now()) + run.policy.retentionDays * DAY_MS;
   let retention: Promise<LegalHold | undefined> | undefined;

@@ -1,7 +1,7 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import type { OnboardingRequest, RunProgress } from '../shared';
 import { Run } from './support/run';
-import { runSteps } from './support/steps';
+import { DATE_RELATIVE_STEPS, runSteps } from './support/steps';
 
 /**
  * The joiner runbook (seed: store/seeds/onboarding.ts). Role profiles live in the
@@ -22,7 +22,9 @@ export async function onboarding(request: OnboardingRequest): Promise<RunProgres
       nonRetryable: true,
     });
   }
-  await run.waitUntil(request.startDate, 'start date');
+  // Each step waits for its own time (offsetDays from the start date); runs started before that waited for the date here.
+  if (patched(DATE_RELATIVE_STEPS)) run.countStepsFrom(request.startDate);
+  else await run.waitUntil(request.startDate, 'start date');
   const { halted } = await runSteps(run, steps, { onHalt: 'compensate' });
   return run.finish(halted);
 }

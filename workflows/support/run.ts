@@ -7,7 +7,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { ActionInputs, Actor, ApprovalDecision, EvidenceRecord, RunbookKind, RunbookStep, RunProgress, RunStatus, StepProgress, Subject, TenantPolicy } from '../../shared';
+import { DAY_MS, type ActionInputs, type Actor, type ApprovalDecision, type EvidenceRecord, type RunbookKind, type RunbookStep, type RunProgress, type RunStatus, type StepProgress, type Subject, type TenantPolicy } from '../../shared';
 import type { Runbook } from '../../shared/runbooks';
 import { approvalUpdate, progressQuery } from '../../shared/messages';
 import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../../shared/search-attributes';
@@ -35,6 +35,10 @@ export class Run {
   private readonly decisions = new Map<string, ApprovalDecision>();
   private waitingFor?: string;
   private finalStatus?: RunStatus;
+  /** The leave or start date steps count from (offsetDays), once the workflow set it. */
+  private stepsDate?: number;
+  /** One timer per distinct step time, shared by the steps due then. */
+  private readonly stepTimers = new Map<number, Promise<void>>();
 
   private constructor(
     readonly kind: RunbookKind,
@@ -99,6 +103,20 @@ export class Run {
     this.waitingFor = waitingFor;
     await sleep(ms);
     this.waitingFor = undefined;
+  }
+
+  /** Steps run on this date (now when there is none or it is past), moved by their offsetDays. */
+  countStepsFrom(isoTime: string | undefined): void {
+    this.stepsDate = Date.parse(isoTime ?? '') || Date.now();
+  }
+
+  /** A durable timer until the step is due, or undefined when it is due now (or the run has no step date). */
+  untilStepDue(step: RunbookStep): Promise<void> | undefined {
+    if (this.stepsDate === undefined) return undefined;
+    const due = this.stepsDate + (step.offsetDays ?? 0) * DAY_MS;
+    if (due <= Date.now()) return undefined;
+    if (!this.stepTimers.has(due)) this.stepTimers.set(due, sleep(due - Date.now()));
+    return this.stepTimers.get(due);
   }
 
   /** Waits for an approver's decision on a gated step; no decision by the timeout = denied. */

@@ -3,6 +3,9 @@ import type { ActionInputs, ActionResult, PlatformAction, RunbookStep, StepProgr
 import { platformCaller, reasonOf, type PlatformCall } from './activities';
 import type { Run } from './run';
 
+/** patched() id: steps wait for the leave or start date themselves, moved by offsetDays. */
+export const DATE_RELATIVE_STEPS = 'date-relative-steps';
+
 /** What a step did when it did not fail. */
 export interface StepOutcome {
   status: 'succeeded' | 'already-done' | 'skipped';
@@ -88,6 +91,8 @@ async function runStep(run: Run, step: RunbookStep, p: StepProgress, handler: St
     p.status = 'running';
     return value;
   };
+  const due = run.untilStepDue(step);
+  if (due) await waiting(due);
   if (step.delay) await waiting(sleep(step.delay));
   if (step.approval) {
     p.status = 'waiting';
