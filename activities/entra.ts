@@ -53,6 +53,20 @@ interface AppCredential {
   secretText?: string;
 }
 
+interface TemporaryAccessPass {
+  id: string;
+  createdDateTime?: string;
+  startDateTime?: string;
+  lifetimeInMinutes?: number;
+  isUsableOnce?: boolean;
+  temporaryAccessPass?: string;
+}
+
+/** A Temporary Access Pass's credential id: the prefix tells deleteCredential it is a user's pass, not an app secret. */
+const TAP_ID_PREFIX = 'tap:';
+/** One working day to sign in for the first time and register passwordless methods; used once. */
+const TAP_LIFETIME_MINUTES = 8 * 60;
+
 interface CredentialHolder extends DirectoryObject {
   appId: string;
   passwordCredentials: AppCredential[];
@@ -160,6 +174,7 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
    * repeat returns no value; the first call's value is already in the secret store).
    */
   async createCredential({ ownerId, kind, description, idempotencyKey }: ActionInputs['createCredential']): Promise<ActionResult<AdapterOutputs['createCredential']>> {
+    if (kind === 'temporary-access-pass') return this.createTemporaryAccessPass(ownerId);
     if (kind !== 'client-secret') throw new PlatformError('unsupported', `entra creates client-secret credentials only (certificates need proof of possession), not ${kind}`);
     const { path, holder } = await this.credentialHolder(ownerId);
     const marker = `[${idempotencyKey}]`;
@@ -172,8 +187,27 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
     return { outcome: 'done', data: { credential: toCredentialInfo(holder.id, 'client-secret', listed), secret: secretText } };
   }
 
+  /**
+   * A joiner's Temporary Access Pass (ownerId: the user's id or UPN). A user holds at most one: an existing
+   * pass is already done, without its value (Graph shows it only at creation); if an interrupted attempt
+   * lost the value, the platform activity deletes the pass and asks for a new one.
+   */
+  private async createTemporaryAccessPass(userId: string): Promise<ActionResult<AdapterOutputs['createCredential']>> {
+    const path = `/users/${encodeURIComponent(userId)}/authentication/temporaryAccessPassMethods`;
+    const [existing] = values((await this.graph.get<GraphPage<TemporaryAccessPass>>(path)).body);
+    if (existing) return { outcome: 'already-done', data: { credential: passInfo(userId, existing) } };
+    const created = (await this.graph.post<TemporaryAccessPass>(path, { lifetimeInMinutes: TAP_LIFETIME_MINUTES, isUsableOnce: true })).body;
+    const { temporaryAccessPass, ...listed } = created;
+    if (!temporaryAccessPass) throw new PlatformError('server', 'entra returned no Temporary Access Pass');
+    return { outcome: 'done', data: { credential: passInfo(userId, listed), secret: temporaryAccessPass } };
+  }
+
   /** A secret of a deleted application is gone with it: already done. */
   async deleteCredential({ ownerId, credentialId }: ActionInputs['deleteCredential']): Promise<ActionResult<void>> {
+    if (credentialId.startsWith(TAP_ID_PREFIX)) {
+      const methodId = credentialId.slice(TAP_ID_PREFIX.length);
+      return idempotentDelete(() => this.graph.delete(`/users/${encodeURIComponent(ownerId)}/authentication/temporaryAccessPassMethods/${encodeURIComponent(methodId)}`));
+    }
     const found = await unlessNotFound(() => this.credentialHolder(ownerId));
     if (!found) return { outcome: 'already-done' };
     const { path, holder } = found;
@@ -334,6 +368,10 @@ function credentialsOf(holder: CredentialHolder): CredentialInfo[] {
 }
 
 /** Graph reports no last use for app credentials (that needs sign-in logs); expiry decides active. */
+function passInfo(userId: string, pass: TemporaryAccessPass): CredentialInfo {
+  return { platform: 'entra', id: `${TAP_ID_PREFIX}${pass.id}`, kind: 'temporary-access-pass', ownerId: userId, status: 'active', createdAt: pass.createdDateTime };
+}
+
 function toCredentialInfo(ownerId: string, kind: CredentialKind, c: AppCredential): CredentialInfo {
   const expired = c.endDateTime !== undefined && Date.parse(c.endDateTime) <= Date.now();
   return { platform: 'entra', id: c.keyId, kind, ownerId, status: expired ? 'inactive' : 'active', createdAt: c.startDateTime, description: c.displayName ?? undefined };

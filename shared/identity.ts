@@ -32,7 +32,9 @@ export type CredentialKind =
   | 'ssh-key'
   | 'oauth-grant'
   | 'certificate'
-  | 'password';
+  | 'password'
+  /** Entra: a time-limited passcode for a joiner's first sign-in (passwordless onboarding). */
+  | 'temporary-access-pass';
 
 /** A non-human credential as a platform lists it: never the secret itself. */
 export interface CredentialInfo {

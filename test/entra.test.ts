@@ -148,6 +148,27 @@ describe('joiners and movers', () => {
   });
 });
 
+describe('temporary access pass', () => {
+  it('issues a pass into the secret store only; a repeat is already done; a pass whose value was lost is replaced', async () => {
+    const user = graph.addUser('tap-joiner@contoso.com');
+    const request = { ownerId: user.userPrincipalName, kind: 'temporary-access-pass' as const, secretName: 'joiners/tap', idempotencyKey: 'onboarding-1/tap' };
+    const created = await entra.run('createCredential', request);
+    const issued = user.temporaryAccessPasses[0]!;
+    expect(created).toMatchObject({ outcome: 'done', data: { credential: { kind: 'temporary-access-pass', id: `tap:${issued.id}`, ownerId: user.userPrincipalName } } });
+    expect(issued).toMatchObject({ isUsableOnce: true, lifetimeInMinutes: 480 });
+    expect(JSON.stringify(created)).not.toContain(issued.temporaryAccessPass);
+    await expect(entra.secrets.reveal(created.data!.secretRef)).resolves.toBe(issued.temporaryAccessPass);
+
+    // A retry finds the pass and its stored value: already done, same reference.
+    await expect(entra.run('createCredential', request)).resolves.toMatchObject({ outcome: 'already-done', data: { secretRef: created.data!.secretRef } });
+    // A pass whose value an interrupted attempt never stored cannot be read again: it is replaced.
+    const replaced = await entra.run('createCredential', { ...request, secretName: 'joiners/tap-2', idempotencyKey: 'onboarding-2/tap' });
+    expect(replaced.detail).toMatch(/^replaced tap:/);
+    expect(user.temporaryAccessPasses.map((p) => p.id)).not.toContain(issued.id);
+    await expect(entra.secrets.reveal(replaced.data!.secretRef)).resolves.toBe(user.temporaryAccessPasses[0]!.temporaryAccessPass);
+  });
+});
+
 describe('application credentials', () => {
   it('adds a client secret that goes to the secret store only, once per idempotency key, verifies it signs in, then removes it', async () => {
     const app = graph.addObject('application', 'payroll-export');

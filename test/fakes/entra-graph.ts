@@ -3,7 +3,8 @@
  * endpoint, for tests only. It follows the published contract
  * (learn.microsoft.com/graph/api: user, group members $ref, memberOf, licenseDetails,
  * assignLicense, revokeSignInSessions, ownedObjects, owners $ref, application and
- * servicePrincipal addPassword/removePassword, directoryObjects; paging via
+ * servicePrincipal addPassword/removePassword, directoryObjects, a user's
+ * authentication/temporaryAccessPassMethods (at most one per user: a second POST is 400); paging via
  * @odata.nextLink; errors as { error: { code, message } }; throttling as 429 with
  * Retry-After; learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
  * for the token). Bearer tokens it issued are required (401 otherwise). It is not
@@ -24,6 +25,8 @@ export interface FakeUser {
   inheritedLicenses: Map<string, string>;
   /** How many times revokeSignInSessions ran (Graph moves signInSessionsValidFromDateTime). */
   sessionRevocations: number;
+  /** Temporary Access Pass methods; the pass itself is returned only by the POST that creates it. */
+  temporaryAccessPasses: { id: string; temporaryAccessPass: string; createdDateTime: string; lifetimeInMinutes: number; isUsableOnce: boolean }[];
 }
 
 export interface FakeAppCredential {
@@ -89,7 +92,7 @@ export class FakeGraph {
   }
 
   addUser(upn: string, init: Partial<Omit<FakeUser, 'id' | 'userPrincipalName'>> = {}): FakeUser {
-    const user: FakeUser = { id: randomUUID(), userPrincipalName: upn, accountEnabled: true, identities: [], licenses: new Set(), inheritedLicenses: new Map(), sessionRevocations: 0, ...init };
+    const user: FakeUser = { id: randomUUID(), userPrincipalName: upn, accountEnabled: true, identities: [], licenses: new Set(), inheritedLicenses: new Map(), sessionRevocations: 0, temporaryAccessPasses: [], ...init };
     this.users.set(user.id, user);
     return user;
   }
@@ -112,6 +115,16 @@ export class FakeGraph {
     h.on('GET', '/v1.0/users/:user/ownedObjects', (req) => this.withUser(req, (u) => this.page(req, this.find((o) => o.owners.has(u.id)).map(objectJson))));
     h.on('GET', '/v1.0/users/:user/licenseDetails', (req) => this.withUser(req, (u) => this.page(req, [...new Set([...u.licenses, ...u.inheritedLicenses.keys()])].map((skuId) => ({ id: skuId, skuId, skuPartNumber: `SKU-${skuId.slice(0, 4)}` })))));
     h.on('POST', '/v1.0/users/:user/assignLicense', (req) => this.withUser(req, (u) => this.assignLicense(u, req.body as AssignLicense)));
+    const passes = '/v1.0/users/:user/authentication/temporaryAccessPassMethods';
+    h.on('GET', passes, (req) => this.withUser(req, (u) => this.page(req, u.temporaryAccessPasses.map(({ temporaryAccessPass: _hidden, ...listed }) => listed))));
+    h.on('POST', passes, (req) => this.withUser(req, (u) => this.addTemporaryAccessPass(u, req.body as { lifetimeInMinutes?: number; isUsableOnce?: boolean })));
+    h.on('DELETE', `${passes}/:method`, (req) =>
+      this.withUser(req, (u) => {
+        const before = u.temporaryAccessPasses.length;
+        u.temporaryAccessPasses = u.temporaryAccessPasses.filter((p) => p.id !== req.params.method);
+        return u.temporaryAccessPasses.length < before ? reply(204) : this.http.fail(404, `Resource '${req.params.method}' does not exist`);
+      }),
+    );
     h.on('GET', '/v1.0/directoryObjects/:id', (req) => this.withObject(req.params.id!, undefined, (o) => reply(200, objectJson(o))));
     h.on('GET', '/v1.0/:collection/:id', (req) => this.withObject(req.params.id!, req.params.collection, (o) => reply(200, objectJson(o))));
     h.on('PATCH', '/v1.0/:collection/:id', (req) => this.withObject(req.params.id!, req.params.collection, (o) => this.patchObject(o, req.body as Record<string, unknown>)));
@@ -144,6 +157,13 @@ export class FakeGraph {
 
   private userByKey(key: string): FakeUser | undefined {
     return this.users.get(key) ?? [...this.users.values()].find((u) => u.userPrincipalName.toLowerCase() === key.toLowerCase());
+  }
+
+  private addTemporaryAccessPass(user: FakeUser, body: { lifetimeInMinutes?: number; isUsableOnce?: boolean }): FakeReply {
+    if (user.temporaryAccessPasses.length > 0) return this.http.fail(400, 'A user can only have one Temporary Access Pass');
+    const pass = { id: randomUUID(), temporaryAccessPass: `TAP-${randomUUID().slice(0, 8)}`, createdDateTime: new Date().toISOString(), lifetimeInMinutes: body.lifetimeInMinutes ?? 60, isUsableOnce: body.isUsableOnce ?? false };
+    user.temporaryAccessPasses.push(pass);
+    return reply(201, pass);
   }
 
   private withUser(req: FakeRequest, then: (user: FakeUser) => FakeReply): FakeReply {
