@@ -12,7 +12,8 @@ import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
  * Microsoft Entra ID / Microsoft 365 through Microsoft Graph v1.0, as an app
  * registration with application permissions (User.ReadWrite.All,
  * GroupMember.ReadWrite.All, Application.ReadWrite.All, LicenseAssignment.ReadWrite.All,
- * RoleManagement.ReadWrite.Directory). Connection: settings.tenantId, settings.clientId,
+ * RoleManagement.ReadWrite.Directory; UserAuthenticationMethod.ReadWrite.All for joiners'
+ * Temporary Access Passes). Connection: settings.tenantId, settings.clientId,
  * credentials.clientSecret (a reference); baseUrl and settings.authorityHost override
  * the Graph and login endpoints (national clouds, tests).
  *

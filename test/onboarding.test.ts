@@ -9,7 +9,7 @@ import { approvalUpdate } from '../shared/messages';
 import type { OnboardingRequest, Subject } from '../shared';
 import { runWorkflowId } from '../shared/workflow-ids';
 import type { onboarding } from '../workflows/onboarding';
-import { keepHistory } from './support/histories';
+import { historyText, keepHistory } from './support/histories';
 import { waitForProgress, workflowEnv, type WorkflowEnv } from './support/workflow-env';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -87,6 +87,32 @@ it('denies the privileged entitlement when nobody answers by the deadline', asyn
   expect(result.steps.find((s) => s.stepId === 'production-admin')).toMatchObject({ status: 'skipped', detail: 'no approval within 3 days: denied' });
   expect(groupsOf('tom')).toEqual(['all-staff', 'engineering']);
   await keepHistory('onboarding-approval-timeout', handle);
+});
+
+it('issues a first sign-in pass into the secret store only, says where it is, and deletes it when the run undoes its work', async () => {
+  const tenantId = await w.tenant();
+  const step = (id: string, action: string, phase: number, params?: object) => ({ id, platform: 'reference', action, phase, onFailure: 'halt', params });
+  await w.stores.runbooks.create(tenantId, 'with-pass', {
+    kind: 'onboarding',
+    name: 'Account and first sign-in pass',
+    steps: [step('create-account', 'createAccount', 1), step('first-sign-in', 'createCredential', 2, { kind: 'temporary-access-pass' }), step('all-staff', 'addEntitlement', 3, { entitlement: { kind: 'group', id: 'all-staff' } })],
+  }, 'admin');
+  const passOf = (owner: string) => [...w.reference.credentials.values()].find((c) => c.ownerId === owner && c.kind === 'temporary-access-pass');
+
+  const handle = await start(tenantId, joiner('tia'), { runbookId: 'with-pass' });
+  const result = await handle.result();
+  expect(result.status).toBe('completed');
+  const secretName = 'onboarding/e-tia/reference-temporary-access-pass';
+  expect(result.needsHuman).toEqual([expect.stringMatching(new RegExp(`^reference: give e-tia the temporary-access-pass from secret in-memory/${secretName} \\(version `))]);
+  const stored = await w.secrets.versionFor(secretName, `${handle.workflowId}/first-sign-in`);
+  await expect(w.secrets.reveal(stored!)).resolves.toBe(passOf('tia')!.secret);
+  expect(await historyText(handle)).not.toContain(passOf('tia')!.secret);
+
+  w.reference.failNext('addEntitlement', 'forbidden', 4);
+  const undone = await (await start(tenantId, joiner('uma'), { runbookId: 'with-pass' })).result();
+  expect(undone.status).toBe('failed');
+  expect(undone.steps.find((s) => s.stepId === 'first-sign-in')).toMatchObject({ status: 'compensated', detail: 'undone by deleteCredential' });
+  expect([passOf('uma'), w.reference.accounts.has('uma')]).toEqual([undefined, false]);
 });
 
 it('undoes the accounts it created when a halt step fails, and leaves pre-existing ones alone', async () => {

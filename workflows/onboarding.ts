@@ -1,7 +1,7 @@
 import { ApplicationFailure, patched } from '@temporalio/workflow';
-import type { OnboardingRequest, RunProgress } from '../shared';
+import type { CredentialKind, OnboardingRequest, RunProgress } from '../shared';
 import { Run } from './support/run';
-import { DATE_RELATIVE_STEPS, runSteps } from './support/steps';
+import { DATE_RELATIVE_STEPS, runSteps, type StepContext, type StepOutcome } from './support/steps';
 
 /**
  * The joiner runbook (seed: store/seeds/onboarding.ts). Role profiles live in the
@@ -25,6 +25,30 @@ export async function onboarding(request: OnboardingRequest): Promise<RunProgres
   // Each step waits for its own time (offsetDays from the start date); runs started before that waited for the date here.
   if (patched(DATE_RELATIVE_STEPS)) run.countStepsFrom(request.startDate);
   else await run.waitUntil(request.startDate, 'start date');
-  const { halted } = await runSteps(run, steps, { onHalt: 'compensate' });
+  const { halted } = await runSteps(run, steps, { onHalt: 'compensate', handlers: { createCredential: (ctx) => joinerCredential(run, ctx) } });
   return run.finish(halted);
+}
+
+/**
+ * A credential for the joiner's first sign-in (an Entra Temporary Access Pass): the platform activity puts
+ * its value straight into the tenant's secret store; the run keeps only the reference and tells whoever
+ * welcomes the joiner where to find it. Undone (deleted) if the run compensates.
+ */
+async function joinerCredential(run: Run, { step, call }: StepContext): Promise<StepOutcome> {
+  const kind = step.params?.kind as CredentialKind;
+  const ownerId = run.subject.accounts?.[step.platform] ?? run.subject.userName;
+  const result = await call('createCredential', {
+    ownerId,
+    kind,
+    description: `first sign-in of ${run.subject.subjectId}`,
+    secretName: `onboarding/${run.subject.subjectId}/${step.platform}-${kind}`,
+    idempotencyKey: `${run.workflowId}/${step.id}`,
+  });
+  const { credential, secretRef } = result.data ?? {};
+  if (secretRef) run.needsHuman(`${step.platform}: give ${run.subject.subjectId} the ${kind} from secret ${secretRef.store}/${secretRef.name} (version ${secretRef.versionId ?? 'latest'}) on day one`);
+  return {
+    status: result.outcome === 'done' ? 'succeeded' : 'already-done',
+    detail: secretRef && `${kind} stored as ${secretRef.name}`,
+    undo: credential && result.outcome === 'done' ? { step, action: 'deleteCredential', input: { ownerId, credentialId: credential.id } } : undefined,
+  };
 }

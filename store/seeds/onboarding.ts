@@ -30,13 +30,17 @@ function onboardingSteps(platform: Platform, groups: { staff: string; engineerin
 
 export const STANDARD_ONBOARDING: SeedRunbook = {
   runbookId: 'standard-onboarding',
-  version: 1,
+  // v2: a Temporary Access Pass for the first sign-in (installations keep v1 beside it; new runs take v2).
+  version: 2,
   productDefault: true,
   kind: 'onboarding',
   name: 'Standard joiner',
-  description: 'Entra/365 account, Okta and GitHub accounts, groups per role profile (engineer, sales); production admin on approval.',
+  description:
+    'Entra/365 account with a Temporary Access Pass for the first sign-in, Okta and GitHub accounts, groups per role profile (engineer, sales); production admin on approval.',
   steps: [
     ...onboardingSteps('entra', { staff: 'all-staff', engineering: 'engineering', sales: 'sales', admin: 'privileged-role-administrator' }),
+    // Passwordless day one: the pass goes to the secret store, the run says where (a failure leaves the account: a human issues one).
+    { id: 'first-sign-in-pass', platform: 'entra', action: 'createCredential', phase: 2, after: ['create-account'], onFailure: 'continue', params: { kind: 'temporary-access-pass' } },
     ...onEach(['okta', 'github'], 'createAccount', 'create-account', { phase: 1, onFailure: 'halt', roleProfiles: ['engineer'] }),
   ],
 };

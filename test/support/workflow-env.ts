@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { AdapterFactories } from '../../activities/adapters';
 import { referenceAdapterFactory, ReferencePlatform } from '../../activities/reference';
+import { InMemorySecretStore } from '../../activities/secret-stores/in-memory';
 import { progressQuery } from '../../shared/messages';
 import type { Platform } from '../../shared/platforms';
 import type { RunProgress } from '../../shared/runs';
@@ -23,6 +24,8 @@ export interface WorkflowEnv {
   /** The reference platform the `reference` queue acts on; `extra` platforms get their own instance each. */
   reference: ReferencePlatform;
   extra: Partial<Record<Platform, ReferencePlatform>>;
+  /** Every tenant's secret store (credentials the runs create land here). */
+  secrets: InMemorySecretStore;
   queues: TaskQueues;
   tenant(policy?: Partial<TenantPolicy>): Promise<string>;
   teardown(): Promise<void>;
@@ -53,9 +56,10 @@ export async function workflowEnv(name: string, options: WorkflowEnvOptions = {}
   const extra = Object.fromEntries(extraPlatforms.map((p) => [p, new ReferencePlatform()])) as Partial<Record<Platform, ReferencePlatform>>;
   const adapters: AdapterFactories = { reference: referenceAdapterFactory(reference) };
   for (const [platform, instance] of Object.entries(extra)) adapters[platform as Platform] = referenceAdapterFactory(instance);
+  const secrets = new InMemorySecretStore();
   const prefix = `${uniqueQueue(name)}-`;
   const workers: Worker[] = await createWorkers(
-    { connection: server.nativeConnection, namespace: env?.namespace ?? 'default', mongo, adapters, dataConverter },
+    { connection: server.nativeConnection, namespace: env?.namespace ?? 'default', mongo, adapters, dataConverter, resolveSecretStore: () => Promise.resolve(secrets) },
     { taskQueuePrefix: prefix, workflowBundle: bundle },
   );
   const running = Promise.all(workers.map((w) => w.run()));
@@ -67,6 +71,7 @@ export async function workflowEnv(name: string, options: WorkflowEnvOptions = {}
     stores,
     reference,
     extra,
+    secrets,
     queues: taskQueues(prefix),
     async tenant(policy) {
       tenants += 1;
