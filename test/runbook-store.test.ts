@@ -31,9 +31,10 @@ it('stores each change as a new immutable version and lists the latest', async (
   expect(await store.list('acme', 'onboarding')).toEqual([]);
 });
 
-it('lets only one of two concurrent writers create a version', async () => {
+it('lets only one of two concurrent writers of the same version create the next', async () => {
   await store.create('acme', 'race', draft('v1'), 'alice');
-  const results = await Promise.allSettled([store.update('acme', 'race', draft('a'), 'a'), store.update('acme', 'race', draft('b'), 'b')]);
+  // Both edited version 1 (If-Match: 1): whether the second reads before or after the first writes, it must lose.
+  const results = await Promise.allSettled([store.update('acme', 'race', draft('a'), 'a', 1), store.update('acme', 'race', draft('b'), 'b', 1)]);
   expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: expect.any(RunbookVersionConflictError) });
   expect((await store.versions('acme', 'race')).map((r) => r.version)).toEqual([2, 1]);
