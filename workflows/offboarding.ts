@@ -1,9 +1,8 @@
-import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { DAY_MS, type CredentialInfo, type LegalHold, type OffboardingRequest, type RunProgress, type Subject } from '../shared';
 import { legalHoldSignal } from '../shared/messages';
 import { Run } from './support/run';
-import { DATE_RELATIVE_STEPS, runSteps, type StepContext, type StepOutcome } from './support/steps';
-
+import { runSteps, type StepContext, type StepOutcome } from './support/steps';
 
 /**
  * The leaver runbook. Phases as the runbook lists them (seed: store/seeds/offboarding.ts):
@@ -21,10 +20,7 @@ export async function offboarding(request: OffboardingRequest): Promise<RunProgr
   setHandler(legalHoldSignal, (hold) => void (legalHold ??= hold));
 
   const run = await Run.start('offboarding', request);
-  const leaveDate = request.mode === 'standard' ? request.leaveDate : undefined;
-  // Each step waits for its own time (offsetDays from the leave date); runs started before that waited for the date here.
-  if (patched(DATE_RELATIVE_STEPS)) run.countStepsFrom(leaveDate);
-  else await run.waitUntil(leaveDate, 'leave date');
+  await run.stepsRunOn(request.mode === 'standard' ? request.leaveDate : undefined, 'leave date');
   // Retention counts from the leave date (from now when none was given); every platform's deletion shares one timer.
   const deleteAfter = (Date.parse(request.leaveDate ?? '') || Date.now()) + run.policy.retentionDays * DAY_MS;
   let retention: Promise<LegalHold | undefined> | undefined;

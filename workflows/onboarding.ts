@@ -1,7 +1,7 @@
-import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { CredentialKind, OnboardingRequest, RunProgress } from '../shared';
 import { Run } from './support/run';
-import { DATE_RELATIVE_STEPS, runSteps, type StepContext, type StepOutcome } from './support/steps';
+import { runSteps, type StepContext, type StepOutcome } from './support/steps';
 
 /**
  * The joiner runbook (seed: store/seeds/onboarding.ts). Role profiles live in the
@@ -22,9 +22,7 @@ export async function onboarding(request: OnboardingRequest): Promise<RunProgres
       nonRetryable: true,
     });
   }
-  // Each step waits for its own time (offsetDays from the start date); runs started before that waited for the date here.
-  if (patched(DATE_RELATIVE_STEPS)) run.countStepsFrom(request.startDate);
-  else await run.waitUntil(request.startDate, 'start date');
+  await run.stepsRunOn(request.startDate, 'start date');
   const { halted } = await runSteps(run, steps, { onHalt: 'compensate', handlers: { createCredential: (ctx) => joinerCredential(run, ctx) } });
   return run.finish(halted);
 }

@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   condition,
+  patched,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -12,6 +13,9 @@ import type { Runbook } from '../../shared/runbooks';
 import { approvalUpdate, progressQuery } from '../../shared/messages';
 import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../../shared/search-attributes';
 import { controlActivities } from './activities';
+
+/** patched() id: steps wait for the leave or start date themselves, moved by offsetDays. */
+const DATE_RELATIVE_STEPS = 'date-relative-steps';
 
 export interface RunRequest {
   tenantId: string;
@@ -96,18 +100,21 @@ export class Run {
     this.progress.needsHuman.push(task);
   }
 
-  /** A durable timer until `isoTime` (none when already past: catch-up); progress shows what it waits for. */
-  async waitUntil(isoTime: string | undefined, waitingFor: string): Promise<void> {
+  /**
+   * Steps run on the leave or start date (now when there is none; at once when it is past: catch-up), each
+   * moved by its offsetDays and waiting for its own time. Runs recorded before dated steps waited here, on
+   * one timer, for the date itself; progress showed what they waited for.
+   */
+  async stepsRunOn(isoTime: string | undefined, waitingFor: string): Promise<void> {
+    if (patched(DATE_RELATIVE_STEPS)) {
+      this.stepsDate = Date.parse(isoTime ?? '') || Date.now();
+      return;
+    }
     const ms = isoTime ? Date.parse(isoTime) - Date.now() : 0;
     if (!(ms > 0)) return;
     this.waitingFor = waitingFor;
     await sleep(ms);
     this.waitingFor = undefined;
-  }
-
-  /** Steps run on this date (now when there is none or it is past), moved by their offsetDays. */
-  countStepsFrom(isoTime: string | undefined): void {
-    this.stepsDate = Date.parse(isoTime ?? '') || Date.now();
   }
 
   /** A durable timer until the step is due, or undefined when it is due now (or the run has no step date). */

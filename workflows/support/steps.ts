@@ -3,9 +3,6 @@ import type { ActionInputs, ActionResult, PlatformAction, RunbookStep, StepProgr
 import { platformCaller, reasonOf, type PlatformCall } from './activities';
 import type { Run } from './run';
 
-/** patched() id: steps wait for the leave or start date themselves, moved by offsetDays. */
-export const DATE_RELATIVE_STEPS = 'date-relative-steps';
-
 /** What a step did when it did not fail. */
 export interface StepOutcome {
   status: 'succeeded' | 'already-done' | 'skipped';
