@@ -5,7 +5,8 @@ import type { SecretReader } from './connection-secrets';
 import type { AdapterResolver, PlatformAdapter } from './platform-adapter';
 
 /** Builds a platform adapter from a tenant's connection; secrets are read through `readSecret` at call time. */
-export type AdapterFactory = (connection: PlatformConnection, readSecret: SecretReader) => PlatformAdapter;
+/** `tenantId` is given by the worker's resolver (adapters whose state is per tenant, e.g. the reference platform); platform tests may omit it. */
+export type AdapterFactory = (connection: PlatformConnection, readSecret: SecretReader, tenantId?: string) => PlatformAdapter;
 
 export type AdapterFactories = Partial<Record<Platform, AdapterFactory>>;
 
@@ -21,6 +22,6 @@ export function createAdapterResolver(tenants: TenantStore, factories: AdapterFa
       throw ApplicationFailure.create({ type: 'PlatformNotServed', message: `this worker has no adapter for ${platform}`, nonRetryable: true });
     }
     const connection = (await tenants.connection(tenantId, platform)) ?? { platform };
-    return factory(connection, readSecret);
+    return factory(connection, readSecret, tenantId);
   };
 }

@@ -256,7 +256,28 @@ function newCredential(platform: ReferencePlatform, ownerId: string, kind: Crede
   return credential;
 }
 
-export function referenceAdapterFactory(platform: ReferencePlatform): AdapterFactory {
-  const adapter = createReferenceAdapter(platform);
-  return () => adapter;
+/**
+ * The reference platform as an adapter factory. Given a function of the tenant, each
+ * tenant acts on a platform of its own (the embedded default, tests that must not see
+ * each other's accounts); given one platform, every tenant of that factory shares it.
+ */
+export function referenceAdapterFactory(platform: ReferencePlatform | ((tenantId: string) => ReferencePlatform)): AdapterFactory {
+  if (platform instanceof ReferencePlatform) {
+    const adapter = createReferenceAdapter(platform);
+    return () => adapter;
+  }
+  const adapters = new Map<string, PlatformAdapter>();
+  return (_connection, _readSecret, tenantId = '') => {
+    if (!adapters.has(tenantId)) adapters.set(tenantId, createReferenceAdapter(platform(tenantId)));
+    return adapters.get(tenantId)!;
+  };
+}
+
+/** One reference platform per tenant, created on first use. */
+export function referencePlatformsPerTenant(): (tenantId: string) => ReferencePlatform {
+  const platforms = new Map<string, ReferencePlatform>();
+  return (tenantId) => {
+    if (!platforms.has(tenantId)) platforms.set(tenantId, new ReferencePlatform());
+    return platforms.get(tenantId)!;
+  };
 }

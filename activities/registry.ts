@@ -7,7 +7,7 @@ import { googleWorkspaceAdapterFactory } from './google-workspace';
 import { keycloakAdapterFactory } from './keycloak';
 import { createNotificationAdapterFactory } from './notification';
 import { oktaAdapterFactory } from './okta';
-import { referenceAdapterFactory, ReferencePlatform } from './reference';
+import { referenceAdapterFactory, referencePlatformsPerTenant, type ReferencePlatform } from './reference';
 import { scimAdapterFactory } from './scim';
 import { ticketingAdapterFactory } from './ticketing';
 
@@ -17,7 +17,7 @@ import { ticketingAdapterFactory } from './ticketing';
  * asynchronously). Where does offboarding disable an Okta user? oktaAdapterFactory
  * → activities/okta.ts `disableAccount`.
  */
-export function adapterFactories(stores: { notifications: NotificationLog }, reference: ReferencePlatform = new ReferencePlatform()): AdapterFactories {
+export function adapterFactories(stores: { notifications: NotificationLog }, reference: (tenantId: string) => ReferencePlatform = referencePlatformsPerTenant()): AdapterFactories {
   return {
     entra: entraAdapterFactory,
     'aws-iam': awsIamAdapterFactory,

@@ -46,8 +46,8 @@ async function main(): Promise<void> {
   const lc = await startLifecycleWorkers({ connection: temporal.nativeConnection, db: mongo.db, workflowBundle });
   try {
     const tenantId = 'bench';
-    await lc.createTenant(tenantId, { reviewDefaultDecision: 'revoke', reviewReminderEveryDays: 1, blastRadius: { maxShare: 0.5, maxCount: 1_000_000 } }, false);
-    const managers = seedReviewPopulation(lc.platform, { prefix: 'b', managers: REVIEWERS, subjects: ITEMS / PER_SUBJECT, perSubject: PER_SUBJECT });
+    const platform = await lc.createTenant(tenantId, { reviewDefaultDecision: 'revoke', reviewReminderEveryDays: 1, blastRadius: { maxShare: 0.5, maxCount: 1_000_000 } }, false);
+    const managers = seedReviewPopulation(platform, { prefix: 'b', managers: REVIEWERS, subjects: ITEMS / PER_SUBJECT, perSubject: PER_SUBJECT });
     const reviewId = '2026-Q4';
     const started = Date.now();
     const handle = await temporal.client.workflow.start(accessReviewCampaign, {

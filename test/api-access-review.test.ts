@@ -31,7 +31,7 @@ afterAll(async () => {
 
 it('two reviewers decide through the API; after the go-ahead the revocations are applied', async () => {
   await lc.createTenant('review-acme', { reviewDefaultDecision: 'approve', blastRadius: { maxShare: 0.3, maxCount: 1000 } });
-  const [mgrA, mgrB] = seedReviewPopulation(lc.platform, { prefix: 'review-acme', managers: 2, subjects: 4, perSubject: 2 });
+  const [mgrA, mgrB] = seedReviewPopulation(lc.platformOf('review-acme'), { prefix: 'review-acme', managers: 2, subjects: 4, perSubject: 2 });
   const desk = await api.keyFor([{ role: 'service-desk', tenantId: 'review-acme' }], 'desk-dana');
   const approver = await api.keyFor([{ role: 'approver', tenantId: 'review-acme' }], 'ciso');
   const reviewerA = await api.keyFor([{ role: 'reviewer', tenantId: 'review-acme' }], mgrA);
@@ -67,7 +67,7 @@ it('two reviewers decide through the API; after the go-ahead the revocations are
     return res.body.status === 'paused' ? (res.body as { needsHuman: string[] }) : undefined;
   }, 'the blast-radius brake', 90_000);
   expect(paused.needsHuman[0]).toMatch(/^blast-radius brake: 3 of 8 entitlements would be revoked/);
-  const entitlementsOf = (user: string) => lc.platform.accounts.get(user)!.entitlements.map((e) => e.id).sort();
+  const entitlementsOf = (user: string) => lc.platformOf('review-acme').accounts.get(user)!.entitlements.map((e) => e.id).sort();
   expect(entitlementsOf('review-acme-user-000000')).toEqual(['g0', 'g1']);
 
   await request(app).post(`${run}/go-ahead`).set(approver).send({ comment: 'reviewed the list' }).expect(202);
@@ -77,7 +77,7 @@ it('two reviewers decide through the API; after the go-ahead the revocations are
   const revokedUsers = [...itemsA.filter((i) => i.entitlementId === 'g0'), revokedB].map((i) => i.subjectId);
   for (const item of [...itemsA, ...itemsB]) {
     const revoked = item.entitlementId === 'g0' && revokedUsers.includes(item.subjectId);
-    expect([item.subjectId, item.entitlementId, lc.platform.accounts.get(item.subjectId)!.entitlements.some((e) => e.id === item.entitlementId)]).toEqual([item.subjectId, item.entitlementId, !revoked]);
+    expect([item.subjectId, item.entitlementId, lc.platformOf('review-acme').accounts.get(item.subjectId)!.entitlements.some((e) => e.id === item.entitlementId)]).toEqual([item.subjectId, item.entitlementId, !revoked]);
   }
   const evidence = await request(app).get(`${run}/evidence`).set(admin).expect(200);
   const events = (evidence.body.records as { event: string; actor: { id: string } }[]).map((r) => `${r.event} by ${r.actor.id}`);

@@ -34,8 +34,8 @@ afterAll(async () => {
 });
 
 it('requests, approves, grants, extends, ends early and revokes, all through the API', async () => {
-  lc.platform.seedAccount({ userName: 'ada' });
-  const hasAdmin = () => lc.platform.accounts.get('ada')!.entitlements.some((e) => e.id === 'global-admin');
+  lc.platformOf('pam-acme').seedAccount({ userName: 'ada' });
+  const hasAdmin = () => lc.platformOf('pam-acme').accounts.get('ada')!.entitlements.some((e) => e.id === 'global-admin');
   const started = await request(app)
     .post('/v1/tenants/pam-acme/privileged-access')
     .set(desk)
@@ -88,7 +88,7 @@ it('requests, approves, grants, extends, ends early and revokes, all through the
 });
 
 it('lets the workflow refuse a self-approval the API cannot see (the subject approving their own elevation)', async () => {
-  lc.platform.seedAccount({ userName: 'approver-1' });
+  lc.platformOf('pam-acme').seedAccount({ userName: 'approver-1' });
   const started = await request(app)
     .post('/v1/tenants/pam-acme/privileged-access')
     .set(desk)

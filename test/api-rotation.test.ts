@@ -29,8 +29,8 @@ afterAll(async () => {
 });
 
 async function seedCredential(ownerId: string, kind: 'access-key' | 'personal-access-token') {
-  lc.platform.seedAccount({ userName: ownerId, kind: 'service' });
-  const old = lc.platform.seedCredential({ id: `${ownerId}-old`, kind, ownerId, status: 'active', createdAt: '2026-01-01T00:00:00Z', secret: `old-secret-${ownerId}` });
+  lc.platformOf('rot-acme').seedAccount({ userName: ownerId, kind: 'service' });
+  const old = lc.platformOf('rot-acme').seedCredential({ id: `${ownerId}-old`, kind, ownerId, status: 'active', createdAt: '2026-01-01T00:00:00Z', secret: `old-secret-${ownerId}` });
   await lc.secrets.promote(await lc.secrets.putPending(rotationSecretName('rot-acme', 'reference', ownerId, kind), `old-secret-${ownerId}`, 'seed'));
   return old;
 }
@@ -46,7 +46,7 @@ it('rotates an access key to completion: the old key is gone, the new one is cur
     return res.body.status === 'completed' ? res : undefined;
   }, 'the rotation', 30_000);
   expect(JSON.stringify(done.body)).not.toContain('secret-svc-ci');
-  const credentials = [...lc.platform.credentials.values()].filter((c) => c.ownerId === 'svc-ci');
+  const credentials = [...lc.platformOf('rot-acme').credentials.values()].filter((c) => c.ownerId === 'svc-ci');
   expect(credentials.map((c) => c.id)).not.toContain(old.id);
   expect(credentials).toHaveLength(1);
   const evidence = await request(app).get(`${started.headers.location!}/evidence`).set(admin).expect(200);

@@ -19,15 +19,15 @@ const requestedBy = { id: 'rotation-schedule', kind: 'schedule' as const };
 async function seedTenant(opts: { notifications?: boolean; kind?: 'access-key' | 'personal-access-token' } = {}) {
   const tenantId = uniqueQueue('t');
   const kind = opts.kind ?? 'access-key';
-  await t.lc.createTenant(tenantId, { rotationGracePeriodHours: 24, manualRotationReminderHours: 12 }, opts.notifications ?? true);
+  const platform = await t.lc.createTenant(tenantId, { rotationGracePeriodHours: 24, manualRotationReminderHours: 12 }, opts.notifications ?? true);
   const ownerId = uniqueQueue('svc');
-  t.lc.platform.seedAccount({ userName: ownerId, kind: 'service' });
-  const old = t.lc.platform.seedCredential({ id: uniqueQueue('old'), kind, ownerId, status: 'active', createdAt: '2026-01-01T00:00:00Z', secret: `old-secret-${ownerId}` });
+  platform.seedAccount({ userName: ownerId, kind: 'service' });
+  const old = platform.seedCredential({ id: uniqueQueue('old'), kind, ownerId, status: 'active', createdAt: '2026-01-01T00:00:00Z', secret: `old-secret-${ownerId}` });
   const secretName = rotationSecretName(tenantId, 'reference', ownerId, kind);
   const oldRef = await t.lc.secrets.putPending(secretName, `old-secret-${ownerId}`, 'seed');
   await t.lc.secrets.promote(oldRef);
   const request: CredentialRotationRequest = { tenantId, requestedBy, credential: { platform: 'reference', ownerId, credentialId: old.id, kind } };
-  return { tenantId, ownerId, old, oldRef, secretName, request };
+  return { tenantId, platform, ownerId, old, oldRef, secretName, request };
 }
 
 function start(request: CredentialRotationRequest) {
@@ -35,7 +35,7 @@ function start(request: CredentialRotationRequest) {
 }
 
 it('dual-phase: promotes the tested new key, keeps the old one working through the grace period, then deletes it', async () => {
-  const { tenantId, ownerId, old, oldRef, secretName, request } = await seedTenant();
+  const { platform, tenantId, ownerId, old, oldRef, secretName, request } = await seedTenant();
   const handle = await start(request);
 
   // Grace period: the new secret is current, the old one previous and still accepted by the platform.
@@ -44,15 +44,15 @@ it('dual-phase: promotes the tested new key, keeps the old one working through t
   const currentRef = (await t.lc.secrets.current(secretName))!;
   expect(currentRef.versionId).not.toBe(oldRef.versionId);
   expect(t.lc.secrets.stagesOf(oldRef)).toEqual(['previous']);
-  expect(t.lc.platform.credentials.get(old.id)?.status).toBe('active');
+  expect(platform.credentials.get(old.id)?.status).toBe('active');
   const newSecret = await t.lc.secrets.reveal(currentRef);
 
   const result = await handle.result();
   expect(result).toMatchObject({ outcome: 'rotated', mode: 'dual-phase', oldCredentialId: old.id });
-  expect(t.lc.platform.credentials.has(old.id)).toBe(false);
-  const [fresh] = t.lc.platform.credentialsOf(ownerId);
+  expect(platform.credentials.has(old.id)).toBe(false);
+  const [fresh] = platform.credentialsOf(ownerId);
   expect(fresh).toMatchObject({ id: result.newCredentialId, status: 'active' });
-  expect(t.lc.platform.credentials.get(fresh!.id)?.secret).toBe(newSecret);
+  expect(platform.credentials.get(fresh!.id)?.secret).toBe(newSecret);
 
   // The grace period was a durable 24-hour timer, and no secret value ever entered the history.
   expect(await timerSeconds(handle)).toEqual([86_400]);
@@ -81,17 +81,17 @@ it('dual-phase: promotes the tested new key, keeps the old one working through t
 });
 
 it('rolls back a new key that fails its test: discarded, deleted, and the old key still current and working', async () => {
-  const { ownerId, old, oldRef, secretName, request } = await seedTenant();
-  t.lc.platform.failNext('verifyCredential', 'forbidden');
+  const { platform, ownerId, old, oldRef, secretName, request } = await seedTenant();
+  platform.failNext('verifyCredential', 'forbidden');
   const handle = await start(request);
 
   const failure = await handle.result().catch((e: unknown) => e);
   expect(failure).toBeInstanceOf(WorkflowFailedError);
   expect((failure as WorkflowFailedError).cause).toMatchObject({ type: 'CredentialRotationRolledBack' });
 
-  expect(t.lc.platform.credentialsOf(ownerId).map((c) => c.id)).toEqual([old.id]);
+  expect(platform.credentialsOf(ownerId).map((c) => c.id)).toEqual([old.id]);
   expect(await t.lc.secrets.current(secretName)).toEqual(oldRef);
-  const adapterVerifies = t.lc.platform.credentials.get(old.id)!.secret === (await t.lc.secrets.reveal(oldRef));
+  const adapterVerifies = platform.credentials.get(old.id)!.secret === (await t.lc.secrets.reveal(oldRef));
   expect(adapterVerifies).toBe(true);
   const progress = await handle.query(progressQuery);
   expect(progress.status).toBe('failed');
@@ -105,12 +105,12 @@ it('rolls back a new key that fails its test: discarded, deleted, and the old ke
 });
 
 it('single-phase: retires the old key right after promotion, with no grace timer', async () => {
-  const { ownerId, old, request } = await seedTenant({ notifications: false });
+  const { platform, ownerId, old, request } = await seedTenant({ notifications: false });
   const handle = await start({ ...request, mode: 'single-phase' });
   const result = await handle.result();
   expect(result).toMatchObject({ outcome: 'rotated', mode: 'single-phase' });
-  expect(t.lc.platform.credentialsOf(ownerId).map((c) => c.id)).toEqual([result.newCredentialId]);
-  expect(t.lc.platform.credentials.has(old.id)).toBe(false);
+  expect(platform.credentialsOf(ownerId).map((c) => c.id)).toEqual([result.newCredentialId]);
+  expect(platform.credentials.has(old.id)).toBe(false);
   expect(await timerSeconds(handle)).toEqual([]);
   // Without a notification connection there are no consumers to tell: recorded, not failed.
   const notify = (await t.lc.evidence.forRun(request.tenantId, handle.workflowId)).find((e) => e.event === 'notify-consumers');

@@ -15,9 +15,9 @@ const rejectedWith = (reason: RegExp) => ({ cause: { message: expect.stringMatch
 
 async function requestAccess(overrides: Partial<PrivilegedAccessRequest> = {}) {
   const tenantId = uniqueQueue('t');
-  await t.lc.createTenant(tenantId, { privilegedAccessMaxMinutes: 120, approvers: ['approver-1', 'approver-2'] });
+  const platform = await t.lc.createTenant(tenantId, { privilegedAccessMaxMinutes: 120, approvers: ['approver-1', 'approver-2'] });
   const userName = uniqueQueue('ada');
-  t.lc.platform.seedAccount({ userName });
+  platform.seedAccount({ userName });
   const request: PrivilegedAccessRequest = {
     tenantId,
     requestedBy: { id: userName, kind: 'user' },
@@ -31,7 +31,7 @@ async function requestAccess(overrides: Partial<PrivilegedAccessRequest> = {}) {
   };
   const handle = await t.env.client.workflow.start(privilegedAccess, { args: [request], taskQueue: t.lc.queues.workflows, workflowId: uniqueQueue('pam') });
   await waitFor(() => handle.query(progressQuery), (p) => p.status === 'waiting-for-approval');
-  const hasAdmin = () => t.lc.platform.accounts.get(userName)!.entitlements.some((e) => e.id === 'global-admin');
+  const hasAdmin = () => platform.accounts.get(userName)!.entitlements.some((e) => e.id === 'global-admin');
   return { tenantId, userName, handle, hasAdmin };
 }
 

@@ -177,9 +177,18 @@ export function schedulesRouter({ temporal, tenants, queues }: { temporal: Clien
       res.locals.auditRunId = handle.scheduleId;
       const change = valid<z.infer<typeof UpdateSchedule>>(res).body;
       res.locals.auditDetail = change;
-      if (change.cron || change.every) await handle.update((previous) => ({ ...previous, spec: specOf(change) }));
-      if (change.paused === true) await handle.pause(change.note ?? `paused by ${principalOf(res).actor.id}`);
-      if (change.paused === false) await handle.unpause(change.note ?? `resumed by ${principalOf(res).actor.id}`);
+      // One update carries the calendar and the paused state together: a separate pause or unpause
+      // could be overtaken by the update, which writes back the whole previous state.
+      const by = principalOf(res).actor.id;
+      await handle.update((previous) => ({
+        ...previous,
+        spec: change.cron || change.every ? specOf(change) : previous.spec,
+        state: {
+          paused: change.paused ?? previous.state.paused,
+          note: change.note ?? (change.paused === undefined ? previous.state.note : `${change.paused ? 'paused' : 'resumed'} by ${by}`),
+          remainingActions: previous.state.remainingActions,
+        },
+      }));
       res.json(view(scheduleId, await handle.describe()));
     },
   );

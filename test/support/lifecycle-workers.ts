@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import type { PlatformAdapter } from '../../activities/platform-adapter';
-import { createReferenceAdapter, ReferencePlatform } from '../../activities/reference';
+import { referenceAdapterFactory, referencePlatformsPerTenant } from '../../activities/reference';
 import { InMemorySecretStore } from '../../activities/secret-stores/in-memory';
 import type { ActionInputs, PlatformConnection, TenantPolicy } from '../../shared';
 import { taskQueues } from '../../shared/task-queues';
@@ -19,10 +19,10 @@ import { bundleWorkflows, testMongo, timeSkippingEnv, uniqueQueue } from './serv
 export async function startLifecycleWorkers(opts: { connection: NativeConnection; namespace?: string; db: Db; workflowBundle: WorkflowBundleWithSourceMap }) {
   const prefix = uniqueQueue('lc') + '-';
   const queues = taskQueues(prefix);
-  const platform = new ReferencePlatform();
+  // Each tenant acts on a reference platform of its own, so no test sees another's accounts.
+  const platformOf = referencePlatformsPerTenant();
   const secrets = new InMemorySecretStore();
   const notices: ActionInputs['notify'][] = [];
-  const reference = createReferenceAdapter(platform);
   const notifier: PlatformAdapter = { platform: 'notification', notify: (input) => (notices.push(input), Promise.resolve({ outcome: 'done' })) };
   const stores = createStores(opts.db);
   await ensureIndexes(stores);
@@ -33,7 +33,7 @@ export async function startLifecycleWorkers(opts: { connection: NativeConnection
       connection: opts.connection,
       namespace: opts.namespace ?? 'default',
       mongo: { db: opts.db },
-      adapters: { reference: () => reference, notification: () => notifier },
+      adapters: { reference: referenceAdapterFactory(platformOf), notification: () => notifier },
       resolveSecretStore: () => Promise.resolve(secrets),
     },
     { taskQueuePrefix: prefix, workflowBundle: opts.workflowBundle, platforms: ['reference', 'notification'] },
@@ -42,16 +42,18 @@ export async function startLifecycleWorkers(opts: { connection: NativeConnection
 
   return {
     queues,
-    platform,
+    /** The reference platform a tenant's runs act on. */
+    platformOf,
     secrets,
     notices,
     tenants,
     evidence,
     reviews,
-    /** A tenant connected to the reference platform (and to notifications unless `withNotifications` is false). */
+    /** A tenant connected to the reference platform (and to notifications unless `withNotifications` is false); returns its reference platform. */
     async createTenant(tenantId: string, policy: Partial<TenantPolicy> = {}, withNotifications = true) {
       const connections: PlatformConnection[] = [{ platform: 'reference' }, ...(withNotifications ? [{ platform: 'notification' as const }] : [])];
       await tenants.create({ tenantId, name: tenantId, policy, connections });
+      return platformOf(tenantId);
     },
     async stop() {
       // A worker that already stopped (its server went away) rejects `running` with the reason.
