@@ -6,7 +6,7 @@ import { PlatformError, parseRetryAfter } from './errors';
 export interface AwsClientConfig {
   region: string;
   endpoint?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
+  credentials: { accessKeyId: string; secretAccessKey: string };
   /** Temporal owns retries (backoff, visibility, Retry-After): the SDK tries once. */
   maxAttempts: 1;
 }
@@ -14,15 +14,16 @@ export interface AwsClientConfig {
 /**
  * `baseUrl` overrides the endpoint (moto, VPC endpoints), `settings.region` picks
  * the region and `credentials.accessKeyId` / `credentials.secretAccessKey` are
- * secret references. Without credentials the SDK's default chain applies (the
- * worker's role), which is how production workers should run.
+ * secret references of the tenant. Both are required: the SDK's default chain (the
+ * worker's own role) is never used for a tenant, so a tenant without AWS credentials
+ * fails at once instead of acting as the worker.
  */
 export function awsClientConfig(connection: PlatformConnection, readSecret: SecretReader): AwsClientConfig {
   const refs = connection.credentials ?? {};
-  const credentials =
-    refs.accessKeyId && refs.secretAccessKey
-      ? { accessKeyId: readSecret(refs.accessKeyId), secretAccessKey: readSecret(refs.secretAccessKey) }
-      : undefined;
+  if (!refs.accessKeyId || !refs.secretAccessKey) {
+    throw new PlatformError('invalid', 'aws connection needs credentials.accessKeyId and credentials.secretAccessKey (the worker\'s own AWS identity is never used for a tenant)');
+  }
+  const credentials = { accessKeyId: readSecret(refs.accessKeyId), secretAccessKey: readSecret(refs.secretAccessKey) };
   return { region: connection.settings?.region ?? 'us-east-1', endpoint: connection.baseUrl, credentials, maxAttempts: 1 };
 }
 

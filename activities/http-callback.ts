@@ -4,7 +4,7 @@ import { ActivityCancelledError, ActivityNotFoundError, type Client } from '@tem
 import { ApplicationFailure, CompleteAsyncError } from '@temporalio/common';
 import type { ActionOutputs, ActionRequest, ActionResult, PlatformConnection } from '../shared';
 import type { CallbackStore } from '../store/callbacks';
-import type { SecretReader } from './connection-secrets';
+import type { SecretReader, TenantSecretReader } from './connection-secrets';
 import { toActivityFailure } from './errors';
 import { RestClient } from './http/rest-client';
 
@@ -17,7 +17,8 @@ export interface HttpCallbackDeps {
    * credentials.token (optional bearer), credentials.signingSecret (optional HMAC-SHA256 body signature).
    */
   connection: (tenantId: string) => Promise<PlatformConnection | undefined>;
-  readSecret: SecretReader;
+  /** The connection's secret references, resolved in the tenant's own namespace. */
+  readSecrets: TenantSecretReader;
 }
 
 /** What the customer system sends to POST /v1/callbacks/{callbackId} (with `Authorization: Bearer <callbackToken>`). */
@@ -50,7 +51,7 @@ export function createHttpCallbackActivities(deps: HttpCallbackDeps) {
       const { callbackId, callbackToken } = await deps.callbacks.register(scope, info.taskToken, info.attempt, fresh);
       const callbackUrl = new URL(`v1/callbacks/${callbackId}`, deps.callbackBaseUrl.replace(/\/?$/, '/')).toString();
       const body = { callbackId, callbackUrl, callbackToken, runId: scope.workflowId, stepId: req.stepId, payload: req.payload, sentAt: new Date().toISOString() };
-      await postToCustomer(target, body, connection, deps.readSecret);
+      await postToCustomer(target, body, connection, await deps.readSecrets(req.tenantId, connection));
       throw new CompleteAsyncError();
     },
   };

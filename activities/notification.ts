@@ -4,6 +4,7 @@ import type { NotificationLog } from '../store/notifications';
 import type { AdapterFactory } from './adapters';
 import { PlatformError, platformErrorFromStatus } from './errors';
 import type { PlatformAdapter } from './platform-adapter';
+import { assertOutboundUrl } from './http/rest-client';
 
 type Notice = ActionInputs['notify'];
 type Channel = 'slack' | 'teams';
@@ -38,6 +39,7 @@ export function createNotificationAdapterFactory(log: NotificationLog): AdapterF
 
 /** Posts the message; failures name the channel kind and status only, never the URL. */
 async function postWebhook(kind: Channel, url: string, message: unknown): Promise<void> {
+  assertOutboundUrl(kind, url);
   let res: Response;
   try {
     res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(message), redirect: 'error', signal: AbortSignal.timeout(15_000) });

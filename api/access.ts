@@ -18,13 +18,16 @@ export type Permission =
   | 'reviews:decide'
   | 'reviews:read-all'
   | 'schedules:read'
-  | 'schedules:write';
+  | 'schedules:write'
+  | 'secrets:read'
+  | 'secrets:write';
 
-const READ_ONLY: Permission[] = ['tenant:read', 'runbooks:read', 'runs:read', 'evidence:read', 'reviews:read-all', 'schedules:read'];
+/** `secrets:read` is names and dates only: no role ever reads a secret's value through the API. */
+const READ_ONLY: Permission[] = ['tenant:read', 'runbooks:read', 'runs:read', 'evidence:read', 'reviews:read-all', 'schedules:read', 'secrets:read'];
 
 /** What each role may do within the tenants it is granted on. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
-  admin: [...READ_ONLY, 'tenant:write', 'runbooks:write', 'runs:start', 'runs:cancel', 'runs:approve', 'runs:legal-hold', 'reviews:decide', 'schedules:write'],
+  admin: [...READ_ONLY, 'tenant:write', 'runbooks:write', 'runs:start', 'runs:cancel', 'runs:approve', 'runs:legal-hold', 'reviews:decide', 'schedules:write', 'secrets:write'],
   'service-desk': ['runbooks:read', 'runs:read', 'runs:start', 'runs:cancel', 'runs:legal-hold', 'schedules:read'],
   reviewer: ['reviews:decide'],
   approver: ['runs:read', 'runs:approve'],

@@ -24,6 +24,7 @@ import { runbooksRouter } from './routes/runbooks';
 import { runStartsRouter } from './routes/run-starts';
 import { runsRouter } from './routes/runs';
 import { schedulesRouter } from './routes/schedules';
+import { secretsRouter } from './routes/secrets';
 import { selfTestsRouter } from './routes/self-tests';
 import { tenantsRouter } from './routes/tenants';
 
@@ -38,6 +39,8 @@ export interface AppDeps {
   rateLimit?: RateLimitOptions;
   /** Built over mongo.db when omitted. */
   stores?: Stores;
+  /** Development only: tenants' platform URLs may be plain http and loopback or private (ALLOW_INSECURE_PLATFORM_URLS). */
+  allowInsecurePlatformUrls?: boolean;
   /** Every Temporal call a request makes must finish within this; a Temporal that does not answer is a 503. */
   temporalDeadlineMs?: number;
 }
@@ -89,6 +92,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(decisionsRouter(ctx, registry));
   v1.use(reviewsRouter(ctx, registry));
   v1.use(schedulesRouter(ctx, registry));
+  v1.use(secretsRouter(ctx, registry));
   app.use('/v1', v1);
 
   app.use((_req, _res, next) => next(notFound('route')));

@@ -40,6 +40,11 @@ export function fieldProblem(path: string, message: string): ProblemError {
   return problem(400, 'validation', 'The request is not valid', { detail: `${path}: ${message}`, errors: [{ path, message }] });
 }
 
+/** Several fields wrong in ways their schemas cannot tell, all reported at once. */
+export function fieldProblems(errors: { path: string; message: string }[]): ProblemError {
+  return problem(400, 'validation', 'The request is not valid', { detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors });
+}
+
 export function validationProblem(where: string, error: z.ZodError): ProblemError {
   const errors = error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
   return problem(400, 'validation', 'The request is not valid', { detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors });

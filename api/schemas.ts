@@ -15,16 +15,35 @@ export const RunParams = z.strictObject({ tenantId: TenantId, runId: z.string().
 export const PlatformSchema = z.enum(PLATFORMS);
 export const RoleSchema = z.enum(ROLES);
 
-/** `env:VARIABLE` or `secret:<store>/<name>`: a reference, so a raw secret is never accepted (or stored, or echoed). */
-export const SecretRefString = z.string().regex(/^(env:[A-Z_][A-Z0-9_]*|secret:[\w.-]+\/[\w./-]+)$/, 'must be a secret reference (env:VAR or secret:store/name), never the secret itself');
+/**
+ * `secret:NAME` (a secret the tenant put through PUT /v1/tenants/{id}/secrets/{name}) or
+ * `env:TENANT_<TENANT>_…` (a variable an operator set on the workers for this tenant): a
+ * reference, so a raw secret is never accepted (or stored, or echoed). Which variables a
+ * tenant may name is checked with its id (api/routes/tenants.ts, and again by the worker).
+ */
+export const SecretRefString = z
+  .string()
+  .regex(/^(env:[A-Z][A-Z0-9_]*|secret:[A-Za-z0-9][\w./-]{0,199})$/, 'must be a secret reference (secret:NAME or env:TENANT_<TENANT>_NAME), never the secret itself');
 
 export const PlatformConnectionSchema = z.strictObject({
   platform: PlatformSchema,
-  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** https; where it may point is checked with the tenant (shared/outbound-urls.ts). */
+  baseUrl: z.string().max(2048).optional(),
   settings: z.record(z.string().regex(/^\w{1,64}$/), z.string().max(512)).optional(),
   credentials: z.record(z.string().regex(/^\w{1,64}$/), SecretRefString).optional(),
 });
 
+/** Where a tenant's rotated credentials are kept (shared/runbooks.ts SecretStoreSetting). */
+export const SecretStoreSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('embedded') }),
+  z.strictObject({
+    kind: z.literal('aws-secrets-manager'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'not an AWS region, e.g. eu-west-1'),
+    baseUrl: z.string().max(2048).optional(),
+    namePrefix: z.string().regex(/^[\w./-]{0,100}$/, 'letters, digits and _ . / - only').optional(),
+    credentials: z.strictObject({ accessKeyId: SecretRefString, secretAccessKey: SecretRefString }),
+  }),
+]);
 
 export const SubjectSchema = z.strictObject({
   subjectId: Id('subject id'),

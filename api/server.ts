@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { loadConfigOrExit } from '../infra/config';
 import { createLogger } from '../infra/logger';
+import { SecretCipher } from '../infra/secret-cipher';
 import { connectMongo } from '../infra/mongo';
 import { connectClient } from '../infra/temporal';
 import { taskQueues } from '../shared/task-queues';
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config.LOG_LEVEL, 'api');
   const [temporal, mongo] = await Promise.all([connectClient(config), connectMongo(config)]);
-  const stores = createStores(mongo.db);
+  const stores = createStores(mongo.db, { secretCipher: config.SECRET_STORE_KEYS && new SecretCipher(config.SECRET_STORE_KEYS) });
   await ensureIndexes(stores);
   const app = createApp({
     temporal,
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
       ? { issuer: config.OIDC_ISSUER, audience: config.OIDC_AUDIENCE!, jwksUri: config.OIDC_JWKS_URI, rolesClaim: config.OIDC_ROLES_CLAIM, subjectClaim: config.OIDC_SUBJECT_CLAIM }
       : undefined,
     rateLimit: { limit: config.API_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 },
+    allowInsecurePlatformUrls: config.ALLOW_INSECURE_PLATFORM_URLS,
   });
   // FerretDB has no TTL indexes: expired idempotency keys are purged here.
   const purge = setInterval(() => void stores.idempotency.purgeExpired().catch((err: unknown) => log.warn({ err }, 'idempotency purge failed')), 3_600_000);

@@ -33,12 +33,14 @@ function adminApiKey(): { key: string; generated: boolean } {
 }
 
 /**
- * Payload encryption keys survive restarts too (histories written under them must stay readable).
- * Rotate by prepending a new `id:key` to the file or the variable; keep the old ones.
+ * Encryption keys survive restarts (payload keys: histories written under them must stay readable;
+ * secret-store keys: the sealed secrets must stay readable). Rotate by prepending a new `id:key`
+ * to the file or the variable; keep the old ones.
  */
-function payloadEncryptionKeys(): string {
-  if (env.PAYLOAD_ENCRYPTION_KEYS) return env.PAYLOAD_ENCRYPTION_KEYS;
-  const file = resolve(dataDir, 'payload-encryption-keys');
+function encryptionKeys(variable: 'PAYLOAD_ENCRYPTION_KEYS' | 'SECRET_STORE_KEYS', fileName: string): string {
+  const given = env[variable];
+  if (given) return given;
+  const file = resolve(dataDir, fileName);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const keys = `k${new Date().toISOString().slice(0, 10).replaceAll('-', '')}:${randomBytes(32).toString('base64')}`;
   writeFileSync(file, `${keys}\n`, { mode: 0o600 });
@@ -88,7 +90,8 @@ async function main(): Promise<void> {
     MONGODB_URI: mongoUri,
     API_PORT: String(apiPort),
     ADMIN_API_KEY: admin.key,
-    PAYLOAD_ENCRYPTION_KEYS: payloadEncryptionKeys(),
+    PAYLOAD_ENCRYPTION_KEYS: encryptionKeys('PAYLOAD_ENCRYPTION_KEYS', 'payload-encryption-keys'),
+    SECRET_STORE_KEYS: encryptionKeys('SECRET_STORE_KEYS', 'secret-store-keys'),
   };
   const tsx = resolve(root, 'node_modules/.bin/tsx');
   children.push(startProcess('worker', tsx, [resolve(root, 'workers/main.ts')], serviceEnv));

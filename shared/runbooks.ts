@@ -134,13 +134,22 @@ export interface PlatformConnection {
   credentials?: Record<string, string>;
 }
 
+/**
+ * A tenant's secret store. `embedded`: sealed in the product's MongoDB (the default);
+ * `aws-secrets-manager`: the tenant's own, with staging labels, its credentials given as
+ * secret references (resolved in the tenant's namespace, never the worker's own identity).
+ */
+export type SecretStoreSetting =
+  | { kind: 'embedded' }
+  | { kind: 'aws-secrets-manager'; region: string; baseUrl?: string; namePrefix?: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+
 export interface Tenant {
   tenantId: string;
   name: string;
   policy: TenantPolicy;
   connections: PlatformConnection[];
-  /** Where rotated credentials are stored. */
-  secretStore?: PlatformConnection;
+  /** Where rotated credentials are stored: the embedded store unless the tenant chose its own. */
+  secretStore?: SecretStoreSetting;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,16 +1,22 @@
 import type { Db } from 'mongodb';
+import type { SecretCipher } from '../infra/secret-cipher';
 import { ApiKeyStore } from './api-keys';
 import { CallbackStore } from './callbacks';
 import { EvidenceStore } from './evidence';
 import { IdempotencyStore } from './idempotency';
 import { NotificationLog } from './notifications';
 import { ReviewStore } from './reviews';
+import { SecretVault } from './secrets';
 import { RunbookStore } from './runbooks';
 import { TenantStore } from './tenants';
 
-/** Every store of the product over one database. Each creates the indexes for the queries it makes. */
-export function createStores(db: Db) {
+/**
+ * Every store of the product over one database. Each creates the indexes for the queries it makes.
+ * `secretCipher` seals the embedded secret store; without it, that store refuses every secret.
+ */
+export function createStores(db: Db, opts: { secretCipher?: SecretCipher } = {}) {
   return {
+    secrets: new SecretVault(db, opts.secretCipher),
     tenants: new TenantStore(db),
     evidence: new EvidenceStore(db),
     runbooks: new RunbookStore(db),

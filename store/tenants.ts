@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { DEFAULT_TENANT_POLICY, type PlatformConnection, type Tenant, type TenantPolicy } from '../shared/runbooks';
+import { DEFAULT_TENANT_POLICY, type PlatformConnection, type SecretStoreSetting, type Tenant, type TenantPolicy } from '../shared/runbooks';
 
 export class TenantExistsError extends Error {}
 
@@ -15,12 +15,13 @@ export class TenantStore {
     await this.tenants.createIndex({ tenantId: 1 }, { unique: true, name: 'tenantId_unique' });
   }
 
-  async create(input: { tenantId: string; name: string; policy?: Partial<TenantPolicy>; connections?: PlatformConnection[] }, now = new Date()): Promise<Tenant> {
+  async create(input: { tenantId: string; name: string; policy?: Partial<TenantPolicy>; connections?: PlatformConnection[]; secretStore?: SecretStoreSetting }, now = new Date()): Promise<Tenant> {
     const tenant: Tenant = {
       tenantId: input.tenantId,
       name: input.name,
       policy: { ...DEFAULT_TENANT_POLICY, ...input.policy },
       connections: input.connections ?? [],
+      ...(input.secretStore ? { secretStore: input.secretStore } : {}),
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
@@ -38,7 +39,7 @@ export class TenantStore {
   }
 
   /** Replaces the policy fields given and the connections of the platforms given. */
-  async update(tenantId: string, change: { name?: string; policy?: Partial<TenantPolicy>; connections?: PlatformConnection[] }, now = new Date()): Promise<Tenant | null> {
+  async update(tenantId: string, change: { name?: string; policy?: Partial<TenantPolicy>; connections?: PlatformConnection[]; secretStore?: SecretStoreSetting }, now = new Date()): Promise<Tenant | null> {
     const current = await this.get(tenantId);
     if (!current) return null;
     const replaced = new Set((change.connections ?? []).map((c) => c.platform));
@@ -47,6 +48,7 @@ export class TenantStore {
       name: change.name ?? current.name,
       policy: { ...current.policy, ...change.policy },
       connections: [...current.connections.filter((c) => !replaced.has(c.platform)), ...(change.connections ?? [])],
+      ...(change.secretStore ?? current.secretStore ? { secretStore: change.secretStore ?? current.secretStore } : {}),
       updatedAt: now.toISOString(),
     };
     await this.tenants.replaceOne({ tenantId }, next);

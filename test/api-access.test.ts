@@ -168,7 +168,7 @@ describe('tenants', () => {
     const created = await request(api.app)
       .post('/v1/tenants')
       .set(admin)
-      .send({ tenantId: 'initech', name: 'Initech', policy: { retentionDays: 45 }, connections: [{ platform: 'okta', baseUrl: 'https://initech.okta.example', credentials: { apiToken: 'env:INITECH_OKTA' } }] })
+      .send({ tenantId: 'initech', name: 'Initech', policy: { retentionDays: 45 }, connections: [{ platform: 'okta', baseUrl: 'https://initech.okta.example', credentials: { apiToken: 'env:TENANT_INITECH_OKTA' } }] })
       .expect(201);
     expect(created.headers.location).toBe('/v1/tenants/initech');
     expect(created.body.policy.retentionDays).toBe(45);

@@ -96,7 +96,7 @@ beforeAll(async () => {
       callbacks,
       callbackBaseUrl: CALLBACK_BASE,
       connection: (tenantId) => Promise.resolve(tenantId === 'acme' ? connection : undefined),
-      readSecret: (ref) => (ref === 'env:ERP_SIGNING' ? SIGNING_SECRET : 'erp-bearer-token'),
+      readSecrets: () => Promise.resolve((ref: string) => (ref === 'env:ERP_SIGNING' ? SIGNING_SECRET : 'erp-bearer-token')),
     }),
   });
   running = worker.run();

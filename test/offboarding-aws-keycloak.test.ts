@@ -24,6 +24,7 @@ import { startKeycloak, type KeycloakServer } from './support/keycloak';
 import { keycloakUserState, provisionRealm, refreshWorks, seedKeycloakUser, type KeycloakTestRealm } from './support/keycloak-fixtures';
 import { motoConnection, startMoto } from './support/moto';
 import { uniqueName } from './support/platform-runs';
+import { handedOver, testSecretCipher } from './support/secrets';
 import { bundleWorkflows, testMongo, timeSkippingEnv, uniqueQueue } from './support/servers';
 
 const PLATFORMS = ['aws-iam', 'keycloak'] as const;
@@ -47,9 +48,11 @@ beforeAll(async () => {
   process.stdout.write(`moto ready in ${moto.startupMs} ms, keycloak in ${keycloak.startupMs} ms\n`);
   realm = await provisionRealm(keycloak);
   iam = awsClients(moto.url).iam;
-  stores = createStores(mongo.db);
+  const secretCipher = testSecretCipher();
+  stores = createStores(mongo.db, { secretCipher });
   await ensureIndexes(stores);
-  await stores.tenants.create({ tenantId: TENANT, name: 'Acme', connections: [motoConnection('aws-iam', moto.url), realm.connection] });
+  const connections = await Promise.all([motoConnection('aws-iam', moto.url), realm.connection].map((c) => handedOver(stores.secrets, TENANT, c)));
+  await stores.tenants.create({ tenantId: TENANT, name: 'Acme', connections });
   await stores.runbooks.create(
     TENANT,
     RUNBOOK,
@@ -69,7 +72,7 @@ beforeAll(async () => {
   const prefix = `${uniqueQueue('offboarding-real')}-`;
   workflowsQueue = taskQueues(prefix).workflows;
   workers = await createWorkers(
-    { connection: env.nativeConnection, namespace: env.namespace ?? 'default', mongo, adapters: { 'aws-iam': awsIamAdapterFactory, keycloak: keycloakAdapterFactory } },
+    { connection: env.nativeConnection, namespace: env.namespace ?? 'default', mongo, secretCipher, adapters: { 'aws-iam': awsIamAdapterFactory, keycloak: keycloakAdapterFactory } },
     { taskQueuePrefix: prefix, workflowBundle: bundle },
   );
   running = Promise.all(workers.map((w) => w.run()));

@@ -1,6 +1,9 @@
-import { InMemorySecretStore } from '../activities/secret-stores/in-memory';
+import { randomBytes } from 'node:crypto';
 import { AwsSecretsManagerStore } from '../activities/secret-stores/aws-secrets-manager';
+import { embeddedSecretStore } from '../activities/secret-stores/embedded';
 import { tenantSecretStores } from '../activities/secret-stores/tenant-secret-stores';
+import { SecretCipher } from '../infra/secret-cipher';
+import { SecretVault } from '../store/secrets';
 import { TenantStore } from '../store/tenants';
 import { testMongo } from './support/servers';
 
@@ -11,16 +14,16 @@ beforeAll(async () => {
 });
 afterAll(() => mongo.drop());
 
-it("uses the tenant's configured secret store, and the fallback for tenants without one", async () => {
+it("uses the tenant's chosen secret store, and the embedded store for tenants without one", async () => {
   const tenants = new TenantStore(mongo.db);
   await tenants.create({ tenantId: 'plain', name: 'Plain' });
-  await tenants.create({ tenantId: 'aws', name: 'AWS' });
-  await mongo.db.collection('tenants').updateOne(
-    { tenantId: 'aws' },
-    { $set: { secretStore: { platform: 'aws-iam', settings: { region: 'eu-west-1' }, credentials: { accessKeyId: 'env:K', secretAccessKey: 'env:S' } } } },
-  );
-  const fallback = new InMemorySecretStore();
-  const resolve = tenantSecretStores(tenants, () => 'x', () => Promise.resolve(fallback));
-  expect(await resolve('plain')).toBe(fallback);
+  await tenants.create({
+    tenantId: 'aws',
+    name: 'AWS',
+    secretStore: { kind: 'aws-secrets-manager', region: 'eu-west-1', credentials: { accessKeyId: 'secret:aws-key-id', secretAccessKey: 'secret:aws-key' } },
+  });
+  const vault = new SecretVault(mongo.db, new SecretCipher([{ id: 'k1', key: randomBytes(32) }]));
+  const resolve = tenantSecretStores(tenants, () => Promise.resolve(() => 'x'), (tenantId) => embeddedSecretStore(vault, tenantId));
+  expect((await resolve('plain')).name).toBe('embedded');
   expect(await resolve('aws')).toBeInstanceOf(AwsSecretsManagerStore);
 });

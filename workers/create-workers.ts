@@ -1,7 +1,7 @@
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createAdapterResolver, type AdapterFactories } from '../activities/adapters';
-import { readSecretRef, type SecretReader } from '../activities/connection-secrets';
+import { tenantSecretReader, type TenantSecretReader } from '../activities/connection-secrets';
 import { createAccessReviewActivities } from '../activities/access-review';
 import { createDiagnosticsActivities } from '../activities/diagnostics';
 import { createEvidenceActivities } from '../activities/evidence';
@@ -10,11 +10,12 @@ import { createPlatformActivities } from '../activities/platform-activities';
 import { adapterFactories } from '../activities/registry';
 import { createRunbookActivities } from '../activities/runbooks';
 import type { SecretStoreResolver } from '../activities/secret-store';
-import { inMemorySecretStores } from '../activities/secret-stores/in-memory';
+import { embeddedSecretStore } from '../activities/secret-stores/embedded';
 import { tenantSecretStores } from '../activities/secret-stores/tenant-secret-stores';
 import { createSecretRotationActivities } from '../activities/secret-rotation';
 import { createTenantActivities } from '../activities/tenants';
 import type { Mongo } from '../infra/mongo';
+import type { SecretCipher } from '../infra/secret-cipher';
 import { PLATFORM_DEFAULTS } from '../shared/platform-defaults';
 import type { Platform } from '../shared/platforms';
 import { taskQueues } from '../shared/task-queues';
@@ -27,8 +28,12 @@ export interface WorkerDeps {
   mongo: Pick<Mongo, 'db'>;
   /** Platform adapters of this build (activities/registry.ts by default). */
   adapters?: AdapterFactories;
+  /** Seals the embedded secret store (SECRET_STORE_KEYS); without it no secret can be stored or read there. */
+  secretCipher?: SecretCipher;
+  /** Tests only: another store for rotated secrets (production: the tenant's choice, else the embedded store). */
   resolveSecretStore?: SecretStoreResolver;
-  readSecret?: SecretReader;
+  /** Tests only: another resolver of connection secret references (production: tenantSecretReader). */
+  readSecrets?: TenantSecretReader;
   /** The API's public URL, where customer systems call back for `callAndWait` steps. */
   publicBaseUrl?: string;
   /** Payload codec (encryption) and friends; must match the clients'. */
@@ -53,11 +58,11 @@ export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {
   const queues = taskQueues(options.taskQueuePrefix);
   const common = { connection: deps.connection, namespace: deps.namespace, dataConverter: deps.dataConverter };
   const workflowSource = options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') };
-  const stores = createStores(deps.mongo.db);
+  const stores = createStores(deps.mongo.db, { secretCipher: deps.secretCipher });
   const adapters = deps.adapters ?? adapterFactories(stores);
-  const readSecret = deps.readSecret ?? ((ref: string) => readSecretRef(ref));
-  const resolveSecretStore = deps.resolveSecretStore ?? tenantSecretStores(stores.tenants, readSecret, inMemorySecretStores());
-  const resolveAdapter = createAdapterResolver(stores.tenants, adapters, readSecret);
+  const readSecrets = deps.readSecrets ?? tenantSecretReader(stores.secrets);
+  const resolveSecretStore = deps.resolveSecretStore ?? tenantSecretStores(stores.tenants, readSecrets, (tenantId) => embeddedSecretStore(stores.secrets, tenantId));
+  const resolveAdapter = createAdapterResolver(stores.tenants, adapters, readSecrets);
   const platforms = options.platforms ?? [...(Object.keys(adapters) as Platform[]), 'http-callback'];
   const unserved = platforms.filter((p) => !adapters[p] && p !== 'http-callback');
   if (unserved.length) throw new Error(`no adapter for ${unserved.join(', ')} in this build`);
@@ -84,7 +89,7 @@ export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {
                 callbacks: stores.callbacks,
                 callbackBaseUrl: deps.publicBaseUrl ?? 'http://127.0.0.1:3000',
                 connection: (tenantId) => stores.tenants.connection(tenantId, 'http-callback'),
-                readSecret,
+                readSecrets,
               })
             : createPlatformActivities(platform, { resolveAdapter, resolveSecretStore }),
         maxTaskQueueActivitiesPerSecond: PLATFORM_DEFAULTS[platform].maxActivitiesPerSecond,

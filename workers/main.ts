@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadConfigOrExit } from '../infra/config';
 import { createLogger, type Logger } from '../infra/logger';
+import { SecretCipher } from '../infra/secret-cipher';
 import { connectMongo } from '../infra/mongo';
 import { connectWorker, dataConverterFor } from '../infra/temporal';
 import { createStores, ensureIndexes } from '../store';
@@ -18,13 +19,15 @@ async function main(): Promise<void> {
   const log = createLogger(config.LOG_LEVEL, 'worker');
   routeSdkLogs(log, config.LOG_LEVEL);
   const [connection, mongo] = await Promise.all([connectWorker(config), connectMongo(config)]);
-  const stores = createStores(mongo.db);
+  const secretCipher = config.SECRET_STORE_KEYS && new SecretCipher(config.SECRET_STORE_KEYS);
+  const stores = createStores(mongo.db, { secretCipher });
   await ensureIndexes(stores);
   const seeds = await stores.runbooks.loadSeeds(SEED_RUNBOOKS);
   const dataConverter = dataConverterFor(config);
   if (!dataConverter) log.warn('PAYLOAD_ENCRYPTION_KEYS is not set: subject names and emails are stored unencrypted in workflow histories');
+  if (!secretCipher) log.warn('SECRET_STORE_KEYS is not set: the embedded secret store refuses secrets (rotations and secret: references fail)');
   const workers = await createWorkers(
-    { connection, namespace: config.TEMPORAL_NAMESPACE, mongo, dataConverter, publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://${config.API_HOST}:${config.API_PORT}` },
+    { connection, namespace: config.TEMPORAL_NAMESPACE, mongo, dataConverter, secretCipher, publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://${config.API_HOST}:${config.API_PORT}` },
     { taskQueuePrefix: config.TASK_QUEUE_PREFIX, platforms: config.WORKER_PLATFORMS },
   );
   log.info({ taskQueues: workers.map((w) => w.options.taskQueue), temporal: config.TEMPORAL_ADDRESS, seedRunbooksLoaded: seeds.inserted }, 'worker started');

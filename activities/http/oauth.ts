@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Platform } from '../../shared';
 import { PlatformError, platformErrorFromStatus } from '../errors';
+import { assertOutboundUrl } from './rest-client';
 
 /** An OAuth 2.0 client-credentials grant (RFC 6749 §4.4), e.g. a Microsoft Entra app registration. */
 export interface ClientCredentialsGrant {
@@ -76,9 +77,10 @@ function clientCredentialsKey(grant: ClientCredentialsGrant): string {
 /** A token request to an OAuth 2.0 token endpoint (RFC 6749 §3.2), form-encoded; failures never quote the form. */
 export async function requestToken(platform: Platform, tokenUrl: string, form: URLSearchParams): Promise<AccessToken> {
   const what = `${platform} token request`;
+  assertOutboundUrl(platform, tokenUrl);
   let res: Response;
   try {
-    res = await fetch(tokenUrl, { method: 'POST', body: form, headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });
+    res = await fetch(tokenUrl, { method: 'POST', body: form, headers: { Accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
   } catch {
     throw new PlatformError('network', `${what} could not reach the token endpoint`);
   }

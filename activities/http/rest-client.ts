@@ -1,4 +1,5 @@
 import type { Platform } from '../../shared';
+import { outboundUrlProblem } from '../../shared/outbound-urls';
 import { PlatformError, platformErrorFromStatus } from '../errors';
 
 export interface RestClientOptions {
@@ -20,6 +21,8 @@ export interface RestClientOptions {
    * Gets the body to read error codes from; the resulting message must not quote it.
    */
   classifyFailure?: (failure: FailedResponse) => PlatformError | undefined;
+  /** Plain http and loopback/private addresses (development, contract fakes); ALLOW_INSECURE_PLATFORM_URLS by default. */
+  allowInsecureUrls?: boolean;
 }
 
 export interface FailedResponse {
@@ -48,6 +51,9 @@ export interface RequestOptions {
  * timeouts, and failures classified once (404 not-found, 401/403 forbidden,
  * 409 conflict, 429 throttled with Retry-After, 5xx server, network). Error
  * messages name method, path and status, never headers or bodies (which may hold secrets).
+ * Requests go only to the base URL's origin: a paging link to another origin is refused
+ * (the auth headers would go with it), redirects are not followed, and the URL is checked
+ * against outboundUrlProblem before every call.
  */
 export class RestClient {
   constructor(private readonly options: RestClientOptions) {}
@@ -72,6 +78,7 @@ export class RestClient {
       return await fetch(url, {
         method,
         headers,
+        redirect: 'manual',
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });
@@ -135,10 +142,19 @@ export class RestClient {
   }
 
   private url(path: string, query?: RequestOptions['query']): URL {
-    const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), this.options.baseUrl.replace(/\/?$/, '/'));
+    const base = new URL(this.options.baseUrl.replace(/\/?$/, '/'));
+    const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), base);
+    if (url.origin !== base.origin) throw new PlatformError('invalid', `${this.options.platform} refused a link to another origin than its base URL`);
+    assertOutboundUrl(this.options.platform, url.toString(), this.options.allowInsecureUrls);
     for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     return url;
   }
+}
+
+/** Refuses (non-retryable, naming no URL) a tenant-set URL that outboundUrlProblem rejects. */
+export function assertOutboundUrl(what: string, url: string, allowInsecure = process.env.ALLOW_INSECURE_PLATFORM_URLS === 'true'): void {
+  const problem = outboundUrlProblem(url, allowInsecure);
+  if (problem) throw new PlatformError('invalid', `${what} URL ${problem}`);
 }
 
 /** Treats "not found" as "already done": deleting a deleted thing, removing a removed member. */

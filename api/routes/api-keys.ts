@@ -5,13 +5,14 @@ import type { ApiKeyInfo, ApiKeyStore, Grant } from '../../store/api-keys';
 import { isGlobalAdmin, principalOf, rolesOn } from '../access';
 import type { Principal } from '../auth';
 import { operation } from '../openapi';
-import { forbidden, notFound } from '../problem';
+import { fieldProblem, forbidden, notFound } from '../problem';
 import { Id, RoleSchema, TenantId } from '../schemas';
 import { valid } from '../validate';
 
 const GrantSchema = z.strictObject({ role: RoleSchema, tenantId: z.union([TenantId, z.literal('*')]) });
 const CreateKey = z.strictObject({
   name: z.string().min(1).max(200),
+  /** The person the key acts as; the creator unless a global admin names someone else. */
   ownerId: Id('owner id').optional(),
   grants: z.array(GrantSchema).min(1).max(100),
 });
@@ -52,7 +53,11 @@ export function apiKeysRouter(apiKeys: ApiKeyStore, registry: OpenAPIRegistry): 
       const principal = principalOf(res);
       const body = valid<z.infer<typeof CreateKey>>(res).body;
       if (!administers(principal, body.grants)) throw forbidden('you can grant roles only on tenants you administer');
-      const { key, info } = await apiKeys.create({ ...body, createdBy: principal.actor.id });
+      // A key acts as its owner in approvals, reviews and evidence: only a global admin may issue one for someone else.
+      if (body.ownerId !== undefined && body.ownerId !== principal.actor.id && !isGlobalAdmin(principal)) {
+        throw fieldProblem('body.ownerId', 'only an admin on every tenant may issue a key for another person; leave it out to own the key yourself');
+      }
+      const { key, info } = await apiKeys.create({ ...body, ownerId: body.ownerId ?? principal.actor.id, createdBy: principal.actor.id });
       res.locals.auditDetail = { keyId: info.keyId, grants: info.grants };
       res.status(201).set('Cache-Control', 'no-store').location(`/v1/api-keys/${info.keyId}`).json({ ...info, key });
     },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Client } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
@@ -12,7 +13,7 @@ import type { EvidenceStore } from '../../store/evidence';
 import type { TenantStore } from '../../store/tenants';
 import { requireTenant } from '../access';
 import { operation } from '../openapi';
-import { conflict } from '../problem';
+import { conflict, fieldProblem } from '../problem';
 import { executionStatus, findRun, runIdOf, type FoundRun } from '../runs';
 import { Id, RunParams, TenantId } from '../schemas';
 import { valid } from '../validate';
@@ -22,7 +23,7 @@ const ListQuery = z.strictObject({
   kind: z.enum(RUNBOOK_KINDS).optional(),
   status: z.enum(Object.keys(EXECUTION_STATUSES) as [keyof typeof EXECUTION_STATUSES]).optional(),
   subject: Id('subject id').optional(),
-  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'not a cursor from a previous page').optional(),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,2048}\.[A-Za-z0-9_-]{22}$/, 'not a cursor from a previous page').optional(),
   pageSize: z.coerce.number().int().min(1).max(100).default(25),
 });
 const RunSummary = z.object({ runId: z.string(), kind: z.string(), subjectId: z.string(), status: z.string(), startedAt: z.string(), closedAt: z.string().optional() });
@@ -103,11 +104,12 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
     async (req, res) => {
       const tenantId = String(req.params.tenantId);
       const filter = valid<unknown, unknown, z.infer<typeof ListQuery>>(res).query;
+      const query = visibilityQuery(tenantId, filter);
       const response = await temporal.workflowService.listWorkflowExecutions({
         namespace: temporal.options.namespace,
-        query: visibilityQuery(tenantId, filter),
+        query,
         pageSize: filter.pageSize,
-        nextPageToken: filter.cursor ? Buffer.from(filter.cursor, 'base64url') : undefined,
+        nextPageToken: filter.cursor ? pageTokenOf(filter.cursor, query) : undefined,
       });
       // Only ids under the tenant are addressable as its runs (runIdOf); anything else indexed under its TenantId is not a run.
       const executions = response.executions.filter((raw) => raw.execution?.workflowId?.startsWith(`${tenantId}/`));
@@ -125,7 +127,7 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
         }),
       );
       const token = response.nextPageToken;
-      res.json({ items, nextCursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : undefined });
+      res.json({ items, nextCursor: token && token.length > 0 ? cursorOf(token, query) : undefined });
     },
   );
   operation(
@@ -187,4 +189,24 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
     },
   );
   return router;
+}
+
+/**
+ * A page cursor is Temporal's page token with a digest of the token and the listing's query
+ * (tenant and filters): a cursor that was not made by this listing is refused at once (400),
+ * never sent to Temporal's visibility store.
+ */
+function cursorOf(token: Uint8Array, query: string): string {
+  return `${Buffer.from(token).toString('base64url')}.${cursorDigest(token, query)}`;
+}
+
+function pageTokenOf(cursor: string, query: string): Buffer {
+  const [encoded, digest] = cursor.split('.') as [string, string];
+  const token = Buffer.from(encoded, 'base64url');
+  if (cursorDigest(token, query) !== digest) throw fieldProblem('query.cursor', 'not a cursor from a previous page of this listing');
+  return token;
+}
+
+function cursorDigest(token: Uint8Array, query: string): string {
+  return createHash('sha256').update(query).update('\n').update(token).digest('base64url').slice(0, 22);
 }

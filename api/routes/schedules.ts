@@ -11,17 +11,19 @@ import { runWorkflowId } from '../../shared/workflow-ids';
 import type { TenantStore } from '../../store/tenants';
 import { principalOf, requireTenant } from '../access';
 import { operation } from '../openapi';
-import { conflict, notFound } from '../problem';
+import { conflict, fieldProblem, notFound } from '../problem';
 import { Id, TenantId, TenantParams } from '../schemas';
 import { valid } from '../validate';
 
 const SCHEDULE_KINDS = ['rotation-campaign', 'access-review'] as const;
 type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 
-/** Five-field cron (minute hour day month weekday), as Temporal schedules read it. */
-const Cron = z.string().regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression, e.g. "0 6 1 */3 *"');
-/** A Temporal duration: "90d", "12h", "30m". */
-const Every = z.string().regex(/^\d{1,5}\s?(d|h|m)$/, 'must be a duration such as "90d", "12h" or "30m"');
+/** One cron field: a star, numbers or names, ranges, lists and steps (every 15 minutes, `1-5`, `MON,WED`). */
+const CRON_FIELD = String.raw`(\*|[0-9A-Za-z]{1,3}(-[0-9A-Za-z]{1,3})?)(\/[1-9][0-9]{0,2})?`;
+/** Five-field cron (minute hour day month weekday), as Temporal schedules read it; Temporal checks the values too (400). */
+const Cron = z.string().max(200).regex(new RegExp(`^${CRON_FIELD}(,${CRON_FIELD})*(\\s+${CRON_FIELD}(,${CRON_FIELD})*){4}$`), 'must be a five-field cron expression, e.g. "0 6 1 */3 *"');
+/** A Temporal duration: "90d", "12h", "30m" (never zero). */
+const Every = z.string().regex(/^[1-9]\d{0,4}\s?(d|h|m)$/, 'must be a duration such as "90d", "12h" or "30m"');
 const RotationCampaign = z.strictObject({ maxAgeDays: z.number().int().min(1).max(3650).optional(), concurrency: z.number().int().min(1).max(100).optional() });
 
 const When = { cron: Cron.optional(), every: Every.optional() };
@@ -41,7 +43,8 @@ const CreateSchedule = z
   .refine((v) => v.kind === 'rotation-campaign' || v.campaign === undefined, { message: 'an access review takes its settings from the tenant policy', path: ['campaign'] });
 const UpdateSchedule = z
   .strictObject({ ...When, paused: z.boolean().optional(), note: z.string().max(500).optional() })
-  .refine(oneTrigger, { message: 'give cron or every, not both', path: ['every'] });
+  .refine(oneTrigger, { message: 'give cron or every, not both', path: ['every'] })
+  .refine((change) => Object.keys(change).length > 0, { message: 'give at least one of cron, every, paused, note' });
 const ScheduleParams = z.strictObject({ tenantId: TenantId, scheduleId: Id('schedule id') });
 const ScheduleView = z.object({
   scheduleId: z.string(),
@@ -65,6 +68,17 @@ const CATCHUP_WINDOW: Record<ScheduleKind, string> = { 'rotation-campaign': '1 d
 
 /** Temporal schedule ids are global: the tenant is part of the id (the same form as the tenant's default schedules). */
 const temporalScheduleId = (tenantId: string, scheduleId: string) => `${tenantId}/schedule/${scheduleId}`;
+
+/** Temporal refuses a calendar it cannot read (INVALID_ARGUMENT): the caller's field, a 400, not a 500. */
+async function withCalendarChecked<T>(when: { cron?: string; every?: string }, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const e = err as { code?: unknown; cause?: { code?: unknown } };
+    if (e.code === 3 || e.cause?.code === 3) throw fieldProblem(when.cron ? 'body.cron' : 'body.every', 'Temporal cannot read this calendar');
+    throw err;
+  }
+}
 
 function specOf(when: { cron?: string; every?: string }): ScheduleSpec {
   return when.cron ? { cronExpressions: [when.cron] } : { intervals: [{ every: when.every! as `${number}d` }] };
@@ -120,7 +134,7 @@ export function schedulesRouter({ temporal, tenants, queues }: { temporal: Clien
       res.locals.auditRunId = id;
       const requestedBy: Actor = { id: body.scheduleId, kind: 'schedule', displayName: `schedule created by ${principalOf(res).actor.id}` };
       try {
-        const handle = await temporal.schedule.create({
+        const handle = await withCalendarChecked(body, () => temporal.schedule.create({
           scheduleId: id,
           spec: specOf(body),
           action: {
@@ -136,7 +150,7 @@ export function schedulesRouter({ temporal, tenants, queues }: { temporal: Clien
           // A campaign still running (e.g. paused at the blast-radius brake) is not started twice; a firing missed during an outage is caught up once.
           policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: CATCHUP_WINDOW[body.kind] },
           state: { paused: body.paused, note: body.note },
-        });
+        }));
         res.status(201).location(`/v1/tenants/${tenantId}/schedules/${body.scheduleId}`).json(view(body.scheduleId, await handle.describe()));
       } catch (err) {
         if (err instanceof ScheduleAlreadyRunning) throw conflict('schedule-exists', 'A schedule with this id exists');
@@ -180,7 +194,7 @@ export function schedulesRouter({ temporal, tenants, queues }: { temporal: Clien
       // One update carries the calendar and the paused state together: a separate pause or unpause
       // could be overtaken by the update, which writes back the whole previous state.
       const by = principalOf(res).actor.id;
-      await handle.update((previous) => ({
+      await withCalendarChecked(change, () => handle.update((previous) => ({
         ...previous,
         spec: change.cron || change.every ? specOf(change) : previous.spec,
         state: {
@@ -188,7 +202,7 @@ export function schedulesRouter({ temporal, tenants, queues }: { temporal: Clien
           note: change.note ?? (change.paused === undefined ? previous.state.note : `${change.paused ? 'paused' : 'resumed'} by ${by}`),
           remainingActions: previous.state.remainingActions,
         },
-      }));
+      })));
       res.json(view(scheduleId, await handle.describe()));
     },
   );

@@ -3,13 +3,15 @@ import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import { ensureTenantSchedules } from '../../scheduling/tenant-schedules';
-import type { Tenant } from '../../shared/runbooks';
+import { tenantEnvPrefix } from '../../activities/connection-secrets';
+import { outboundUrlProblem } from '../../shared/outbound-urls';
+import type { PlatformConnection, SecretStoreSetting, Tenant } from '../../shared/runbooks';
 import type { TaskQueues } from '../../shared/task-queues';
 import { TenantExistsError, type TenantStore } from '../../store/tenants';
 import { requireGlobalAdmin, requireTenant } from '../access';
 import { operation } from '../openapi';
-import { conflict, notFound } from '../problem';
-import { PlatformConnectionSchema, TenantId, TenantParams, TenantPolicySchema } from '../schemas';
+import { conflict, fieldProblems, notFound } from '../problem';
+import { PlatformConnectionSchema, SecretStoreSchema, TenantId, TenantParams, TenantPolicySchema } from '../schemas';
 import { valid } from '../validate';
 
 const CreateTenant = z.strictObject({
@@ -17,21 +19,56 @@ const CreateTenant = z.strictObject({
   name: z.string().min(1).max(200),
   policy: TenantPolicySchema.partial().optional(),
   connections: z.array(PlatformConnectionSchema).max(50).optional(),
+  secretStore: SecretStoreSchema.optional(),
 });
-const UpdateTenant = z.strictObject({
-  name: z.string().min(1).max(200).optional(),
-  policy: TenantPolicySchema.partial().optional(),
-  /** Replaces the connection of each platform named. */
-  connections: z.array(PlatformConnectionSchema).max(50).optional(),
-});
+const UpdateTenant = z
+  .strictObject({
+    name: z.string().min(1).max(200).optional(),
+    policy: TenantPolicySchema.partial().optional(),
+    /** Replaces the connection of each platform named. */
+    connections: z.array(PlatformConnectionSchema).max(50).optional(),
+    secretStore: SecretStoreSchema.optional(),
+  })
+  .refine((change) => Object.keys(change).length > 0, { message: 'give at least one of name, policy, connections, secretStore' });
 const TenantSchema = z.object({
   tenantId: z.string(),
   name: z.string(),
   policy: TenantPolicySchema,
   connections: z.array(PlatformConnectionSchema),
+  secretStore: SecretStoreSchema.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
+
+/**
+ * What a tenant writes that its id decides: URLs the worker will call (https, never a
+ * metadata, link-local or, outside development, internal address) and `env:` references
+ * (only variables carrying the tenant's prefix). Every problem is reported at once.
+ */
+function tenantBoundProblems(tenantId: string, change: { connections?: PlatformConnection[]; secretStore?: SecretStoreSetting }, allowInsecure: boolean) {
+  const problems: { path: string; message: string }[] = [];
+  const url = (path: string, value: string | undefined) => {
+    const problem = value === undefined ? undefined : outboundUrlProblem(value, allowInsecure);
+    if (problem) problems.push({ path, message: problem });
+  };
+  const refs = (path: string, credentials: Record<string, string> | undefined) => {
+    for (const [key, ref] of Object.entries(credentials ?? {})) {
+      if (ref.startsWith('env:') && !ref.slice(4).startsWith(tenantEnvPrefix(tenantId))) {
+        problems.push({ path: `${path}.${key}`, message: `an env: reference of this tenant must name a variable starting with ${tenantEnvPrefix(tenantId)}` });
+      }
+    }
+  };
+  (change.connections ?? []).forEach((c, i) => {
+    url(`body.connections.${i}.baseUrl`, c.baseUrl);
+    (c.settings?.allowedOrigins ?? '').split(',').map((o) => o.trim()).filter(Boolean).forEach((origin) => url(`body.connections.${i}.settings.allowedOrigins`, origin));
+    refs(`body.connections.${i}.credentials`, c.credentials);
+  });
+  if (change.secretStore?.kind === 'aws-secrets-manager') {
+    url('body.secretStore.baseUrl', change.secretStore.baseUrl);
+    refs('body.secretStore.credentials', change.secretStore.credentials);
+  }
+  if (problems.length) throw fieldProblems(problems);
+}
 
 /**
  * Client organisations: created by a global admin, read and changed by the
@@ -39,7 +76,10 @@ const TenantSchema = z.object({
  * default Schedules (daily rotation campaign, access reviews on the policy's
  * cadence); a PATCH repairs them if Temporal was down at creation.
  */
-export function tenantsRouter({ tenants, temporal, queues }: { tenants: TenantStore; temporal: Client; queues: TaskQueues }, registry: OpenAPIRegistry): Router {
+export function tenantsRouter(
+  { tenants, temporal, queues, allowInsecurePlatformUrls = false }: { tenants: TenantStore; temporal: Client; queues: TaskQueues; allowInsecurePlatformUrls?: boolean },
+  registry: OpenAPIRegistry,
+): Router {
   const router = Router();
   const schedulesOf = (tenant: Tenant) => ensureTenantSchedules(temporal, tenant.tenantId, tenant.policy, queues);
   const tag = 'Tenants';
@@ -50,6 +90,7 @@ export function tenantsRouter({ tenants, temporal, queues }: { tenants: TenantSt
     async (_req, res) => {
       const body = valid<z.infer<typeof CreateTenant>>(res).body;
       res.locals.tenantId = body.tenantId;
+      tenantBoundProblems(body.tenantId, body, allowInsecurePlatformUrls);
       try {
         const tenant = await tenants.create(body);
         await schedulesOf(tenant);
@@ -73,7 +114,10 @@ export function tenantsRouter({ tenants, temporal, queues }: { tenants: TenantSt
     registry,
     { method: 'patch', path: '/v1/tenants/{tenantId}', summary: 'Change name, policy fields or platform connections', tag, params: TenantParams, body: UpdateTenant, guards: [requireTenant(tenants, 'tenant:write')], responses: { 200: { description: 'The updated tenant', schema: TenantSchema } } },
     async (req, res) => {
-      const updated = await tenants.update(String(req.params.tenantId), valid<z.infer<typeof UpdateTenant>>(res).body);
+      const tenantId = String(req.params.tenantId);
+      const change = valid<z.infer<typeof UpdateTenant>>(res).body;
+      tenantBoundProblems(tenantId, change, allowInsecurePlatformUrls);
+      const updated = await tenants.update(tenantId, change);
       if (!updated) throw notFound('tenant');
       await schedulesOf(updated);
       res.json(updated);

@@ -5,6 +5,7 @@ import { createLogger } from '../../infra/logger';
 import { taskQueues } from '../../shared/task-queues';
 import { createStores, ensureIndexes, type Stores } from '../../store';
 import type { Grant } from '../../store/api-keys';
+import { testSecretCipher } from './secrets';
 import { testMongo, testTemporal, uniqueQueue } from './servers';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
@@ -25,11 +26,11 @@ export interface TestApi {
 
 export async function testApi(name: string, options: Partial<AppDeps> = {}): Promise<TestApi> {
   const [mongo, temporal] = await Promise.all([testMongo(name), testTemporal()]);
-  const stores = createStores(mongo.db);
+  const stores = createStores(mongo.db, { secretCipher: testSecretCipher() });
   await ensureIndexes(stores);
   const queuePrefix = `${uniqueQueue(name)}-`;
   const appWith = (deps: Partial<AppDeps>) =>
-    createApp({ temporal: temporal.client, mongo, stores, log: createLogger('silent', 'test'), queues: taskQueues(queuePrefix), adminApiKey: ADMIN_KEY, ...options, ...deps });
+    createApp({ temporal: temporal.client, mongo, stores, log: createLogger('silent', 'test'), queues: taskQueues(queuePrefix), adminApiKey: ADMIN_KEY, allowInsecurePlatformUrls: true, ...options, ...deps });
   const app = appWith({});
   return {
     app,

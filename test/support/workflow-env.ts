@@ -76,7 +76,9 @@ export async function workflowEnv(name: string, options: WorkflowEnvOptions = {}
     async tenant(policy) {
       tenants += 1;
       const tenantId = `${name}-t${tenants}`;
-      await stores.tenants.create({ tenantId, name: tenantId, policy });
+      // Connected to every platform it acts on: an unconnected platform fails with NotConnected.
+      const connections = [{ platform: 'reference' as const }, ...extraPlatforms.map((platform) => ({ platform }))];
+      await stores.tenants.create({ tenantId, name: tenantId, policy, connections });
       return tenantId;
     },
     async teardown() {

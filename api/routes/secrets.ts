@@ -1,0 +1,80 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { Router } from 'express';
+import { z } from 'zod';
+import { SecretStoreUnavailableError, type SecretVault } from '../../store/secrets';
+import type { TenantStore } from '../../store/tenants';
+import { requireTenant } from '../access';
+import { operation } from '../openapi';
+import { notFound, problem } from '../problem';
+import { TenantId } from '../schemas';
+import { valid } from '../validate';
+
+const SecretName = z.string().regex(/^[A-Za-z0-9][\w.-]{0,99}$/, 'letters, digits and _ . - only (1 to 100, starting with a letter or digit)');
+const SecretParams = z.strictObject({ tenantId: TenantId, name: SecretName });
+const PutSecret = z.strictObject({ value: z.string().min(1).max(16_384) });
+const SecretInfoSchema = z.object({
+  name: z.string(),
+  ref: z.string().openapi({ description: 'What a connection names in its credentials, e.g. `secret:okta-token`' }),
+  createdAt: z.string(),
+  rotatedAt: z.string(),
+  lastUsedAt: z.string().optional(),
+  versions: z.number().int(),
+});
+
+/**
+ * Write-only secret intake: an MSP hands over a client's platform token without
+ * restarting a worker. The value goes in sealed (store/secrets.ts) and never comes out
+ * of the API: answers carry the reference and dates only.
+ */
+export function secretsRouter({ tenants, secrets }: { tenants: TenantStore; secrets: SecretVault }, registry: OpenAPIRegistry): Router {
+  const router = Router();
+  const tag = 'Secrets';
+  const sealed = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof SecretStoreUnavailableError) throw problem(503, 'secret-store-unavailable', 'The embedded secret store has no key (SECRET_STORE_KEYS)', {}, { 'Retry-After': '60' });
+      throw err;
+    }
+  };
+  operation(
+    router,
+    registry,
+    {
+      method: 'put',
+      path: '/v1/tenants/{tenantId}/secrets/{name}',
+      summary: 'Put a secret (value in, reference out; the value is never returned)',
+      tag,
+      params: SecretParams,
+      body: PutSecret,
+      guards: [requireTenant(tenants, 'secrets:write')],
+      responses: { 200: { description: 'Stored; the reference to use in a connection', schema: SecretInfoSchema } },
+    },
+    async (_req, res) => {
+      const { params, body } = valid<z.infer<typeof PutSecret>, z.infer<typeof SecretParams>>(res);
+      res.locals.auditDetail = { name: params.name };
+      const info = await sealed(() => secrets.put(params.tenantId, params.name, body.value));
+      res.set('Cache-Control', 'no-store').json(info);
+    },
+  );
+  operation(
+    router,
+    registry,
+    { method: 'get', path: '/v1/tenants/{tenantId}/secrets', summary: 'The tenant’s secrets: names and dates, never values', tag, params: z.strictObject({ tenantId: TenantId }), guards: [requireTenant(tenants, 'secrets:read')], responses: { 200: { description: 'Secrets', schema: z.object({ items: z.array(SecretInfoSchema) }) } } },
+    async (req, res) => {
+      res.json({ items: await secrets.list(String(req.params.tenantId)) });
+    },
+  );
+  operation(
+    router,
+    registry,
+    { method: 'delete', path: '/v1/tenants/{tenantId}/secrets/{name}', summary: 'Delete a secret (connections naming it fail until it is put again)', tag, params: SecretParams, guards: [requireTenant(tenants, 'secrets:write')], responses: { 204: { description: 'Deleted' } } },
+    async (_req, res) => {
+      const { params } = valid<unknown, z.infer<typeof SecretParams>>(res);
+      res.locals.auditDetail = { name: params.name };
+      if (!(await secrets.remove(params.tenantId, params.name))) throw notFound('secret');
+      res.status(204).end();
+    },
+  );
+  return router;
+}
