@@ -155,18 +155,29 @@ export class SecretVault {
     return (await this.secrets.deleteOne({ _id: idOf(tenantId, name) })).deletedCount === 1;
   }
 
-  /** Master-key rotation: reseals every version not sealed with the active key. Returns how many were resealed. */
-  async reseal(): Promise<number> {
+  /**
+   * Master-key rotation: reseals every version not sealed with the active key. A record that
+   * does not open (tampered with, moved, or sealed with a key no longer listed) is left as it
+   * is and named, so one bad record never stops the rotation of the others.
+   */
+  async reseal(): Promise<{ resealed: number; unreadable: string[] }> {
     const cipher = this.requireCipher();
     let resealed = 0;
+    const unreadable: string[] = [];
     for await (const doc of this.secrets.find({})) {
       const stale = doc.versions.filter((v) => v.sealed.keyId !== cipher.activeKeyId);
       if (stale.length === 0) continue;
-      for (const v of stale) v.sealed = cipher.seal(cipher.open(v.sealed, contextOf(doc.tenantId, doc.name)), contextOf(doc.tenantId, doc.name));
+      const context = contextOf(doc.tenantId, doc.name);
+      try {
+        for (const v of stale) v.sealed = cipher.seal(cipher.open(v.sealed, context), context);
+      } catch {
+        unreadable.push(doc._id);
+        continue;
+      }
       const replaced = await this.secrets.replaceOne({ _id: doc._id, revision: doc.revision }, { ...doc, revision: doc.revision + 1 });
       if (replaced.modifiedCount === 1) resealed += stale.length;
     }
-    return resealed;
+    return { resealed, unreadable };
   }
 
   private get(tenantId: string, name: string): Promise<SecretDoc | null> {

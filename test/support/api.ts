@@ -2,6 +2,7 @@
 import request from 'supertest';
 import { createApp, type AppDeps } from '../../api/app';
 import { createLogger } from '../../infra/logger';
+import type { SecretCipher } from '../../infra/secret-cipher';
 import { taskQueues } from '../../shared/task-queues';
 import { createStores, ensureIndexes, type Stores } from '../../store';
 import type { Grant } from '../../store/api-keys';
@@ -14,6 +15,8 @@ export const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
 export interface TestApi {
   app: ReturnType<typeof createApp>;
   stores: Stores;
+  /** Seals the stores' embedded secret store: workers of the test must open what the API sealed. */
+  secretCipher: SecretCipher;
   mongo: Awaited<ReturnType<typeof testMongo>>;
   temporal: Awaited<ReturnType<typeof testTemporal>>;
   queuePrefix: string;
@@ -26,7 +29,8 @@ export interface TestApi {
 
 export async function testApi(name: string, options: Partial<AppDeps> = {}): Promise<TestApi> {
   const [mongo, temporal] = await Promise.all([testMongo(name), testTemporal()]);
-  const stores = createStores(mongo.db, { secretCipher: testSecretCipher() });
+  const secretCipher = testSecretCipher();
+  const stores = createStores(mongo.db, { secretCipher });
   await ensureIndexes(stores);
   const queuePrefix = `${uniqueQueue(name)}-`;
   const appWith = (deps: Partial<AppDeps>) =>
@@ -36,6 +40,7 @@ export async function testApi(name: string, options: Partial<AppDeps> = {}): Pro
     app,
     appWith,
     stores,
+    secretCipher,
     mongo,
     temporal,
     queuePrefix,
