@@ -11,6 +11,7 @@ COPY workers workers
 COPY api api
 COPY infra infra
 COPY store store
+COPY scheduling scheduling
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
