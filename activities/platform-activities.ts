@@ -86,10 +86,12 @@ async function createAndStoreCredential(
   deps: PlatformActivityDeps,
   replaceLost = true,
 ): Promise<ActionResult<ActionOutputs['createCredential']>> {
+  // The store is ready before the platform changes: a secret is never created where it could not be kept.
+  const store = await deps.resolveSecretStore(req.tenantId);
+  await store.assertWritable?.();
   const created = await actionOf(adapter, 'createCredential')(withoutEnvelope(req));
   if (!created.data) return { outcome: created.outcome, detail: created.detail };
   const { credential, secret } = created.data;
-  const store = await deps.resolveSecretStore(req.tenantId);
   const secretRef = secret !== undefined ? await store.putPending(req.secretName, secret, req.idempotencyKey) : await store.versionFor(req.secretName, req.idempotencyKey);
   if (secretRef) return { outcome: created.outcome, detail: created.detail, data: { credential, secretRef } };
   if (!replaceLost) {

@@ -7,6 +7,8 @@ import type { SecretRef } from '../shared';
  */
 export interface SecretStore {
   readonly name: string;
+  /** Throws (non-retryable) when the store cannot keep a secret durably: checked before a platform credential is created. */
+  assertWritable?(): Promise<void>;
   /** Idempotent per idempotencyKey: a repeat returns the same version. */
   putPending(secretName: string, value: string, idempotencyKey: string): Promise<SecretRef>;
   promote(ref: SecretRef): Promise<void>;

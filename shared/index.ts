@@ -9,3 +9,4 @@ export * from './runbooks';
 export * from './workflow-types';
 export * from './rotation';
 export * from './review-recommendation';
+export * from './approvals';

@@ -52,8 +52,9 @@ it('requests, approves, grants, extends, ends early and revokes, all through the
   expect(waiting.needsHuman).toEqual(['approve or deny the privileged access request']);
   expect(hasAdmin()).toBe(false);
 
-  // The API refuses what it can see; the workflow's own validator refuses the rest.
-  await request(app).post(`${run}/approvals`).set(otherApprover).send({ decision: 'approve' }).expect(403);
+  // An approver the tenant does not list: the run's validator refuses it (the step's role decides who may approve).
+  const unlisted = await request(app).post(`${run}/approvals`).set(otherApprover).send({ decision: 'approve' }).expect(422);
+  expect(unlisted.body.detail).toBe('approver-2 is not an approver of this tenant');
   await request(app).post(`${run}/approvals`).set(approver).send({ decision: 'approve', comment: 'confirmed with on-call' }).expect(200, { accepted: true });
   await request(app).post(`${run}/approvals`).set(approver).send({ decision: 'deny', comment: 'again' }).expect(422);
 
@@ -87,7 +88,7 @@ it('requests, approves, grants, extends, ends early and revokes, all through the
   );
 });
 
-it('lets the workflow refuse a self-approval the API cannot see (the subject approving their own elevation)', async () => {
+it('refuses a self-approval (the subject approving their own elevation) in the API and in the run', async () => {
   lc.platformOf('pam-acme').seedAccount({ userName: 'approver-1' });
   const started = await request(app)
     .post('/v1/tenants/pam-acme/privileged-access')
@@ -95,8 +96,8 @@ it('lets the workflow refuse a self-approval the API cannot see (the subject app
     .send({ subject: { subjectId: 'approver-1', userName: 'approver-1' }, platform: 'reference', entitlementId: 'global-admin', durationMinutes: 30, justification: 'self-service elevation attempt' })
     .expect(202);
   await eventually(async () => ((await request(app).get(started.headers.location!).set(desk)).body.status === 'waiting-for-approval' ? true : undefined), 'waiting');
-  const res = await request(app).post(`${started.headers.location!}/approvals`).set(approver).send({ decision: 'approve' }).expect(422);
-  expect(res.body.detail).toBe('an approver cannot approve their own request');
+  const res = await request(app).post(`${started.headers.location!}/approvals`).set(approver).send({ decision: 'approve' }).expect(403);
+  expect(res.body.detail).toBe('the subject cannot approve their own access');
   // The same refusal reaches a client that skips the API.
   const handle = api.temporal.client.workflow.getHandle('pam-acme/privileged-access/approver-1:reference:global-admin');
   await expect(handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id: 'approver-1', kind: 'user' } }] })).rejects.toThrow();

@@ -68,8 +68,10 @@ it('grants a privileged entitlement only on an approver\'s decision, never the r
   await waitForProgress(handle, (p) => p.status === 'waiting-for-approval');
   const decide = (id: string) => handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id, kind: 'user' } }] });
   // The validator rejects before the decision reaches history (WorkflowUpdateFailedError, reason in its cause).
-  await expect(decide('hr-1')).rejects.toMatchObject({ cause: { message: 'the approver cannot be the requester', type: 'ApprovalRejected' } });
-  await expect(decide('mallory')).rejects.toMatchObject({ cause: { message: `mallory is not an approver of tenant ${tenantId}` } });
+  await expect(decide('hr-1')).rejects.toMatchObject({ cause: { message: 'an approver cannot approve their own request', type: 'ApprovalRejected' } });
+  await expect(decide('mallory')).rejects.toMatchObject({ cause: { message: 'mallory is not an approver of this tenant' } });
+  // The joiner's own account on the platform is the joiner: never their own approver.
+  await expect(decide('ivy')).rejects.toMatchObject({ cause: { message: 'the subject cannot approve their own access' } });
   await expect(decide('sec-lead')).resolves.toEqual({ accepted: true });
   const result = await handle.result();
   expect(result.status).toBe('completed');

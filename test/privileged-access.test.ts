@@ -32,7 +32,7 @@ async function requestAccess(overrides: Partial<PrivilegedAccessRequest> = {}) {
   const handle = await t.env.client.workflow.start(privilegedAccess, { args: [request], taskQueue: t.lc.queues.workflows, workflowId: uniqueQueue('pam') });
   await waitFor(() => handle.query(progressQuery), (p) => p.status === 'waiting-for-approval');
   const hasAdmin = () => platform.accounts.get(userName)!.entitlements.some((e) => e.id === 'global-admin');
-  return { tenantId, userName, handle, hasAdmin };
+  return { tenantId, platform, userName, handle, hasAdmin };
 }
 
 it('grants after approval and revokes by itself when the time-box ends', async () => {
@@ -93,14 +93,34 @@ it('extends within the tenant cap, refuses beyond it, and ends early on signal',
 });
 
 it('moves the automatic revoke when the time-box is extended', async () => {
-  const { handle, hasAdmin } = await requestAccess({ durationMinutes: 60 });
+  const request = await requestAccess({ durationMinutes: 60 });
+  const { handle, hasAdmin } = request;
   await handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver }] });
   await waitFor(() => handle.query(progressQuery), (p) => p.status === 'waiting');
+  // The subject cannot extend their own elevation, under their user name or their account on the platform.
+  const { userName } = request;
+  await expect(handle.executeUpdate(extendAccessUpdate, { args: [{ minutes: 30, by: { id: userName, kind: 'user' } }] })).rejects.toMatchObject(rejectedWith(/the subject cannot extend their own access/));
   const { expiresAt } = await handle.executeUpdate(extendAccessUpdate, { args: [{ minutes: 30, by: approver }] });
   const result = await handle.result();
   expect(result.outcome).toBe('expired');
   expect(Date.parse(result.revokedAt!) - Date.parse(result.grantedAt!)).toBeGreaterThanOrEqual(90 * 60_000);
   expect(Date.parse(result.revokedAt!)).toBeGreaterThanOrEqual(Date.parse(expiresAt));
   expect(hasAdmin()).toBe(false);
-  await keepHistory('privileged-access-extended', handle);
+  // Who extended it, and to when, is in the evidence.
+  const extended = (await t.lc.evidence.forRun(request.tenantId, handle.workflowId)).filter((e) => e.event === 'access-extended');
+  expect(extended).toEqual([expect.objectContaining({ actor: approver, detail: expect.objectContaining({ minutes: 30, expiresAt }) })]);
+  await keepHistory('privileged-access-extended-v2', handle);
+});
+
+it('revokes when the run is cancelled while the grant is still being made', async () => {
+  const { tenantId, platform, handle, hasAdmin } = await requestAccess();
+  // The platform answers the grant with a server error for a while: the grant is in flight when the run is cancelled.
+  platform.failNext('addEntitlement', 'server', 1_000);
+  await handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver }] });
+  await waitFor(() => handle.query(progressQuery), (p) => p.steps.some((s) => s.stepId === 'grant' && s.status === 'running'));
+  await handle.cancel();
+  await expect(handle.result()).rejects.toThrow();
+  expect(hasAdmin()).toBe(false);
+  const revoke = (await t.lc.evidence.forRun(tenantId, handle.workflowId)).find((e) => e.event === 'revoke');
+  expect(revoke).toMatchObject({ detail: expect.objectContaining({ reason: 'cancelled' }) });
 });

@@ -1,6 +1,6 @@
-import { ApplicationFailure, CancellationScope, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, patched, setHandler } from '@temporalio/workflow';
 import type { TenantActivities } from '../activities/tenants';
-import type { Actor, ApprovalDecision, PrivilegedAccessRequest, TenantPolicy } from '../shared';
+import { approvalRefusal, extensionRefusal, type Actor, type ApprovalDecision, type PrivilegedAccessRequest, type TenantPolicy } from '../shared';
 import { approvalUpdate, endAccessSignal, extendAccessUpdate } from '../shared/messages';
 import { controlActivities, platformActivities } from './support/activity-proxies';
 import { RunRecorder } from './support/run-recorder';
@@ -51,8 +51,15 @@ async function awaitApproval(request: PrivilegedAccessRequest, policy: TenantPol
     {
       validator: ({ approver }: ApprovalDecision) => {
         if (decision) throw new Error('this request was already decided');
-        if (approver.id === request.requestedBy.id || approver.id === request.subject.subjectId) throw new Error('an approver cannot approve their own request');
-        if (policy.approvers.length > 0 && !policy.approvers.includes(approver.id)) throw new Error(`${approver.id} is not an approver of this tenant`);
+        const refusal = approvalRefusal({
+          approverId: approver.id,
+          requesterId: request.requestedBy.id,
+          subject: request.subject,
+          platform: request.platform,
+          approverRole: 'approver',
+          tenantApprovers: policy.approvers,
+        });
+        if (refusal) throw new Error(refusal);
       },
     },
   );
@@ -63,41 +70,65 @@ async function awaitApproval(request: PrivilegedAccessRequest, policy: TenantPol
   return decision;
 }
 
-/** Grants, then holds the time-box; the revoke runs even if the run is cancelled. */
+/**
+ * Grants, then holds the time-box; the revoke runs whatever happens once the grant
+ * has begun: the time-box ends, the access is ended early, or the run is cancelled or
+ * fails, even during the grant itself (removing an entitlement never granted is a no-op).
+ */
 async function grantForTimeBox(request: PrivilegedAccessRequest, policy: TenantPolicy, minutes: number, recorder: RunRecorder): Promise<PrivilegedAccessResult> {
   const platform = platformActivities(request.platform);
   const target = { tenantId: request.tenantId, subject: request.subject, entitlement: { kind: request.entitlementKind ?? 'role', id: request.entitlementId } };
+  const grant = () => recorder.step('grant', request.platform, 'addEntitlement', () => platform.addEntitlement(target), { entitlementId: request.entitlementId, minutes });
+  // Runs recorded before this change granted outside the revoke scope.
+  const revokeCoversGrant = patched('revoke-covers-grant');
   recorder.setStatus('running');
-  await recorder.step('grant', request.platform, 'addEntitlement', () => platform.addEntitlement(target), { entitlementId: request.entitlementId, minutes });
-  const grantedAt = Date.now();
-  let expiresAt = grantedAt + minutes * MINUTE;
+  if (!revokeCoversGrant) await grant();
+  let grantedAt = Date.now();
+  let extraMinutes = 0;
+  const expiresAt = () => grantedAt + (minutes + extraMinutes) * MINUTE;
   let ended: { by: Actor; reason?: string } | undefined;
+  const extensions: { minutes: number; by: Actor; expiresAt: string }[] = [];
   setHandler(endAccessSignal, (end) => void (ended ??= end));
   setHandler(
     extendAccessUpdate,
-    ({ minutes: more }) => {
-      expiresAt += more * MINUTE;
-      return { expiresAt: new Date(expiresAt).toISOString() };
+    ({ minutes: more, by }) => {
+      extraMinutes += more;
+      const extension = { minutes: more, by, expiresAt: new Date(expiresAt()).toISOString() };
+      extensions.push(extension);
+      return { expiresAt: extension.expiresAt };
     },
     {
-      validator: ({ minutes: more }: { minutes: number }) => {
+      validator: ({ minutes: more, by }: { minutes: number; by: Actor }) => {
         if (!Number.isInteger(more) || more <= 0) throw new Error('minutes must be a positive whole number');
         if (ended) throw new Error('access already ended');
-        const total = (expiresAt - grantedAt) / MINUTE + more;
+        const refusal = extensionRefusal(by.id, request.subject, request.platform);
+        if (refusal) throw new Error(refusal);
+        const total = minutes + extraMinutes + more;
         if (total > policy.privilegedAccessMaxMinutes) throw new Error(`the time-box may not exceed ${policy.privilegedAccessMaxMinutes} minutes in total`);
       },
     },
   );
+  const recordsExtensions = patched('extension-evidence');
 
-  recorder.setStatus('waiting');
   let outcome: PrivilegedAccessResult['outcome'] = 'cancelled';
   try {
-    for (let seen = expiresAt; !ended && Date.now() < expiresAt; seen = expiresAt) {
-      await condition(() => ended !== undefined || expiresAt !== seen, expiresAt - Date.now());
+    if (revokeCoversGrant) {
+      await grant();
+      // The time-box starts when the entitlement is in place (extensions made meanwhile still count).
+      grantedAt = Date.now();
+    }
+    recorder.setStatus('waiting');
+    for (let seen = expiresAt(); !ended && Date.now() < expiresAt(); seen = expiresAt()) {
+      await condition(() => ended !== undefined || expiresAt() !== seen, expiresAt() - Date.now());
+      // Who extended it, and to when: evidence an auditor asks for.
+      while (recordsExtensions && extensions.length > 0) {
+        const { by, ...extension } = extensions.shift()!;
+        await recorder.evidence('access-extended', { actor: by, platform: request.platform, detail: { entitlementId: request.entitlementId, ...extension } });
+      }
     }
     outcome = ended ? 'ended-early' : 'expired';
   } finally {
-    // A cancelled run must not leave the privilege in place.
+    // A cancelled or failed run must not leave the privilege in place.
     await CancellationScope.nonCancellable(async () => {
       recorder.setStatus('running');
       await recorder.step('revoke', request.platform, 'removeEntitlement', () => platform.removeEntitlement(target), {

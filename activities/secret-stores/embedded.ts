@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { SecretRef } from '../../shared';
 import type { SecretVault } from '../../store/secrets';
 import type { SecretStore } from '../secret-store';
@@ -11,6 +12,12 @@ export function embeddedSecretStore(vault: SecretVault, tenantId: string): Secre
   };
   return {
     name: 'embedded',
+    assertWritable() {
+      if (!vault.durable) {
+        return Promise.reject(ApplicationFailure.create({ type: 'SecretStoreUnavailable', message: 'the embedded secret store has no key (SECRET_STORE_KEYS): no credential is created whose secret could not be stored', nonRetryable: true }));
+      }
+      return Promise.resolve();
+    },
     async putPending(secretName, value, idempotencyKey) {
       return ref(secretName, await vault.putPending(tenantId, secretName, value, idempotencyKey));
     },

@@ -3,7 +3,9 @@ import type { Client } from '@temporalio/client';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { approvalUpdate, blastRadiusGoAheadSignal, endAccessSignal, extendAccessUpdate, legalHoldSignal, manualRotationConfirmedSignal } from '../../shared/messages';
+import { approvalRefusal } from '../../shared/approvals';
 import type { Actor, RunbookKind } from '../../shared/runs';
+import { SUBJECT_ID } from '../../shared/search-attributes';
 import type { TenantStore } from '../../store/tenants';
 import { principalOf, requireTenant, type Permission } from '../access';
 import { operation } from '../openapi';
@@ -75,11 +77,11 @@ export function decisionsRouter({ temporal, tenants }: { temporal: Client; tenan
     permissions: ['runs:approve'],
     status: 200,
     responseSchema: z.object({ accepted: z.literal(true) }),
-    act: async (run, { decision, comment, stepId }, approver, tenantId) => {
+    act: async (run, { decision, comment, stepId }, approver) => {
+      // What the API can see of the one approval rule (shared/approvals.ts); the run applies all of it, the step's role included.
       const requester = run.description.memo?.requestedBy as Actor | undefined;
-      if (requester?.id === approver.id) throw forbidden('an approver cannot approve their own request');
-      const { approvers } = (await tenants.get(tenantId))!.policy;
-      if (approvers.length > 0 && !approvers.includes(approver.id)) throw forbidden('you are not one of this tenant’s approvers');
+      const refusal = approvalRefusal({ approverId: approver.id, requesterId: requester?.id, subject: { subjectId: run.description.typedSearchAttributes?.get(SUBJECT_ID) ?? '' } });
+      if (refusal) throw forbidden(refusal);
       return executeDecision(() => run.handle.executeUpdate(approvalUpdate, { args: [{ approved: decision === 'approve', comment, stepId, approver }] }));
     },
   });

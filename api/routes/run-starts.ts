@@ -18,6 +18,7 @@ import { conflict, fieldProblem, problem } from '../problem';
 import { firstRunIdOf, runIdOf } from '../runs';
 import { CredentialKindSchema, EntitlementKindSchema, Id, IsoDate, PlatformSchema, SubjectSchema, TenantParams } from '../schemas';
 import { valid } from '../validate';
+import type { SecretVault } from '../../store/secrets';
 
 const common = { runbookId: Id('runbook id').optional(), ticketRef: z.string().min(1).max(128).optional() };
 
@@ -62,6 +63,8 @@ interface StartKind<S extends z.ZodObject> {
   subject(body: z.infer<S>): RunSubject;
   /** Checks against the tenant's policy that a schema cannot express. */
   check?(body: z.infer<S>, tenant: Tenant, now: Date): void;
+  /** The run creates secrets: it starts only where the tenant's secret store can keep them. */
+  storesSecrets?: true;
 }
 
 /** Joiners and leavers: one run per person. */
@@ -87,6 +90,7 @@ const START_KINDS = [
     path: 'rotations',
     summary: 'Rotate one non-human credential',
     body: Rotation,
+    storesSecrets: true,
     subject: (b: z.infer<typeof Rotation>) => ({ subjectKey: `${b.credential.platform}:${b.credential.credentialId ?? b.credential.ownerId}`, subjectId: b.credential.ownerId }),
   } satisfies StartKind<typeof Rotation>,
   {
@@ -121,6 +125,7 @@ export interface RunStartDeps {
   tenants: TenantStore;
   runbooks: RunbookStore;
   idempotency: IdempotencyStore;
+  secrets: SecretVault;
   metrics: Metrics;
 }
 
@@ -209,6 +214,9 @@ export function runStartsRouter(deps: RunStartDeps, registry: OpenAPIRegistry): 
         const body = valid<z.infer<typeof spec.body>>(res).body;
         const tenant = (await deps.tenants.get(tenantId))!;
         spec.check?.(body, tenant, new Date());
+        if (spec.storesSecrets && tenant.secretStore?.kind !== 'aws-secrets-manager' && !deps.secrets.durable) {
+          throw problem(503, 'secret-store-unavailable', 'The tenant’s secrets go to the embedded store, which has no key (SECRET_STORE_KEYS): nothing is rotated whose secret could not be kept', {}, { 'Retry-After': '60' });
+        }
         await checkRunbook(deps.runbooks, tenantId, spec.kind, body.runbookId as string | undefined);
         const subject = spec.subject(body);
         const requestedBy = principalOf(res).actor;

@@ -8,7 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { DAY_MS, type ActionInputs, type Actor, type ApprovalDecision, type EvidenceRecord, type RunbookKind, type RunbookStep, type RunProgress, type RunStatus, type StepProgress, type Subject, type TenantPolicy } from '../../shared';
+import { approvalRefusal, DAY_MS, type ActionInputs, type Actor, type ApprovalDecision, type EvidenceRecord, type RunbookKind, type RunbookStep, type RunProgress, type RunStatus, type StepProgress, type Subject, type TenantPolicy } from '../../shared';
 import type { Runbook } from '../../shared/runbooks';
 import { approvalUpdate, progressQuery } from '../../shared/messages';
 import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../../shared/search-attributes';
@@ -179,13 +179,15 @@ export class Run {
     const reject = (message: string) => ApplicationFailure.create({ type: 'ApprovalRejected', message, nonRetryable: true });
     const gate = decision.stepId ? this.gates.get(decision.stepId) : this.gates.size === 1 ? [...this.gates.values()][0] : undefined;
     if (!gate) throw reject(this.gates.size > 1 ? 'several steps wait for approval: name the stepId' : `no step ${decision.stepId ?? 'of this run'} is waiting for approval`);
-    const approver = decision.approver.id;
-    if (approver === this.request.requestedBy.id) throw reject('the approver cannot be the requester');
-    if (approver === this.subject.subjectId) throw reject('the subject cannot approve their own access');
-    if (gate.approval?.approverRole === 'manager' && approver !== this.subject.managerId) throw reject(`${approver} is not the subject's manager`);
-    if (gate.approval?.approverRole === 'approver' && this.policy.approvers.length > 0 && !this.policy.approvers.includes(approver)) {
-      throw reject(`${approver} is not an approver of tenant ${this.request.tenantId}`);
-    }
+    const refusal = approvalRefusal({
+      approverId: decision.approver.id,
+      requesterId: this.request.requestedBy.id,
+      subject: this.subject,
+      platform: gate.platform,
+      approverRole: gate.approval?.approverRole,
+      tenantApprovers: this.policy.approvers,
+    });
+    if (refusal) throw reject(refusal);
     return gate;
   }
 
