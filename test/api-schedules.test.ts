@@ -77,6 +77,14 @@ it('validates the calendar (cron or every, not both, not neither) and the campai
   expect(reviewSettings.body.errors).toEqual([{ path: 'body.campaign', message: 'an access review takes its settings from the tenant policy' }]);
   const badCron = await request(api.app).post(base()).set(acmeAdmin).send({ scheduleId: 'x', kind: 'access-review', cron: 'every monday' }).expect(400);
   expect(badCron.body.errors[0].path).toBe('body.cron');
+  // Found by fuzzing: a cron Temporal cannot read, a zero or tab-separated interval, an empty change, all a 400 at once.
+  const outOfRange = await request(api.app).post(base()).set(acmeAdmin).send({ scheduleId: 'x', kind: 'access-review', cron: '99 99 99 99 99' }).expect(400);
+  expect(outOfRange.body.errors[0]).toEqual({ path: 'body.cron', message: expect.stringMatching(/^Temporal cannot read this calendar: Minute is not in range/) });
+  for (const every of ['0d', '93\tm']) {
+    expect((await request(api.app).post(base()).set(acmeAdmin).send({ scheduleId: 'x', kind: 'rotation-campaign', every }).expect(400)).body.errors[0].path).toBe('body.every');
+  }
+  await request(api.app).patch(`${base()}/credential-rotation`).set(acmeAdmin).send({ cron: 'a b c d e' }).expect(400);
+  await request(api.app).patch(`${base()}/credential-rotation`).set(acmeAdmin).send({}).expect(400);
 });
 
 it('pauses, resumes and changes the calendar with PATCH', async () => {

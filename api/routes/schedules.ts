@@ -21,9 +21,9 @@ type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 /** One cron field: a star, numbers or names, ranges, lists and steps (every 15 minutes, `1-5`, `MON,WED`). */
 const CRON_FIELD = String.raw`(\*|[0-9A-Za-z]{1,3}(-[0-9A-Za-z]{1,3})?)(\/[1-9][0-9]{0,2})?`;
 /** Five-field cron (minute hour day month weekday), as Temporal schedules read it; Temporal checks the values too (400). */
-const Cron = z.string().max(200).regex(new RegExp(`^${CRON_FIELD}(,${CRON_FIELD})*(\\s+${CRON_FIELD}(,${CRON_FIELD})*){4}$`), 'must be a five-field cron expression, e.g. "0 6 1 */3 *"');
+const Cron = z.string().max(200).regex(new RegExp(`^${CRON_FIELD}(,${CRON_FIELD})*( +${CRON_FIELD}(,${CRON_FIELD})*){4}$`), 'must be a five-field cron expression, e.g. "0 6 1 */3 *"');
 /** A Temporal duration: "90d", "12h", "30m" (never zero). */
-const Every = z.string().regex(/^[1-9]\d{0,4}\s?(d|h|m)$/, 'must be a duration such as "90d", "12h" or "30m"');
+const Every = z.string().regex(/^[1-9]\d{0,4} ?(d|h|m)$/, 'must be a duration such as "90d", "12h" or "30m"');
 const RotationCampaign = z.strictObject({ maxAgeDays: z.number().int().min(1).max(3650).optional(), concurrency: z.number().int().min(1).max(100).optional() });
 
 const When = { cron: Cron.optional(), every: Every.optional() };
@@ -69,13 +69,19 @@ const CATCHUP_WINDOW: Record<ScheduleKind, string> = { 'rotation-campaign': '1 d
 /** Temporal schedule ids are global: the tenant is part of the id (the same form as the tenant's default schedules). */
 const temporalScheduleId = (tenantId: string, scheduleId: string) => `${tenantId}/schedule/${scheduleId}`;
 
-/** Temporal refuses a calendar it cannot read (INVALID_ARGUMENT): the caller's field, a 400, not a 500. */
+/**
+ * Temporal refuses a calendar it cannot read: the server with INVALID_ARGUMENT, the SDK with a
+ * TypeError naming the out-of-range fields ("Hour Start is not in range [0-23]"). Either is the
+ * caller's field, a 400, not a 500.
+ */
 async function withCalendarChecked<T>(when: { cron?: string; every?: string }, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
     const e = err as { code?: unknown; cause?: { code?: unknown } };
-    if (e.code === 3 || e.cause?.code === 3) throw fieldProblem(when.cron ? 'body.cron' : 'body.every', 'Temporal cannot read this calendar');
+    const path = when.cron ? 'body.cron' : 'body.every';
+    if (err instanceof TypeError && (when.cron || when.every)) throw fieldProblem(path, `Temporal cannot read this calendar: ${err.message.slice(0, 300)}`);
+    if (e.code === 3 || e.cause?.code === 3) throw fieldProblem(path, 'Temporal cannot read this calendar');
     throw err;
   }
 }
