@@ -22,7 +22,14 @@ export function createMetrics() {
   const middleware: RequestHandler = (req, res, next) => {
     const end = duration.startTimer();
     inFlight.inc();
-    res.once('close', () => inFlight.dec());
+    // Done when the response is handed to the OS ('finish'), or the client went away first ('close'): once.
+    let done = false;
+    const settle = () => {
+      if (!done) inFlight.dec();
+      done = true;
+    };
+    res.once('finish', settle);
+    res.once('close', settle);
     res.on('finish', () => {
       const route = req.route ? `${req.baseUrl}${String((req.route as { path: string }).path)}` : 'unmatched';
       const labels = { method: req.method, route, status: String(res.statusCode) };

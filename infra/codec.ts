@@ -85,7 +85,14 @@ function text(bytes: Uint8Array | null | undefined): string | undefined {
   return bytes ? Buffer.from(bytes).toString('utf8') : undefined;
 }
 
-/** For clients and workers alike; both sides must use the same keys. */
+/**
+ * For clients and workers alike; both sides must use the same keys. Failure messages and
+ * stack traces are encoded too (infra/failure-converter.ts). Decoding accepts a payload that
+ * is not encrypted: histories recorded before encryption was turned on, and the server's
+ * own payloads, must stay readable; everything this service writes is encrypted.
+ */
 export function encryptingDataConverter(keys: readonly EncryptionKey[]): DataConverter {
-  return { payloadCodecs: [new AesGcmPayloadCodec(keys)] };
+  return { payloadCodecs: [new AesGcmPayloadCodec(keys)], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
+
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');

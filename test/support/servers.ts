@@ -57,8 +57,9 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 }
 
 /** Bundle the workflows once per test file (the product's, or a test-only module under test/workflows/). */
-export function bundleWorkflows(workflowsPath = require.resolve('../../workflows')): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+/** The product's workflows bundled once per file; with the failure converter of an encrypting data converter when given. */
+export function bundleWorkflows(workflowsPath = require.resolve('../../workflows'), failureConverterPath?: string): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietLogger });
 }
 
 const noop = () => undefined;

@@ -46,7 +46,7 @@ export interface WorkflowEnvOptions {
  */
 export async function workflowEnv(name: string, options: WorkflowEnvOptions = {}): Promise<WorkflowEnv> {
   const { extraPlatforms = [], devServer = false, dataConverter } = options;
-  const [server, mongo, bundle] = await Promise.all([devServer ? testTemporal() : timeSkippingEnv(), testMongo(name), bundleWorkflows()]);
+  const [server, mongo, bundle] = await Promise.all([devServer ? testTemporal() : timeSkippingEnv(), testMongo(name), bundleWorkflows(undefined, dataConverter?.failureConverterPath)]);
   const env = (devServer ? undefined : server) as TestWorkflowEnvironment;
 
   const stores = createStores(mongo.db);
