@@ -93,9 +93,11 @@ async function main(): Promise<void> {
     PAYLOAD_ENCRYPTION_KEYS: encryptionKeys('PAYLOAD_ENCRYPTION_KEYS', 'payload-encryption-keys'),
     SECRET_STORE_KEYS: encryptionKeys('SECRET_STORE_KEYS', 'secret-store-keys'),
   };
-  const tsx = resolve(root, 'node_modules/.bin/tsx');
-  children.push(startProcess('worker', tsx, [resolve(root, 'workers/main.ts')], serviceEnv));
-  children.push(startProcess('api', tsx, [resolve(root, 'api/server.ts')], serviceEnv));
+  // node with tsx's loader, not the tsx launcher: the launcher SIGKILLs its child when the child is slow to
+  // acknowledge a SIGTERM (a busy machine), which would cut the graceful stop short.
+  const service = (file: string) => ['--import', 'tsx', resolve(root, file)];
+  children.push(startProcess('worker', process.execPath, service('workers/main.ts'), serviceEnv));
+  children.push(startProcess('api', process.execPath, service('api/server.ts'), serviceEnv));
   await waitForPort(apiPort, 'the API');
 
   const apiUrl = `http://127.0.0.1:${apiPort}`;

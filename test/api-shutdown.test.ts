@@ -15,7 +15,8 @@ let exited: Promise<number | null>;
 beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  child = spawn(require.resolve('../node_modules/.bin/tsx'), ['api/server.ts'], {
+  // node with tsx's loader: the tsx launcher would SIGKILL the server if it acknowledged SIGTERM slowly (busy machine).
+  child = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
     env: {
       ...process.env,
       API_PORT: String(port),

@@ -183,9 +183,21 @@ describe('non-human credentials and rotation', () => {
     const flaky = createPlatformActivities('aws-iam', {
       resolveAdapter: () => Promise.resolve(awsIamAdapterFactory(motoConnection('aws-iam', moto.url), readSecretRef)),
       resolveSecretStore: () => {
-        if (!storeDown) return Promise.resolve(tenantSecretStore());
-        storeDown = false;
-        return Promise.reject(new PlatformError('throttled', 'secrets manager throttled', 1000));
+        const store = tenantSecretStore();
+        // The store itself answers, except the first put (after IAM created the key).
+        return Promise.resolve({
+          name: store.name,
+          putPending: (...args: Parameters<typeof store.putPending>) => {
+            if (!storeDown) return store.putPending(...args);
+            storeDown = false;
+            return Promise.reject(new PlatformError('throttled', 'secrets manager throttled', 1000));
+          },
+          promote: (ref) => store.promote(ref),
+          discardPending: (ref) => store.discardPending(ref),
+          current: (name) => store.current(name),
+          versionFor: (name, key) => store.versionFor(name, key),
+          reveal: (ref) => store.reveal(ref),
+        });
       },
     });
     const request = { ownerId: serviceUser, kind: 'access-key' as const, secretName: `${serviceUser}/key`, idempotencyKey: 'etl-rotation-1' };
