@@ -95,28 +95,17 @@ if [ "${SKIP_FERRETDB:-}" != 1 ]; then
   fi
 fi
 
-# moto: the AWS API emulator (IAM, STS, Secrets Manager) behind the AWS adapter tests.
-# Installed into its own folder (PYTHONPATH), never into the machine's Python.
-install_moto() {
-  local dir="$TOOLS/python/moto"
-  [ "$(cat "$dir/.version" 2>/dev/null)" = "$MOTO_VERSION" ] && return 0
-  need python3 "runs the moto AWS emulator for the tests" "Install Python 3.9 or newer with pip."
-  say "installing moto[server]==$MOTO_VERSION from PyPI"
+# A PyPI tool the tests run, installed into a folder of its own (PYTHONPATH), never into the machine's Python:
+# moto, the AWS API emulator (IAM, STS, Secrets Manager) behind the AWS adapter tests, and Schemathesis, the API
+# fuzzer over /openapi.json (test/api-fuzz.test.ts).
+install_python_tool() { # install_python_tool FOLDER REQUIREMENT "what it is for"
+  local dir="$TOOLS/python/$1" requirement=$2
+  [ "$(cat "$dir/.version" 2>/dev/null)" = "$requirement" ] && return 0
+  need python3 "$3" "Install Python 3.9 or newer with pip."
+  say "installing $requirement from PyPI"
   rm -rf "$dir.tmp" && mkdir -p "$TOOLS/python"
-  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location --no-warn-conflicts --target "$dir.tmp" "moto[server]==$MOTO_VERSION"
-  echo "$MOTO_VERSION" > "$dir.tmp/.version"
-  rm -rf "$dir" && mv "$dir.tmp" "$dir"
-}
-
-# Schemathesis: the API fuzzer the suite runs over /openapi.json (test/api-fuzz.test.ts), in its own folder too.
-install_schemathesis() {
-  local dir="$TOOLS/python/schemathesis"
-  [ "$(cat "$dir/.version" 2>/dev/null)" = "$SCHEMATHESIS_VERSION" ] && return 0
-  need python3 "runs the Schemathesis API fuzzer for the tests" "Install Python 3.9 or newer with pip."
-  say "installing schemathesis==$SCHEMATHESIS_VERSION from PyPI"
-  rm -rf "$dir.tmp" && mkdir -p "$TOOLS/python"
-  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location --no-warn-conflicts --target "$dir.tmp" "schemathesis==$SCHEMATHESIS_VERSION"
-  echo "$SCHEMATHESIS_VERSION" > "$dir.tmp/.version"
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location --no-warn-conflicts --target "$dir.tmp" "$requirement"
+  echo "$requirement" > "$dir.tmp/.version"
   rm -rf "$dir" && mv "$dir.tmp" "$dir"
 }
 
@@ -174,7 +163,7 @@ keycloak_java_home() {
 }
 
 if [ "$WITH_TEST_SERVERS" = 1 ]; then
-  [ "${SKIP_MOTO:-}" != 1 ] && install_moto
-  [ "${SKIP_SCHEMATHESIS:-}" != 1 ] && install_schemathesis
-  [ "${SKIP_KEYCLOAK:-}" != 1 ] && install_keycloak
+  if [ "${SKIP_MOTO:-}" != 1 ]; then install_python_tool moto "moto[server]==$MOTO_VERSION" "runs the moto AWS emulator for the tests"; fi
+  if [ "${SKIP_SCHEMATHESIS:-}" != 1 ]; then install_python_tool schemathesis "schemathesis==$SCHEMATHESIS_VERSION" "runs the Schemathesis API fuzzer for the tests"; fi
+  if [ "${SKIP_KEYCLOAK:-}" != 1 ]; then install_keycloak; fi
 fi
