@@ -1,6 +1,7 @@
 import type { PlatformConnection } from '../shared';
 import type { SecretReader } from './connection-secrets';
 import { PlatformError, parseRetryAfter } from './errors';
+import { assertOutboundUrl } from './http/rest-client';
 
 /** What every AWS SDK v3 client of a tenant connection is built with. */
 export interface AwsClientConfig {
@@ -23,6 +24,8 @@ export function awsClientConfig(connection: PlatformConnection, readSecret: Secr
   if (!refs.accessKeyId || !refs.secretAccessKey) {
     throw new PlatformError('invalid', 'aws connection needs credentials.accessKeyId and credentials.secretAccessKey (the worker\'s own AWS identity is never used for a tenant)');
   }
+  // An endpoint override is a tenant-set URL like any other: never a metadata or, outside development, internal address.
+  if (connection.baseUrl) assertOutboundUrl('aws', connection.baseUrl);
   const credentials = { accessKeyId: readSecret(refs.accessKeyId), secretAccessKey: readSecret(refs.secretAccessKey) };
   return { region: connection.settings?.region ?? 'us-east-1', endpoint: connection.baseUrl, credentials, maxAttempts: 1 };
 }
