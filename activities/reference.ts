@@ -25,6 +25,15 @@ interface ReferenceCredential extends CredentialInfo {
   idempotencyKey?: string;
 }
 
+/** A call kept in flight until the test releases it (see ReferencePlatform.hold). */
+export interface HeldCall {
+  /** Resolves when the held call has started. */
+  entered: Promise<void>;
+  release(): void;
+  /** Resolves when the held call has done its work on the platform. */
+  finished: Promise<void>;
+}
+
 interface PlannedFailure {
   kind: PlatformErrorKind;
   times: number;
@@ -41,6 +50,7 @@ export class ReferencePlatform {
   readonly accounts = new Map<string, ReferenceAccount>();
   readonly credentials = new Map<string, ReferenceCredential>();
   private readonly failures = new Map<PlatformAction | 'verifyCredential', PlannedFailure>();
+  private readonly holds = new Map<PlatformAction, { held: HeldCall; enter(): void; released: Promise<void>; finish(): void }>();
   private sequence = 0;
 
   seedAccount(account: Partial<ReferenceAccount> & { userName: string }): ReferenceAccount {
@@ -67,6 +77,31 @@ export class ReferencePlatform {
   /** The next `times` calls of `action` fail with `kind` (then it works again). */
   failNext(action: PlatformAction | 'verifyCredential', kind: PlatformErrorKind, times = 1, retryAfterMs?: number): void {
     this.failures.set(action, { kind, times, retryAfterMs });
+  }
+
+  /** The next call of `action` waits, once started, until released: a step kept in flight while a test acts. */
+  hold(action: PlatformAction): HeldCall {
+    let enter!: () => void, release!: () => void, finish!: () => void;
+    const entered = new Promise<void>((r) => (enter = r));
+    const released = new Promise<void>((r) => (release = r));
+    const finished = new Promise<void>((r) => (finish = r));
+    const held = { entered, release, finished };
+    this.holds.set(action, { held, enter, released, finish });
+    return held;
+  }
+
+  /** Runs one call of `action`: waits first if a test holds it. */
+  async perform<R>(action: PlatformAction, work: () => R): Promise<Awaited<R>> {
+    const hold = this.holds.get(action);
+    if (!hold) return await work();
+    this.holds.delete(action);
+    hold.enter();
+    await hold.released;
+    try {
+      return await work();
+    } finally {
+      hold.finish();
+    }
   }
 
   credentialsOf(ownerId: string): CredentialInfo[] {
@@ -113,7 +148,7 @@ export function createReferenceAdapter(platform: ReferencePlatform): PlatformAda
     <A extends unknown[], R>(action: PlatformAction, fn: (...args: A) => R) =>
     async (...args: A): Promise<Awaited<R>> => {
       platform.maybeFail(action);
-      return await fn(...args);
+      return await platform.perform(action, () => fn(...args));
     };
 
   return {

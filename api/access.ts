@@ -20,9 +20,13 @@ export type Permission =
   | 'schedules:read'
   | 'schedules:write'
   | 'secrets:read'
-  | 'secrets:write';
+  | 'secrets:write'
+  | 'secrets:consume';
 
-/** `secrets:read` is names and dates only: no role ever reads a secret's value through the API. */
+/**
+ * `secrets:read` is names and dates only: no role reads a value handed over through intake. Only a
+ * consumer reads the current secret of a rotated credential, and only of the owners its grant names.
+ */
 const READ_ONLY: Permission[] = ['tenant:read', 'runbooks:read', 'runs:read', 'evidence:read', 'reviews:read-all', 'schedules:read', 'secrets:read'];
 
 /** What each role may do within the tenants it is granted on. */
@@ -32,6 +36,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   reviewer: ['reviews:decide'],
   approver: ['runs:read', 'runs:approve'],
   auditor: READ_ONLY,
+  consumer: ['secrets:consume'],
 };
 
 export function principalOf(res: Response): Principal {
@@ -44,6 +49,11 @@ export function rolesOn(principal: Principal, tenantId: string): Role[] {
 
 export function can(principal: Principal, tenantId: string, permission: Permission): boolean {
   return rolesOn(principal, tenantId).some((role) => ROLE_PERMISSIONS[role].includes(permission));
+}
+
+/** Whether a consumer grant on the tenant names this credential owner. */
+export function mayConsume(principal: Principal, tenantId: string, ownerId: string): boolean {
+  return principal.grants.some((g) => g.role === 'consumer' && g.tenantId === tenantId && (g.ownerIds ?? []).includes(ownerId));
 }
 
 export function isGlobalAdmin(principal: Principal): boolean {

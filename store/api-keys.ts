@@ -1,13 +1,15 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 
-export const ROLES = ['admin', 'service-desk', 'reviewer', 'approver', 'auditor'] as const;
+export const ROLES = ['admin', 'service-desk', 'reviewer', 'approver', 'auditor', 'consumer'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** A role on one tenant, or on every tenant (`*`). */
 export interface Grant {
   role: Role;
   tenantId: string;
+  /** consumer only: the credential owners (service accounts) whose rotated secrets the key may read. */
+  ownerIds?: string[];
 }
 
 /** What is kept of an API key: never the key, only its SHA-256 (keys are 256-bit random, so no slow hash is needed). */

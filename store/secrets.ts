@@ -38,6 +38,9 @@ export interface SecretInfo {
 /** Raised when the embedded store has no key to seal or open with: the caller must refuse, never keep the secret elsewhere. */
 export class SecretStoreUnavailableError extends Error {}
 
+/** The idempotency key of every version handed over through intake starts with it: those never leave the store. */
+const INTAKE = 'intake-';
+
 /** Versions kept beyond those holding a stage, for audit; older unlabelled ones are dropped. */
 const KEEP_UNLABELLED = 3;
 
@@ -126,7 +129,7 @@ export class SecretVault {
 
   /** Intake: the value becomes the secret's current version at once. */
   async put(tenantId: string, name: string, value: string, now = new Date()): Promise<SecretInfo> {
-    const versionId = await this.putPending(tenantId, name, value, `intake-${randomUUID()}`, now);
+    const versionId = await this.putPending(tenantId, name, value, `${INTAKE}${randomUUID()}`, now);
     await this.promote(tenantId, name, versionId, now);
     return infoOf((await this.get(tenantId, name))!);
   }
@@ -139,6 +142,19 @@ export class SecretVault {
     const value = this.requireCipher().open(current.sealed, contextOf(tenantId, name));
     await this.secrets.updateOne({ _id: doc._id }, { $set: { lastUsedAt: now.toISOString() } });
     return value;
+  }
+
+  /**
+   * The current value of a secret a rotation wrote, for the consumer of that credential; marks it used.
+   * A secret handed over through intake is never returned, whoever asks: undefined, as for no secret.
+   */
+  async readRotated(tenantId: string, name: string, now = new Date()): Promise<{ value: string; versionId: string; rotatedAt: string } | undefined> {
+    const doc = await this.get(tenantId, name);
+    const current = doc?.versions.find((v) => v.stages.includes('current'));
+    if (!doc || !current || current.idempotencyKey.startsWith(INTAKE)) return undefined;
+    const value = this.requireCipher().open(current.sealed, contextOf(tenantId, name));
+    await this.secrets.updateOne({ _id: doc._id }, { $set: { lastUsedAt: now.toISOString() } });
+    return { value, versionId: current.versionId, rotatedAt: doc.rotatedAt };
   }
 
   async info(tenantId: string, name: string): Promise<SecretInfo | undefined> {

@@ -149,6 +149,39 @@ it('undoes what it created when the run is cancelled while waiting for an approv
   expect(trail.filter((r) => r.event === 'step-compensated').map((r) => r.detail?.stepId).sort()).toEqual(['all-staff', 'create-account', 'engineering']);
 });
 
+it('undoes the account it was creating when the run is cancelled with the create in flight', async () => {
+  const tenantId = await w.tenant();
+  const held = w.reference.hold('createAccount');
+  const handle = await start(tenantId, joiner('ida'));
+  await held.entered;
+  await handle.cancel();
+  held.release();
+  await held.finished;
+  const err = await handle.result().catch((e: unknown) => e);
+  expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  // The create finished after the cancel; the run saw it and deleted what it created.
+  expect(w.reference.accounts.has('ida')).toBe(false);
+  const trail = await w.stores.evidence.forRun(tenantId, handle.workflowId);
+  expect(trail.filter((r) => r.event === 'step-succeeded').map((r) => r.detail?.stepId)).toEqual(['create-account']);
+  expect(trail.filter((r) => r.event === 'step-compensated').map((r) => r.detail?.stepId)).toEqual(['create-account']);
+  await keepHistory('onboarding-cancelled-in-flight', handle);
+});
+
+it('keeps an account that existed before the run when a cancel meets its create in flight', async () => {
+  const tenantId = await w.tenant();
+  w.reference.seedAccount({ userName: 'kim' });
+  const held = w.reference.hold('createAccount');
+  const handle = await start(tenantId, joiner('kim'));
+  await held.entered;
+  await handle.cancel();
+  held.release();
+  await held.finished;
+  await handle.result().catch((e: unknown) => e);
+  expect(w.reference.accounts.has('kim')).toBe(true);
+  const trail = await w.stores.evidence.forRun(tenantId, handle.workflowId);
+  expect(trail.filter((r) => r.event === 'step-compensated')).toEqual([]);
+});
+
 it('fails fast on a role profile the runbook does not define', async () => {
   const tenantId = await w.tenant();
   const err = await (await start(tenantId, joiner('zed'), { roleProfile: 'astronaut' })).result().catch((e: unknown) => e);

@@ -46,6 +46,18 @@ it('rotates the master key: old values open under the new key list and are resea
   await expect(new SecretVault(mongo.db, new SecretCipher([k1])).readCurrent('initech', 'scim-token')).rejects.toThrow(/unknown key id "k2"/);
 });
 
+it('gives a consumer only what a rotation wrote: a value handed over through intake never comes out, even under a rotated name', async () => {
+  const vault = new SecretVault(mongo.db, new SecretCipher([key('k1')]));
+  const name = rotationSecretName('umbrella', 'reference', 'svc-x', 'access-key');
+  await vault.put('umbrella', name, 'handed-over');
+  expect(await vault.readRotated('umbrella', name)).toBeUndefined();
+  const versionId = await vault.putPending('umbrella', name, 'rotated-value', 'umbrella/rotation-1');
+  expect(await vault.readRotated('umbrella', name)).toBeUndefined(); // still the handed-over one until promoted
+  await vault.promote('umbrella', name, versionId);
+  expect(await vault.readRotated('umbrella', name)).toMatchObject({ value: 'rotated-value', versionId });
+  expect(await vault.readRotated('other-tenant', name)).toBeUndefined();
+});
+
 it('refuses to keep a secret when it has no key, rather than keeping it anywhere else', async () => {
   const keyless = new SecretVault(mongo.db);
   await expect(keyless.put('acme', 'x', 'value')).rejects.toBeInstanceOf(SecretStoreUnavailableError);

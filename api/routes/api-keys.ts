@@ -9,7 +9,17 @@ import { fieldProblem, forbidden, notFound } from '../problem';
 import { Id, RoleSchema, TenantId } from '../schemas';
 import { valid } from '../validate';
 
-const GrantSchema = z.strictObject({ role: RoleSchema, tenantId: z.union([TenantId, z.literal('*')]) });
+const GrantSchema = z
+  .strictObject({
+    role: RoleSchema,
+    tenantId: z.union([TenantId, z.literal('*')]),
+    ownerIds: z.array(Id('owner id')).min(1).max(100).optional().openapi({ description: 'consumer only (required): the credential owners whose rotated secrets the key may read' }),
+  })
+  .superRefine((grant, ctx) => {
+    if (grant.role === 'consumer' && !grant.ownerIds) ctx.addIssue({ code: 'custom', path: ['ownerIds'], message: 'a consumer grant names the credential owners whose secrets it may read' });
+    if (grant.role === 'consumer' && grant.tenantId === '*') ctx.addIssue({ code: 'custom', path: ['tenantId'], message: 'a consumer grant is on one tenant' });
+    if (grant.role !== 'consumer' && grant.ownerIds) ctx.addIssue({ code: 'custom', path: ['ownerIds'], message: 'only a consumer grant names credential owners' });
+  });
 const CreateKey = z.strictObject({
   name: z.string().min(1).max(200),
   /** The person the key acts as; the creator unless a global admin names someone else. */

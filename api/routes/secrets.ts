@@ -3,10 +3,11 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { SecretStoreUnavailableError, type SecretVault } from '../../store/secrets';
 import type { TenantStore } from '../../store/tenants';
-import { requireTenant } from '../access';
+import { rotationSecretName } from '../../shared/rotation';
+import { mayConsume, principalOf, requireTenant } from '../access';
 import { operation } from '../openapi';
-import { notFound, problem } from '../problem';
-import { TenantId } from '../schemas';
+import { forbidden, notFound, problem } from '../problem';
+import { CredentialKindSchema, Id, PlatformSchema, TenantId } from '../schemas';
 import { valid } from '../validate';
 
 const SecretName = z.string().regex(/^[A-Za-z0-9][\w.-]{0,99}$/, 'letters, digits and _ . - only (1 to 100, starting with a letter or digit)');
@@ -21,10 +22,20 @@ const SecretInfoSchema = z.object({
   versions: z.number().int(),
 });
 
+const RotatedCredential = z.strictObject({ platform: PlatformSchema, ownerId: Id('owner id'), kind: CredentialKindSchema });
+const RotatedSecretSchema = z.object({
+  name: z.string(),
+  versionId: z.string(),
+  rotatedAt: z.string(),
+  value: z.string().openapi({ description: 'The current secret of the credential: keep it out of logs' }),
+});
+
 /**
  * Write-only secret intake: an MSP hands over a client's platform token without
  * restarting a worker. The value goes in sealed (store/secrets.ts) and never comes out
- * of the API: answers carry the reference and dates only.
+ * of the API: answers carry the reference and dates only. A rotated credential's consumer (a key with
+ * a consumer grant naming the credential's owner) reads the current secret a rotation stored; each read
+ * is audited and marks the secret used.
  */
 export function secretsRouter({ tenants, secrets }: { tenants: TenantStore; secrets: SecretVault }, registry: OpenAPIRegistry): Router {
   const router = Router();
@@ -74,6 +85,33 @@ export function secretsRouter({ tenants, secrets }: { tenants: TenantStore; secr
       res.locals.auditDetail = { name: params.name };
       if (!(await secrets.remove(params.tenantId, params.name))) throw notFound('secret');
       res.status(204).end();
+    },
+  );
+  operation(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/v1/tenants/{tenantId}/rotated-secrets/current',
+      summary: 'Read the current secret of a rotated credential (consumer keys, for the owners their grant names; audited)',
+      tag,
+      params: z.strictObject({ tenantId: TenantId }),
+      body: RotatedCredential,
+      guards: [requireTenant(tenants, 'secrets:consume')],
+      responses: { 200: { description: 'The current secret', schema: RotatedSecretSchema } },
+    },
+    async (_req, res) => {
+      const { params, body } = valid<z.infer<typeof RotatedCredential>, { tenantId: string }>(res);
+      if (!mayConsume(principalOf(res), params.tenantId, body.ownerId)) throw forbidden(`this key may not read the secrets of ${body.ownerId}`);
+      const tenant = await tenants.get(params.tenantId);
+      const name = rotationSecretName(params.tenantId, body.platform, body.ownerId, body.kind);
+      if (tenant?.secretStore && tenant.secretStore.kind !== 'embedded') {
+        throw problem(409, 'secret-in-external-store', `This tenant keeps rotated secrets in AWS Secrets Manager: read ${tenant.secretStore.namePrefix ?? ''}${name} (stage AWSCURRENT) there`);
+      }
+      const secret = await sealed(() => secrets.readRotated(params.tenantId, name));
+      res.locals.auditDetail = { name, versionId: secret?.versionId };
+      if (!secret) throw notFound('rotated secret');
+      res.set('Cache-Control', 'no-store').json({ name, ...secret });
     },
   );
   return router;

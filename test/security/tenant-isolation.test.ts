@@ -11,6 +11,7 @@ import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { awsIamAdapterFactory } from '../../activities/aws-iam';
 import { oktaAdapterFactory } from '../../activities/okta';
+import { referenceAdapterFactory, referencePlatformsPerTenant } from '../../activities/reference';
 import { taskQueues } from '../../shared/task-queues';
 import { createWorkers } from '../../workers/create-workers';
 import { admin, ADMIN_KEY, eventually, testApi, type TestApi } from '../support/api';
@@ -29,6 +30,7 @@ const evil = `evil-${suffix}`;
 let evilAdmin: { Authorization: string };
 let victimAdmin: { Authorization: string };
 const VICTIM_OKTA_TOKEN = 'victim-okta-token-do-not-leak';
+const platformOf = referencePlatformsPerTenant();
 
 beforeAll(async () => {
   listener = createServer((req, res) => {
@@ -44,7 +46,7 @@ beforeAll(async () => {
   process.env.ADMIN_API_KEY = ADMIN_KEY;
   process.env[`TENANT_${victim.toUpperCase().replaceAll('-', '_')}_OKTA`] = VICTIM_OKTA_TOKEN;
   workers = await createWorkers(
-    { connection: api.temporal.nativeConnection, namespace: 'default', mongo: api.mongo, secretCipher: api.secretCipher, adapters: { okta: oktaAdapterFactory, 'aws-iam': awsIamAdapterFactory } },
+    { connection: api.temporal.nativeConnection, namespace: 'default', mongo: api.mongo, secretCipher: api.secretCipher, adapters: { okta: oktaAdapterFactory, 'aws-iam': awsIamAdapterFactory, reference: referenceAdapterFactory(platformOf) } },
     { taskQueuePrefix: prefix, workflowBundle: await bundleWorkflows() },
   );
   running = Promise.all(workers.map((w) => w.run()));
@@ -141,4 +143,42 @@ it('issues keys only as their creator: a tenant admin cannot mint a key that act
   }
   const own = await request(app).post('/v1/api-keys').set(evilAdmin).send({ name: 'mine', grants: [{ role: 'approver', tenantId: evil }] }).expect(201);
   expect(own.body.ownerId).toBe('mallory');
+});
+
+it('gives a rotated secret to its consumer only: the key names the owner; no admin, other owner or other tenant reads it', async () => {
+  await request(app).patch(`/v1/tenants/${victim}`).set(victimAdmin).send({ connections: [{ platform: 'reference' }], policy: { rotationGracePeriodHours: 0 } }).expect(200);
+  const platform = platformOf(victim);
+  platform.seedAccount({ userName: 'svc-app', kind: 'service' });
+  const old = platform.seedCredential({ id: 'svc-app-old', kind: 'access-key', ownerId: 'svc-app', status: 'active', createdAt: '2026-01-01T00:00:00Z' });
+  const started = await request(app).post(`/v1/tenants/${victim}/rotations`).set(victimAdmin).send({ credential: { platform: 'reference', ownerId: 'svc-app', credentialId: old.id, kind: 'access-key' } }).expect(202);
+  await eventually(async () => {
+    const res = await request(app).get(started.headers.location!).set(victimAdmin).expect(200);
+    return res.body.status === 'completed' ? true : undefined;
+  }, 'the rotation', 60_000);
+  const [active] = [...platform.credentials.values()].filter((c) => c.ownerId === 'svc-app' && c.status === 'active');
+  expect(active!.id).not.toBe(old.id);
+
+  const credential = { platform: 'reference', ownerId: 'svc-app', kind: 'access-key' };
+  const minted = await request(app).post('/v1/api-keys').set(victimAdmin).send({ name: 'svc-app deploys', grants: [{ role: 'consumer', tenantId: victim, ownerIds: ['svc-app'] }] }).expect(201);
+  const consumer = { Authorization: `Bearer ${minted.body.key as string}` };
+  const read = await request(app).post(`/v1/tenants/${victim}/rotated-secrets/current`).set(consumer).send(credential).expect(200);
+  expect(read.body.value).toBe(active!.secret);
+  expect(read.headers['cache-control']).toBe('no-store');
+
+  // Everyone else: another owner's secret, the tenant's own admin, the attacker, the attacker minting a consumer key.
+  const other = await request(app).post('/v1/api-keys').set(victimAdmin).send({ name: 'other', grants: [{ role: 'consumer', tenantId: victim, ownerIds: ['svc-other'] }] }).expect(201);
+  await request(app).post(`/v1/tenants/${victim}/rotated-secrets/current`).set({ Authorization: `Bearer ${other.body.key as string}` }).send(credential).expect(403);
+  await request(app).post(`/v1/tenants/${victim}/rotated-secrets/current`).set(victimAdmin).send(credential).expect(403);
+  await request(app).post(`/v1/tenants/${victim}/rotated-secrets/current`).set(evilAdmin).send(credential).expect(404);
+  await request(app).post('/v1/api-keys').set(evilAdmin).send({ name: 'steal', grants: [{ role: 'consumer', tenantId: victim, ownerIds: ['svc-app'] }] }).expect(403);
+  const unscoped = await request(app).post('/v1/api-keys').set(victimAdmin).send({ name: 'all', grants: [{ role: 'consumer', tenantId: victim }] }).expect(400);
+  expect(unscoped.body.errors).toEqual([{ path: 'body.grants.0.ownerIds', message: expect.stringMatching(/names the credential owners/) }]);
+
+  // Every read is in the evidence log, by whom and which version; the value is nowhere in it.
+  const trail = await eventually(async () => {
+    const records = await api.stores.evidence.forRun(victim, `request:${String(read.headers['x-request-id'])}`);
+    return records.length > 0 ? records : undefined;
+  }, 'the audit record');
+  expect(trail).toEqual([expect.objectContaining({ event: expect.stringMatching(/^POST .*rotated-secrets\/current$/), outcome: '200', actor: expect.objectContaining({ id: 'victor' }), detail: expect.objectContaining({ versionId: read.body.versionId }) })]);
+  expect(JSON.stringify(trail)).not.toContain(active!.secret);
 });

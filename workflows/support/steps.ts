@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, isCancellation, patched, sleep } from '@temporalio/workflow';
 import type { ActionInputs, ActionResult, PlatformAction, RunbookStep, StepProgress } from '../../shared';
 import { platformCaller, reasonOf, type PlatformCall } from './activities';
 import type { Run } from './run';
@@ -34,15 +34,25 @@ export interface StepHooks {
 }
 
 /**
+ * patched() id: a step whose action can be undone, in flight when the run is cancelled, finishes (its result
+ * and evidence kept) before the run undoes what it did; runs recorded before it cancelled the activity and
+ * never learned whether it had created anything.
+ */
+const UNDOABLE_STEPS_SETTLE = 'undoable-steps-settle';
+
+/**
  * Runs a runbook's steps: phases in order, steps of a phase in parallel, `after`
  * dependencies honoured; per step an optional delay (durable timer) and approval
  * gate, then the platform action. A failure is recorded and, per the step's
  * `onFailure`, the run goes on (`continue`: steps after it still run; revoking
  * sessions is worth trying even where disabling failed), stops (`halt`) or stops and undoes
  * what it did in reverse order (`compensate`). Returns whether the run halted;
- * a cancelled run compensates as a halt would, then ends cancelled.
+ * a cancelled run compensates as a halt would, then ends cancelled. A cancel waits for an undoable step
+ * in flight (create, grant, enable) to settle, so what it did is undone too: an account created at the
+ * moment of the cancel never stays behind.
  */
 export async function runSteps(run: Run, steps: readonly RunbookStep[], hooks: StepHooks): Promise<{ halted: boolean }> {
+  const settle = patched(UNDOABLE_STEPS_SETTLE);
   const progress = new Map(steps.map((s) => [s.id, run.track(s)]));
   const started = new Map<string, Promise<void>>();
   const undo: Compensation[] = [];
@@ -57,7 +67,7 @@ export async function runSteps(run: Run, steps: readonly RunbookStep[], hooks: S
     const p = progress.get(step.id)!;
     if (halt) return finish(p, 'skipped', 'run halted before this step');
     try {
-      const outcome = await runStep(run, step, p, hooks.handlers?.[step.action]);
+      const outcome = await runStep(run, step, p, hooks.handlers?.[step.action], settle);
       if (outcome.undo) undo.push(outcome.undo);
     } catch (err) {
       if (isCancellation(err)) {
@@ -76,12 +86,17 @@ export async function runSteps(run: Run, steps: readonly RunbookStep[], hooks: S
   };
 
   await Promise.all(steps.map(start));
+  if (settle && !cancelled && CancellationScope.current().consideredCancelled) {
+    // Cancelled while the last steps settled: nothing else noticed.
+    cancelled = new CancelledFailure('run cancelled');
+    halt ??= hooks.onHalt;
+  }
   if (halt === 'compensate') await CancellationScope.nonCancellable(() => compensate(run, undo.reverse(), progress));
   if (cancelled) throw cancelled;
   return { halted: halt !== undefined };
 }
 
-async function runStep(run: Run, step: RunbookStep, p: StepProgress, handler: StepHandler | undefined): Promise<StepOutcome> {
+async function runStep(run: Run, step: RunbookStep, p: StepProgress, handler: StepHandler | undefined, settle: boolean): Promise<StepOutcome> {
   const waiting = async <T>(promise: Promise<T>): Promise<T> => {
     p.status = 'waiting';
     const value = await promise;
@@ -107,6 +122,13 @@ async function runStep(run: Run, step: RunbookStep, p: StepProgress, handler: St
       return { status: 'skipped', detail };
     }
   }
+  if (!(settle && UNDOABLE.has(step.action))) return act(run, step, p, handler, waiting);
+  if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('run cancelled before this step');
+  return CancellationScope.nonCancellable(() => act(run, step, p, handler, waiting));
+}
+
+/** The step's platform action (or its handler), its progress and its evidence. */
+async function act(run: Run, step: RunbookStep, p: StepProgress, handler: StepHandler | undefined, waiting: StepContext['waiting']): Promise<StepOutcome> {
   p.status = 'running';
   p.startedAt = new Date().toISOString();
   const attempts = { count: 0 };
@@ -137,6 +159,9 @@ const INVERSE: Partial<Record<PlatformAction, PlatformAction>> = {
   addEntitlement: 'removeEntitlement',
   enableAccount: 'disableAccount',
 };
+
+/** Actions whose effect a run undoes when it compensates: a cancel lets them settle first. */
+const UNDOABLE = new Set<PlatformAction>([...(Object.keys(INVERSE) as PlatformAction[]), 'createCredential']);
 
 async function stepFailed(run: Run, step: RunbookStep, p: StepProgress, err: unknown): Promise<void> {
   const reason = reasonOf(err);
