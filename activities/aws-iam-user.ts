@@ -14,6 +14,7 @@ import {
   GetUserCommand,
   GetUserPolicyCommand,
   ListServiceSpecificCredentialsCommand,
+  ListUsersCommand,
   paginateListAccessKeys,
   paginateListAttachedUserPolicies,
   paginateListGroupsForUser,
@@ -69,6 +70,12 @@ export class IamUserApi {
 
   async user(userName: string): Promise<User | undefined> {
     return orUndefined(this.send<{ User?: User }>('GetUser', new GetUserCommand({ UserName: userName })).then((r) => r.User));
+  }
+
+  /** One page of the account's users (IAM's Marker paging). */
+  async usersPage(marker: string | undefined, maxItems: number): Promise<{ users: User[]; marker?: string }> {
+    const page = await this.send<{ Users?: User[]; IsTruncated?: boolean; Marker?: string }>('ListUsers', new ListUsersCommand({ Marker: marker, MaxItems: maxItems }));
+    return { users: page.Users ?? [], marker: page.IsTruncated ? page.Marker : undefined };
   }
 
   async tags(userName: string): Promise<Map<string, string>> {

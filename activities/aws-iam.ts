@@ -146,14 +146,48 @@ export class AwsIamAdapter implements PlatformAdapter {
   async listCredentials({ subject, ownerId }: ActionInputs['listCredentials']): AdapterResult<'listCredentials'> {
     const userName = ownerId ?? (subject && userNameOf(subject));
     if (!userName) throw new PlatformError('invalid', 'listCredentials needs a subject or an ownerId');
+    return { outcome: 'done', data: await this.accessKeysOf(userName) };
+  }
+
+  /** Every user's access keys, with their last use, a page of users at a time. */
+  async listCredentialsPage({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
+    const page = await this.users.usersPage(cursor, Math.min(limit, 1000));
+    const credentials = (await Promise.all(page.users.map((u) => this.accessKeysOf(u.UserName!)))).flat();
+    return { credentials, nextCursor: page.marker };
+  }
+
+  /**
+   * IAM users as reviewable accounts: the subject id, email, name and manager from the tags this adapter writes
+   * (onboarding, or an admin tagging by hand), a user with no console password and only keys as a service account,
+   * and the last sign-in or key use IAM reports.
+   */
+  async listAccounts({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+    const page = await this.users.usersPage(cursor, Math.min(limit, 1000));
+    const accounts = await Promise.all(
+      page.users.map(async (u): Promise<Subject> => {
+        const tags = await this.users.tags(u.UserName!);
+        const email = tags.get(TAGS.email);
+        return {
+          subjectId: tags.get(TAGS.subjectId) ?? u.UserName!,
+          userName: u.UserName!,
+          ...(email ? { email } : {}),
+          ...(tags.get(TAGS.displayName) ? { displayName: tags.get(TAGS.displayName) } : {}),
+          ...(tags.get(TAGS.managerId) ? { managerId: tags.get(TAGS.managerId) } : {}),
+          accounts: { 'aws-iam': u.UserName! },
+        };
+      }),
+    );
+    return { accounts, nextCursor: page.marker };
+  }
+
+  private async accessKeysOf(userName: string): Promise<CredentialInfo[]> {
     const [keys, tags] = await Promise.all([this.users.accessKeys(userName), this.users.tags(userName)]);
-    const data = await Promise.all(
+    return Promise.all(
       keys.map(async (k): Promise<CredentialInfo> => ({
         ...accessKeyInfo(userName, k, tags),
         lastUsedAt: (await this.users.accessKeyLastUsed(k.AccessKeyId!))?.toISOString(),
       })),
     );
-    return { outcome: 'done', data };
   }
 
   /**

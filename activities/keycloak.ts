@@ -33,6 +33,8 @@ interface ClientRep {
   id: string;
   clientId: string;
   enabled: boolean;
+  publicClient?: boolean;
+  serviceAccountsEnabled?: boolean;
   attributes?: Record<string, string>;
   [field: string]: unknown;
 }
@@ -156,6 +158,39 @@ export class KeycloakAdapter implements PlatformAdapter {
     }
     const client = await this.requireClient(ownerId);
     return { outcome: 'done', data: client.attributes?.[SECRET_CREATED_ATTRIBUTE] ? [secretInfo(client)] : [] };
+  }
+
+  /** Every confidential client with a service account: its current secret (Keycloak's first/max paging). */
+  async listCredentialsPage({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
+    const first = Number(cursor ?? 0);
+    const clients = (await this.api.get<ClientRep[]>('clients', { query: { first, max: limit } })).body;
+    const credentials = clients.filter((c) => c.serviceAccountsEnabled && !c.publicClient && c.attributes?.[SECRET_CREATED_ATTRIBUTE]).map(secretInfo);
+    return { credentials, nextCursor: clients.length === limit ? String(first + limit) : undefined };
+  }
+
+  /**
+   * The realm's users as reviewable accounts (service-account users of clients left out: their clients are
+   * credentials). The manager is the `manager` user attribute (the user profile's, as an HR sync writes it);
+   * the subject id is the `employeeId` attribute where there is one, else the user name.
+   */
+  async listAccounts({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+    const first = Number(cursor ?? 0);
+    const users = (await this.api.get<(UserRep & { attributes?: Record<string, string[]>; serviceAccountClientLink?: string })[]>('users', { query: { first, max: limit, briefRepresentation: false } })).body;
+    const accounts = users
+      .filter((u) => !u.serviceAccountClientLink && !u.username.startsWith('service-account-'))
+      .map((u): Subject => {
+        const manager = u.attributes?.manager?.[0];
+        const displayName = [u.firstName, u.lastName].filter(Boolean).join(' ');
+        return {
+          subjectId: u.attributes?.employeeId?.[0] ?? u.username,
+          userName: u.username,
+          ...(u.email ? { email: u.email } : {}),
+          ...(displayName ? { displayName } : {}),
+          ...(manager ? { managerId: manager } : {}),
+          accounts: { keycloak: u.id },
+        };
+      });
+    return { accounts, nextCursor: users.length === limit ? String(first + limit) : undefined };
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { PLATFORM_ACTIONS, type ActionInputs, type ActionOutputs, type ActionRequest, type ActionResult, type Platform, type PlatformAction } from '../shared';
+import { PLATFORM_ACTIONS, type CredentialInfo, type ActionInputs, type ActionOutputs, type ActionRequest, type ActionResult, type Platform, type PlatformAction } from '../shared';
 import { toActivityFailure } from './errors';
 import type { AdapterAction, AdapterResolver, PlatformAdapter } from './platform-adapter';
 import type { SecretStoreResolver } from './secret-store';
@@ -30,6 +30,15 @@ export function createPlatformActivities(platform: Platform, deps: PlatformActiv
       }
     };
   }
+  activities.listCredentials = async (req: ActionRequest<'listCredentials'>) => {
+    try {
+      const adapter = await deps.resolveAdapter(req.tenantId, platform);
+      if (req.subject || req.ownerId || !adapter.listCredentialsPage) return withAttempt(await actionOf(adapter, 'listCredentials')(withoutEnvelope(req)));
+      return withAttempt({ outcome: 'done', data: await everyCredential(adapter.listCredentialsPage.bind(adapter)) });
+    } catch (err) {
+      throw failedAttempt(err);
+    }
+  };
   activities.createCredential = async (req: ActionRequest<'createCredential'>) => {
     try {
       return withAttempt(await createAndStoreCredential(await deps.resolveAdapter(req.tenantId, platform), req, deps));
@@ -38,6 +47,29 @@ export function createPlatformActivities(platform: Platform, deps: PlatformActiv
     }
   };
   return activities as PlatformActivities;
+}
+
+const CREDENTIALS_PER_PAGE = 100;
+
+interface CredentialPages {
+  cursor?: string;
+  credentials: CredentialInfo[];
+}
+
+/**
+ * The tenant-wide enumeration, page by page on the platform's own queue (so its rate limits apply). Each page is
+ * heartbeated with the cursor, so a retry after a worker crash resumes where the last attempt stopped.
+ */
+async function everyCredential(page: NonNullable<PlatformAdapter['listCredentialsPage']>): Promise<CredentialInfo[]> {
+  const resumed = Context.current().info.heartbeatDetails as CredentialPages | undefined;
+  let { cursor, credentials } = resumed ?? { credentials: [] };
+  do {
+    const next = await page({ cursor, limit: CREDENTIALS_PER_PAGE });
+    credentials = [...credentials, ...next.credentials];
+    cursor = next.nextCursor;
+    Context.current().heartbeat({ cursor, credentials } satisfies CredentialPages);
+  } while (cursor !== undefined);
+  return credentials;
 }
 
 /** The attempt number travels with the result (and the failure), so run progress can show it. */

@@ -21,6 +21,11 @@ export type PlatformAdapter = { readonly platform: Platform } & { [A in Platform
   verifyCredential?(credential: CredentialInfo, secret: string): Promise<boolean>;
   /** Access review's inventory: the platform's accounts a page at a time (cursor-paged, like SCIM's and Graph's lists). */
   listAccounts?(page: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }>;
+  /**
+   * Every non-human credential of the tenant on this platform, a page at a time: the one enumeration rotation
+   * campaigns (and a non-human-identity inventory) stand on. `listCredentials` without a subject or owner pages through it.
+   */
+  listCredentialsPage?(page: { cursor?: string; limit: number }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }>;
 };
 
 /** Builds the adapter for a tenant from its stored connection settings (secret references resolved at call time). */

@@ -257,6 +257,11 @@ export function createReferenceAdapter(platform: ReferencePlatform): PlatformAda
       from.owned = [];
       return done();
     }),
+    listCredentialsPage: async ({ cursor, limit }) => {
+      platform.maybeFail('listCredentials');
+      const page = [...platform.credentials.values()].sort((a, b) => a.id.localeCompare(b.id)).filter((c) => cursor === undefined || c.id > cursor).slice(0, limit);
+      return Promise.resolve({ credentials: page.map(publicCredential), nextCursor: page.length === limit ? page[page.length - 1]!.id : undefined });
+    },
     listAccounts: ({ cursor, limit }) => {
       const ids = [...platform.accounts.keys()].sort().filter((id) => cursor === undefined || id > cursor).slice(0, limit);
       const accounts = ids.map((id) => platform.accounts.get(id)!).map((a) => ({

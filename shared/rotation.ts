@@ -22,6 +22,15 @@ export function rotationModeOf(platform: Platform, kind: CredentialKind): Rotati
 }
 
 /** Where a rotation's secret lives in the tenant's secret store: one name per credential lineage. */
+/**
+ * The subject part of a rotation's workflow id: a rotation the API starts and one a campaign starts for the
+ * same credential are the same run (a second start joins the open one).
+ */
+export function rotationSubjectKey(credential: { platform: Platform; ownerId: string; credentialId?: string }): string {
+  // The owner too: some platforms' credential ids are unique only per owner (Keycloak's client-secret@<time>).
+  return `${credential.platform}:${credential.ownerId}${credential.credentialId ? `/${credential.credentialId}` : ''}`;
+}
+
 export function rotationSecretName(tenantId: string, platform: Platform, ownerId: string, kind: CredentialKind): string {
   return `${tenantId}/${platform}/${ownerId}/${kind}`;
 }

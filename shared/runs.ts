@@ -45,6 +45,8 @@ export interface CredentialRotationRequest extends RunRequestBase {
 
 export interface RotationCampaignRequest extends RunRequestBase {
   maxAgeDays?: number;
+  /** ISO instant: rotate every active credential created before it, whatever its age (e.g. the start of an incident). */
+  createdBefore?: string;
   concurrency?: number;
 }
 

@@ -4,7 +4,8 @@
  * stateful reference platform and the in-memory secret store.
  */
 import request from 'supertest';
-import { rotationSecretName } from '../shared/rotation';
+import { rotationSecretName, rotationSubjectKey } from '../shared/rotation';
+import { runWorkflowId } from '../shared/workflow-ids';
 import { admin, eventually, testApi, type TestApi } from './support/api';
 import { startLifecycleWorkers, type LifecycleWorkers } from './support/lifecycle-workers';
 import { bundleWorkflows } from './support/servers';
@@ -62,6 +63,6 @@ it('waits for the owner of a credential with no rotation API, who confirms throu
   }, 'the manual task');
   expect(waiting.needsHuman[0]).toMatch(/^rotate personal-access-token .* by hand/);
   await request(app).post(`${started.headers.location!}/manual-rotation-confirmed`).set(desk).send({}).expect(202);
-  const handle = api.temporal.client.workflow.getHandle('rot-acme/credential-rotation/reference:svc-pat-old');
+  const handle = api.temporal.client.workflow.getHandle(runWorkflowId('rot-acme', 'credential-rotation', rotationSubjectKey({ platform: 'reference', ownerId: 'svc-pat', credentialId: old.id })));
   await expect(handle.result()).resolves.toMatchObject({ outcome: 'rotated', mode: 'manual' });
 });

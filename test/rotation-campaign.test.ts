@@ -1,6 +1,7 @@
 /** The rotation campaign on the time-skipping server: finds old credentials, rotates them as child workflows, brakes. */
 import type { ReferencePlatform } from '../activities/reference';
-import { runWorkflowId, type CredentialInfo } from '../shared';
+import { rotationSubjectKey, runWorkflowId, type CredentialInfo } from '../shared';
+import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../shared/search-attributes';
 import { blastRadiusGoAheadSignal, progressQuery } from '../shared/messages';
 import { type credentialRotation } from '../workflows/credential-rotation';
 import { rotationCampaign } from '../workflows/rotation-campaign';
@@ -34,13 +35,16 @@ it('rotates every credential older than the maximum age, a bounded number at a t
 
   // Each old key's rotation finishes its grace period on its own, after the campaign.
   for (const credential of old) {
-    const child = t.env.client.workflow.getHandle<typeof credentialRotation>(runWorkflowId(tenantId, 'credential-rotation', `reference/${credential.ownerId}/${credential.id}`));
+    // The id the API gives a rotation of this credential (a start through the API joins this run), and the tenant's search attributes.
+    const child = t.env.client.workflow.getHandle<typeof credentialRotation>(runWorkflowId(tenantId, 'credential-rotation', rotationSubjectKey({ ...credential, credentialId: credential.id })));
     expect(await child.result()).toMatchObject({ outcome: 'rotated', oldCredentialId: credential.id });
+    const attributes = (await child.describe()).typedSearchAttributes;
+    expect([attributes.get(TENANT_ID), attributes.get(RUNBOOK_KIND), attributes.get(SUBJECT_ID)]).toEqual([tenantId, 'credential-rotation', credential.ownerId]);
     expect(platform.credentials.has(credential.id)).toBe(false);
     expect(platform.credentialsOf(credential.ownerId)).toHaveLength(1);
   }
   for (const credential of fresh) expect(platform.credentials.get(credential.id)?.status).toBe('active');
-  await keepHistory('rotation-campaign', handle);
+  await keepHistory('rotation-campaign-one-run', handle);
 });
 
 it('pauses at the blast-radius brake when too many credentials are due, and goes on after the go-ahead', async () => {

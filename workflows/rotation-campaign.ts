@@ -1,8 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { condition, continueAsNew, ParentClosePolicy, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, ParentClosePolicy, patched, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import type { TenantActivities } from '../activities/tenants';
 import {
   DAY_MS,
+  rotationSubjectKey,
   runWorkflowId,
   supports,
   type Actor,
@@ -14,6 +15,7 @@ import {
   type TenantPolicy,
 } from '../shared';
 import { blastRadiusGoAheadSignal, rotationSettledSignal } from '../shared/messages';
+import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../shared/search-attributes';
 import { credentialRotation } from './credential-rotation';
 import { platformActivities, controlActivities } from './support/activity-proxies';
 import { RunRecorder } from './support/run-recorder';
@@ -41,10 +43,12 @@ export interface RotationCampaignState {
 }
 
 const DEFAULT_CONCURRENCY = 5;
+/** patched() id: children get the API's workflow id for the credential and the tenant's search attributes. */
+const ONE_ROTATION_RUN = 'one-rotation-run';
 
 /**
- * Finds every active credential older than the tenant's maximum age on the
- * tenant's platforms and rotates each in its own child workflow, a bounded
+ * Finds every active credential older than the tenant's maximum age (or created
+ * before the request's `createdBefore`) on the tenant's platforms and rotates each in its own child workflow, a bounded
  * number at a time. A child frees its slot when its active phase settles (it
  * signals), so grace periods do not hold the campaign. Too many rotations at once
  * trip the blast-radius brake.
@@ -95,7 +99,7 @@ export async function rotationCampaign(request: RotationCampaignRequest, carried
 async function findCandidates(request: RotationCampaignRequest): Promise<RotationCampaignState> {
   const tenants = controlActivities<TenantActivities>();
   const [policy, platforms] = await Promise.all([tenants.loadTenantPolicy(request.tenantId), tenants.loadTenantPlatforms(request.tenantId)]);
-  const cutoff = Date.now() - (request.maxAgeDays ?? policy.rotationMaxAgeDays) * DAY_MS;
+  const cutoff = request.createdBefore ? Date.parse(request.createdBefore) : Date.now() - (request.maxAgeDays ?? policy.rotationMaxAgeDays) * DAY_MS;
   const listed = await Promise.all(
     platforms.filter((p) => supports(p, 'listCredentials')).map(async (p) => (await platformActivities(p).listCredentials({ tenantId: request.tenantId })).data ?? []),
   );
@@ -127,10 +131,21 @@ async function brakeIfTooMany(request: RotationCampaignRequest, state: RotationC
 
 /** Starts one rotation; undefined when one for this credential is still running (e.g. in its grace period). */
 async function startRotation(request: RotationCampaignRequest, c: Candidate): Promise<{ id: string; result: Promise<unknown> } | undefined> {
-  const workflowId = runWorkflowId(request.tenantId, 'credential-rotation', `${c.platform}/${c.ownerId}/${c.credentialId}`);
+  const asTheApiDoes = patched(ONE_ROTATION_RUN);
+  const workflowId = runWorkflowId(request.tenantId, 'credential-rotation', asTheApiDoes ? rotationSubjectKey(c) : `${c.platform}/${c.ownerId}/${c.credentialId}`);
   try {
     const child = await startChild(credentialRotation, {
       workflowId,
+      // Listed, cancelled and exported through the API like a rotation it started.
+      ...(asTheApiDoes
+        ? {
+            typedSearchAttributes: [
+              { key: TENANT_ID, value: request.tenantId },
+              { key: RUNBOOK_KIND, value: 'credential-rotation' },
+              { key: SUBJECT_ID, value: c.ownerId },
+            ],
+          }
+        : {}),
       // Grace periods outlive the campaign run.
       parentClosePolicy: ParentClosePolicy.ABANDON,
       args: [{ tenantId: request.tenantId, requestedBy: request.requestedBy, credential: { platform: c.platform, ownerId: c.ownerId, credentialId: c.credentialId, kind: c.kind } }],

@@ -8,6 +8,7 @@ import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../../shared/search-attribu
 import type { TaskQueues } from '../../shared/task-queues';
 import { WORKFLOW_TYPE } from '../../shared/workflow-types';
 import { runWorkflowId } from '../../shared/workflow-ids';
+import { rotationSubjectKey } from '../../shared/rotation';
 import { bodyHash, type IdempotencyStore, type StoredResponse } from '../../store/idempotency';
 import type { RunbookStore } from '../../store/runbooks';
 import type { TenantStore } from '../../store/tenants';
@@ -91,7 +92,7 @@ const START_KINDS = [
     summary: 'Rotate one non-human credential',
     body: Rotation,
     storesSecrets: true,
-    subject: (b: z.infer<typeof Rotation>) => ({ subjectKey: `${b.credential.platform}:${b.credential.credentialId ?? b.credential.ownerId}`, subjectId: b.credential.ownerId }),
+    subject: (b: z.infer<typeof Rotation>) => ({ subjectKey: rotationSubjectKey(b.credential), subjectId: b.credential.ownerId }),
   } satisfies StartKind<typeof Rotation>,
   {
     kind: 'access-review',

@@ -24,7 +24,13 @@ const CRON_FIELD = String.raw`(\*|[0-9A-Za-z]{1,3}(-[0-9A-Za-z]{1,3})?)(\/[1-9][
 const Cron = z.string().max(200).regex(new RegExp(`^${CRON_FIELD}(,${CRON_FIELD})*( +${CRON_FIELD}(,${CRON_FIELD})*){4}$`), 'must be a five-field cron expression, e.g. "0 6 1 */3 *"');
 /** A Temporal duration: "90d", "12h", "30m" (never zero). */
 const Every = z.string().regex(/^[1-9]\d{0,4} ?(d|h|m)$/, 'must be a duration such as "90d", "12h" or "30m"');
-const RotationCampaign = z.strictObject({ maxAgeDays: z.number().int().min(1).max(3650).optional(), concurrency: z.number().int().min(1).max(100).optional() });
+const RotationCampaign = z
+  .strictObject({
+    maxAgeDays: z.number().int().min(1).max(3650).optional(),
+    createdBefore: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Rotate every active credential created before this instant, whatever its age (after an incident); instead of maxAgeDays' }),
+    concurrency: z.number().int().min(1).max(100).optional(),
+  })
+  .refine((c) => c.maxAgeDays === undefined || c.createdBefore === undefined, { message: 'give maxAgeDays or createdBefore, not both', path: ['createdBefore'] });
 
 const When = { cron: Cron.optional(), every: Every.optional() };
 const oneTrigger = (v: { cron?: string; every?: string }) => !(v.cron && v.every);
