@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { recommend, type Actor, type Platform, type ReviewDecision, type ReviewItem, type ReviewVerdict, type Subject } from '../shared';
+import { recommend, type Actor, type Entitlement, type Platform, type ReviewCorrelation, type ReviewDecision, type ReviewItem, type ReviewScope, type ReviewVerdict, type Subject } from '../shared';
 import type { AppliedRevocation, ReviewStore, ReviewShare, ReviewTally, StoredReviewItem } from '../store/reviews';
 import { PlatformError, toActivityFailure } from './errors';
 import type { AdapterResolver, PlatformAdapter } from './platform-adapter';
@@ -10,7 +10,7 @@ export interface AccessReviewDeps {
   resolveAdapter: AdapterResolver;
 }
 
-interface ReviewScope {
+interface CampaignRef {
   tenantId: string;
   reviewId: string;
 }
@@ -18,6 +18,14 @@ interface ReviewScope {
 const ACCOUNTS_PER_PAGE = 500;
 /** Collected items per stored chunk: well below MongoDB's 16 MB document limit however many entitlements a page of accounts has. */
 const ITEMS_PER_CHUNK = 2_000;
+
+/** The tenant's review rules the collection applies (absent in campaigns started before they existed: the defaults). */
+export interface CollectRules {
+  scope?: ReviewScope;
+  correlateBy?: ReviewCorrelation;
+  idleDays?: number;
+  privilegedEntitlements?: string[];
+}
 
 interface CollectProgress {
   cursor?: string;
@@ -36,7 +44,7 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
      * Pages through one platform's accounts and their entitlements and stores one item per entitlement,
      * assigned to the subject's manager (else the fallback reviewer). Resumes from its last heartbeat.
      */
-    async collectReviewItems(input: ReviewScope & { platform: Platform; fallbackReviewerId: string }): Promise<{ items: number }> {
+    async collectReviewItems(input: CampaignRef & { platform: Platform; fallbackReviewerId: string; rules?: CollectRules }): Promise<{ items: number }> {
       const adapter = await adapterFor(resolveAdapter, input.tenantId, input.platform);
       const now = new Date();
       // Chunks are numbered in page order, so a retry resuming from the last heartbeat rewrites the same chunks.
@@ -57,34 +65,34 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
       return { items };
     },
 
-    /** After collection: one share per reviewer; returns the campaign's size. */
-    buildReviewerShares(input: ReviewScope): Promise<{ items: number; reviewers: number }> {
+    /** After collection: one person, one reviewer (store/review-pages.ts correlatePeople), one share per reviewer; returns the campaign's size. */
+    buildReviewerShares(input: CampaignRef): Promise<{ items: number; reviewers: number }> {
       return reviews.buildShares(input.tenantId, input.reviewId, () => Context.current().heartbeat());
     },
 
     /** Multi-stage review: the second stage's items and shares, under the stage's own review id. */
-    startReviewStage(input: ReviewScope & { stageId: string; reviewerId: string; decisions: ReviewVerdict[] }): Promise<{ items: number; reviewers: number }> {
+    startReviewStage(input: CampaignRef & { stageId: string; reviewerId: string; decisions: ReviewVerdict[] }): Promise<{ items: number; reviewers: number }> {
       const stage = { stageId: input.stageId, reviewerId: input.reviewerId, decisions: input.decisions };
       return reviews.startStage(input.tenantId, input.reviewId, stage, () => Context.current().heartbeat());
     },
 
     /** After the second stage: its reviewer's decisions become the campaign's. */
-    mergeReviewStage(input: ReviewScope & { stageId: string }): Promise<{ overturned: number }> {
+    mergeReviewStage(input: CampaignRef & { stageId: string }): Promise<{ overturned: number }> {
       return reviews.mergeStage(input.tenantId, input.reviewId, input.stageId);
     },
 
     /** The next page of reviewer shares (the campaign starts one child workflow per share). */
-    reviewerShares(input: ReviewScope & { afterReviewerId?: string; limit: number }): Promise<ReviewShare[]> {
+    reviewerShares(input: CampaignRef & { afterReviewerId?: string; limit: number }): Promise<ReviewShare[]> {
       return reviews.sharesAfter(input.tenantId, input.reviewId, input.afterReviewerId, input.limit);
     },
 
     /** The window of a reviewer's items their workflow shows (undecided first) and how many are left. */
-    reviewerWindow(input: ReviewScope & { reviewerId: string; limit: number }): Promise<{ items: ReviewItem[]; remaining: number }> {
+    reviewerWindow(input: CampaignRef & { reviewerId: string; limit: number }): Promise<{ items: ReviewItem[]; remaining: number }> {
       return reviews.window(input.tenantId, input.reviewId, input.reviewerId, input.limit);
     },
 
     /** All or nothing: a batch naming an item that is not the reviewer's is rejected and nothing is written. */
-    async recordReviewDecisions(input: ReviewScope & { reviewer: Actor; decisions: ReviewDecision[]; at: string }): Promise<{ remaining: number }> {
+    async recordReviewDecisions(input: CampaignRef & { reviewer: Actor; decisions: ReviewDecision[]; at: string }): Promise<{ remaining: number }> {
       const { notAssigned, remaining } = await reviews.recordDecisions(input.tenantId, input.reviewId, input.reviewer, input.decisions, input.at);
       if (notAssigned.length > 0) {
         throw ApplicationFailure.create({
@@ -97,11 +105,11 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
     },
 
     /** Deadline: the tenant's default decision for what the reviewer left open; closes the share. */
-    async closeReviewerShare(input: ReviewScope & { reviewerId: string; defaultDecision: ReviewVerdict; at: string }): Promise<{ defaulted: number }> {
+    async closeReviewerShare(input: CampaignRef & { reviewerId: string; defaultDecision: ReviewVerdict; at: string }): Promise<{ defaulted: number }> {
       return { defaulted: await reviews.closeShare(input.tenantId, input.reviewId, input.reviewerId, input.defaultDecision, input.at) };
     },
 
-    reviewTally(input: ReviewScope): Promise<ReviewTally> {
+    reviewTally(input: CampaignRef): Promise<ReviewTally> {
       return reviews.tally(input.tenantId, input.reviewId);
     },
 
@@ -109,7 +117,7 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
      * Applies the next batch of revocations with the platforms' removeEntitlement. A failure retrying cannot fix is
      * recorded on the item; a retryable one fails the batch so Temporal retries it (applied items are skipped).
      */
-    async applyRevocationBatch(input: ReviewScope & { platform: Platform; limit: number }): Promise<{ applied: number; failed: number; remaining: boolean }> {
+    async applyRevocationBatch(input: CampaignRef & { platform: Platform; limit: number }): Promise<{ applied: number; failed: number; remaining: boolean }> {
       let adapter: PlatformAdapter | undefined;
       let done = 0;
       return reviews.applyRevocations(input.tenantId, input.reviewId, input.platform, input.limit, async (item) => {
@@ -122,19 +130,37 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
   };
 }
 
-async function itemsOf(adapter: PlatformAdapter, scope: ReviewScope & { fallbackReviewerId: string }, subject: Subject, now: Date): Promise<StoredReviewItem[]> {
+async function itemsOf(adapter: PlatformAdapter, scope: CampaignRef & { fallbackReviewerId: string; rules?: CollectRules }, subject: Subject, now: Date): Promise<StoredReviewItem[]> {
+  const rules = scope.rules ?? {};
+  const accounts = rules.scope?.accounts ?? 'all';
+  if ((accounts === 'people' && subject.service) || (accounts === 'service' && !subject.service)) return [];
   const listed = await call(() => adapter.listEntitlements!({ subject }));
-  return (listed.data ?? []).map((entitlement) => ({
+  const privileged = new Set(rules.privilegedEntitlements ?? []);
+  const inScope = (e: Entitlement) => !rules.scope?.privilegedOnly || e.kind === 'role' || privileged.has(e.id) || (e.name !== undefined && privileged.has(e.name));
+  const correlateBy = rules.correlateBy ?? 'email';
+  const personId = personOf(subject, correlateBy);
+  const reviewer = subject.managerId
+    ? { reviewerId: subject.managerId, reviewerReason: `manager on ${adapter.platform}`, managerFrom: adapter.platform }
+    : { reviewerId: scope.fallbackReviewerId, reviewerReason: `fallback reviewer: no manager on ${adapter.platform}${personId ? '' : ` and no ${correlateBy} to find the person elsewhere`}` };
+  return (listed.data ?? []).filter(inScope).map((entitlement) => ({
     itemId: `${adapter.platform}:${subject.subjectId}:${entitlement.kind}:${entitlement.id}`,
-    reviewerId: subject.managerId ?? scope.fallbackReviewerId,
+    ...reviewer,
     subjectId: subject.subjectId,
+    ...(personId ? { personId } : {}),
     subject: { subjectId: subject.subjectId, userName: subject.userName, accounts: subject.accounts },
     platform: adapter.platform,
     entitlementKind: entitlement.kind,
     entitlementId: entitlement.id,
     ...(entitlement.name ? { entitlementName: entitlement.name } : {}),
-    ...recommend(entitlement, now),
+    ...recommend(entitlement, now, { lastActiveAt: subject.lastActiveAt, idleDays: rules.idleDays }),
   }));
+}
+
+/** The key one person's accounts share across platforms; undefined when the account does not carry it. */
+function personOf(subject: Subject, by: ReviewCorrelation): string | undefined {
+  if (by === 'email') return subject.email?.trim().toLowerCase() || undefined;
+  if (by === 'user-name') return subject.userName.trim().toLowerCase() || undefined;
+  return subject.subjectId;
 }
 
 async function revoke(adapter: PlatformAdapter, item: StoredReviewItem): Promise<AppliedRevocation> {

@@ -11,6 +11,7 @@ import {
   DeleteVirtualMFADeviceCommand,
   DetachUserPolicyCommand,
   GetAccessKeyLastUsedCommand,
+  GetLoginProfileCommand,
   GetUserCommand,
   GetUserPolicyCommand,
   ListServiceSpecificCredentialsCommand,
@@ -89,6 +90,11 @@ export class IamUserApi {
 
   async untag(userName: string, keys: string[]): Promise<void> {
     if (keys.length > 0) await this.send('UntagUser', new UntagUserCommand({ UserName: userName, TagKeys: keys }));
+  }
+
+  /** Whether the user can sign in to the console (a person, as opposed to a service user with keys only). */
+  async hasLoginProfile(userName: string): Promise<boolean> {
+    return (await orUndefined(this.send('GetLoginProfile', new GetLoginProfileCommand({ UserName: userName })))) !== undefined;
   }
 
   /** true when a console password existed and was removed. */

@@ -158,16 +158,19 @@ export class AwsIamAdapter implements PlatformAdapter {
 
   /**
    * IAM users as reviewable accounts: the subject id, email, name and manager from the tags this adapter writes
-   * (onboarding, or an admin tagging by hand), a user with no console password and only keys as a service account,
-   * and the last sign-in or key use IAM reports.
+   * (onboarding, or an admin tagging by hand), a user with no console password as a service account, and the
+   * last console sign-in or access-key use IAM reports.
    */
   async listAccounts({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
     const page = await this.users.usersPage(cursor, Math.min(limit, 1000));
     const accounts = await Promise.all(
       page.users.map(async (u): Promise<Subject> => {
-        const tags = await this.users.tags(u.UserName!);
+        const [tags, console, keys] = await Promise.all([this.users.tags(u.UserName!), this.users.hasLoginProfile(u.UserName!), this.accessKeysOf(u.UserName!)]);
         const email = tags.get(TAGS.email);
+        const activity = [u.PasswordLastUsed?.toISOString(), ...keys.map((k) => k.lastUsedAt)].filter((t): t is string => t !== undefined).sort();
         return {
+          ...(console ? {} : { service: true }),
+          ...(activity.length ? { lastActiveAt: activity.at(-1) } : {}),
           subjectId: tags.get(TAGS.subjectId) ?? u.UserName!,
           userName: u.UserName!,
           ...(email ? { email } : {}),

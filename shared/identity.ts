@@ -10,6 +10,10 @@ export interface Subject {
   managerId?: string;
   /** Platform-native account ids where already known; adapters otherwise resolve by userName/email. */
   accounts?: Partial<Record<Platform, string>>;
+  /** Access reviews: the account is a service account (non-human), as the platform tells it. */
+  service?: boolean;
+  /** Access reviews: when the account last signed in or was used (ISO), where the platform reports it. */
+  lastActiveAt?: string;
 }
 
 export type EntitlementKind = 'group' | 'role' | 'license' | 'team' | 'org-membership' | 'policy' | 'app';

@@ -94,7 +94,19 @@ export interface TenantPolicy {
   privilegedAccessMaxMinutes: number;
   /** Hours between reminders to the owner of a credential that must be rotated by hand (24 when unset). */
   manualRotationReminderHours?: number;
+  /** Access reviews: no sign-in or use for this many days recommends revoke (30 when unset). */
+  reviewIdleDays?: number;
+  /**
+   * Access reviews: how one person's accounts on several platforms are found to be one person, so their
+   * manager reviews them together (a manager known on one platform reviews the accounts on the others):
+   * the email (case-insensitive; the default), the subject id (employee id where the platform has one), or the user name.
+   */
+  reviewCorrelateBy?: ReviewCorrelation;
+  /** Access reviews scoped to privileged access: these entitlement ids (admin groups), besides every role. */
+  privilegedEntitlements?: string[];
 }
+
+export type ReviewCorrelation = 'email' | 'subject-id' | 'user-name';
 
 /** Policy durations are in days (and hours); workflows turn them into milliseconds with this. */
 export const DAY_MS = 86_400_000;

@@ -57,6 +57,13 @@ export interface AccessReviewRequest extends RunRequestBase {
   deadline: string;
   /** Reviewer workflows started per campaign run before it continues as new (default 200). */
   reviewersPerRun?: number;
+  scope?: ReviewScope;
+}
+
+/** What a campaign reviews: people, service accounts or both; all access or privileged access only (roles and the tenant's privilegedEntitlements). */
+export interface ReviewScope {
+  accounts?: 'people' | 'service' | 'all';
+  privilegedOnly?: boolean;
 }
 
 export interface PrivilegedAccessRequest extends RunRequestBase {
@@ -136,6 +143,10 @@ export interface ReviewItem {
   platform: Platform;
   entitlementId: string;
   entitlementName?: string;
+  /** The person the account belongs to across platforms (the tenant's reviewCorrelateBy), when known. */
+  personId?: string;
+  /** Why this reviewer: the manager known on which platform, or why the fallback reviewer. */
+  reviewerReason?: string;
   /** Decision helper: e.g. "no sign-in for 30 days". */
   recommendation?: ReviewVerdict;
   recommendationReason?: string;

@@ -1,4 +1,4 @@
-import type { EntitlementKind, ReviewItem, Subject } from '../shared';
+import { PLATFORMS, type EntitlementKind, type Platform, type ReviewItem, type Subject } from '../shared';
 
 /** One entitlement under review: the item a reviewer decides, plus what applying a revoke needs. */
 export interface StoredReviewItem extends ReviewItem {
@@ -11,6 +11,27 @@ export interface StoredReviewItem extends ReviewItem {
   applyError?: string;
   /** In a second stage: the first stage's page holding this item (where the final decision is written back). */
   sourcePage?: number;
+  /** The platform whose account named the manager reviewing this item (absent: the fallback reviewer). */
+  managerFrom?: Platform;
+}
+
+/**
+ * One person, one reviewer: the items of every account of a person (same personId) go to the manager
+ * named by the first platform in catalogue order that knows one; an account with no manager of its own
+ * is reviewed by its person's manager from another platform rather than by the fallback reviewer.
+ */
+export function correlatePeople(items: StoredReviewItem[]): StoredReviewItem[] {
+  const managers = new Map<string, { reviewerId: string; platform: Platform }>();
+  for (const item of items) {
+    if (!item.personId || !item.managerFrom) continue;
+    const known = managers.get(item.personId);
+    if (!known || PLATFORMS.indexOf(item.managerFrom) < PLATFORMS.indexOf(known.platform)) managers.set(item.personId, { reviewerId: item.reviewerId, platform: item.managerFrom });
+  }
+  return items.map((item) => {
+    const manager = item.personId ? managers.get(item.personId) : undefined;
+    if (!manager || (item.managerFrom === manager.platform && item.reviewerId === manager.reviewerId)) return item;
+    return { ...item, reviewerId: manager.reviewerId, managerFrom: manager.platform, reviewerReason: `manager on ${manager.platform} of the same person (${item.personId})` };
+  });
 }
 
 /** A reviewer's share, split into pages numbered across the whole campaign (a reviewer's pages are consecutive). */

@@ -1,6 +1,6 @@
 import type { AnyBulkWriteOperation, Collection, Db, Document, Filter } from 'mongodb';
 import { PLATFORMS, type Actor, type Platform, type ReviewDecision, type ReviewItem, type ReviewVerdict } from '../shared';
-import { countShare, forSecondStage, layoutShares, reviewerWindow, type ShareCounts, type ShareLayout, type StoredReviewItem } from './review-pages';
+import { correlatePeople, countShare, forSecondStage, layoutShares, reviewerWindow, type ShareCounts, type ShareLayout, type StoredReviewItem } from './review-pages';
 
 export type { StoredReviewItem } from './review-pages';
 
@@ -115,7 +115,7 @@ export class ReviewStore {
     const markers = await readAll(this.intake, PLATFORMS.map((p) => key(tenantId, reviewId, p)));
     const chunkIds = markers.flatMap((m) => Array.from({ length: m.chunks ?? 0 }, (_, n) => `${m._id}|${n}`));
     const chunks = await readAll(this.intake, chunkIds);
-    const built = await this.writeShares(tenantId, reviewId, chunks.flatMap((c) => c.items ?? []), progress);
+    const built = await this.writeShares(tenantId, reviewId, correlatePeople(chunks.flatMap((c) => c.items ?? [])), progress);
     await inParallel([...chunkIds, ...markers.map((m) => m._id)], (_id) => this.intake.deleteOne({ _id }));
     return built;
   }

@@ -21,4 +21,8 @@ export const TenantPolicySchema = z.strictObject({
   approvers: z.array(Id('approver id')).max(100),
   blastRadius: z.strictObject({ maxShare: z.number().min(0).max(1), maxCount: z.number().int().min(0) }),
   privilegedAccessMaxMinutes: z.number().int().min(1).max(7 * 24 * 60),
+  manualRotationReminderHours: z.number().int().min(1).max(24 * 30).optional(),
+  reviewIdleDays: z.number().int().min(1).max(3650).optional(),
+  reviewCorrelateBy: z.enum(['email', 'subject-id', 'user-name']).optional(),
+  privilegedEntitlements: z.array(z.string().min(1).max(512)).max(500).optional(),
 });

@@ -129,6 +129,11 @@ it('reviews IAM and Keycloak users with their managers: each decides their own w
     await iam.send(new CreateGroupCommand({ GroupName: group }));
     await iam.send(new AddUserToGroupCommand({ GroupName: group, UserName: awsUser }));
   }
+  // Bob's report also has an IAM user with no manager tag: the same person by email, so Bob reviews it too.
+  const opsGroup = `ops-admins-${tag}`;
+  await iam.send(new CreateUserCommand({ UserName: `ops-${tag}`, Tags: [{ Key: 'email', Value: `OPS-${tag}@example.com` }] }));
+  await iam.send(new CreateGroupCommand({ GroupName: opsGroup }));
+  await iam.send(new AddUserToGroupCommand({ GroupName: opsGroup, UserName: `ops-${tag}` }));
   // Keycloak: one report of Bob's (a group and a realm role), one of Ann's (a group); managers from the user attribute.
   const engineering = (await realm.admin<{ id: string }>('GET', '/group-by-path/engineering')).body;
   const auditor = (await realm.admin('GET', '/roles/auditor')).body;
@@ -151,10 +156,11 @@ it('reviews IAM and Keycloak users with their managers: each decides their own w
       const res = await request(app).get(`/v1/tenants/${tenantId}/reviews/q4/items?reviewer=me`).set(reviewer);
       return res.status === 200 && (res.body.items as ReviewItem[]).length === count ? (res.body.items as ReviewItem[]) : undefined;
     }, 'the reviewer’s items', 40_000);
-  const [annItems, bobItems] = await Promise.all([itemsOf(annKey, 3), itemsOf(bobKey, 2)]);
+  const [annItems, bobItems] = await Promise.all([itemsOf(annKey, 3), itemsOf(bobKey, 3)]);
   const label = (i: ReviewItem) => `${i.platform} ${i.entitlementId}`;
   expect(annItems.map(label).sort()).toEqual([`aws-iam admins-${tag}`, `aws-iam developers-${tag}`, 'keycloak /engineering']);
-  expect(bobItems.map(label).sort()).toEqual(['keycloak /engineering', 'keycloak auditor']);
+  expect(bobItems.map(label).sort()).toEqual([`aws-iam ${opsGroup}`, 'keycloak /engineering', 'keycloak auditor']);
+  expect(bobItems.find((i) => i.platform === 'aws-iam')).toMatchObject({ personId: `ops-${tag}@example.com`, reviewerReason: `manager on keycloak of the same person (ops-${tag}@example.com)` });
 
   const decisions = `/v1/tenants/${tenantId}/reviews/q4/decisions`;
   const foreign = await request(app).post(decisions).set(annKey).send({ decisions: [{ itemId: bobItems[0]!.itemId, decision: 'approve' }] }).expect(422);
@@ -164,13 +170,19 @@ it('reviews IAM and Keycloak users with their managers: each decides their own w
     .set(annKey)
     .send({ decisions: annItems.map((i) => ({ itemId: i.itemId, decision: i.entitlementId === `admins-${tag}` ? 'revoke' : 'approve', comment: 'checked' })) })
     .expect(200, { recorded: 3, remaining: 0 });
-  // Bob revokes the role and leaves the group to the tenant's default (revoke) at the deadline.
+  // Bob revokes the role, keeps the AWS group and leaves the Keycloak group to the tenant's default (revoke) at the deadline.
   const role = bobItems.find((i) => i.entitlementId === 'auditor')!;
-  await request(app).post(decisions).set(bobKey).send({ decisions: [{ itemId: role.itemId, decision: 'revoke', comment: 'no longer audits' }] }).expect(200, { recorded: 1, remaining: 1 });
+  const opsItem = bobItems.find((i) => i.platform === 'aws-iam')!;
+  await request(app)
+    .post(decisions)
+    .set(bobKey)
+    .send({ decisions: [{ itemId: role.itemId, decision: 'revoke', comment: 'no longer audits' }, { itemId: opsItem.itemId, decision: 'approve' }] })
+    .expect(200, { recorded: 2, remaining: 1 });
 
   await eventually(async () => ((await request(app).get(started.headers.location!).set(desk)).body.status === 'completed' ? true : undefined), 'the applied revocations', 120_000);
   const groupsOf = async (userName: string) => ((await iam.send(new ListGroupsForUserCommand({ UserName: userName }))).Groups ?? []).map((g) => g.GroupName).sort();
   expect(await groupsOf(awsUser)).toEqual([`developers-${tag}`]);
+  expect(await groupsOf(`ops-${tag}`)).toEqual([opsGroup]);
   const kcGroups = async (id: string) => (await realm.admin<{ path: string }[]>('GET', `/users/${id}/groups`)).body.map((g) => g.path);
   const kcRoles = async (id: string) => ((await realm.admin<{ realmMappings?: { name: string }[] }>('GET', `/users/${id}/role-mappings`)).body.realmMappings ?? []).map((r) => r.name);
   expect(await kcGroups(bobsReport)).toEqual([]);

@@ -10,7 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { AccessReviewActivities } from '../activities/access-review';
+import type { AccessReviewActivities, CollectRules } from '../activities/access-review';
 import type { TenantActivities } from '../activities/tenants';
 import type { ReviewTally } from '../store/reviews';
 import { DAY_MS, reviewerWorkflowId, supports, type AccessReviewRequest, type Actor, type Platform, type ReviewSecondStage, type RunProgress, type TenantPolicy } from '../shared';
@@ -92,11 +92,17 @@ async function initialState(request: AccessReviewRequest): Promise<CampaignState
   return { phase: 'collect', policy, platforms, notify: connected.includes('notification'), items: 0, reviewers: 0, progress };
 }
 
+/** What the collection applies: the request's scope and the tenant's correlation, idle limit and privileged entitlements. */
+function collectRules(request: AccessReviewRequest, policy: TenantPolicy): CollectRules {
+  const { reviewCorrelateBy: correlateBy, reviewIdleDays: idleDays, privilegedEntitlements } = policy;
+  return { ...(request.scope ? { scope: request.scope } : {}), ...(correlateBy ? { correlateBy } : {}), ...(idleDays ? { idleDays } : {}), ...(privilegedEntitlements ? { privilegedEntitlements } : {}) };
+}
+
 async function collect({ request, state, recorder }: Campaign): Promise<void> {
   const scope = { tenantId: request.tenantId, reviewId: request.reviewId };
   for (const platform of state.platforms) {
     await recorder.step(`collect-${platform}`, platform, 'listEntitlements', () =>
-      reviews().collectReviewItems({ ...scope, platform, fallbackReviewerId: state.policy.fallbackReviewerId }),
+      reviews().collectReviewItems({ ...scope, platform, fallbackReviewerId: state.policy.fallbackReviewerId, rules: collectRules(request, state.policy) }),
     );
   }
   Object.assign(state, await reviews().buildReviewerShares(scope));

@@ -37,7 +37,17 @@ const Rotation = z.strictObject({
   /** Overrides the platform's rotation mode, e.g. single-phase for consumers that hold one key. */
   mode: z.enum(['dual-phase', 'single-phase', 'manual']).optional(),
 });
-const AccessReview = z.strictObject({ ...common, reviewId: Id('review id'), platforms: z.array(PlatformSchema).min(1).optional(), deadline: z.iso.datetime({ offset: true }) });
+const ReviewScopeSchema = z.strictObject({
+  accounts: z.enum(['people', 'service', 'all']).optional().openapi({ description: 'people, service accounts, or both (default)' }),
+  privilegedOnly: z.boolean().optional().openapi({ description: 'only roles and the tenant policy’s privilegedEntitlements' }),
+});
+const AccessReview = z.strictObject({
+  ...common,
+  reviewId: Id('review id'),
+  platforms: z.array(PlatformSchema).min(1).optional(),
+  deadline: z.iso.datetime({ offset: true }),
+  scope: ReviewScopeSchema.optional(),
+});
 const PrivilegedAccess = z.strictObject({
   ...common,
   subject: SubjectSchema,
