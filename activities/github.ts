@@ -179,6 +179,18 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
     throw new PlatformError('invalid', `not a github credential id: ${credentialId}`);
   }
 
+  /** The org's members as reviewable accounts. GitHub knows no manager: their items go to the fallback reviewer. */
+  async listAccounts(page: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+    const { items, nextCursor } = await this.page<{ login: string }>(`/orgs/${this.org}/members`, page);
+    return { accounts: items.map((m) => ({ subjectId: m.login, userName: m.login, accounts: { github: m.login } })), nextCursor };
+  }
+
+  /** Every fine-grained PAT the org approved (GitHub App installations only; a token connection is forbidden). */
+  async listCredentialsPage(page: { cursor?: string; limit: number }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
+    const { items, nextCursor } = await this.page<FineGrainedGrant>(`/orgs/${this.org}/personal-access-tokens`, page);
+    return { credentials: items.map(grantInfo), nextCursor };
+  }
+
   private async membership(login: string): Promise<Membership | undefined> {
     return unlessNotFound(async () => (await this.rest.get<Membership>(`/orgs/${this.org}/memberships/${enc(login)}`)).body);
   }
@@ -221,16 +233,7 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
       throw err;
     }
     // Filtered here too: the owner filter narrows the listing, the login check makes it exact.
-    return grants
-      .filter((g) => g.owner.login.toLowerCase() === login.toLowerCase())
-      .map((g) =>
-        credentialInfo('github', g.owner.login, `fine-grained-pat:${g.id}`, 'personal-access-token', {
-          status: g.token_expired ? 'inactive' : 'active',
-          createdAt: g.access_granted_at,
-          lastUsedAt: g.token_last_used_at ?? undefined,
-          description: g.token_name,
-        }),
-      );
+    return grants.filter((g) => g.owner.login.toLowerCase() === login.toLowerCase()).map(grantInfo);
   }
 
   private async deployKeys(repo: string, addedBy?: string): Promise<CredentialInfo[]> {
@@ -249,10 +252,24 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
     return items;
   }
 
+  /** One page of a listing: the first from `path`, the next from the Link rel="next" URL the last one gave (the cursor; the client refuses another origin). */
+  private async page<T>(path: string, { cursor, limit }: { cursor?: string; limit: number }): Promise<{ items: T[]; nextCursor?: string }> {
+    const res = cursor ? await this.rest.get<T[]>(cursor) : await this.rest.get<T[]>(path, { query: { per_page: Math.min(limit, PER_PAGE) } });
+    return { items: res.body, nextCursor: nextLink(res.headers) };
+  }
 }
 
 function loginOf(subject: Subject): string {
   return subject.accounts?.github ?? subject.userName;
+}
+
+function grantInfo(g: FineGrainedGrant): CredentialInfo {
+  return credentialInfo('github', g.owner.login, `fine-grained-pat:${g.id}`, 'personal-access-token', {
+    status: g.token_expired ? 'inactive' : 'active',
+    createdAt: g.access_granted_at,
+    lastUsedAt: g.token_last_used_at ?? undefined,
+    description: g.token_name,
+  });
 }
 
 function ssoKind(credentialType: string): CredentialKind {

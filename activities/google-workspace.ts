@@ -36,6 +36,9 @@ interface GoogleUser {
   suspended?: boolean;
   name?: { givenName?: string; familyName?: string; fullName?: string };
   relations?: { type: string; value: string }[];
+  externalIds?: { type: string; value: string }[];
+  /** ISO; Google reports the epoch (1970-01-01) for a user who never signed in. */
+  lastLoginTime?: string;
 }
 interface Page {
   nextPageToken?: string;
@@ -192,6 +195,30 @@ class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements P
     return { outcome: 'done' as const, detail: `transfer ${created.body.id}` };
   }
 
+  /**
+   * The domain's users (suspended ones too) as reviewable accounts: the subject id from the organization external id
+   * that createAccount writes (else the primary email), the manager from the manager relation, the last sign-in.
+   * The account id is Google's immutable user id, so a rename between collection and revocation still resolves.
+   */
+  async listAccounts({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+    const query = { customer: this.customerId, maxResults: Math.min(limit, 500), projection: 'full', pageToken: cursor };
+    const page = (await this.rest.get<Page & { users?: GoogleUser[] }>(`${DIRECTORY}/users`, { query })).body;
+    const accounts = (page.users ?? []).map((u): Subject => {
+      const manager = u.relations?.find((r) => r.type === 'manager')?.value;
+      const lastActiveAt = signedInAt(u.lastLoginTime);
+      return {
+        subjectId: u.externalIds?.find((x) => x.type === 'organization')?.value ?? u.primaryEmail,
+        userName: u.primaryEmail,
+        email: u.primaryEmail,
+        ...(u.name?.fullName ? { displayName: u.name.fullName } : {}),
+        ...(manager ? { managerId: manager } : {}),
+        accounts: { 'google-workspace': u.id },
+        ...(lastActiveAt ? { lastActiveAt } : {}),
+      };
+    });
+    return { accounts, nextCursor: page.nextPageToken };
+  }
+
   private get customerId(): string {
     return this.settings.customerId ?? 'my_customer';
   }
@@ -252,7 +279,10 @@ function groupOnly(entitlement: EntitlementRef): void {
   if (entitlement.kind !== 'group') throw new PlatformError('invalid', `google-workspace entitlements are groups, not ${entitlement.kind}`);
 }
 
-
+/** Google reports a never-used sign-in as the epoch: that is no last activity. */
+function signedInAt(value: string | undefined): string | undefined {
+  return value && Date.parse(value) > 0 ? value : undefined;
+}
 
 /** Google reports app-password times as epoch milliseconds in a string; 0 means never. */
 function epochMs(value: string | undefined): string | undefined {

@@ -16,14 +16,29 @@ import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
  * admin roles and app assignments. Credentials are the API tokens and OAuth grants
  * a user owns, and the client secrets of an OAuth service app.
  */
-const PAGE_LIMIT = '200';
+/** Okta's largest page. */
+const PAGE_LIMIT = 200;
+/** OIDC apps are all named oidc_client; a service app (client credentials, no user) says so in its settings. */
+const OIDC_APPS = 'name eq "oidc_client"';
 /** Statuses in which the person can sign in (or finish activating). */
 const ENABLED_STATUSES = new Set(['PROVISIONED', 'ACTIVE', 'RECOVERY', 'PASSWORD_EXPIRED', 'LOCKED_OUT']);
 
 interface OktaUser {
   id: string;
   status: string;
-  profile: { login: string; email?: string; displayName?: string; firstName?: string; lastName?: string };
+  /** Null until the first sign-in. */
+  lastLogin?: string | null;
+  profile: {
+    login: string;
+    email?: string;
+    displayName?: string;
+    firstName?: string;
+    lastName?: string;
+    /** Base-profile attributes an HR import fills (null when unset). */
+    employeeNumber?: string | null;
+    managerId?: string | null;
+    manager?: string | null;
+  };
 }
 
 interface OktaGroup {
@@ -59,6 +74,11 @@ interface OktaGrant {
   clientId?: string;
   scopeId?: string;
   created?: string;
+}
+
+interface OktaApp {
+  id: string;
+  settings?: { oauthClient?: { application_type?: 'web' | 'native' | 'browser' | 'service' } };
 }
 
 interface OktaClientSecret {
@@ -158,6 +178,36 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
     if (ownerId) return { outcome: 'done', data: await this.credentialsOf(ownerId) };
     if (!subject) throw new PlatformError('invalid', 'listCredentials needs a subject or an ownerId');
     return { outcome: 'done', data: await this.userCredentials((await this.user(subject)).id) };
+  }
+
+  /**
+   * The org's users as reviewable accounts, a page at a time; the cursor is Okta's next link (RestClient
+   * follows it only on the org's origin). Okta's unfiltered listing already leaves DEPROVISIONED users out.
+   */
+  async listAccounts({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+    const page = await this.page<OktaUser>(cursor, '/api/v1/users', { limit: Math.min(limit, PAGE_LIMIT) });
+    return { accounts: page.items.map(accountOf), nextCursor: page.next };
+  }
+
+  /**
+   * Every API token of the org (owned by the user it acts as), then the client secrets of every OAuth service
+   * app (owned by the app), as listCredentials by owner lists them. The cursor names the phase and carries Okta's next link.
+   */
+  async listCredentialsPage({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
+    const { phase, link } = credentialCursor(cursor);
+    const query = { limit: Math.min(limit, PAGE_LIMIT) };
+    if (phase === 'api-tokens') {
+      const tokens = await this.page<OktaApiToken>(link, '/api/v1/api-tokens', query);
+      return { credentials: tokens.items.map(apiTokenInfo), nextCursor: tokens.next ? `api-tokens:${tokens.next}` : 'apps:' };
+    }
+    const apps = await this.page<OktaApp>(link, '/api/v1/apps', { ...query, filter: OIDC_APPS });
+    const credentials: CredentialInfo[] = [];
+    // One app at a time: Okta limits concurrent requests per org as well as their rate.
+    for (const app of apps.items.filter((a) => a.settings?.oauthClient?.application_type === 'service')) {
+      // An app deleted since the listing has no secrets left.
+      credentials.push(...((await unlessNotFound(() => this.appSecrets(app.id))) ?? []));
+    }
+    return { credentials, nextCursor: apps.next ? `apps:${apps.next}` : undefined };
   }
 
   /**
@@ -266,15 +316,25 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
     await idempotentDelete(() => this.okta.delete(path));
   }
 
+  /** One page of a cursor-paged listing: the first (`path` with `query`) or the one a next link names. */
+  private async page<T>(link: string | undefined, path: string, query: Record<string, string | number>): Promise<{ items: T[]; next?: string }> {
+    const page = await this.okta.get<T[]>(link ?? path, link ? undefined : { query });
+    return { items: page.body, next: linked(page) };
+  }
+
   /** The owner is a service app when Okta knows it as one, otherwise a user. */
   private async credentialsOf(ownerId: string): Promise<CredentialInfo[]> {
     try {
-      const secrets = (await this.okta.get<OktaClientSecret[]>(secretsPath(ownerId))).body;
-      return secrets.map((s) => clientSecretInfo(ownerId, s));
+      return await this.appSecrets(ownerId);
     } catch (err) {
       if (err instanceof PlatformError && err.kind === 'not-found') return this.userCredentials(ownerId);
       throw err;
     }
+  }
+
+  private async appSecrets(appId: string): Promise<CredentialInfo[]> {
+    const secrets = (await this.okta.get<OktaClientSecret[]>(secretsPath(appId))).body;
+    return secrets.map((s) => clientSecretInfo(appId, s));
   }
 
   private async userCredentials(userId: string): Promise<CredentialInfo[]> {
@@ -283,7 +343,7 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
       this.okta.all(`/api/v1/users/${encodeURIComponent(userId)}/grants`, linked, items<OktaGrant>, { query: { limit: PAGE_LIMIT } }),
     ]);
     return [
-      ...tokens.filter((t) => t.userId === userId).map((t): CredentialInfo => ({ platform: 'okta', id: t.id, kind: 'api-token', ownerId: userId, status: 'active', createdAt: t.created, description: t.name })),
+      ...tokens.filter((t) => t.userId === userId).map(apiTokenInfo),
       ...grants.map((g): CredentialInfo => ({ platform: 'okta', id: g.id, kind: 'oauth-grant', ownerId: userId, status: g.status === 'ACTIVE' ? 'active' : 'inactive', createdAt: g.created, description: g.scopeId })),
     ];
   }
@@ -293,8 +353,36 @@ function secretsPath(appId: string): string {
   return `/api/v1/apps/${encodeURIComponent(appId)}/credentials/secrets`;
 }
 
+/** Okta lists only active API tokens; a token acts with its user's permissions, so the user owns it. */
+function apiTokenInfo(t: OktaApiToken): CredentialInfo {
+  return { platform: 'okta', id: t.id, kind: 'api-token', ownerId: t.userId, status: 'active', createdAt: t.created, description: t.name };
+}
+
 function clientSecretInfo(appId: string, s: OktaClientSecret): CredentialInfo {
   return { platform: 'okta', id: s.id, kind: 'client-secret', ownerId: appId, status: s.status === 'ACTIVE' ? 'active' : 'inactive', createdAt: s.created };
+}
+
+/** An Okta user as a reviewable account: the HR employee number as subject id where the profile has one. */
+function accountOf({ id, lastLogin, profile }: OktaUser): Subject {
+  const displayName = profile.displayName ?? ([profile.firstName, profile.lastName].filter(Boolean).join(' ') || undefined);
+  const managerId = profile.managerId ?? profile.manager;
+  return {
+    subjectId: profile.employeeNumber ?? profile.login,
+    userName: profile.login,
+    ...(profile.email ? { email: profile.email } : {}),
+    ...(displayName ? { displayName } : {}),
+    ...(managerId ? { managerId } : {}),
+    ...(lastLogin ? { lastActiveAt: lastLogin } : {}),
+    accounts: { okta: id },
+  };
+}
+
+/** listCredentialsPage's cursor: `api-tokens:` or `apps:`, then Okta's next link in that listing (empty: its first page). */
+function credentialCursor(cursor: string | undefined): { phase: 'api-tokens' | 'apps'; link?: string } {
+  if (cursor === undefined) return { phase: 'api-tokens' };
+  const match = /^(api-tokens|apps):(.*)$/s.exec(cursor);
+  if (!match) throw new PlatformError('invalid', 'okta credential cursor is not one this adapter issued');
+  return { phase: match[1] as 'api-tokens' | 'apps', link: match[2] || undefined };
 }
 
 /** An app with several links (e.g. SAML and bookmark) is one assignment. */

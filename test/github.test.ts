@@ -4,6 +4,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
+import { toActivityFailure } from '../activities/errors';
 import { githubAdapterFactory } from '../activities/github';
 import { createPlatformActivities } from '../activities/platform-activities';
 import type { PlatformAdapter } from '../activities/platform-adapter';
@@ -34,6 +35,9 @@ beforeAll(async () => {
 afterAll(() => fake.http.stop());
 
 const subject = (login: string): Subject => ({ subjectId: `hr-${login}`, userName: login });
+/** What the access review's collection throws for a failed page: the PlatformError classified as an activity failure. */
+const pageFailure = (page: Promise<unknown>) => activityFailure(page.catch((err: unknown) => Promise.reject(toActivityFailure(err))));
+const activeMembers = () => [...fake.members].filter(([, m]) => m.state === 'active').map(([login]) => login);
 
 it('implements exactly its catalogue actions', () => {
   expect(implementedActions(adapter).sort()).toEqual([...CAPABILITIES.github].sort());
@@ -141,6 +145,76 @@ it('deletes an account by removing membership and outside-collaborator access; a
   expect(await run('deleteAccount', { subject: subject('fay') })).toEqual({ outcome: 'done' });
   expect(fake.members.has('fay') || fake.outsideCollaborators.has('fay')).toBe(false);
   expect(await run('deleteAccount', { subject: subject('fay') })).toEqual({ outcome: 'already-done' });
+});
+
+it('lists the org members (not pending invitees) over several pages as accounts without a manager; a listed account resolves for revocation', async () => {
+  ['kai', 'lea', 'max', 'ned', 'oli', 'pam', 'quy'].forEach((login) => fake.addUser(login, { role: 'member' }));
+  fake.addUser('pia');
+  fake.members.set('pia', { state: 'pending', role: 'member' });
+  fake.addTeam('reviewed', ['lea']);
+
+  const pages: Subject[][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await adapter.listAccounts!({ cursor, limit: 3 });
+    pages.push(page.accounts);
+    cursor = page.nextCursor;
+  } while (cursor);
+  expect(pages.length).toBeGreaterThanOrEqual(3);
+  expect(pages.every((p) => p.length <= 3)).toBe(true);
+  const accounts = pages.flat();
+  expect(accounts.map((a) => a.userName)).toEqual(activeMembers());
+  expect(accounts.map((a) => a.userName)).not.toContain('pia');
+  expect(accounts.find((a) => a.userName === 'kai')).toEqual({ subjectId: 'kai', userName: 'kai', accounts: { github: 'kai' } });
+
+  const lea = accounts.find((a) => a.userName === 'lea')!;
+  expect(await adapter.removeEntitlement!({ subject: lea, entitlement: { kind: 'team', id: 'reviewed' } })).toEqual({ outcome: 'done' });
+  expect(fake.teams.get('reviewed')!.members.has('lea')).toBe(false);
+});
+
+it("enumerates every fine-grained PAT the org approved, across pages, as the tenant-wide credential listing; an owner's token may not", async () => {
+  const ids = ['ci', 'deploy', 'backup', 'docs', 'release'].map((name, i) => fake.addFineGrainedGrant(i % 2 ? 'kai' : 'lea', name));
+  fake.fineGrainedGrants.find((g) => g.id === ids[4])!.token_expired = true;
+  const before = fake.http.requests.length;
+  const { data } = await run('listCredentials', {});
+  expect(fake.http.requests.slice(before).filter((r) => r.path === '/orgs/acme/personal-access-tokens').length).toBeGreaterThanOrEqual(3);
+  expect(data!.map((c) => c.id)).toEqual(fake.fineGrainedGrants.map((g) => `fine-grained-pat:${g.id}`));
+  expect(data).toContainEqual({
+    platform: 'github',
+    id: `fine-grained-pat:${ids[1]}`,
+    kind: 'personal-access-token',
+    ownerId: 'kai',
+    status: 'active',
+    createdAt: '2025-02-01T00:00:00Z',
+    lastUsedAt: '2025-03-01T00:00:00Z',
+    description: 'deploy',
+  });
+  expect(data!.find((c) => c.id === `fine-grained-pat:${ids[4]}`)).toMatchObject({ ownerId: 'lea', status: 'inactive' });
+
+  const withPat = platformHarness('github', githubAdapterFactory, () => patConnection, env);
+  expect(await activityFailure(withPat.run('listCredentials', {}))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
+});
+
+it('classifies a rate limit while paging as retryable at the time GitHub gives, resumes from the same cursor, and refuses a cursor to another origin', async () => {
+  const first = await adapter.listAccounts!({ limit: 2 });
+  expect(first.nextCursor).toBeDefined();
+  fake.http.failNext(1, 403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 30) });
+  const primary = await pageFailure(adapter.listAccounts!({ cursor: first.nextCursor, limit: 2 }));
+  expect(primary).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false });
+  expect(primary.nextRetryDelay).toBeGreaterThan(25_000);
+  expect(primary.nextRetryDelay).toBeLessThanOrEqual(30_000);
+  const resumed = await adapter.listAccounts!({ cursor: first.nextCursor, limit: 2 });
+  expect(resumed.accounts.map((a) => a.userName)).toEqual(activeMembers().slice(2, 4));
+
+  ['one', 'two', 'three'].forEach((name) => fake.addFineGrainedGrant('kai', name));
+  const grants = await adapter.listCredentialsPage!({ limit: 2 });
+  fake.http.failNext(1, 429, { 'retry-after': '5' });
+  expect(await pageFailure(adapter.listCredentialsPage!({ cursor: grants.nextCursor, limit: 2 }))).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 5000 });
+  expect((await adapter.listCredentialsPage!({ cursor: grants.nextCursor, limit: 2 })).credentials.map((c) => c.id)).toEqual(
+    fake.fineGrainedGrants.slice(2, 4).map((g) => `fine-grained-pat:${g.id}`),
+  );
+
+  await expect(adapter.listAccounts!({ cursor: 'https://api.evil.example/orgs/acme/members?page=2', limit: 2 })).rejects.toMatchObject({ kind: 'invalid' });
 });
 
 describe('rate limits and failures through the platform activities', () => {

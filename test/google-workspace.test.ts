@@ -5,6 +5,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import { toActivityFailure } from '../activities/errors';
 import { googleWorkspaceAdapterFactory } from '../activities/google-workspace';
 import type { PlatformAdapter } from '../activities/platform-adapter';
 import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
@@ -34,6 +35,19 @@ beforeAll(async () => {
 afterAll(() => fake.stop());
 
 const subject = (userName: string): Subject => ({ subjectId: `hr-${userName}`, userName });
+/** What the access review's collection throws for a failed page: the PlatformError classified as an activity failure. */
+const pageFailure = (page: Promise<unknown>) => activityFailure(page.catch((err: unknown) => Promise.reject(toActivityFailure(err))));
+
+async function accountPages(limit: number): Promise<Subject[][]> {
+  const pages: Subject[][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await adapter.listAccounts!({ cursor, limit });
+    pages.push(page.accounts);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return pages;
+}
 
 it('implements exactly its catalogue actions, and needs a key and a delegated admin', () => {
   expect(implementedActions(adapter).sort()).toEqual([...CAPABILITIES['google-workspace']].sort());
@@ -133,6 +147,65 @@ it('signs a user out and deletes the account; deleting again is already done, si
   const err = await activityFailure(run('revokeSessions', { subject: subject('hal') }));
   expect(err).toBeInstanceOf(ApplicationFailure);
   expect(err).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
+});
+
+it('lists every user, suspended ones too, over several pages with subject id, manager and last sign-in; a listed account resolves for revocation', async () => {
+  const rex = await adapter.createAccount!({ subject: { subjectId: 'E-100', userName: 'rex', displayName: 'Rex Ray' } });
+  const ona = fake.addUser('ona@acme.example', {
+    name: { fullName: 'Ona Oak' },
+    externalIds: [{ type: 'organization', value: 'E-101' }],
+    relations: [
+      { type: 'assistant', value: 'pa@acme.example' },
+      { type: 'manager', value: 'boss@acme.example' },
+    ],
+    lastLoginTime: '2025-05-01T08:00:00.000Z',
+  });
+  const pia = fake.addUser('pia@acme.example', { suspended: true, relations: [{ type: 'manager', value: 'boss@acme.example' }], lastLoginTime: '2024-01-02T03:04:05.000Z' });
+  const quin = fake.addUser('quin@acme.example');
+  ['ray', 'sue', 'tom'].forEach((n) => fake.addUser(`${n}@acme.example`));
+  fake.addGroup('audit@acme.example', ['ona@acme.example']);
+
+  const pages = await accountPages(3);
+  expect(pages.length).toBeGreaterThanOrEqual(3);
+  expect(pages.every((p) => p.length <= 3)).toBe(true);
+  const accounts = new Map(pages.flat().map((a) => [a.userName, a]));
+  expect([...accounts.keys()].sort()).toEqual([...fake.users.values()].map((u) => u.primaryEmail).sort());
+  expect(accounts.get('rex@acme.example')).toMatchObject({ subjectId: 'E-100', accounts: { 'google-workspace': rex.data!.accountId } });
+  expect(accounts.get('ona@acme.example')).toEqual({
+    subjectId: 'E-101',
+    userName: 'ona@acme.example',
+    email: 'ona@acme.example',
+    displayName: 'Ona Oak',
+    managerId: 'boss@acme.example',
+    accounts: { 'google-workspace': ona.id },
+    lastActiveAt: '2025-05-01T08:00:00.000Z',
+  });
+  expect(accounts.get('pia@acme.example')).toEqual({
+    subjectId: 'pia@acme.example',
+    userName: 'pia@acme.example',
+    email: 'pia@acme.example',
+    managerId: 'boss@acme.example',
+    accounts: { 'google-workspace': pia.id },
+    lastActiveAt: '2024-01-02T03:04:05.000Z',
+  });
+  // Never signed in: Google's epoch is no last activity.
+  expect(accounts.get('quin@acme.example')).toEqual({ subjectId: 'quin@acme.example', userName: 'quin@acme.example', email: 'quin@acme.example', accounts: { 'google-workspace': quin.id } });
+
+  // The review stores only subjectId, userName and accounts, and revokes with them.
+  const { subjectId, userName, accounts: ids } = accounts.get('ona@acme.example')!;
+  expect(await adapter.removeEntitlement!({ subject: { subjectId, userName, accounts: ids }, entitlement: { kind: 'group', id: 'audit@acme.example' } })).toEqual({ outcome: 'done' });
+  expect(fake.groups.get('audit@acme.example')!.members.has('ona@acme.example')).toBe(false);
+});
+
+it('classifies a quota error or a 429 while paging users as retryable throttling, and the same cursor then resumes', async () => {
+  const first = await adapter.listAccounts!({ limit: 2 });
+  expect(first.nextCursor).toBeDefined();
+  fake.exceedQuotaNext(1);
+  expect(await pageFailure(adapter.listAccounts!({ cursor: first.nextCursor, limit: 2 }))).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false });
+  fake.directory.failNext(1, 429, { 'Retry-After': '3' });
+  expect(await pageFailure(adapter.listAccounts!({ cursor: first.nextCursor, limit: 2 }))).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 3000 });
+  const resumed = await adapter.listAccounts!({ cursor: first.nextCursor, limit: 2 });
+  expect(resumed.accounts.map((a) => a.userName)).toEqual([...fake.users.values()].slice(2, 4).map((u) => u.primaryEmail));
 });
 
 it("classifies Google's 403 quota errors and 429 Retry-After as retryable throttling", async () => {

@@ -4,9 +4,10 @@
  * (test/fakes/okta.ts): no Okta emulator exists, so the fake follows the published
  * API and the tests check the effects on its state.
  */
+import { toActivityFailure } from '../activities/errors';
 import { oktaAdapterFactory } from '../activities/okta';
-import { CAPABILITIES, type Subject } from '../shared';
-import { FakeOkta, type FakeOktaUser } from './fakes/okta';
+import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
+import { FakeOkta, type FakeOktaApp, type FakeOktaUser } from './fakes/okta';
 import { activityFailure, implementedActions, platformHarness } from './support/platform-harness';
 
 const API_TOKEN = '00okta-ssws-t0ken';
@@ -201,5 +202,120 @@ describe('failure classification', () => {
     const rejected = await activityFailure(okta.run('disableAccount', { subject: subjectOf(user) }));
     expect(rejected).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
     expect(rejected.message).not.toContain('revoked-okta-t0ken');
+  });
+});
+
+describe('tenant-wide inventories (access reviews, rotation campaigns)', () => {
+  // A fresh org per test: an inventory lists everything in it.
+  let tenant: FakeOkta;
+  const connection = (): PlatformConnection => ({ platform: 'okta', baseUrl: tenant.http.baseUrl, credentials: { apiToken: 'env:OKTA_API_TOKEN' } });
+  const inventory = platformHarness('okta', oktaAdapterFactory, connection, { OKTA_API_TOKEN: API_TOKEN });
+  const adapter = () => oktaAdapterFactory(connection(), () => API_TOKEN);
+  const gets = (path: string) => tenant.http.requests.filter((r) => r.method === 'GET' && r.path === path).length;
+  const secret = (id: string, status: FakeOktaApp['secrets'][number]['status'] = 'ACTIVE') => ({ id, status, created: '2026-01-01T00:00:00.000Z', client_secret: `value-${id}` });
+  const addTokens = (entries: [id: string, userId: string][]) => {
+    for (const [id, userId] of entries) tenant.apiTokens.set(id, { id, name: `token ${id}`, userId, created: '2025-06-01T00:00:00.000Z' });
+  };
+
+  beforeEach(async () => {
+    tenant = await new FakeOkta(API_TOKEN).start();
+  });
+  afterEach(() => tenant.stop());
+
+  it('lists every user, `limit` a page, with subject id, manager and last sign-in, leaving deactivated users out', async () => {
+    tenant.pageSize = 200; // Okta's largest page: the adapter's limit decides
+    const boss = tenant.addUser('boss@acme.test', { profile: { employeeNumber: 'E100', displayName: 'Big Boss' }, lastLogin: '2026-03-01T09:00:00.000Z' });
+    const reports = ['ann', 'bob', 'cat', 'dan', 'eve'].map((name, i) =>
+      tenant.addUser(`${name}@acme.test`, { profile: { employeeNumber: `E10${i + 1}`, managerId: 'E100', firstName: name, lastName: 'Smith' }, lastLogin: `2026-02-0${i + 1}T08:00:00.000Z` }),
+    );
+    const contractor = tenant.addUser('contractor@partner.test', { profile: { email: 'c@partner.test', manager: 'boss@acme.test' } }); // never signed in
+    tenant.addUser('leaver@acme.test', { status: 'DEPROVISIONED', profile: { employeeNumber: 'E999' } });
+    const wiki = tenant.addGroup('wiki', [reports[0]!.id]);
+
+    const okta = adapter();
+    const pages: Subject[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await okta.listAccounts!({ cursor, limit: 3 });
+      pages.push(page.accounts);
+      cursor = page.nextCursor;
+    } while (cursor);
+
+    expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+    expect(gets('/api/v1/users')).toBe(3);
+    const accounts = pages.flat();
+    expect(accounts.map((a) => a.subjectId)).toEqual(['E100', 'E101', 'E102', 'E103', 'E104', 'E105', 'contractor@partner.test']);
+    expect(accounts[0]).toEqual({ subjectId: 'E100', userName: 'boss@acme.test', email: 'boss@acme.test', displayName: 'Big Boss', lastActiveAt: '2026-03-01T09:00:00.000Z', accounts: { okta: boss.id } });
+    expect(accounts[1]).toEqual({ subjectId: 'E101', userName: 'ann@acme.test', email: 'ann@acme.test', displayName: 'ann Smith', managerId: 'E100', lastActiveAt: '2026-02-01T08:00:00.000Z', accounts: { okta: reports[0]!.id } });
+    expect(accounts.slice(1, 6).map((a) => [a.managerId, a.accounts?.okta])).toEqual(reports.map((r) => ['E100', r.id]));
+    expect(accounts[6]).toEqual({ subjectId: 'contractor@partner.test', userName: 'contractor@partner.test', email: 'c@partner.test', displayName: 'Test User', managerId: 'boss@acme.test', accounts: { okta: contractor.id } });
+    // A listed account is a subject the review's next step can act on.
+    await expect(inventory.run('listEntitlements', { subject: accounts[1]! })).resolves.toMatchObject({ data: [{ kind: 'group', id: wiki.id }] });
+    // A cursor is followed only on the org's origin (the SSWS token would go with it).
+    await expect(okta.listAccounts!({ cursor: 'https://attacker.example/api/v1/users?after=3', limit: 3 })).rejects.toMatchObject({ kind: 'invalid' });
+  });
+
+  it("lists every API token, then every service app's client secrets, through the Link-paged listings, as listCredentials by owner lists them", async () => {
+    const admin = tenant.addUser('admin@acme.test');
+    const robot = tenant.addUser('robot@acme.test');
+    addTokens([['tok-1', admin.id], ['tok-2', robot.id], ['tok-3', admin.id]]);
+    const billing = tenant.addApp('billing-daemon', { secrets: [secret('ocs-b1', 'INACTIVE'), secret('ocs-b2')] });
+    const reporting = tenant.addApp('reporting-daemon', { secrets: [secret('ocs-r1')] });
+    tenant.addApp('jwt-daemon'); // authenticates with a key: no secrets
+    const portal = tenant.addApp('customer-portal', { applicationType: 'web', secrets: [secret('ocs-web')] });
+    const sso = tenant.addApp('Salesforce', { name: 'salesforce' });
+    const nightly = tenant.addApp('nightly-export', { secrets: [secret('ocs-n1')] });
+
+    const listed = (await inventory.run('listCredentials', {})).data!;
+
+    expect(listed.map((c) => `${c.kind}:${c.id}:${c.ownerId}:${c.status}`)).toEqual([
+      `api-token:tok-1:${admin.id}:active`,
+      `api-token:tok-2:${robot.id}:active`,
+      `api-token:tok-3:${admin.id}:active`,
+      `client-secret:ocs-b1:${billing.id}:inactive`,
+      `client-secret:ocs-b2:${billing.id}:active`,
+      `client-secret:ocs-r1:${reporting.id}:active`,
+      `client-secret:ocs-n1:${nightly.id}:active`,
+    ]);
+    // Two per page: three tokens took two pages, the five OIDC apps three (the SAML app filtered out by Okta).
+    expect(gets('/api/v1/api-tokens')).toBe(2);
+    expect(gets('/api/v1/apps')).toBe(3);
+    expect(gets(`/api/v1/apps/${portal.id}/credentials/secrets`) + gets(`/api/v1/apps/${sso.id}/credentials/secrets`)).toBe(0);
+    // The same records (ids, owners) that rotation then acts on by owner.
+    expect(listed.filter((c) => c.ownerId === billing.id)).toEqual((await inventory.run('listCredentials', { ownerId: billing.id })).data);
+    expect(listed.filter((c) => c.ownerId === admin.id)).toEqual((await inventory.run('listCredentials', { ownerId: admin.id })).data);
+    await expect(adapter().listCredentialsPage!({ cursor: `${tenant.http.baseUrl}/api/v1/apps`, limit: 2 })).rejects.toMatchObject({ kind: 'invalid' });
+  });
+
+  it('fails a listing throttled mid-way as PlatformThrottled, retried after X-Rate-Limit-Reset', async () => {
+    const owner = tenant.addUser('owner@acme.test');
+    addTokens([['tok-1', owner.id], ['tok-2', owner.id], ['tok-3', owner.id]]);
+    tenant.limitRate('/api/v1/api-tokens', 1, 20);
+
+    const failure = await activityFailure(inventory.run('listCredentials', {}));
+    expect(failure).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false });
+    expect(failure.nextRetryDelay).toBeGreaterThanOrEqual(19_000);
+    expect(failure.nextRetryDelay).toBeLessThanOrEqual(21_000);
+    expect(gets('/api/v1/api-tokens')).toBe(2); // the first page went through, the second was refused
+  });
+
+  it('resumes listAccounts from its cursor after a 429, missing and repeating no one', async () => {
+    const logins = ['a', 'b', 'c', 'd', 'e'].map((n) => tenant.addUser(`${n}@acme.test`).profile.login);
+    tenant.limitRate('/api/v1/users', 1, 20);
+    const okta = adapter();
+
+    const first = await okta.listAccounts!({ limit: 2 });
+    const throttled: unknown = await okta.listAccounts!({ cursor: first.nextCursor, limit: 2 }).catch((err: unknown) => err);
+    // What the access review's collection step turns it into.
+    expect(toActivityFailure(throttled)).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false });
+
+    tenant.rateLimits.delete('/api/v1/users'); // the window reset
+    const accounts = [...first.accounts];
+    for (let cursor = first.nextCursor; cursor; ) {
+      const page = await okta.listAccounts!({ cursor, limit: 2 });
+      accounts.push(...page.accounts);
+      cursor = page.nextCursor;
+    }
+    expect(accounts.map((a) => a.userName)).toEqual(logins);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * CONTRACT FAKE of the GitHub REST API (version 2022-11-28), not an emulator. It follows
- * the published docs for one organisation: org memberships (GET/PUT/DELETE
+ * the published docs for one organisation: org members (GET /orgs/{org}/members: active
+ * members only, not pending invitees), org memberships (GET/PUT/DELETE
  * /orgs/{org}/memberships/{username}), invitations, outside collaborators, teams and team
  * memberships, repositories and deploy keys (with added_by / last_used), the fine-grained
  * PAT grants an org approved (/orgs/{org}/personal-access-tokens, revoke by POST
@@ -34,7 +35,15 @@ export class GitHubFake {
   readonly outsideCollaborators = new Set<string>();
   readonly teams = new Map<string, { id: number; slug: string; name: string; members: Set<string> }>();
   readonly repos = new Map<string, FakeDeployKey[]>();
-  readonly fineGrainedGrants: { id: number; owner: { login: string }; token_name: string; token_expired: boolean; access_granted_at: string; token_last_used_at: string | null }[] = [];
+  readonly fineGrainedGrants: {
+    id: number;
+    owner: { login: string };
+    token_name: string;
+    token_expired: boolean;
+    token_expires_at: string | null;
+    access_granted_at: string;
+    token_last_used_at: string | null;
+  }[] = [];
   readonly credentialAuthorizations: { login: string; credential_id: number; credential_type: string; credential_authorized_at: string; credential_accessed_at: string | null; authorized_credential_title: string | null }[] = [];
   /** An org without SAML SSO answers 404 on credential-authorizations. */
   samlSso = true;
@@ -82,7 +91,15 @@ export class GitHubFake {
 
   addFineGrainedGrant(login: string, name: string): number {
     const id = this.nextId++;
-    this.fineGrainedGrants.push({ id, owner: { login }, token_name: name, token_expired: false, access_granted_at: '2025-02-01T00:00:00Z', token_last_used_at: '2025-03-01T00:00:00Z' });
+    this.fineGrainedGrants.push({
+      id,
+      owner: { login },
+      token_name: name,
+      token_expired: false,
+      token_expires_at: '2026-02-01T00:00:00Z',
+      access_granted_at: '2025-02-01T00:00:00Z',
+      token_last_used_at: '2025-03-01T00:00:00Z',
+    });
     return id;
   }
 
@@ -160,6 +177,12 @@ export class GitHubFake {
       this.members.set(login, { state: 'pending', role: 'member' });
       return reply(201, { id: this.nextId++, login, role: b.role });
     });
+    orgRoute('GET', '/members', (req) =>
+      this.paged(
+        req,
+        [...this.members].filter(([, m]) => m.state === 'active').map(([login]) => ({ login, id: this.users.get(login), type: 'User', site_admin: false })),
+      ),
+    );
     orgRoute('GET', '/outside_collaborators', (req) => this.paged(req, [...this.outsideCollaborators].map((login) => ({ login, id: this.users.get(login) }))));
     orgRoute('DELETE', '/outside_collaborators/:username', ({ params }) => (this.outsideCollaborators.delete(params.username!) ? reply(204) : this.notFound()));
     orgRoute('GET', '/teams', (req) => this.paged(req, [...this.teams.values()].map(({ id, slug, name }) => ({ id, slug, name }))));

@@ -1,13 +1,15 @@
 /**
  * CONTRACT FAKE of Google Workspace, not an emulator: it follows the published
  * Admin SDK Directory API v1 reference (users insert/get/patch/delete/signOut,
+ * users.list?customer with maxResults and pageToken/nextPageToken,
  * users.tokens and users.asps list/delete, groups.list?userKey with
  * pageToken/nextPageToken, members insert/delete), the Data Transfer API v1
  * (applications.list, transfers.list/insert) and Google's OAuth 2.0
  * service-account flow (JWT bearer grant, RFC 7523) on a separate token server,
  * as Google hosts it separately. Errors use Google's JSON error shape
  * ({ error: { code, message, errors: [{ reason }] } }); quota errors are 403
- * with reason userRateLimitExceeded. Unknown tokens get 401, missing resources 404,
+ * with reason userRateLimitExceeded, 429 with reason rateLimitExceeded (inject
+ * with directory.failNext and a Retry-After header). Unknown tokens get 401, missing resources 404,
  * duplicates 409. State is in memory for the tests to inspect.
  */
 import { createVerify, randomUUID } from 'node:crypto';
@@ -19,9 +21,12 @@ export interface FakeGoogleUser {
   suspended: boolean;
   name: { givenName?: string; familyName?: string; fullName?: string };
   relations?: { type: string; value: string }[];
+  externalIds?: { type: string; value: string }[];
+  /** ISO; the epoch for a user who never signed in, as Google reports it. */
+  lastLoginTime: string;
 }
 
-const REASONS: Record<number, string> = { 400: 'invalid', 401: 'authError', 403: 'forbidden', 404: 'notFound', 409: 'duplicate', 503: 'backendError' };
+const REASONS: Record<number, string> = { 400: 'invalid', 401: 'authError', 403: 'forbidden', 404: 'notFound', 409: 'duplicate', 429: 'rateLimitExceeded', 503: 'backendError' };
 
 function googleError(status: number, message: string, reason = REASONS[status] ?? 'backendError') {
   return { error: { code: status, message, errors: [{ domain: 'global', reason, message }] } };
@@ -76,7 +81,7 @@ export class GoogleWorkspaceFake {
   }
 
   addUser(primaryEmail: string, extra: Partial<FakeGoogleUser> = {}): FakeGoogleUser {
-    const user = { id: randomUUID().replace(/-/g, '').slice(0, 21), primaryEmail, suspended: false, name: {}, ...extra };
+    const user = { id: randomUUID().replace(/-/g, '').slice(0, 21), primaryEmail, suspended: false, name: {}, lastLoginTime: '1970-01-01T00:00:00.000Z', ...extra };
     this.users.set(user.id, user);
     return user;
   }
@@ -118,10 +123,17 @@ export class GoogleWorkspaceFake {
   private routes(): void {
     const D = '/admin/directory/v1';
     this.on('POST', `${D}/users`, ({ body }) => {
-      const b = body as { primaryEmail: string; name: FakeGoogleUser['name']; password?: string };
+      const b = body as { primaryEmail: string; name: FakeGoogleUser['name']; password?: string; externalIds?: FakeGoogleUser['externalIds'] };
       if (!b.password || !b.name?.givenName) return this.directory.fail(400, 'Invalid Input');
       if (this.userByKey(b.primaryEmail)) return this.directory.fail(409, 'Entity already exists.');
-      return reply(200, this.addUser(b.primaryEmail, { name: b.name }));
+      return reply(200, this.addUser(b.primaryEmail, { name: b.name, ...(b.externalIds ? { externalIds: b.externalIds } : {}) }));
+    });
+    this.on('GET', `${D}/users`, ({ url }) => {
+      const q = url.searchParams;
+      if (!q.get('customer') && !q.get('domain')) return this.directory.fail(400, 'Bad Request');
+      const maxResults = Math.min(Number(q.get('maxResults') ?? 100), 500);
+      const { page, next } = pageOf([...this.users.values()], Number(q.get('pageToken') ?? 0), maxResults);
+      return reply(200, { kind: 'admin#directory#users', users: page, ...(next === undefined ? {} : { nextPageToken: String(next) }) });
     });
     this.on('GET', `${D}/users/:key`, ({ params }) => {
       const user = this.userByKey(params.key!);

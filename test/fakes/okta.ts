@@ -1,13 +1,16 @@
 /**
  * CONTRACT FAKE of the Okta Management API (/api/v1), for tests only. It follows
  * the published contract at developer.okta.com/docs/api: `Authorization: SSWS <token>`
- * (401 E0000011 otherwise), users by id or login, lifecycle transitions
+ * (401 E0000011 otherwise), users by id or login and listed (without DEPROVISIONED
+ * ones, as Okta's unfiltered listing does), lifecycle transitions
  * (deactivate → DEPROVISIONED, activate, unsuspend), the two-step user DELETE
  * (deactivate, then delete), DELETE sessions?oauthTokens=true, group membership
  * PUT/DELETE, role assignments, app assignments and appLinks, API tokens, user
- * grants, OAuth client secrets (at most two; only inactive ones deletable),
- * IdP links; cursor paging with `Link: <...after=...>; rel="next"`; errors as
- * { errorCode, errorSummary }; rate limiting as 429 with X-Rate-Limit-* headers.
+ * grants, apps listed with `filter=name eq "..."` (or status), OAuth client secrets
+ * (at most two; only inactive ones deletable), IdP links; cursor paging with
+ * `Link: <...after=...>; rel="next"` (keeping the listing's filter); errors as
+ * { errorCode, errorSummary }; rate limiting as 429 with X-Rate-Limit-* headers,
+ * injected or per listing endpoint (limitRate).
  */
 import { randomUUID } from 'node:crypto';
 import { HttpFake, pageOf, reply, type FakeReply, type FakeRequest } from './http-fake';
@@ -15,7 +18,9 @@ import { HttpFake, pageOf, reply, type FakeReply, type FakeRequest } from './htt
 export interface FakeOktaUser {
   id: string;
   status: 'STAGED' | 'PROVISIONED' | 'ACTIVE' | 'SUSPENDED' | 'LOCKED_OUT' | 'DEPROVISIONED';
-  profile: { login: string; email: string; firstName: string; lastName: string; displayName?: string };
+  profile: { login: string; email: string; firstName: string; lastName: string; displayName?: string; employeeNumber?: string; managerId?: string; manager?: string };
+  /** Last sign-in (ISO); Okta shows null before the first. */
+  lastLogin?: string;
   roles: { id: string; type: string; assignmentType?: 'USER' | 'GROUP' }[];
   grants: { id: string; status: 'ACTIVE' | 'REVOKED'; clientId: string; scopeId: string; created: string }[];
   /** Times DELETE /sessions ran, and with oauthTokens=true. */
@@ -32,10 +37,23 @@ export interface FakeOktaGroup {
 
 export interface FakeOktaApp {
   id: string;
+  /** The app's integration: `oidc_client` for every OIDC app, else a catalogue name such as `salesforce`. */
+  name: string;
+  /** An OIDC app's kind; `service` is a client-credentials app acting as no user. */
+  applicationType?: 'web' | 'native' | 'browser' | 'service';
   label: string;
   status: 'ACTIVE' | 'INACTIVE';
   assigned: Set<string>;
   secrets: { id: string; status: 'ACTIVE' | 'INACTIVE'; created: string; client_secret: string }[];
+}
+
+export interface FakeOktaApiToken {
+  id: string;
+  name: string;
+  /** The user whose permissions the token carries. */
+  userId: string;
+  created: string;
+  clientName?: string;
 }
 
 const OKTA_ERRORS: Record<number, [string, string]> = {
@@ -50,11 +68,13 @@ export class FakeOkta {
   readonly users = new Map<string, FakeOktaUser>();
   readonly groups = new Map<string, FakeOktaGroup>();
   readonly apps = new Map<string, FakeOktaApp>();
-  readonly apiTokens = new Map<string, { id: string; name: string; userId: string; created: string }>();
+  readonly apiTokens = new Map<string, FakeOktaApiToken>();
   /** IdP id → (user id → external id). */
   readonly idpLinks = new Map<string, Map<string, string>>();
   /** Largest page Okta returns whatever `limit` asks, small so tests page. */
   pageSize = 2;
+  /** Okta's per-endpoint rate limits on listings: requests left in the window, and its reset (epoch seconds). */
+  readonly rateLimits = new Map<string, { limit: number; remaining: number; reset: number }>();
   readonly http: HttpFake;
 
   constructor(readonly apiToken: string) {
@@ -80,8 +100,8 @@ export class FakeOkta {
     return this.http.stop();
   }
 
-  addUser(login: string, init: Partial<Omit<FakeOktaUser, 'id' | 'profile'>> = {}): FakeOktaUser {
-    const user: FakeOktaUser = { id: `00u${randomUUID().slice(0, 12)}`, status: 'ACTIVE', profile: { login, email: login, firstName: 'Test', lastName: 'User' }, roles: [], grants: [], sessionClears: [], ...init };
+  addUser(login: string, { profile, ...init }: Partial<Omit<FakeOktaUser, 'id' | 'profile'>> & { profile?: Partial<FakeOktaUser['profile']> } = {}): FakeOktaUser {
+    const user: FakeOktaUser = { id: `00u${randomUUID().slice(0, 12)}`, status: 'ACTIVE', profile: { login, email: login, firstName: 'Test', lastName: 'User', ...profile }, roles: [], grants: [], sessionClears: [], ...init };
     this.users.set(user.id, user);
     this.groups.get('everyone')!.members.add(user.id);
     return user;
@@ -94,9 +114,14 @@ export class FakeOkta {
   }
 
   addApp(label: string, init: Partial<FakeOktaApp> = {}): FakeOktaApp {
-    const app: FakeOktaApp = { id: `0oa${randomUUID().slice(0, 12)}`, label, status: 'ACTIVE', assigned: new Set(), secrets: [], ...init };
+    const app: FakeOktaApp = { id: `0oa${randomUUID().slice(0, 12)}`, name: 'oidc_client', applicationType: 'service', label, status: 'ACTIVE', assigned: new Set(), secrets: [], ...init };
     this.apps.set(app.id, app);
     return app;
+  }
+
+  /** The listing at `path` answers `requests` more requests, then 429 until the window resets `resetInSeconds` from now. */
+  limitRate(path: string, requests: number, resetInSeconds = 60): void {
+    this.rateLimits.set(path, { limit: requests, remaining: requests, reset: Math.floor(Date.now() / 1000) + resetInSeconds });
   }
 
   userByLogin(login: string): FakeOktaUser | undefined {
@@ -105,6 +130,7 @@ export class FakeOkta {
 
   private userRoutes(): void {
     const h = this.http;
+    h.on('GET', '/api/v1/users', (req) => this.page(req, [...this.users.values()].filter((u) => u.status !== 'DEPROVISIONED').map(userJson)));
     h.on('GET', '/api/v1/users/:user', (req) => this.withUser(req, (u) => reply(200, userJson(u))));
     h.on('POST', '/api/v1/users', (req) => this.createUser(req));
     h.on('POST', '/api/v1/users/:user', (req) => this.withUser(req, (u) => (Object.assign(u.profile, (req.body as { profile?: object }).profile), reply(200, userJson(u)))));
@@ -132,11 +158,12 @@ export class FakeOkta {
 
   private credentialRoutes(): void {
     const h = this.http;
-    h.on('GET', '/api/v1/api-tokens', (req) => this.page(req, [...this.apiTokens.values()]));
+    h.on('GET', '/api/v1/api-tokens', (req) => this.page(req, [...this.apiTokens.values()].map(tokenJson)));
     h.on('DELETE', '/api/v1/api-tokens/:id', (req) => (this.apiTokens.delete(req.params.id!) ? reply(204) : this.http.fail(404, 'Not found: api token')));
     h.on('GET', '/api/v1/users/:user/grants', (req) => this.withUser(req, (u) => this.page(req, u.grants.filter((g) => g.status === 'ACTIVE'))));
     h.on('DELETE', '/api/v1/users/:user/grants/:grant', (req) => this.withUser(req, (u) => this.revokeGrant(u, req.params.grant!)));
-    h.on('GET', '/api/v1/apps/:app', (req) => this.withApp(req, (a) => reply(200, { id: a.id, label: a.label, status: a.status, signOnMode: 'OPENID_CONNECT' })));
+    h.on('GET', '/api/v1/apps', (req) => this.listApps(req));
+    h.on('GET', '/api/v1/apps/:app', (req) => this.withApp(req, (a) => reply(200, appJson(a))));
     h.on('POST', '/api/v1/apps/:app/lifecycle/deactivate', (req) => this.withApp(req, (a) => ((a.status = 'INACTIVE'), reply(200, {}))));
     h.on('GET', '/api/v1/apps/:app/credentials/secrets', (req) => this.withApp(req, (a) => reply(200, a.secrets.map(secretJson))));
     h.on('POST', '/api/v1/apps/:app/credentials/secrets', (req) => this.withApp(req, (a) => this.createSecret(a)));
@@ -152,14 +179,42 @@ export class FakeOkta {
     h.on('DELETE', '/api/v1/idps/:idp/users/:user', (req) => (this.idpLinks.get(req.params.idp!)?.delete(req.params.user!) ? reply(204) : this.http.fail(404, 'Not found: idp user')));
   }
 
-  /** Okta cursor paging: `after` is opaque to clients; here it is an offset. */
+  /**
+   * Okta cursor paging: `after` is opaque to clients (here an offset); the next link keeps the request's
+   * other parameters (a filter). Rate limits apply per listing endpoint.
+   */
   private page(req: FakeRequest, items: unknown[]): FakeReply {
+    const throttled = this.rateLimited(req.url.pathname);
+    if (throttled) return throttled;
     const limit = Math.min(this.pageSize, Number(req.url.searchParams.get('limit') ?? this.pageSize));
     const { page, next } = pageOf(items, Number(req.url.searchParams.get('after') ?? 0), limit);
-    const self = `${this.http.baseUrl}${req.url.pathname}${req.url.search}`;
-    const links = [`<${self}>; rel="self"`];
-    if (next !== undefined) links.push(`<${this.http.baseUrl}${req.url.pathname}?limit=${limit}&after=${next}>; rel="next"`);
+    const links = [`<${req.url.href}>; rel="self"`];
+    if (next !== undefined) {
+      const nextUrl = new URL(req.url);
+      nextUrl.searchParams.set('limit', String(limit));
+      nextUrl.searchParams.set('after', String(next));
+      links.push(`<${nextUrl.href}>; rel="next"`);
+    }
     return reply(200, page, { Link: links.join(', ') });
+  }
+
+  private rateLimited(path: string): FakeReply | undefined {
+    const quota = this.rateLimits.get(path);
+    if (!quota || quota.reset <= Date.now() / 1000) return undefined;
+    if (quota.remaining > 0) {
+      quota.remaining -= 1;
+      return undefined;
+    }
+    return { ...this.http.fail(429, OKTA_ERRORS[429]![1]), headers: { 'X-Rate-Limit-Limit': String(quota.limit), 'X-Rate-Limit-Remaining': '0', 'X-Rate-Limit-Reset': String(quota.reset) } };
+  }
+
+  /** Okta's app filter takes one `eq` expression here (name or status); any other is refused, not ignored. */
+  private listApps(req: FakeRequest): FakeReply {
+    const filter = req.url.searchParams.get('filter');
+    const match = filter === null ? undefined : /^(name|status) eq "([^"]*)"$/.exec(filter);
+    if (filter !== null && !match) return this.http.fail(400, 'Api validation failed: filter');
+    const apps = [...this.apps.values()].filter((a) => !match || a[match[1] as 'name' | 'status'] === match[2]);
+    return this.page(req, apps.map(appJson));
   }
 
   private withUser(req: FakeRequest, then: (user: FakeOktaUser) => FakeReply): FakeReply {
@@ -261,7 +316,18 @@ export class FakeOkta {
 }
 
 function userJson(u: FakeOktaUser) {
-  return { id: u.id, status: u.status, profile: u.profile, _links: {} };
+  return { id: u.id, status: u.status, lastLogin: u.lastLogin ?? null, profile: u.profile, _links: {} };
+}
+
+function appJson(a: FakeOktaApp) {
+  const oidc = a.name === 'oidc_client';
+  return { id: a.id, name: a.name, label: a.label, status: a.status, signOnMode: oidc ? 'OPENID_CONNECT' : 'SAML_2_0', settings: oidc ? { oauthClient: { application_type: a.applicationType ?? 'web' } } : {} };
+}
+
+/** Okta's token metadata: a token expires 30 days (its tokenWindow) after its last use; here, after its creation. */
+function tokenJson(t: FakeOktaApiToken) {
+  const expiresAt = new Date(Date.parse(t.created) + 30 * 86_400_000).toISOString();
+  return { ...t, clientName: t.clientName ?? 'Okta API', tokenWindow: 'PT720H', expiresAt, lastUpdated: t.created };
 }
 
 function groupJson(g: FakeOktaGroup) {
