@@ -16,6 +16,8 @@ interface CampaignRef {
 }
 
 const ACCOUNTS_PER_PAGE = 500;
+/** Entitlement listings in flight at once: a page of accounts is read a few at a time, within the platform's rate limits. */
+const CALLS_AT_ONCE = 4;
 /** Collected items per stored chunk: well below MongoDB's 16 MB document limit however many entitlements a page of accounts has. */
 const ITEMS_PER_CHUNK = 2_000;
 
@@ -52,7 +54,7 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
       let { cursor, chunks, items } = resumed ?? { chunks: 0, items: 0 };
       do {
         const page = await call(() => adapter.listAccounts!({ cursor, limit: ACCOUNTS_PER_PAGE }));
-        const collected = (await Promise.all(page.accounts.map((subject) => itemsOf(adapter, input, subject, now)))).flat();
+        const collected = (await inPool(page.accounts, CALLS_AT_ONCE, (subject) => itemsOf(adapter, input, subject, now))).flat();
         for (let i = 0; i < collected.length; i += ITEMS_PER_CHUNK) {
           await reviews.putCollected(input.tenantId, input.reviewId, input.platform, chunks, collected.slice(i, i + ITEMS_PER_CHUNK));
           chunks += 1;
@@ -180,6 +182,20 @@ async function adapterFor(resolveAdapter: AdapterResolver, tenantId: string, pla
     throw ApplicationFailure.create({ type: 'UnsupportedAction', message: `${platform} cannot take part in access reviews`, nonRetryable: true });
   }
   return adapter;
+}
+
+/** fn over every input, at most `size` at a time, results in input order. */
+async function inPool<I, O>(inputs: readonly I[], size: number, fn: (input: I) => Promise<O>): Promise<O[]> {
+  const results: O[] = new Array<O>(inputs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < inputs.length) {
+      const i = next++;
+      results[i] = await fn(inputs[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, inputs.length) }, worker));
+  return results;
 }
 
 async function call<T>(fn: () => Promise<T>): Promise<T> {

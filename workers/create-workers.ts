@@ -67,14 +67,17 @@ export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {
   const unserved = platforms.filter((p) => !adapters[p] && p !== 'http-callback');
   if (unserved.length) throw new Error(`no adapter for ${unserved.join(', ')} in this build`);
 
+  const reviewActivities = createAccessReviewActivities({ reviews: stores.reviews, resolveAdapter });
   const control = {
     ...createDiagnosticsActivities(deps.mongo),
     ...createRunbookActivities(stores),
     ...createTenantActivities(stores),
     ...createEvidenceActivities(stores),
     ...createSecretRotationActivities({ resolveAdapter, resolveSecretStore }),
-    ...createAccessReviewActivities({ reviews: stores.reviews, resolveAdapter }),
+    ...reviewActivities,
   };
+  // A review's collection and revocations call the platform: they run on its queue, under its rate limit.
+  const onPlatform = { collectReviewItems: reviewActivities.collectReviewItems.bind(reviewActivities), applyRevocationBatch: reviewActivities.applyRevocationBatch.bind(reviewActivities) };
   return Promise.all([
     Worker.create({ ...common, ...workflowSource, taskQueue: queues.workflows }),
     Worker.create({ ...common, taskQueue: queues.control, activities: control }),
@@ -91,7 +94,7 @@ export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {
                 connection: (tenantId) => stores.tenants.connection(tenantId, 'http-callback'),
                 readSecrets,
               })
-            : createPlatformActivities(platform, { resolveAdapter, resolveSecretStore }),
+            : { ...createPlatformActivities(platform, { resolveAdapter, resolveSecretStore }), ...onPlatform },
         maxTaskQueueActivitiesPerSecond: PLATFORM_DEFAULTS[platform].maxActivitiesPerSecond,
       }),
     ),

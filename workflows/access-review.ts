@@ -4,6 +4,7 @@ import {
   continueAsNew,
   ParentClosePolicy,
   patched,
+  proxyActivities,
   setHandler,
   sleep,
   startChild,
@@ -17,6 +18,7 @@ import { DAY_MS, reviewerWorkflowId, supports, type AccessReviewRequest, type Ac
 import { blastRadiusGoAheadSignal } from '../shared/messages';
 import { reviewerAssignments } from './access-review-reviewer';
 import { controlActivities } from './support/activity-proxies';
+import { myTaskQueues } from './support/queues';
 import { RunRecorder } from './support/run-recorder';
 
 type Phase = 'collect' | 'assign' | 'review' | 'brake' | 'apply';
@@ -83,6 +85,20 @@ function currentStage({ request, state }: Campaign): ReviewStage {
 
 const reviews = () => controlActivities<AccessReviewActivities>({ heartbeatTimeout: '1 minute', startToCloseTimeout: '30 minutes' });
 
+/** patched() id: collection and revocation run on each platform's own queue (its rate limit), not on the control queue. */
+const ON_PLATFORM_QUEUES = 'review-on-platform-queues';
+
+/** The review work that calls a platform, on that platform's queue once the run has the patch. */
+function platformReviews(platform: Platform): Pick<AccessReviewActivities, 'collectReviewItems' | 'applyRevocationBatch'> {
+  if (!patched(ON_PLATFORM_QUEUES)) return reviews();
+  return proxyActivities<AccessReviewActivities>({
+    taskQueue: myTaskQueues().platform(platform),
+    heartbeatTimeout: '1 minute',
+    startToCloseTimeout: '30 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+  });
+}
+
 async function initialState(request: AccessReviewRequest): Promise<CampaignState> {
   const tenants = controlActivities<TenantActivities>();
   const [policy, connected] = await Promise.all([tenants.loadTenantPolicy(request.tenantId), tenants.loadTenantPlatforms(request.tenantId)]);
@@ -102,7 +118,7 @@ async function collect({ request, state, recorder }: Campaign): Promise<void> {
   const scope = { tenantId: request.tenantId, reviewId: request.reviewId };
   for (const platform of state.platforms) {
     await recorder.step(`collect-${platform}`, platform, 'listEntitlements', () =>
-      reviews().collectReviewItems({ ...scope, platform, fallbackReviewerId: state.policy.fallbackReviewerId, rules: collectRules(request, state.policy) }),
+      platformReviews(platform).collectReviewItems({ ...scope, platform, fallbackReviewerId: state.policy.fallbackReviewerId, rules: collectRules(request, state.policy) }),
     );
   }
   Object.assign(state, await reviews().buildReviewerShares(scope));
@@ -217,7 +233,7 @@ async function applyRevocations({ request, state, recorder }: Campaign): Promise
   let batchesThisRun = 0;
   for (const platform of state.platforms) {
     for (let more = true; more; ) {
-      const batch = await reviews().applyRevocationBatch({ ...scope, platform, limit: REVOCATIONS_PER_BATCH });
+      const batch = await platformReviews(platform).applyRevocationBatch({ ...scope, platform, limit: REVOCATIONS_PER_BATCH });
       more = batch.remaining;
       batchesThisRun += 1;
       // Runs recorded before the per-run cap went on until the server suggested continuing as new.
