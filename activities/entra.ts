@@ -13,9 +13,10 @@ import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
  * registration with application permissions (User.ReadWrite.All,
  * GroupMember.ReadWrite.All, Application.ReadWrite.All, LicenseAssignment.ReadWrite.All,
  * RoleManagement.ReadWrite.Directory; UserAuthenticationMethod.ReadWrite.All for joiners'
- * Temporary Access Passes). Connection: settings.tenantId, settings.clientId,
- * credentials.clientSecret (a reference); baseUrl and settings.authorityHost override
- * the Graph and login endpoints (national clouds, tests).
+ * Temporary Access Passes; AuditLog.Read.All for access reviews' last sign-in).
+ * Connection: settings.tenantId, settings.clientId, credentials.clientSecret (a
+ * reference); baseUrl and settings.authorityHost override the Graph and login
+ * endpoints (national clouds, tests).
  *
  * Not offered (removed from CAPABILITIES.entra): deactivateCredential — Graph cannot
  * suspend an application secret or certificate, only remove it.
@@ -37,6 +38,18 @@ interface GraphUser {
   accountEnabled?: boolean;
   identities?: { signInType: string; issuer: string; issuerAssignedId?: string }[];
   licenseAssignmentStates?: { skuId: string; assignedByGroup?: string | null }[];
+}
+
+/** A user as the access-review listing selects it (employeeId and signInActivity come only when selected). */
+interface ListedUser {
+  id: string;
+  userPrincipalName: string;
+  displayName?: string | null;
+  mail?: string | null;
+  employeeId?: string | null;
+  signInActivity?: { lastSignInDateTime?: string | null } | null;
+  /** Expanded; absent when the user has no manager. */
+  manager?: { id: string; userPrincipalName?: string } | null;
 }
 
 interface DirectoryObject {
@@ -75,6 +88,11 @@ interface CredentialHolder extends DirectoryObject {
 }
 
 const USER_FIELDS = 'id,userPrincipalName,displayName,mail,accountEnabled,identities,licenseAssignmentStates';
+const ACCOUNT_QUERY = { $select: 'id,userPrincipalName,mail,displayName,employeeId,signInActivity', $expand: 'manager($select=id,userPrincipalName)' };
+const HOLDER_FIELDS = 'id,appId,displayName,passwordCredentials,keyCredentials';
+/** Graph's largest $top; with signInActivity selected, 500 (a larger one is a 400). */
+const MAX_TOP = 999;
+const MAX_TOP_WITH_SIGN_IN_ACTIVITY = 500;
 /** Directory object types whose owners and credentials the adapter manages, by their Graph collection. */
 const COLLECTION: Record<string, string> = {
   '#microsoft.graph.application': '/applications',
@@ -166,6 +184,29 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
   async listCredentials({ subject, ownerId }: ActionInputs['listCredentials']): Promise<ActionResult<CredentialInfo[]>> {
     const holders = ownerId ? [await this.credentialHolder(ownerId)] : await this.ownedCredentialHolders(subject);
     return { outcome: 'done', data: holders.flatMap(({ holder }) => credentialsOf(holder)) };
+  }
+
+  /**
+   * Every application's secrets and certificates, a Graph page of applications at a time. Owner ids are object
+   * ids, as listCredentials gives them, so rotation's createCredential and deleteCredential find the application.
+   */
+  async listCredentialsPage({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
+    const page = await this.listingPage<CredentialHolder>('/applications', cursor, { $select: HOLDER_FIELDS, $top: Math.min(limit, MAX_TOP) });
+    return { credentials: page.body.value.flatMap(credentialsOf), nextCursor: nextPage(page) };
+  }
+
+  /** The directory's users as reviewable accounts, with their manager (expanded) and last interactive sign-in. */
+  async listAccounts({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+    const page = await this.listingPage<ListedUser>('/users', cursor, { ...ACCOUNT_QUERY, $top: Math.min(limit, MAX_TOP_WITH_SIGN_IN_ACTIVITY) });
+    return { accounts: page.body.value.map(accountOf), nextCursor: nextPage(page) };
+  }
+
+  /**
+   * A listing's first page, or the one a cursor names: the previous page's @odata.nextLink, which carries its own
+   * query (the RestClient follows it only to Graph's origin, so a tampered cursor cannot take the token elsewhere).
+   */
+  private listingPage<T>(path: string, cursor: string | undefined, query: Record<string, string | number>): Promise<RestResponse<GraphPage<T>>> {
+    return this.graph.get<GraphPage<T>>(cursor ?? path, cursor === undefined ? { query } : undefined);
   }
 
   /**
@@ -342,7 +383,7 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
     const type = object['@odata.type'] ?? '';
     if (!CREDENTIAL_HOLDERS.includes(type)) throw new PlatformError('invalid', `entra object ${objectId} is a ${type || 'directory object'}, not an application or service principal`);
     const path = `${COLLECTION[type]}/${object.id}`;
-    const holder = (await this.graph.get<CredentialHolder>(path, { query: { $select: 'id,appId,displayName,passwordCredentials,keyCredentials' } })).body;
+    const holder = (await this.graph.get<CredentialHolder>(path, { query: { $select: HOLDER_FIELDS } })).body;
     return { path, holder };
   }
 
@@ -366,6 +407,21 @@ function credentialsOf(holder: CredentialHolder): CredentialInfo[] {
     ...holder.passwordCredentials.map((c) => toCredentialInfo(holder.id, 'client-secret', c)),
     ...holder.keyCredentials.map((c) => toCredentialInfo(holder.id, 'certificate', c)),
   ];
+}
+
+/** The subject id is the HR employee id where the directory has one, else the UPN; the manager is named by UPN (an org contact by id). */
+function accountOf(u: ListedUser): Subject {
+  const managerId = u.manager?.userPrincipalName ?? u.manager?.id;
+  const lastActiveAt = u.signInActivity?.lastSignInDateTime;
+  return {
+    subjectId: u.employeeId ?? u.userPrincipalName,
+    userName: u.userPrincipalName,
+    ...(u.mail ? { email: u.mail } : {}),
+    ...(u.displayName ? { displayName: u.displayName } : {}),
+    ...(managerId ? { managerId } : {}),
+    ...(lastActiveAt ? { lastActiveAt } : {}),
+    accounts: { entra: u.id },
+  };
 }
 
 /** Graph reports no last use for app credentials (that needs sign-in logs); expiry decides active. */

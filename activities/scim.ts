@@ -17,8 +17,15 @@ import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
  */
 const SCIM_JSON = 'application/scim+json';
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const ENTERPRISE_USER = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const PAGE_SIZE = 100;
+
+interface ScimEmail {
+  value: string;
+  primary?: boolean;
+  type?: string;
+}
 
 interface ScimUser {
   schemas?: string[];
@@ -26,9 +33,11 @@ interface ScimUser {
   userName: string;
   active?: boolean;
   displayName?: string;
-  emails?: { value: string; primary?: boolean; type?: string }[];
+  emails?: ScimEmail[];
   /** Read-only membership list (RFC 7643 §4.1.2); some providers omit it. */
   groups?: { value: string; display?: string }[];
+  /** RFC 7643 §4.3, where the app keeps it: manager.value is the manager's SCIM id. */
+  [ENTERPRISE_USER]?: { employeeNumber?: string; manager?: { value?: string } };
   meta?: unknown;
 }
 
@@ -125,6 +134,17 @@ class ScimAdapter extends EntitlementAdapter<ScimUser> implements PlatformAdapte
     }
   }
 
+  /**
+   * The app's users as reviewable accounts, a ListResponse page at a time; the cursor is the next 1-based
+   * startIndex. Subject id: the enterprise employeeNumber, else the userName; the manager: the enterprise manager.
+   */
+  async listAccounts({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+    const startIndex = cursor === undefined ? 1 : Number(cursor);
+    const page = (await this.scim.get<ListResponse<ScimUser>>('/Users', { query: { startIndex, count: limit } })).body;
+    const next = nextStartIndex(startIndex, page);
+    return { accounts: (page.Resources ?? []).map(accountOf), nextCursor: next === undefined ? undefined : String(next) };
+  }
+
   /** The user by known id, else by `userName eq` filter; a missing user is not-found (the action needs it). */
   protected async user(subject: Subject): Promise<ScimUser> {
     const user = await this.findUser(subject);
@@ -159,11 +179,12 @@ class ScimAdapter extends EntitlementAdapter<ScimUser> implements PlatformAdapte
   /** Every resource matching `filter`, page by page (1-based startIndex and count, RFC 7644 §3.4.2.4). */
   private list<T>(resource: '/Users' | '/Groups', filter: string): Promise<T[]> {
     const page = (startIndex: number) => `${resource}?${new URLSearchParams({ filter, startIndex: String(startIndex), count: String(PAGE_SIZE) }).toString()}`;
-    let nextIndex = 1;
+    let startIndex = 1;
     const next = ({ body }: RestResponse<ListResponse<T>>) => {
-      const received = body.Resources?.length ?? 0;
-      nextIndex += received;
-      return received > 0 && nextIndex <= body.totalResults ? page(nextIndex) : undefined;
+      const following = nextStartIndex(startIndex, body);
+      if (following === undefined) return undefined;
+      startIndex = following;
+      return page(startIndex);
     };
     return this.scim.all(page(1), next, (body: ListResponse<T>) => body.Resources ?? []);
   }
@@ -181,13 +202,41 @@ function groupOnly(entitlement: EntitlementRef): void {
   if (entitlement.kind !== 'group') throw new PlatformError('unsupported', `scim manages group entitlements, not ${entitlement.kind}`);
 }
 
+/**
+ * The next page's 1-based startIndex (RFC 7644 §3.4.2.4), advanced by the resources received, since a provider may
+ * return fewer than `count`; undefined past totalResults or after an empty page.
+ */
+function nextStartIndex(startIndex: number, page: ListResponse<unknown>): number | undefined {
+  const received = page.Resources?.length ?? 0;
+  return received > 0 && startIndex + received <= page.totalResults ? startIndex + received : undefined;
+}
+
+function accountOf(user: ScimUser): Subject {
+  const enterprise = user[ENTERPRISE_USER];
+  const email = primaryEmail(user.emails)?.value;
+  const managerId = enterprise?.manager?.value;
+  return {
+    subjectId: enterprise?.employeeNumber ?? user.userName,
+    userName: user.userName,
+    ...(email ? { email } : {}),
+    ...(user.displayName ? { displayName: user.displayName } : {}),
+    ...(managerId ? { managerId } : {}),
+    accounts: { scim: user.id },
+  };
+}
+
+/** The primary email, else the first (RFC 7643 §2.4: at most one is primary). */
+function primaryEmail(emails: ScimEmail[] | undefined): ScimEmail | undefined {
+  return emails?.find((e) => e.primary) ?? emails?.[0];
+}
+
 /** A SCIM filter string literal (RFC 7644 §3.4.2.2: JSON string rules). */
 function scimString(value: string): string {
   return JSON.stringify(value);
 }
 
 function withPrimaryEmail(emails: ScimUser['emails'], email: string): ScimUser['emails'] {
-  const current = emails?.find((e) => e.primary) ?? emails?.[0];
+  const current = primaryEmail(emails);
   if (current?.value === email) return emails;
   return [{ value: email, primary: true, type: current?.type ?? 'work' }, ...(emails ?? []).filter((e) => e !== current).map((e) => ({ ...e, primary: false }))];
 }

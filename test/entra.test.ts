@@ -12,10 +12,10 @@ import { activityFailure, implementedActions, platformHarness } from './support/
 const CLIENT_SECRET = 'entra-client-s3cret-value';
 let graph: FakeGraph;
 let clientSecretVar = 'ENTRA_CLIENT_SECRET';
-const connection = (): PlatformConnection => ({
+const connection = (fake = graph): PlatformConnection => ({
   platform: 'entra',
-  baseUrl: graph.graphUrl,
-  settings: { tenantId: 'contoso.onmicrosoft.com', clientId: 'runbooks-app', authorityHost: graph.http.baseUrl },
+  baseUrl: fake.graphUrl,
+  settings: { tenantId: 'contoso.onmicrosoft.com', clientId: 'runbooks-app', authorityHost: fake.http.baseUrl },
   credentials: { clientSecret: `env:${clientSecretVar}` },
 });
 const entra = platformHarness('entra', entraAdapterFactory, connection, { ENTRA_CLIENT_SECRET: CLIENT_SECRET, WRONG_SECRET: 'not-the-secret' });
@@ -30,6 +30,17 @@ afterEach(() => {
 });
 
 const subjectOf = (user: FakeUser): Subject => ({ subjectId: `hr-${user.id.slice(0, 6)}`, userName: user.userPrincipalName });
+
+/** Every page of a cursor-paged listing, from `cursor` to the end. */
+async function everyPage<P extends { nextCursor?: string }>(list: (cursor?: string) => Promise<P>, cursor?: string): Promise<P[]> {
+  const pages: P[] = [];
+  do {
+    const page = await list(cursor);
+    pages.push(page);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return pages;
+}
 
 it('implements exactly the Entra capability catalogue', () => {
   const adapter = entraAdapterFactory(connection(), () => 'unused');
@@ -218,6 +229,93 @@ describe('application credentials', () => {
     await expect(entra.run('disableServiceAccount', { serviceAccountId: sp.id })).resolves.toEqual({ outcome: 'done' });
     expect(sp.accountEnabled).toBe(false);
     await expect(entra.run('disableServiceAccount', { serviceAccountId: sp.id })).resolves.toEqual({ outcome: 'already-done' });
+  });
+});
+
+describe('tenant inventory (access reviews, rotation campaigns)', () => {
+  // A directory of its own per test, so a listing holds exactly what the test put there.
+  let directory: FakeGraph;
+  const inventory = platformHarness('entra', entraAdapterFactory, () => connection(directory), { ENTRA_CLIENT_SECRET: CLIENT_SECRET });
+  const adapter = () => entraAdapterFactory(connection(directory), () => CLIENT_SECRET);
+  const secret = (keyId: string, endDateTime = '2099-01-01T00:00:00Z') => ({ keyId, displayName: keyId, startDateTime: '2025-01-01T00:00:00Z', endDateTime });
+
+  beforeEach(async () => {
+    directory = await new FakeGraph().start();
+    directory.clients.set('runbooks-app', CLIENT_SECRET);
+  });
+  afterEach(() => directory.stop());
+
+  it('lists every user by @odata.nextLink, $top a page: employee id or UPN, the manager by UPN, the last sign-in', async () => {
+    const boss = directory.addUser('boss@contoso.com', { employeeId: 'E-100', displayName: 'Bo Ss', mail: 'boss@contoso.com', lastSignInDateTime: '2026-11-30T08:15:00Z' });
+    const ana = directory.addUser('ana@contoso.com', { manager: boss.id, employeeId: 'E-101', lastSignInDateTime: '2026-11-01T09:00:00Z' });
+    const staff = [
+      ana,
+      directory.addUser('ben@contoso.com', { manager: boss.id, lastSignInDateTime: '2026-11-02T09:00:00Z' }),
+      directory.addUser('cy@contoso.com', { manager: boss.id, employeeId: 'E-103' }),
+      directory.addUser('di@contoso.com', { manager: boss.id }),
+      directory.addUser('ed@contoso.com', { manager: boss.id, employeeId: 'E-105', lastSignInDateTime: '2026-11-05T09:00:00Z' }),
+      directory.addUser('flo@contoso.com', { manager: ana.id, lastSignInDateTime: '2026-11-06T09:00:00Z' }),
+    ];
+    const crm = directory.addObject('group', 'crm', { members: new Set([ana.id]) });
+    const entra = adapter();
+
+    const pages = await everyPage((cursor) => entra.listAccounts!({ cursor, limit: 3 }));
+    expect(pages.map((p) => p.accounts.length)).toEqual([3, 3, 1]);
+    const [first, ...rest] = pages.flatMap((p) => p.accounts);
+    expect(first).toEqual({ subjectId: 'E-100', userName: 'boss@contoso.com', email: 'boss@contoso.com', displayName: 'Bo Ss', lastActiveAt: '2026-11-30T08:15:00Z', accounts: { entra: boss.id } });
+    expect(rest.map((a) => [a.subjectId, a.managerId, a.lastActiveAt, a.accounts?.entra])).toEqual([
+      ['E-101', 'boss@contoso.com', '2026-11-01T09:00:00Z', staff[0]!.id],
+      ['ben@contoso.com', 'boss@contoso.com', '2026-11-02T09:00:00Z', staff[1]!.id],
+      ['E-103', 'boss@contoso.com', undefined, staff[2]!.id],
+      ['di@contoso.com', 'boss@contoso.com', undefined, staff[3]!.id],
+      ['E-105', 'boss@contoso.com', '2026-11-05T09:00:00Z', staff[4]!.id],
+      ['flo@contoso.com', 'ana@contoso.com', '2026-11-06T09:00:00Z', staff[5]!.id],
+    ]);
+    // A listed account is a subject the review's next step acts on (by its object id).
+    await expect(inventory.run('listEntitlements', { subject: rest[0]! })).resolves.toEqual({ outcome: 'done', data: [{ kind: 'group', id: crm.id, name: 'crm' }] });
+    // A cursor naming another host (a tampered heartbeat) is refused before the token is sent anywhere.
+    await expect(entra.listAccounts!({ cursor: 'https://graph.example.net/v1.0/users?$skiptoken=3', limit: 3 })).rejects.toMatchObject({ kind: 'invalid' });
+  });
+
+  it('enumerates every application secret and certificate, a page of applications at a time, owned by the object id rotation uses', async () => {
+    const apps = [
+      directory.addObject('application', 'crm-sync', { passwordCredentials: [secret('crm-secret')] }),
+      directory.addObject('application', 'hr-feed', { passwordCredentials: [secret('hr-secret')], keyCredentials: [secret('hr-cert')] }),
+      directory.addObject('application', 'no-credentials'),
+      directory.addObject('application', 'old-portal', { passwordCredentials: [secret('portal-secret', '2025-06-01T00:00:00Z')] }),
+      directory.addObject('application', 'backup', { keyCredentials: [secret('backup-cert')] }),
+    ];
+
+    const pages = await everyPage((cursor) => adapter().listCredentialsPage!({ cursor, limit: 2 }));
+    expect(pages).toHaveLength(3);
+    const listed = pages.flatMap((p) => p.credentials);
+    expect(listed[0]).toEqual({ platform: 'entra', id: 'crm-secret', kind: 'client-secret', ownerId: apps[0]!.id, status: 'active', createdAt: '2025-01-01T00:00:00Z', description: 'crm-secret' });
+    expect(listed.map((c) => [c.id, c.kind, c.ownerId, c.status])).toEqual([
+      ['crm-secret', 'client-secret', apps[0]!.id, 'active'],
+      ['hr-secret', 'client-secret', apps[1]!.id, 'active'],
+      ['hr-cert', 'certificate', apps[1]!.id, 'active'],
+      ['portal-secret', 'client-secret', apps[3]!.id, 'inactive'],
+      ['backup-cert', 'certificate', apps[4]!.id, 'active'],
+    ]);
+    // listCredentials without an owner is this enumeration; its owner ids are the ones deleteCredential acts on.
+    await expect(inventory.run('listCredentials', {})).resolves.toEqual({ outcome: 'done', data: listed });
+    await expect(inventory.run('deleteCredential', { ownerId: listed[1]!.ownerId, credentialId: 'hr-secret' })).resolves.toEqual({ outcome: 'done' });
+    expect(apps[1]!.passwordCredentials).toEqual([]);
+  });
+
+  it("fails as throttled with Graph's delay when a later page is throttled, and the retry of that cursor goes on where it stopped", async () => {
+    const names = ['a1', 'a2', 'a3', 'a4', 'a5'];
+    for (const name of names) directory.addObject('application', name, { passwordCredentials: [secret(`${name}-secret`)] });
+    directory.maxPageSize = 2; // fewer than the $top asked: the adapter follows nextLink, not page length
+    directory.throttlePage(2, 7);
+    expect(await activityFailure(inventory.run('listCredentials', {}))).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 7000 });
+
+    const entra = adapter();
+    const first = await entra.listCredentialsPage!({ limit: 100 });
+    directory.throttlePage(1, 7);
+    await expect(entra.listCredentialsPage!({ cursor: first.nextCursor, limit: 100 })).rejects.toMatchObject({ kind: 'throttled', retryAfterMs: 7000 });
+    const rest = await everyPage((cursor) => entra.listCredentialsPage!({ cursor, limit: 100 }), first.nextCursor);
+    expect([first, ...rest].flatMap((p) => p.credentials.map((c) => c.id))).toEqual(names.map((name) => `${name}-secret`));
   });
 });
 

@@ -113,6 +113,62 @@ describe('joiners and movers', () => {
   });
 });
 
+describe('access review inventory', () => {
+  // An app of its own per test, so the listing holds exactly its users.
+  let directory: FakeScim;
+  beforeEach(async () => {
+    directory = await new FakeScim(TOKEN).start();
+  });
+  afterEach(() => directory.stop());
+
+  const adapter = () => scimAdapterFactory({ platform: 'scim', baseUrl: directory.baseUrl, credentials: { token: 'env:SCIM_TOKEN' } }, () => TOKEN);
+
+  /** Every page of listAccounts with `limit` as the count asked for. */
+  async function accountPages(limit: number): Promise<Subject[][]> {
+    const scimApp = adapter();
+    const pages: Subject[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await scimApp.listAccounts!({ cursor, limit });
+      pages.push(page.accounts);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    return pages;
+  }
+
+  it('lists every user a ListResponse page at a time, with the enterprise employee number and manager', async () => {
+    const emails = [{ value: 'bo@home.test', type: 'home' }, { value: 'boss@acme.test', primary: true, type: 'work' }];
+    const boss = directory.addUser('boss@acme.test', { displayName: 'Bo Ss', emails, enterprise: { employeeNumber: 'E-1' } });
+    const ana = directory.addUser('ana@acme.test', { enterprise: { employeeNumber: 'E-2', manager: boss.id } });
+    const team = [
+      ana,
+      directory.addUser('ben@acme.test', { enterprise: { manager: boss.id } }),
+      directory.addUser('cy@acme.test', { enterprise: { employeeNumber: 'E-4', manager: ana.id } }),
+      directory.addUser('di@acme.test'),
+    ];
+    const eng = directory.addGroup('eng', [ana.id]);
+
+    const pages = await accountPages(2);
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+    const [first, ...rest] = pages.flat();
+    expect(first).toEqual({ subjectId: 'E-1', userName: 'boss@acme.test', email: 'boss@acme.test', displayName: 'Bo Ss', accounts: { scim: boss.id } });
+    expect(rest.map((a) => [a.subjectId, a.managerId, a.accounts?.scim])).toEqual([
+      ['E-2', boss.id, team[0]!.id],
+      ['ben@acme.test', boss.id, team[1]!.id],
+      ['E-4', ana.id, team[2]!.id],
+      ['di@acme.test', undefined, team[3]!.id],
+    ]);
+    // A listed account is a subject the review's next step acts on (by its SCIM id).
+    await expect(adapter().listEntitlements!({ subject: rest[0]! })).resolves.toEqual({ outcome: 'done', data: [{ kind: 'group', id: eng.id, name: 'eng' }] });
+
+    // A provider that caps pages below the count asked for: the next startIndex follows what came, nothing is skipped.
+    directory.maxPageSize = 3;
+    const capped = await accountPages(500);
+    expect(capped.map((p) => p.length)).toEqual([3, 2]);
+    expect(capped.flat()).toEqual(pages.flat());
+  });
+});
+
 describe('failure classification', () => {
   it('turns 429 with Retry-After into a retryable failure with that delay', async () => {
     const user = app.addUser('busy@acme.test');

@@ -4,10 +4,12 @@
  * (learn.microsoft.com/graph/api: user, group members $ref, memberOf, licenseDetails,
  * assignLicense, revokeSignInSessions, ownedObjects, owners $ref, application and
  * servicePrincipal addPassword/removePassword, directoryObjects, a user's
- * authentication/temporaryAccessPassMethods (at most one per user: a second POST is 400); paging via
- * @odata.nextLink; errors as { error: { code, message } }; throttling as 429 with
- * Retry-After; learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
- * for the token). Bearer tokens it issued are required (401 otherwise). It is not
+ * authentication/temporaryAccessPassMethods (at most one per user: a second POST is 400); listing
+ * users (employeeId and signInActivity only when $select names them, $expand=manager) and
+ * applications; paging via @odata.nextLink, which keeps the request's query, with $top as the page
+ * size (1..999, 1..500 with signInActivity; the server may return fewer); errors as
+ * { error: { code, message } }; throttling as 429 with Retry-After, on any page of a listing;
+ * learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow for the token). Bearer tokens it issued are required (401 otherwise). It is not
  * Graph: only the behaviour the entra adapter relies on, with inspectable state.
  */
 import { randomUUID } from 'node:crypto';
@@ -27,6 +29,11 @@ export interface FakeUser {
   sessionRevocations: number;
   /** Temporary Access Pass methods; the pass itself is returned only by the POST that creates it. */
   temporaryAccessPasses: { id: string; temporaryAccessPass: string; createdDateTime: string; lifetimeInMinutes: number; isUsableOnce: boolean }[];
+  employeeId?: string;
+  /** The manager's user id (the manager navigation property). */
+  manager?: string;
+  /** signInActivity.lastSignInDateTime; unset until a first sign-in. */
+  lastSignInDateTime?: string;
 }
 
 export interface FakeAppCredential {
@@ -64,8 +71,11 @@ export class FakeGraph {
   readonly objects = new Map<string, FakeDirectoryObject>();
   readonly skus = new Set<string>();
   readonly clients = new Map<string, string>();
-  /** Items per page of every listing, small so tests page. */
+  /** Items per page of a listing that sets no $top, small so tests page. */
   pageSize = 2;
+  /** Largest page returned whatever $top asks (Graph pages server-side and may return fewer than $top). */
+  maxPageSize = 999;
+  private throttledPage?: { countdown: number; retryAfterSeconds: number };
   private readonly tokens = new Set<string>();
   readonly http = new HttpFake({
     authorized: (headers, path) => path.endsWith('/oauth2/v2.0/token') || this.tokens.has(headers.authorization?.replace(/^Bearer /, '') ?? ''),
@@ -91,6 +101,11 @@ export class FakeGraph {
     this.tokens.clear();
   }
 
+  /** The `nth` next listing page (1: the next) answers 429 with Retry-After, as Graph throttles mid-listing too. */
+  throttlePage(nth: number, retryAfterSeconds: number): void {
+    this.throttledPage = { countdown: nth, retryAfterSeconds };
+  }
+
   addUser(upn: string, init: Partial<Omit<FakeUser, 'id' | 'userPrincipalName'>> = {}): FakeUser {
     const user: FakeUser = { id: randomUUID(), userPrincipalName: upn, accountEnabled: true, identities: [], licenses: new Set(), inheritedLicenses: new Map(), sessionRevocations: 0, temporaryAccessPasses: [], ...init };
     this.users.set(user.id, user);
@@ -106,7 +121,9 @@ export class FakeGraph {
   private routes(): void {
     const h = this.http;
     h.on('POST', '/:tenant/oauth2/v2.0/token', (req) => this.token(req));
+    h.on('GET', '/v1.0/users', (req) => this.listUsers(req));
     h.on('POST', '/v1.0/users', (req) => this.createUser(req.body as Record<string, unknown>));
+    h.on('GET', '/v1.0/applications', (req) => this.page(req, this.find((o) => o.type === 'application').map((o) => selected(req, objectJson(o)))));
     h.on('GET', '/v1.0/users/:user', (req) => this.withUser(req, (u) => reply(200, userJson(u))));
     h.on('PATCH', '/v1.0/users/:user', (req) => this.withUser(req, (u) => this.patchUser(u, req.body as Partial<FakeUser>)));
     h.on('DELETE', '/v1.0/users/:user', (req) => this.withUser(req, (u) => this.deleteUser(u)));
@@ -182,9 +199,36 @@ export class FakeGraph {
   }
 
   private page(req: FakeRequest, items: unknown[]): FakeReply {
-    const { page, next } = pageOf(items, Number(req.url.searchParams.get('$skiptoken') ?? 0), this.pageSize);
-    const nextLink = next === undefined ? {} : { '@odata.nextLink': `${this.http.baseUrl}${req.url.pathname}?$skiptoken=${next}` };
-    return reply(200, { value: page, ...nextLink });
+    if (this.throttledPage && --this.throttledPage.countdown === 0) {
+      const retryAfter = String(this.throttledPage.retryAfterSeconds);
+      this.throttledPage = undefined;
+      return reply(429, this.http.error(429, 'Too many requests'), { 'Retry-After': retryAfter });
+    }
+    const query = req.url.searchParams;
+    const top = query.has('$top') ? Number(query.get('$top')) : this.pageSize;
+    const maxTop = query.get('$select')?.split(',').includes('signInActivity') ? 500 : 999;
+    if (!Number.isInteger(top) || top < 1 || top > maxTop) return this.http.fail(400, `Invalid page size specified: must be between 1 and ${maxTop} inclusive`);
+    const { page, next } = pageOf(items, Number(query.get('$skiptoken') ?? 0), Math.min(top, this.maxPageSize));
+    if (next === undefined) return reply(200, { value: page });
+    const nextLink = new URL(req.url);
+    nextLink.searchParams.set('$skiptoken', String(next));
+    return reply(200, { value: page, '@odata.nextLink': nextLink.toString() });
+  }
+
+  /** Users as $select and $expand=manager shape them. */
+  private listUsers(req: FakeRequest): FakeReply {
+    const expand = req.url.searchParams.get('$expand');
+    const manager = expand === null ? undefined : /^manager(?:\(\$select=([\w,]+)\))?$/.exec(expand);
+    if (expand !== null && !manager) return this.http.fail(400, `Could not find a navigation property for $expand ${expand}`);
+    const managerFields = manager?.[1]?.split(',');
+    const listed = (u: FakeUser) => {
+      const signInActivity = { lastSignInDateTime: u.lastSignInDateTime ?? null, lastNonInteractiveSignInDateTime: null };
+      const json = selected(req, { ...userJson(u), employeeId: u.employeeId ?? null, signInActivity }, ['employeeId', 'signInActivity']);
+      const boss = manager && u.manager ? this.users.get(u.manager) : undefined;
+      if (!boss) return json;
+      return { ...json, manager: managerFields ? { '@odata.type': '#microsoft.graph.user', ...pick(userJson(boss), managerFields) } : userJson(boss) };
+    };
+    return this.page(req, [...this.users.values()].map(listed));
   }
 
   private createUser(body: Record<string, unknown>): FakeReply {
@@ -270,6 +314,16 @@ function userJson(u: FakeUser) {
     ...[...u.inheritedLicenses].map(([skuId, groupId]) => ({ skuId, assignedByGroup: groupId, state: 'Active' })),
   ];
   return { '@odata.type': '#microsoft.graph.user', id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, mail: u.mail ?? null, accountEnabled: u.accountEnabled, identities: u.identities, licenseAssignmentStates };
+}
+
+/** A resource as $select shapes it (a selected property without a value is null); without $select, Graph's default set. */
+function selected(req: FakeRequest, json: Record<string, unknown>, notByDefault: string[] = []): Record<string, unknown> {
+  const select = req.url.searchParams.get('$select')?.split(',');
+  return select ? pick(json, select) : Object.fromEntries(Object.entries(json).filter(([property]) => !notByDefault.includes(property)));
+}
+
+function pick(json: Record<string, unknown>, properties: string[]): Record<string, unknown> {
+  return Object.fromEntries(properties.map((property) => [property, json[property] ?? null]));
 }
 
 /** Secrets are listed without their value, as Graph does (only a hint). */

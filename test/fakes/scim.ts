@@ -1,7 +1,9 @@
 /**
  * CONTRACT FAKE of a SCIM 2.0 service provider, for tests only. It follows
- * RFC 7643 (User and Group resources, read-only User.groups) and RFC 7644
- * (filter `attr eq "value"`, 1-based startIndex/count paging in a ListResponse,
+ * RFC 7643 (User and Group resources, read-only User.groups, the enterprise User
+ * extension with employeeNumber and manager) and RFC 7644 (filter `attr eq "value"`,
+ * 1-based startIndex/count paging in a ListResponse with totalResults, startIndex and
+ * itemsPerPage, a page capped at maxPageSize whatever `count` asks,
  * POST 201 / 409 uniqueness, PUT replace, PATCH with the PatchOp message
  * including `members[value eq "..."]` paths, DELETE 204 then 404,
  * application/scim+json, errors in the Error schema, 429 with Retry-After).
@@ -14,6 +16,8 @@ import { HttpFake, pageOf, reply, type FakeReply, type FakeRequest } from './htt
 const SCIM_JSON = 'application/scim+json';
 const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const ENTERPRISE_USER = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
 export interface FakeScimUser {
   id: string;
@@ -22,6 +26,8 @@ export interface FakeScimUser {
   displayName?: string;
   active: boolean;
   emails?: { value: string; primary?: boolean; type?: string }[];
+  /** The enterprise extension; manager is the manager's user id. */
+  enterprise?: { employeeNumber?: string; manager?: string };
 }
 
 export interface FakeScimGroup {
@@ -101,8 +107,9 @@ export class FakeScim {
       const [attribute, literal] = [parsed[1]!, JSON.parse(parsed[2]!) as string];
       matched = resources.filter((r) => valuesAt(r, attribute).some((v) => (attribute === 'userName' ? v.toLowerCase() === literal.toLowerCase() : v === literal)));
     }
+    // §3.4.2.4: a startIndex below 1 is 1, a negative count is 0 (totalResults only).
     const startIndex = Math.max(1, Number(req.url.searchParams.get('startIndex') ?? 1));
-    const count = Math.min(this.maxPageSize, Number(req.url.searchParams.get('count') ?? this.maxPageSize));
+    const count = Math.max(0, Math.min(this.maxPageSize, Number(req.url.searchParams.get('count') ?? this.maxPageSize)));
     const { page } = pageOf(matched, startIndex - 1, count);
     return reply(200, { schemas: [LIST_RESPONSE], totalResults: matched.length, startIndex, itemsPerPage: page.length, Resources: page });
   }
@@ -161,9 +168,17 @@ export class FakeScim {
     return reply(204);
   }
 
-  private userJson(u: FakeScimUser): Record<string, unknown> {
+  private userJson({ enterprise, ...u }: FakeScimUser): Record<string, unknown> {
     const groups = this.userGroupsAttribute ? { groups: [...this.groups.values()].filter((g) => g.members.has(u.id)).map((g) => ({ value: g.id, display: g.displayName })) } : {};
-    return { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], ...u, ...groups, meta: { resourceType: 'User', location: `${this.baseUrl}/Users/${u.id}` } };
+    const manager = enterprise?.manager ? this.users.get(enterprise.manager) : undefined;
+    const extension = enterprise && {
+      [ENTERPRISE_USER]: {
+        employeeNumber: enterprise.employeeNumber,
+        manager: manager && { value: manager.id, $ref: `${this.baseUrl}/Users/${manager.id}`, displayName: manager.displayName },
+      },
+    };
+    const schemas = extension ? [USER_SCHEMA, ENTERPRISE_USER] : [USER_SCHEMA];
+    return { schemas, ...u, ...groups, ...extension, meta: { resourceType: 'User', location: `${this.baseUrl}/Users/${u.id}` } };
   }
 }
 
