@@ -7,6 +7,7 @@
 import { entraAdapterFactory } from '../activities/entra';
 import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
 import { FakeGraph, type FakeUser } from './fakes/entra-graph';
+import { everyPage } from './support/pages';
 import { activityFailure, implementedActions, platformHarness } from './support/platform-harness';
 
 const CLIENT_SECRET = 'entra-client-s3cret-value';
@@ -30,17 +31,6 @@ afterEach(() => {
 });
 
 const subjectOf = (user: FakeUser): Subject => ({ subjectId: `hr-${user.id.slice(0, 6)}`, userName: user.userPrincipalName });
-
-/** Every page of a cursor-paged listing, from `cursor` to the end. */
-async function everyPage<P extends { nextCursor?: string }>(list: (cursor?: string) => Promise<P>, cursor?: string): Promise<P[]> {
-  const pages: P[] = [];
-  do {
-    const page = await list(cursor);
-    pages.push(page);
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
-  return pages;
-}
 
 it('implements exactly the Entra capability catalogue', () => {
   const adapter = entraAdapterFactory(connection(), () => 'unused');

@@ -10,6 +10,7 @@ import { createPlatformActivities } from '../activities/platform-activities';
 import type { PlatformAdapter } from '../activities/platform-adapter';
 import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
 import { GitHubFake } from './fakes/github';
+import { everyPage } from './support/pages';
 import { activityFailure, implementedActions, platformHarness } from './support/platform-harness';
 import { bundleWorkflows, testTemporal, uniqueQueue } from './support/servers';
 import type { platformStep } from './workflows/platform-step';
@@ -153,13 +154,7 @@ it('lists the org members (not pending invitees) over several pages as accounts 
   fake.members.set('pia', { state: 'pending', role: 'member' });
   fake.addTeam('reviewed', ['lea']);
 
-  const pages: Subject[][] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await adapter.listAccounts!({ cursor, limit: 3 });
-    pages.push(page.accounts);
-    cursor = page.nextCursor;
-  } while (cursor);
+  const pages = (await everyPage((cursor) => adapter.listAccounts!({ cursor, limit: 3 }))).map((p) => p.accounts);
   expect(pages.length).toBeGreaterThanOrEqual(3);
   expect(pages.every((p) => p.length <= 3)).toBe(true);
   const accounts = pages.flat();

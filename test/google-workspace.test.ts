@@ -10,6 +10,7 @@ import { googleWorkspaceAdapterFactory } from '../activities/google-workspace';
 import type { PlatformAdapter } from '../activities/platform-adapter';
 import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
 import { GoogleWorkspaceFake } from './fakes/google-workspace';
+import { everyPage } from './support/pages';
 import { activityFailure, implementedActions, platformHarness } from './support/platform-harness';
 
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -39,14 +40,7 @@ const subject = (userName: string): Subject => ({ subjectId: `hr-${userName}`, u
 const pageFailure = (page: Promise<unknown>) => activityFailure(page.catch((err: unknown) => Promise.reject(toActivityFailure(err))));
 
 async function accountPages(limit: number): Promise<Subject[][]> {
-  const pages: Subject[][] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await adapter.listAccounts!({ cursor, limit });
-    pages.push(page.accounts);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return pages;
+  return (await everyPage((cursor) => adapter.listAccounts!({ cursor, limit }))).map((p) => p.accounts);
 }
 
 it('implements exactly its catalogue actions, and needs a key and a delegated admin', () => {

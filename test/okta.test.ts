@@ -8,6 +8,7 @@ import { toActivityFailure } from '../activities/errors';
 import { oktaAdapterFactory } from '../activities/okta';
 import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
 import { FakeOkta, type FakeOktaApp, type FakeOktaUser } from './fakes/okta';
+import { everyPage } from './support/pages';
 import { activityFailure, implementedActions, platformHarness } from './support/platform-harness';
 
 const API_TOKEN = '00okta-ssws-t0ken';
@@ -233,13 +234,7 @@ describe('tenant-wide inventories (access reviews, rotation campaigns)', () => {
     const wiki = tenant.addGroup('wiki', [reports[0]!.id]);
 
     const okta = adapter();
-    const pages: Subject[][] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await okta.listAccounts!({ cursor, limit: 3 });
-      pages.push(page.accounts);
-      cursor = page.nextCursor;
-    } while (cursor);
+    const pages = (await everyPage((cursor) => okta.listAccounts!({ cursor, limit: 3 }))).map((p) => p.accounts);
 
     expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
     expect(gets('/api/v1/users')).toBe(3);

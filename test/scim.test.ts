@@ -6,6 +6,7 @@
 import { scimAdapterFactory } from '../activities/scim';
 import { CAPABILITIES, type Subject } from '../shared';
 import { FakeScim, type FakeScimUser } from './fakes/scim';
+import { everyPage } from './support/pages';
 import { activityFailure, implementedActions, platformHarness } from './support/platform-harness';
 
 const TOKEN = 'scim-bearer-t0ken';
@@ -126,14 +127,7 @@ describe('access review inventory', () => {
   /** Every page of listAccounts with `limit` as the count asked for. */
   async function accountPages(limit: number): Promise<Subject[][]> {
     const scimApp = adapter();
-    const pages: Subject[][] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await scimApp.listAccounts!({ cursor, limit });
-      pages.push(page.accounts);
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
-    return pages;
+    return (await everyPage((cursor) => scimApp.listAccounts!({ cursor, limit }))).map((p) => p.accounts);
   }
 
   it('lists every user a ListResponse page at a time, with the enterprise employee number and manager', async () => {
