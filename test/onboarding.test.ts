@@ -149,15 +149,20 @@ it('undoes what it created when the run is cancelled while waiting for an approv
   expect(trail.filter((r) => r.event === 'step-compensated').map((r) => r.detail?.stepId).sort()).toEqual(['all-staff', 'create-account', 'engineering']);
 });
 
-it('undoes the account it was creating when the run is cancelled with the create in flight', async () => {
-  const tenantId = await w.tenant();
+/** Starts the joiner's onboarding, cancels it while createAccount is running on the platform, then lets the create finish. */
+async function cancelDuringCreate(tenantId: string, name: string) {
   const held = w.reference.hold('createAccount');
-  const handle = await start(tenantId, joiner('ida'));
+  const handle = await start(tenantId, joiner(name));
   await held.entered;
   await handle.cancel();
   held.release();
   await held.finished;
-  const err = await handle.result().catch((e: unknown) => e);
+  return { handle, err: await handle.result().catch((e: unknown) => e) };
+}
+
+it('undoes the account it was creating when the run is cancelled with the create in flight', async () => {
+  const tenantId = await w.tenant();
+  const { handle, err } = await cancelDuringCreate(tenantId, 'ida');
   expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
   // The create finished after the cancel; the run saw it and deleted what it created.
   expect(w.reference.accounts.has('ida')).toBe(false);
@@ -170,13 +175,7 @@ it('undoes the account it was creating when the run is cancelled with the create
 it('keeps an account that existed before the run when a cancel meets its create in flight', async () => {
   const tenantId = await w.tenant();
   w.reference.seedAccount({ userName: 'kim' });
-  const held = w.reference.hold('createAccount');
-  const handle = await start(tenantId, joiner('kim'));
-  await held.entered;
-  await handle.cancel();
-  held.release();
-  await held.finished;
-  await handle.result().catch((e: unknown) => e);
+  const { handle } = await cancelDuringCreate(tenantId, 'kim');
   expect(w.reference.accounts.has('kim')).toBe(true);
   const trail = await w.stores.evidence.forRun(tenantId, handle.workflowId);
   expect(trail.filter((r) => r.event === 'step-compensated')).toEqual([]);
