@@ -6,6 +6,7 @@ import { EvidenceStore } from './evidence';
 import { IdempotencyStore } from './idempotency';
 import { NotificationLog } from './notifications';
 import { ReviewStore } from './reviews';
+import { RotationCandidateStore } from './rotation-candidates';
 import { SecretVault } from './secrets';
 import { RunbookStore } from './runbooks';
 import { TenantStore } from './tenants';
@@ -21,6 +22,7 @@ export function createStores(db: Db, opts: { secretCipher?: SecretCipher } = {})
     evidence: new EvidenceStore(db),
     runbooks: new RunbookStore(db),
     reviews: new ReviewStore(db),
+    rotationCandidates: new RotationCandidateStore(db),
     notifications: new NotificationLog(db),
     callbacks: new CallbackStore(db),
     apiKeys: new ApiKeyStore(db),

@@ -149,13 +149,14 @@ it('reviews IAM and Keycloak users with their managers: each decides their own w
 
   const desk = await api.keyFor([{ role: 'service-desk', tenantId }], 'desk-dana');
   const [annKey, bobKey] = await Promise.all([api.keyFor([{ role: 'reviewer', tenantId }], ann), api.keyFor([{ role: 'reviewer', tenantId }], bob)]);
-  const deadline = new Date(Date.now() + 45_000).toISOString();
+  // Room for collection and both managers' decisions on a loaded machine; the open item defaults when it passes.
+  const deadline = new Date(Date.now() + 90_000).toISOString();
   const started = await request(app).post(`/v1/tenants/${tenantId}/access-reviews`).set(desk).send({ reviewId: 'q4', platforms: ['aws-iam', 'keycloak'], deadline }).expect(202);
   const itemsOf = (reviewer: Auth, count: number) =>
     eventually(async () => {
       const res = await request(app).get(`/v1/tenants/${tenantId}/reviews/q4/items?reviewer=me`).set(reviewer);
       return res.status === 200 && (res.body.items as ReviewItem[]).length === count ? (res.body.items as ReviewItem[]) : undefined;
-    }, 'the reviewer’s items', 40_000);
+    }, 'the reviewer’s items', 80_000);
   const [annItems, bobItems] = await Promise.all([itemsOf(annKey, 3), itemsOf(bobKey, 3)]);
   const label = (i: ReviewItem) => `${i.platform} ${i.entitlementId}`;
   expect(annItems.map(label).sort()).toEqual([`aws-iam admins-${tag}`, `aws-iam developers-${tag}`, 'keycloak /engineering']);
@@ -179,7 +180,7 @@ it('reviews IAM and Keycloak users with their managers: each decides their own w
     .send({ decisions: [{ itemId: role.itemId, decision: 'revoke', comment: 'no longer audits' }, { itemId: opsItem.itemId, decision: 'approve' }] })
     .expect(200, { recorded: 2, remaining: 1 });
 
-  await eventually(async () => ((await request(app).get(started.headers.location!).set(desk)).body.status === 'completed' ? true : undefined), 'the applied revocations', 120_000);
+  await eventually(async () => ((await request(app).get(started.headers.location!).set(desk)).body.status === 'completed' ? true : undefined), 'the applied revocations', 180_000);
   const groupsOf = async (userName: string) => ((await iam.send(new ListGroupsForUserCommand({ UserName: userName }))).Groups ?? []).map((g) => g.GroupName).sort();
   expect(await groupsOf(awsUser)).toEqual([`developers-${tag}`]);
   expect(await groupsOf(`ops-${tag}`)).toEqual([opsGroup]);
@@ -188,4 +189,4 @@ it('reviews IAM and Keycloak users with their managers: each decides their own w
   expect(await kcGroups(bobsReport)).toEqual([]);
   expect(await kcRoles(bobsReport)).not.toContain('auditor');
   expect(await kcGroups(annsReport)).toEqual(['/engineering']);
-});
+}, 300_000);

@@ -5,7 +5,7 @@ import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../shared/search-attributes
 import { blastRadiusGoAheadSignal, progressQuery } from '../shared/messages';
 import { type credentialRotation } from '../workflows/credential-rotation';
 import { rotationCampaign } from '../workflows/rotation-campaign';
-import { keepHistory, waitFor } from './support/histories';
+import { historyText, keepHistory, waitFor } from './support/histories';
 import { lifecycleOnTimeSkipping } from './support/lifecycle-workers';
 import { uniqueQueue } from './support/servers';
 
@@ -44,7 +44,11 @@ it('rotates every credential older than the maximum age, a bounded number at a t
     expect(platform.credentialsOf(credential.ownerId)).toHaveLength(1);
   }
   for (const credential of fresh) expect(platform.credentials.get(credential.id)?.status).toBe('active');
-  await keepHistory('rotation-campaign-one-run', handle);
+  // The inventory stayed in the store: the campaign's history names the credentials it rotated, never the others.
+  const history = await historyText(handle);
+  for (const credential of old) expect(history).toContain(credential.id);
+  for (const credential of fresh) expect(history).not.toContain(credential.id);
+  await keepHistory('rotation-campaign-stored-candidates', handle);
 });
 
 it('pauses at the blast-radius brake when too many credentials are due, and goes on after the go-ahead', async () => {

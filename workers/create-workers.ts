@@ -2,6 +2,7 @@ import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createAdapterResolver, type AdapterFactories } from '../activities/adapters';
 import { tenantSecretReader, type TenantSecretReader } from '../activities/connection-secrets';
+import { createRotationCampaignActivities } from '../activities/rotation-campaign';
 import { createAccessReviewActivities } from '../activities/access-review';
 import { createDiagnosticsActivities } from '../activities/diagnostics';
 import { createEvidenceActivities } from '../activities/evidence';
@@ -68,6 +69,7 @@ export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {
   if (unserved.length) throw new Error(`no adapter for ${unserved.join(', ')} in this build`);
 
   const reviewActivities = createAccessReviewActivities({ reviews: stores.reviews, resolveAdapter });
+  const campaignActivities = createRotationCampaignActivities({ candidates: stores.rotationCandidates, resolveAdapter });
   const control = {
     ...createDiagnosticsActivities(deps.mongo),
     ...createRunbookActivities(stores),
@@ -75,9 +77,12 @@ export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {
     ...createEvidenceActivities(stores),
     ...createSecretRotationActivities({ resolveAdapter, resolveSecretStore }),
     ...reviewActivities,
+    rotationCandidates: campaignActivities.rotationCandidates.bind(campaignActivities),
   };
-  // A review's collection and revocations call the platform: they run on its queue, under its rate limit.
-  const onPlatform = { collectReviewItems: reviewActivities.collectReviewItems.bind(reviewActivities), applyRevocationBatch: reviewActivities.applyRevocationBatch.bind(reviewActivities) };
+  // A review's collection and revocations, and a rotation campaign's inventory, call the platform: they run on its queue, under its rate limit.
+  const onPlatform = { collectReviewItems: reviewActivities.collectReviewItems.bind(reviewActivities), applyRevocationBatch: reviewActivities.applyRevocationBatch.bind(reviewActivities),
+    collectRotationCandidates: campaignActivities.collectRotationCandidates.bind(campaignActivities),
+  };
   return Promise.all([
     Worker.create({ ...common, ...workflowSource, taskQueue: queues.workflows }),
     Worker.create({ ...common, taskQueue: queues.control, activities: control }),

@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { condition, continueAsNew, ParentClosePolicy, patched, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, ParentClosePolicy, patched, proxyActivities, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import type { RotationCampaignActivities } from '../activities/rotation-campaign';
 import type { TenantActivities } from '../activities/tenants';
 import {
   DAY_MS,
@@ -18,6 +19,7 @@ import { blastRadiusGoAheadSignal, rotationSettledSignal } from '../shared/messa
 import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../shared/search-attributes';
 import { credentialRotation } from './credential-rotation';
 import { platformActivities, controlActivities } from './support/activity-proxies';
+import { myTaskQueues } from './support/queues';
 import { RunRecorder } from './support/run-recorder';
 
 export type CampaignCounts = Record<RotationOutcome | 'already-rotating', number>;
@@ -29,10 +31,27 @@ interface Candidate {
   kind: CredentialInfo['kind'];
 }
 
+/** Where a campaign whose candidates stay in the store (store/rotation-candidates.ts) stands. */
+interface StoredCandidates {
+  campaignId: string;
+  /** Platforms with stored chunks, in order. */
+  sources: { platform: Platform; chunks: number }[];
+  source: number;
+  chunk: number;
+  /** The chunk being worked through, and how far into it. */
+  buffer: Candidate[];
+  offset: number;
+  due: number;
+  /** Connected platforms that cannot list their credentials tenant-wide. */
+  notEnumerable: Platform[];
+}
+
 /** What the campaign carries across continue-as-new. */
 export interface RotationCampaignState {
   policy: TenantPolicy;
+  /** Runs recorded before the candidates moved to the store carried them here; since then empty. */
   candidates: Candidate[];
+  stored?: StoredCandidates;
   /** Active credentials found on the tenant's platforms (the brake's denominator). */
   activeCount: number;
   /** Index of the next candidate to start. */
@@ -43,6 +62,8 @@ export interface RotationCampaignState {
 }
 
 const DEFAULT_CONCURRENCY = 5;
+/** patched() id: the inventory is taken on each platform's queue, page by page, and candidates stay in the store. */
+const CANDIDATES_IN_STORE = 'candidates-in-store';
 /** patched() id: children get the API's workflow id for the credential and the tenant's search attributes. */
 const ONE_ROTATION_RUN = 'one-rotation-run';
 
@@ -57,6 +78,11 @@ export async function rotationCampaign(request: RotationCampaignRequest, carried
   const state = carried ?? (await findCandidates(request));
   const recorder = new RunRecorder({ tenantId: request.tenantId, kind: 'credential-rotation', subjectId: 'rotation-campaign', requestedBy: request.requestedBy }, state.progress);
   setHandler(blastRadiusGoAheadSignal, (goAhead) => void (state.goAhead ??= goAhead));
+  if (!carried && state.stored?.notEnumerable.length) {
+    const task = `${state.stored.notEnumerable.join(', ')}: no tenant-wide credential listing; rotate their credentials one by one (POST /rotations)`;
+    recorder.needHuman(task);
+    await recorder.evidence('rotation-inventory-incomplete', { outcome: 'not-applicable', detail: { platforms: state.stored.notEnumerable } });
+  }
   if (!carried) await brakeIfTooMany(request, state, recorder);
 
   const unsettled = new Set<string>();
@@ -74,10 +100,10 @@ export async function rotationCampaign(request: RotationCampaignRequest, carried
   setHandler(rotationSettledSignal, ({ credentialKey, outcome }) => settle(credentialKey, outcome));
   const concurrency = request.concurrency ?? DEFAULT_CONCURRENCY;
 
-  while (state.next < state.candidates.length) {
+  for (;;) {
     await condition(() => unsettled.size < concurrency);
-    const candidate = state.candidates[state.next]!;
-    state.next += 1;
+    const candidate = await nextCandidate(request, state);
+    if (!candidate) break;
     const rotation = await startRotation(request, candidate);
     if (!rotation) state.counts['already-rotating'] += 1;
     else {
@@ -92,14 +118,59 @@ export async function rotationCampaign(request: RotationCampaignRequest, carried
   }
   await condition(() => unsettled.size === 0);
   recorder.setStatus(state.counts.failed + state.counts['rolled-back'] > 0 ? 'completed-with-failures' : 'completed');
-  await recorder.evidence('rotation-campaign-finished', { outcome: recorder.progress.status, detail: { ...state.counts, candidates: state.candidates.length } });
+  await recorder.evidence('rotation-campaign-finished', { outcome: recorder.progress.status, detail: { ...state.counts, candidates: dueCount(state) } });
   return state.counts;
+}
+
+/** The next candidate to rotate: from the state (runs before the store) or from the stored chunks, one chunk read at a time. */
+async function nextCandidate(request: RotationCampaignRequest, state: RotationCampaignState): Promise<Candidate | undefined> {
+  const s = state.stored;
+  if (!s) return state.next < state.candidates.length ? state.candidates[state.next++] : undefined;
+  while (s.offset >= s.buffer.length) {
+    const source = s.sources[s.source];
+    if (!source) return undefined;
+    if (s.chunk >= source.chunks) {
+      s.source += 1;
+      s.chunk = 0;
+      continue;
+    }
+    s.buffer = await controlActivities<RotationCampaignActivities>().rotationCandidates({ tenantId: request.tenantId, campaignId: s.campaignId, platform: source.platform, chunk: s.chunk });
+    s.chunk += 1;
+    s.offset = 0;
+  }
+  state.next += 1;
+  return s.buffer[s.offset++];
+}
+
+function dueCount(state: RotationCampaignState): number {
+  return state.stored ? state.stored.due : state.candidates.length;
 }
 
 async function findCandidates(request: RotationCampaignRequest): Promise<RotationCampaignState> {
   const tenants = controlActivities<TenantActivities>();
   const [policy, platforms] = await Promise.all([tenants.loadTenantPolicy(request.tenantId), tenants.loadTenantPlatforms(request.tenantId)]);
   const cutoff = request.createdBefore ? Date.parse(request.createdBefore) : Date.now() - (request.maxAgeDays ?? policy.rotationMaxAgeDays) * DAY_MS;
+  const counts: CampaignCounts = { rotated: 0, 'rolled-back': 0, 'manual-task-open': 0, failed: 0, 'nothing-to-rotate': 0, 'already-rotating': 0 };
+  const progress: RunProgress = { tenantId: request.tenantId, kind: 'credential-rotation', subjectId: 'rotation-campaign', status: 'running', steps: [], needsHuman: [] };
+  if (patched(CANDIDATES_IN_STORE)) {
+    const { workflowId, firstExecutionRunId } = workflowInfo();
+    const campaignId = `${workflowId}@${firstExecutionRunId}`;
+    const inScope = platforms.filter((p) => supports(p, 'listCredentials'));
+    const found = await Promise.all(
+      inScope.map((platform) => inventoryOn(platform).collectRotationCandidates({ tenantId: request.tenantId, campaignId, platform, createdBefore: cutoff })),
+    );
+    const stored: StoredCandidates = {
+      campaignId,
+      sources: inScope.map((platform, i) => ({ platform, chunks: found[i]!.chunks })).filter((s) => s.chunks > 0),
+      source: 0,
+      chunk: 0,
+      buffer: [],
+      offset: 0,
+      due: found.reduce((sum, f) => sum + f.due, 0),
+      notEnumerable: inScope.filter((_, i) => !found[i]!.enumerable),
+    };
+    return { policy, candidates: [], stored, activeCount: found.reduce((sum, f) => sum + f.active, 0), next: 0, counts, progress };
+  }
   const listed = await Promise.all(
     platforms.filter((p) => supports(p, 'listCredentials')).map(async (p) => (await platformActivities(p).listCredentials({ tenantId: request.tenantId })).data ?? []),
   );
@@ -107,16 +178,24 @@ async function findCandidates(request: RotationCampaignRequest): Promise<Rotatio
   const candidates = active
     .filter((c) => c.createdAt !== undefined && Date.parse(c.createdAt) < cutoff)
     .map(({ platform, ownerId, id, kind }) => ({ platform, ownerId, credentialId: id, kind }));
-  const counts: CampaignCounts = { rotated: 0, 'rolled-back': 0, 'manual-task-open': 0, failed: 0, 'nothing-to-rotate': 0, 'already-rotating': 0 };
-  const progress: RunProgress = { tenantId: request.tenantId, kind: 'credential-rotation', subjectId: 'rotation-campaign', status: 'running', steps: [], needsHuman: [] };
   return { policy, candidates, activeCount: active.length, next: 0, counts, progress };
+}
+
+/** The inventory runs on the platform's own queue (its rate limit), resumable from its heartbeat. */
+function inventoryOn(platform: Platform): Pick<RotationCampaignActivities, 'collectRotationCandidates'> {
+  return proxyActivities<RotationCampaignActivities>({
+    taskQueue: myTaskQueues().platform(platform),
+    heartbeatTimeout: '1 minute',
+    startToCloseTimeout: '30 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+  });
 }
 
 /** Rotating more than the tenant's share or count of its credentials at once waits for a human go-ahead. */
 async function brakeIfTooMany(request: RotationCampaignRequest, state: RotationCampaignState, recorder: RunRecorder): Promise<void> {
   const active = state.activeCount;
   const { maxShare, maxCount } = state.policy.blastRadius;
-  const due = state.candidates.length;
+  const due = dueCount(state);
   await recorder.evidence('rotation-candidates', { outcome: 'found', detail: { due, active } });
   if (due <= maxCount && (active === 0 || due / active <= maxShare)) return;
   const task = `blast-radius brake: ${due} of ${active} credentials are due for rotation (limit ${Math.round(maxShare * 100)}% or ${maxCount}); send go-ahead`;
