@@ -28,13 +28,19 @@ async function masterToken(server: KeycloakServer): Promise<string> {
 
 function adminApi(server: KeycloakServer, realm: string): AdminCall {
   let token: Promise<string> | undefined;
-  return async <T>(method: string, path: string, body?: unknown) => {
-    token ??= masterToken(server);
-    const res = await fetch(`${server.url}/admin/realms${realm ? `/${realm}` : ''}${path}`, {
+  const send = async (method: string, path: string, body?: unknown) =>
+    fetch(`${server.url}/admin/realms${realm ? `/${realm}` : ''}${path}`, {
       method,
-      headers: { Authorization: `Bearer ${await token}`, ...(body !== undefined && { 'Content-Type': 'application/json' }) },
+      headers: { Authorization: `Bearer ${await (token ??= masterToken(server))}`, ...(body !== undefined && { 'Content-Type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+  return async <T>(method: string, path: string, body?: unknown) => {
+    let res = await send(method, path, body);
+    if (res.status === 401) {
+      // The master realm's admin tokens live 60 s: a test that checks state minutes later logs in again.
+      token = undefined;
+      res = await send(method, path, body);
+    }
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${path} failed with ${res.status}: ${text.slice(0, 200)}`);
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, location: res.headers.get('location') ?? undefined };
