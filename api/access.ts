@@ -51,9 +51,9 @@ export function can(principal: Principal, tenantId: string, permission: Permissi
   return rolesOn(principal, tenantId).some((role) => ROLE_PERMISSIONS[role].includes(permission));
 }
 
-/** Whether a consumer grant on the tenant names this credential owner. */
-export function mayConsume(principal: Principal, tenantId: string, ownerId: string): boolean {
-  return principal.grants.some((g) => g.role === 'consumer' && g.tenantId === tenantId && (g.ownerIds ?? []).includes(ownerId));
+/** Whether a consumer grant on the tenant names this credential (platform and owner). */
+export function mayConsume(principal: Principal, tenantId: string, credential: { platform: string; ownerId: string }): boolean {
+  return principal.grants.some((g) => g.role === 'consumer' && g.tenantId === tenantId && (g.credentials ?? []).some((c) => c.platform === credential.platform && c.ownerId === credential.ownerId));
 }
 
 export function isGlobalAdmin(principal: Principal): boolean {

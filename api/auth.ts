@@ -48,7 +48,8 @@ function digest(value: string): Buffer {
 export function parseGrant(value: unknown): Grant | undefined {
   if (typeof value !== 'string') return undefined;
   const [role, tenantId, ...rest] = value.split(':');
-  if (rest.length > 0 || !tenantId || !(ROLES as readonly string[]).includes(role!)) return undefined;
+  // A consumer grant names its credentials: only an API key carries one, never a token's role claim.
+  if (rest.length > 0 || !tenantId || !(ROLES as readonly string[]).includes(role!) || role === 'consumer') return undefined;
   return { role: role as Role, tenantId };
 }
 

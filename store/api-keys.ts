@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
+import type { Platform } from '../shared/platforms';
 
 export const ROLES = ['admin', 'service-desk', 'reviewer', 'approver', 'auditor', 'consumer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -8,8 +9,8 @@ export type Role = (typeof ROLES)[number];
 export interface Grant {
   role: Role;
   tenantId: string;
-  /** consumer only: the credential owners (service accounts) whose rotated secrets the key may read. */
-  ownerIds?: string[];
+  /** consumer only: the rotated credentials (platform and owner, e.g. a service account) whose current secret the key may read. */
+  credentials?: { platform: Platform; ownerId: string }[];
 }
 
 /** What is kept of an API key: never the key, only its SHA-256 (keys are 256-bit random, so no slow hash is needed). */

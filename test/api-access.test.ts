@@ -108,6 +108,13 @@ describe('OIDC access tokens', () => {
     await request(oidcApp).patch('/v1/tenants/acme').set('Authorization', `Bearer ${jwt}`).send({ name: 'x' }).expect(403);
   });
 
+  it('never takes a consumer grant from a token: it reads no secret and cannot probe tenant ids', async () => {
+    const jwt = await token({ sub: 'pipeline', irb_roles: ['consumer:acme', 'consumer:*'] });
+    const read = { platform: 'reference', ownerId: 'svc-app', kind: 'access-key' };
+    await request(oidcApp).post('/v1/tenants/acme/rotated-secrets/current').set('Authorization', `Bearer ${jwt}`).send(read).expect(404);
+    await request(oidcApp).post('/v1/tenants/no-such-tenant/rotated-secrets/current').set('Authorization', `Bearer ${jwt}`).send(read).expect(404);
+  });
+
   it('rejects tokens from another issuer or audience, expired, or signed by another key', async () => {
     const { privateKey: otherKey } = await generateKeyPair('RS256');
     const bad = await Promise.all([

@@ -109,7 +109,7 @@ it('rotates, from a Schedule, every IAM access key created before the cutoff; ke
   expect((await keysOf(fresh)).map((k) => [k.AccessKeyId, k.Status])).toEqual([[freshKey.AccessKeyId, 'Active']]);
 
   // The deploy pipeline (a consumer key for its own service account) reads the new key, and it works on AWS.
-  const minted = await request(app).post('/v1/api-keys').set(owner).send({ name: 'deploy pipeline', grants: [{ role: 'consumer', tenantId, ownerIds: [dueA] }] }).expect(201);
+  const minted = await request(app).post('/v1/api-keys').set(admin).send({ name: 'deploy pipeline', grants: [{ role: 'consumer', tenantId, credentials: [{ platform: 'aws-iam', ownerId: dueA }] }] }).expect(201);
   const secret = await request(app).post(`/v1/tenants/${tenantId}/rotated-secrets/current`).set({ Authorization: `Bearer ${minted.body.key as string}` }).send({ platform: 'aws-iam', ownerId: dueA, kind: 'access-key' }).expect(200);
   const newKey = (await keysOf(dueA))[0]!.AccessKeyId!;
   const sts = new STSClient({ endpoint: moto.url, region: 'eu-west-1', credentials: { accessKeyId: newKey, secretAccessKey: secret.body.value as string } });

@@ -6,19 +6,24 @@ import { isGlobalAdmin, principalOf, rolesOn } from '../access';
 import type { Principal } from '../auth';
 import { operation } from '../openapi';
 import { fieldProblem, forbidden, notFound } from '../problem';
-import { Id, RoleSchema, TenantId } from '../schemas';
+import { Id, PlatformSchema, RoleSchema, TenantId } from '../schemas';
 import { valid } from '../validate';
 
 const GrantSchema = z
   .strictObject({
     role: RoleSchema,
     tenantId: z.union([TenantId, z.literal('*')]),
-    ownerIds: z.array(Id('owner id')).min(1).max(100).optional().openapi({ description: 'consumer only (required): the credential owners whose rotated secrets the key may read' }),
+    credentials: z
+      .array(z.strictObject({ platform: PlatformSchema, ownerId: Id('owner id') }))
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({ description: 'consumer only (required): the rotated credentials (platform and owner) whose current secret the key may read' }),
   })
   .superRefine((grant, ctx) => {
-    if (grant.role === 'consumer' && !grant.ownerIds) ctx.addIssue({ code: 'custom', path: ['ownerIds'], message: 'a consumer grant names the credential owners whose secrets it may read' });
+    if (grant.role === 'consumer' && !grant.credentials) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'a consumer grant names the credentials whose secrets it may read' });
     if (grant.role === 'consumer' && grant.tenantId === '*') ctx.addIssue({ code: 'custom', path: ['tenantId'], message: 'a consumer grant is on one tenant' });
-    if (grant.role !== 'consumer' && grant.ownerIds) ctx.addIssue({ code: 'custom', path: ['ownerIds'], message: 'only a consumer grant names credential owners' });
+    if (grant.role !== 'consumer' && grant.credentials) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'only a consumer grant names credentials' });
   });
 const CreateKey = z.strictObject({
   name: z.string().min(1).max(200),
@@ -63,6 +68,9 @@ export function apiKeysRouter(apiKeys: ApiKeyStore, registry: OpenAPIRegistry): 
       const principal = principalOf(res);
       const body = valid<z.infer<typeof CreateKey>>(res).body;
       if (!administers(principal, body.grants)) throw forbidden('you can grant roles only on tenants you administer');
+      // A consumer key reads live secrets: a tenant admin could otherwise rotate the identity behind the tenant's
+      // own connection and read its new secret. Only the provider's global admins issue them.
+      if (body.grants.some((g) => g.role === 'consumer') && !isGlobalAdmin(principal)) throw forbidden('only an admin on every tenant may issue a consumer key');
       // A key acts as its owner in approvals, reviews and evidence: only a global admin may issue one for someone else.
       if (body.ownerId !== undefined && body.ownerId !== principal.actor.id && !isGlobalAdmin(principal)) {
         throw fieldProblem('body.ownerId', 'only an admin on every tenant may issue a key for another person; leave it out to own the key yourself');

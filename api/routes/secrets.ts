@@ -102,7 +102,7 @@ export function secretsRouter({ tenants, secrets }: { tenants: TenantStore; secr
     },
     async (_req, res) => {
       const { params, body } = valid<z.infer<typeof RotatedCredential>, { tenantId: string }>(res);
-      if (!mayConsume(principalOf(res), params.tenantId, body.ownerId)) throw forbidden(`this key may not read the secrets of ${body.ownerId}`);
+      if (!mayConsume(principalOf(res), params.tenantId, body)) throw forbidden(`this key may not read the secrets of ${body.platform} ${body.ownerId}`);
       const tenant = await tenants.get(params.tenantId);
       const name = rotationSecretName(params.tenantId, body.platform, body.ownerId, body.kind);
       if (tenant?.secretStore && tenant.secretStore.kind !== 'embedded') {

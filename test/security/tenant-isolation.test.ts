@@ -145,7 +145,7 @@ it('issues keys only as their creator: a tenant admin cannot mint a key that act
   expect(own.body.ownerId).toBe('mallory');
 });
 
-it('gives a rotated secret to its consumer only: the key names the owner; no admin, other owner or other tenant reads it', async () => {
+it('gives a rotated secret to its consumer only: a key the provider issued for that credential; no admin, other credential or other tenant reads it', async () => {
   await request(app).patch(`/v1/tenants/${victim}`).set(victimAdmin).send({ connections: [{ platform: 'reference' }], policy: { rotationGracePeriodHours: 0 } }).expect(200);
   const platform = platformOf(victim);
   platform.seedAccount({ userName: 'svc-app', kind: 'service' });
@@ -159,26 +159,32 @@ it('gives a rotated secret to its consumer only: the key names the owner; no adm
   expect(active!.id).not.toBe(old.id);
 
   const credential = { platform: 'reference', ownerId: 'svc-app', kind: 'access-key' };
-  const minted = await request(app).post('/v1/api-keys').set(victimAdmin).send({ name: 'svc-app deploys', grants: [{ role: 'consumer', tenantId: victim, ownerIds: ['svc-app'] }] }).expect(201);
+  const grant = (ownerId: string, platform = 'reference') => [{ role: 'consumer', tenantId: victim, credentials: [{ platform, ownerId }] }];
+  // Only the provider's admins issue consumer keys: the tenant's own admin could otherwise read the new secret of the identity behind its connection.
+  const refused = await request(app).post('/v1/api-keys').set(victimAdmin).send({ name: 'mine', grants: grant('svc-app') }).expect(403);
+  expect(refused.body.detail).toMatch(/only an admin on every tenant may issue a consumer key/);
+  const minted = await request(app).post('/v1/api-keys').set(admin).send({ name: 'svc-app deploys', ownerId: 'svc-app-pipeline', grants: grant('svc-app') }).expect(201);
   const consumer = { Authorization: `Bearer ${minted.body.key as string}` };
   const read = await request(app).post(`/v1/tenants/${victim}/rotated-secrets/current`).set(consumer).send(credential).expect(200);
   expect(read.body.value).toBe(active!.secret);
   expect(read.headers['cache-control']).toBe('no-store');
 
   // Everyone else: another owner's secret, the tenant's own admin, the attacker, the attacker minting a consumer key.
-  const other = await request(app).post('/v1/api-keys').set(victimAdmin).send({ name: 'other', grants: [{ role: 'consumer', tenantId: victim, ownerIds: ['svc-other'] }] }).expect(201);
-  await request(app).post(`/v1/tenants/${victim}/rotated-secrets/current`).set({ Authorization: `Bearer ${other.body.key as string}` }).send(credential).expect(403);
+  for (const other of [grant('svc-other'), grant('svc-app', 'okta')]) {
+    const key = await request(app).post('/v1/api-keys').set(admin).send({ name: 'other', grants: other }).expect(201);
+    await request(app).post(`/v1/tenants/${victim}/rotated-secrets/current`).set({ Authorization: `Bearer ${key.body.key as string}` }).send(credential).expect(403);
+  }
   await request(app).post(`/v1/tenants/${victim}/rotated-secrets/current`).set(victimAdmin).send(credential).expect(403);
   await request(app).post(`/v1/tenants/${victim}/rotated-secrets/current`).set(evilAdmin).send(credential).expect(404);
-  await request(app).post('/v1/api-keys').set(evilAdmin).send({ name: 'steal', grants: [{ role: 'consumer', tenantId: victim, ownerIds: ['svc-app'] }] }).expect(403);
-  const unscoped = await request(app).post('/v1/api-keys').set(victimAdmin).send({ name: 'all', grants: [{ role: 'consumer', tenantId: victim }] }).expect(400);
-  expect(unscoped.body.errors).toEqual([{ path: 'body.grants.0.ownerIds', message: expect.stringMatching(/names the credential owners/) }]);
+  await request(app).post('/v1/api-keys').set(evilAdmin).send({ name: 'steal', grants: grant('svc-app') }).expect(403);
+  const unscoped = await request(app).post('/v1/api-keys').set(admin).send({ name: 'all', grants: [{ role: 'consumer', tenantId: victim }] }).expect(400);
+  expect(unscoped.body.errors).toEqual([{ path: 'body.grants.0.credentials', message: expect.stringMatching(/names the credentials/) }]);
 
   // Every read is in the evidence log, by whom and which version; the value is nowhere in it.
   const trail = await eventually(async () => {
     const records = await api.stores.evidence.forRun(victim, `request:${String(read.headers['x-request-id'])}`);
     return records.length > 0 ? records : undefined;
   }, 'the audit record');
-  expect(trail).toEqual([expect.objectContaining({ event: expect.stringMatching(/^POST .*rotated-secrets\/current$/), outcome: '200', actor: expect.objectContaining({ id: 'victor' }), detail: expect.objectContaining({ versionId: read.body.versionId }) })]);
+  expect(trail).toEqual([expect.objectContaining({ event: expect.stringMatching(/^POST .*rotated-secrets\/current$/), outcome: '200', actor: expect.objectContaining({ id: 'svc-app-pipeline' }), detail: expect.objectContaining({ versionId: read.body.versionId }) })]);
   expect(JSON.stringify(trail)).not.toContain(active!.secret);
 });
