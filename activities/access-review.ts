@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { recommend, type Actor, type Entitlement, type Platform, type ReviewCorrelation, type ReviewDecision, type ReviewItem, type ReviewScope, type ReviewVerdict, type Subject } from '../shared';
 import type { AppliedRevocation, ReviewStore, ReviewShare, ReviewTally, StoredReviewItem } from '../store/reviews';
 import { PlatformError, toActivityFailure } from './errors';
+import { pagingGuard } from './paging';
 import type { AdapterResolver, PlatformAdapter } from './platform-adapter';
 
 export interface AccessReviewDeps {
@@ -52,6 +53,7 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
       // Chunks are numbered in page order, so a retry resuming from the last heartbeat rewrites the same chunks.
       const resumed = Context.current().info.heartbeatDetails as CollectProgress | undefined;
       let { cursor, chunks, items } = resumed ?? { chunks: 0, items: 0 };
+      const guard = pagingGuard(`${input.platform} accounts`);
       do {
         const page = await call(() => adapter.listAccounts!({ cursor, limit: ACCOUNTS_PER_PAGE }));
         const collected = (await inPool(page.accounts, CALLS_AT_ONCE, (subject) => itemsOf(adapter, input, subject, now))).flat();
@@ -60,6 +62,7 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
           chunks += 1;
         }
         items += collected.length;
+        guard(page.nextCursor);
         cursor = page.nextCursor;
         Context.current().heartbeat({ cursor, chunks, items } satisfies CollectProgress);
       } while (cursor !== undefined);
@@ -138,12 +141,21 @@ async function itemsOf(adapter: PlatformAdapter, scope: CampaignRef & { fallback
   if ((accounts === 'people' && subject.service) || (accounts === 'service' && !subject.service)) return [];
   const listed = await call(() => adapter.listEntitlements!({ subject }));
   const privileged = new Set(rules.privilegedEntitlements ?? []);
-  const inScope = (e: Entitlement) => !rules.scope?.privilegedOnly || e.kind === 'role' || privileged.has(e.id) || (e.name !== undefined && privileged.has(e.name));
+  // By id only: a renamed group stays in scope, a look-alike name does not come in.
+  const inScope = (e: Entitlement) => !rules.scope?.privilegedOnly || e.kind === 'role' || privileged.has(e.id);
   const correlateBy = rules.correlateBy ?? 'email';
   const personId = personOf(subject, correlateBy);
-  const reviewer = subject.managerId
-    ? { reviewerId: subject.managerId, reviewerReason: `manager on ${adapter.platform}`, managerFrom: adapter.platform }
-    : { reviewerId: scope.fallbackReviewerId, reviewerReason: `fallback reviewer: no manager on ${adapter.platform}${personId ? '' : ` and no ${correlateBy} to find the person elsewhere`}` };
+  // Nobody reviews their own access, whatever the platform's manager field says.
+  const selfManaged = subject.managerId !== undefined && [subject.subjectId, subject.userName, subject.email, personId].some((id) => id !== undefined && id.toLowerCase() === subject.managerId!.toLowerCase());
+  const reviewer =
+    subject.managerId && !selfManaged
+      ? { reviewerId: subject.managerId, reviewerReason: `manager on ${adapter.platform}`, managerFrom: adapter.platform }
+      : {
+          reviewerId: scope.fallbackReviewerId,
+          reviewerReason: selfManaged
+            ? `fallback reviewer: the account on ${adapter.platform} names itself as its manager`
+            : `fallback reviewer: no manager on ${adapter.platform}${personId ? '' : ` and no ${correlateBy} to find the person elsewhere`}`,
+        };
   return (listed.data ?? []).filter(inScope).map((entitlement) => ({
     itemId: `${adapter.platform}:${subject.subjectId}:${entitlement.kind}:${entitlement.id}`,
     ...reviewer,

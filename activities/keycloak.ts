@@ -177,7 +177,7 @@ export class KeycloakAdapter implements PlatformAdapter {
     const first = Number(cursor ?? 0);
     const users = (await this.api.get<(UserRep & { attributes?: Record<string, string[]>; serviceAccountClientLink?: string })[]>('users', { query: { first, max: limit, briefRepresentation: false } })).body;
     const accounts = users
-      .filter((u) => !u.serviceAccountClientLink && !u.username.startsWith('service-account-'))
+      .filter((u) => !u.serviceAccountClientLink)
       .map((u): Subject => {
         const manager = u.attributes?.manager?.[0];
         const displayName = [u.firstName, u.lastName].filter(Boolean).join(' ');

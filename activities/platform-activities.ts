@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { PLATFORM_ACTIONS, type CredentialInfo, type ActionInputs, type ActionOutputs, type ActionRequest, type ActionResult, type Platform, type PlatformAction } from '../shared';
 import { toActivityFailure } from './errors';
+import { pagingGuard } from './paging';
 import type { AdapterAction, AdapterResolver, PlatformAdapter } from './platform-adapter';
 import type { SecretStoreResolver } from './secret-store';
 
@@ -62,10 +63,13 @@ interface CredentialPages {
  */
 async function everyCredential(page: NonNullable<PlatformAdapter['listCredentialsPage']>): Promise<CredentialInfo[]> {
   const resumed = Context.current().info.heartbeatDetails as CredentialPages | undefined;
-  let { cursor, credentials } = resumed ?? { credentials: [] };
+  const credentials = [...(resumed?.credentials ?? [])];
+  let cursor = resumed?.cursor;
+  const guard = pagingGuard('credentials');
   do {
     const next = await page({ cursor, limit: CREDENTIALS_PER_PAGE });
-    credentials = [...credentials, ...next.credentials];
+    guard(next.nextCursor);
+    credentials.push(...next.credentials);
     cursor = next.nextCursor;
     Context.current().heartbeat({ cursor, credentials } satisfies CredentialPages);
   } while (cursor !== undefined);

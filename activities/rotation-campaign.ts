@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Platform } from '../shared';
 import type { RotationCandidate, RotationCandidateStore } from '../store/rotation-candidates';
 import { PlatformError, toActivityFailure } from './errors';
+import { pagingGuard } from './paging';
 import type { AdapterResolver } from './platform-adapter';
 
 export interface RotationCampaignDeps {
@@ -38,6 +39,7 @@ export function createRotationCampaignActivities({ candidates, resolveAdapter }:
       if (!adapter.listCredentialsPage) return { chunks: 0, active: 0, due: 0, enumerable: false };
       const resumed = Context.current().info.heartbeatDetails as CollectProgress | undefined;
       let { cursor, chunks, active, due } = resumed ?? { chunks: 0, active: 0, due: 0 };
+      const guard = pagingGuard(`${input.platform} credentials`);
       do {
         const page = await platformCall(() => adapter.listCredentialsPage!({ cursor, limit: CREDENTIALS_PER_PAGE }));
         const live = page.credentials.filter((c) => c.status === 'active');
@@ -50,6 +52,7 @@ export function createRotationCampaignActivities({ candidates, resolveAdapter }:
         }
         active += live.length;
         due += dueNow.length;
+        guard(page.nextCursor);
         cursor = page.nextCursor;
         Context.current().heartbeat({ cursor, chunks, active, due } satisfies CollectProgress);
       } while (cursor !== undefined);

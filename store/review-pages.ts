@@ -16,9 +16,10 @@ export interface StoredReviewItem extends ReviewItem {
 }
 
 /**
- * One person, one reviewer: the items of every account of a person (same personId) go to the manager
- * named by the first platform in catalogue order that knows one; an account with no manager of its own
- * is reviewed by its person's manager from another platform rather than by the fallback reviewer.
+ * One person, one reviewer: an account with no manager of its own is reviewed by the manager its person
+ * (same personId) has on another platform (the first in catalogue order that names one) rather than by the
+ * fallback reviewer. An account's own manager is never replaced: a look-alike account on another platform
+ * (a tag with someone's email) cannot pull a person's items to a reviewer of its choosing.
  */
 export function correlatePeople(items: StoredReviewItem[]): StoredReviewItem[] {
   const managers = new Map<string, { reviewerId: string; platform: Platform }>();
@@ -29,7 +30,7 @@ export function correlatePeople(items: StoredReviewItem[]): StoredReviewItem[] {
   }
   return items.map((item) => {
     const manager = item.personId ? managers.get(item.personId) : undefined;
-    if (!manager || (item.managerFrom === manager.platform && item.reviewerId === manager.reviewerId)) return item;
+    if (!manager || item.managerFrom) return item;
     return { ...item, reviewerId: manager.reviewerId, managerFrom: manager.platform, reviewerReason: `manager on ${manager.platform} of the same person (${item.personId})` };
   });
 }

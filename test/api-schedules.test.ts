@@ -75,6 +75,9 @@ it('validates the calendar (cron or every, not both, not neither) and the campai
   expect(neither.body.errors).toEqual([{ path: 'body.cron', message: 'give cron or every' }]);
   const reviewSettings = await request(api.app).post(base()).set(acmeAdmin).send({ scheduleId: 'x', kind: 'access-review', every: '90d', campaign: { maxAgeDays: 3 } }).expect(400);
   expect(reviewSettings.body.errors).toEqual([{ path: 'body.campaign', message: 'an access review takes its settings from the tenant policy' }]);
+  const future = new Date(Date.now() + 86_400_000).toISOString();
+  const rotateAll = await request(api.app).post(base()).set(acmeAdmin).send({ scheduleId: 'x', kind: 'rotation-campaign', every: '1d', campaign: { createdBefore: future } }).expect(400);
+  expect(rotateAll.body.errors).toEqual([{ path: 'body.campaign.createdBefore', message: 'must not be in the future' }]);
   const badCron = await request(api.app).post(base()).set(acmeAdmin).send({ scheduleId: 'x', kind: 'access-review', cron: 'every monday' }).expect(400);
   expect(badCron.body.errors[0].path).toBe('body.cron');
   // Found by fuzzing: a cron Temporal cannot read, a zero or tab-separated interval, an empty change, all a 400 at once.

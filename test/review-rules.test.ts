@@ -61,6 +61,15 @@ it('gives one person one reviewer: an account with no manager goes to the manage
   // An account that cannot be correlated goes to the fallback reviewer, saying why.
   expect(shares.get('security-team')).toEqual([expect.objectContaining({ subjectId: 'bot', reviewerReason: 'fallback reviewer: no manager on aws-iam and no email to find the person elsewhere' })]);
 
+  // An account's own manager is never replaced (a look-alike account elsewhere cannot pull items), and nobody reviews themself.
+  const okta = platformAs('okta', [
+    { userName: 'kim.okta', email: 'kim@acme.com', managerId: 'mgr-okta', groups: ['wiki'] },
+    { userName: 'ego', email: 'ego@acme.com', managerId: 'EGO@acme.com', groups: ['finance'] },
+  ]);
+  const mixed = await review([entra, aws, okta]);
+  expect(labels(mixed.get('mgr-okta'))).toEqual(['okta:kim.okta:wiki']);
+  expect(mixed.get('security-team')!.find((i) => i.subjectId === 'ego')).toMatchObject({ reviewerReason: 'fallback reviewer: the account on okta names itself as its manager' });
+
   // Correlated by user name instead, Kim's AWS account is another person's: it stays with the fallback reviewer.
   const byUserName = await review([entra, aws], { correlateBy: 'user-name' });
   expect(labels(byUserName.get('mgr-lee'))).toEqual(['entra:kim@acme.com:staff']);
@@ -83,4 +92,14 @@ it('recommends from the platform’s own usage: the permission’s last use firs
   expect(recommend({}, now, { lastActiveAt: ago(45) })).toEqual({ recommendation: 'revoke', recommendationReason: 'account: no sign-in or use for 45 days' });
   expect(recommend({}, now, { lastActiveAt: ago(45), idleDays: 60 })).toEqual({ recommendation: 'approve', recommendationReason: 'account last active 45 days ago' });
   expect(recommend({}, now)).toEqual({});
+});
+
+it('stops a listing that never ends (a cursor repeating), rather than filling the worker and the store', async () => {
+  const endless: PlatformAdapter = {
+    ...platformAs('scim', []),
+    listAccounts: () => Promise.resolve({ accounts: [], nextCursor: 'same-again' }),
+  };
+  const activities = createAccessReviewActivities({ reviews, resolveAdapter: () => Promise.resolve(endless) });
+  const collected = new MockActivityEnvironment().run(activities.collectReviewItems, { tenantId: uniqueQueue('t'), reviewId: 'r', platform: 'scim' as const, fallbackReviewerId: 'sec' });
+  await expect(collected).rejects.toMatchObject({ type: 'EndlessPaging', nonRetryable: true });
 });

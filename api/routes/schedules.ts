@@ -30,7 +30,9 @@ const RotationCampaign = z
     createdBefore: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Rotate every active credential created before this instant, whatever its age (after an incident); instead of maxAgeDays' }),
     concurrency: z.number().int().min(1).max(100).optional(),
   })
-  .refine((c) => c.maxAgeDays === undefined || c.createdBefore === undefined, { message: 'give maxAgeDays or createdBefore, not both', path: ['createdBefore'] });
+  .refine((c) => c.maxAgeDays === undefined || c.createdBefore === undefined, { message: 'give maxAgeDays or createdBefore, not both', path: ['createdBefore'] })
+  // A future cutoff would rotate every credential on every run.
+  .refine((c) => c.createdBefore === undefined || Date.parse(c.createdBefore) <= Date.now(), { message: 'must not be in the future', path: ['createdBefore'] });
 
 const When = { cron: Cron.optional(), every: Every.optional() };
 const oneTrigger = (v: { cron?: string; every?: string }) => !(v.cron && v.every);
