@@ -189,4 +189,9 @@ it('reviews IAM and Keycloak users with their managers: each decides their own w
   expect(await kcGroups(bobsReport)).toEqual([]);
   expect(await kcRoles(bobsReport)).not.toContain('auditor');
   expect(await kcGroups(annsReport)).toEqual(['/engineering']);
+  // The connection's own service account is a client's, not a person's: never reviewed, so never revoked by default.
+  const client = (await realm.admin<{ id: string }[]>('GET', '/clients?clientId=identity-runbooks')).body[0]!;
+  const serviceUser = (await realm.admin<{ id: string }>('GET', `/clients/${client.id}/service-account-user`)).body;
+  const mappings = (await realm.admin<{ clientMappings?: Record<string, { mappings: { name: string }[] }> }>('GET', `/users/${serviceUser.id}/role-mappings`)).body;
+  expect(mappings.clientMappings?.['realm-management']?.mappings.map((r) => r.name)).toContain('manage-users');
 }, 300_000);
