@@ -98,6 +98,22 @@ it('offboards a leaver everywhere through the API: contained, revoked, handed ov
   expect(csv.text.trim().split('\r\n')).toHaveLength(records.length + 1);
 });
 
+it('shows a step the platform keeps failing as retrying, with the attempt, the platform’s error and the next attempt, until it succeeds', async () => {
+  const subject = seedLeaver('bea');
+  // Seven failures of eight attempts: the later retry intervals (3.2 s, 6.4 s) leave a loaded machine time to look.
+  reference.failNext('disableAccount', 'server', 7);
+  const started = await request(app).post('/v1/tenants/offb-acme/offboardings').set(desk).send({ runbookId: 'reference-offboarding', subject, mode: 'immediate' }).expect(202);
+  type Retrying = { stepId: string; status: string; attempt?: number; maximumAttempts?: number; lastError?: string; nextAttemptAt?: string };
+  const retrying = await eventually(async () => {
+    const res = await request(app).get(started.headers.location!).set(desk).expect(200);
+    return (res.body.steps as Retrying[]).find((s) => s.status === 'retrying' && (s.attempt ?? 0) >= 2 && s.nextAttemptAt !== undefined);
+  }, 'the retrying step', 60_000);
+  expect(retrying).toMatchObject({ maximumAttempts: 8, lastError: 'reference disableAccount failed (server)' });
+  expect(Date.parse(retrying.nextAttemptAt!)).toBeGreaterThan(Date.parse('2026-01-01'));
+  const done = await runStatus(started.headers.location!, (r) => r.status === 'completed');
+  expect(done.steps.find((s) => s.stepId === retrying.stepId)).toMatchObject({ status: 'succeeded', attempts: 8 });
+});
+
 it('stops the retention deletion when legal hold is placed through the API', async () => {
   const subject = seedLeaver('ben');
   const started = await request(app)

@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Client } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
+import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { Router } from 'express';
 import { z } from 'zod';
 import { progressQuery } from '../../shared/messages';
 import type { EvidenceRecord } from '../../shared/runbooks';
-import { RUNBOOK_KINDS, type RunbookKind, type RunProgress } from '../../shared/runs';
+import { RUNBOOK_KINDS, type RunbookKind, type RunProgress, type StepProgress } from '../../shared/runs';
 import { RUNBOOK_KIND, SUBJECT_ID } from '../../shared/search-attributes';
 import { ROTATION_CAMPAIGN_WORKFLOW, WORKFLOW_TYPE } from '../../shared/workflow-types';
 import type { EvidenceStore } from '../../store/evidence';
@@ -27,7 +29,17 @@ const ListQuery = z.strictObject({
   pageSize: z.coerce.number().int().min(1).max(100).default(25),
 });
 const RunSummary = z.object({ runId: z.string(), kind: z.string(), subjectId: z.string(), status: z.string(), startedAt: z.string(), closedAt: z.string().optional() });
-const StepSchema = z.object({ stepId: z.string(), platform: z.string(), action: z.string(), status: z.string(), attempts: z.number(), lastError: z.string().optional() });
+const StepSchema = z.object({
+  stepId: z.string(),
+  platform: z.string(),
+  action: z.string(),
+  status: z.string().openapi({ description: '`retrying` while the platform action failed and Temporal will try again' }),
+  attempts: z.number(),
+  lastError: z.string().optional(),
+  attempt: z.number().optional().openapi({ description: 'While retrying: the attempt now scheduled (of maximumAttempts)' }),
+  maximumAttempts: z.number().optional(),
+  nextAttemptAt: z.string().optional(),
+});
 const RunDetail = RunSummary.extend({
   requestedBy: z.object({ id: z.string(), kind: z.string() }).optional(),
   runbook: z.object({ id: z.string(), version: z.number() }).optional(),
@@ -56,6 +68,39 @@ async function progressOf(temporal: Client, run: FoundRun): Promise<RunProgress 
   } catch {
     return undefined;
   }
+}
+
+type StepView = StepProgress & { attempt?: number; maximumAttempts?: number; nextAttemptAt?: string };
+
+/**
+ * Steps as the service desk must see them while a platform misbehaves: a running step whose activity failed
+ * and waits for its next attempt (Temporal's pending-activity info) is `retrying`, with the attempt, the last
+ * error (decoded like every failure: it goes through the codec) and when the next attempt starts. Matched by
+ * action among the running steps; when two running steps share the action the info cannot be placed, and
+ * they stay `running`.
+ */
+async function withRetries(temporal: Client, run: FoundRun, steps: StepProgress[]): Promise<StepView[]> {
+  const pending = (run.description.raw.pendingActivities ?? []).filter((a) => (a.attempt ?? 1) > 1 || a.lastFailure);
+  if (pending.length === 0) return steps;
+  const running = steps.filter((s) => s.status === 'running');
+  const views: StepView[] = steps.map((s) => ({ ...s }));
+  for (const activity of pending) {
+    const action = activity.activityType?.name;
+    const matches = running.filter((s) => s.action === action);
+    if (matches.length !== 1) continue;
+    const view = views.find((v) => v.stepId === matches[0]!.stepId)!;
+    const failure = await decodeOptionalFailureToOptionalError(temporal.options.loadedDataConverter, activity.lastFailure).catch(() => undefined);
+    // Filled while the activity waits out its retry interval (a later poll after the attempt started finds lastStartedTime instead).
+    const next = optionalTsToDate(activity.nextAttemptScheduleTime);
+    Object.assign(view, {
+      status: 'retrying',
+      attempt: activity.attempt ?? undefined,
+      maximumAttempts: activity.maximumAttempts || undefined,
+      ...(failure ? { lastError: failure.message } : {}),
+      ...(next && next.getTime() > 0 ? { nextAttemptAt: next.toISOString() } : {}),
+    });
+  }
+  return views;
 }
 
 function statusOf(run: FoundRun, progress: RunProgress | undefined): string {
@@ -146,7 +191,7 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
         closedAt: run.description.closeTime?.toISOString(),
         requestedBy: (run.description.memo?.requestedBy as { id: string; kind: string } | undefined) ?? undefined,
         runbook: progress?.runbook,
-        steps: progress?.steps ?? [],
+        steps: await withRetries(temporal, run, progress?.steps ?? []),
         needsHuman: progress?.needsHuman ?? [],
         progressAvailable: progress !== undefined,
       });
