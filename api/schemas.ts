@@ -1,6 +1,8 @@
 /** Zod schemas shared by several routers; the OpenAPI document is generated from them. */
 import { z } from 'zod';
-import type { CredentialKind, EntitlementKind } from '../shared/identity';
+import { CREDENTIAL_KINDS, ENTITLEMENT_KINDS } from '../shared/identity';
+import type { SecretStoreSetting } from '../shared/runbooks';
+import type { SameType } from '../shared/same-type';
 import { PLATFORMS } from '../shared/platforms';
 import { ROLES } from '../store/api-keys';
 import { Id, TenantPolicySchema } from '../store/tenant-policy-schema';
@@ -54,24 +56,11 @@ export const SubjectSchema = z.strictObject({
   accounts: z.partialRecord(PlatformSchema, z.string().min(1).max(256)).optional(),
 });
 
-export const ActorSchema = z.object({ id: z.string(), kind: z.enum(['user', 'api-key', 'schedule', 'system']), displayName: z.string().optional() });
-
 /** ISO-8601 date or date-time. */
 export const IsoDate = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
 
-const CREDENTIAL_KINDS = [
-  'access-key',
-  'api-token',
-  'client-secret',
-  'service-account-key',
-  'personal-access-token',
-  'deploy-key',
-  'ssh-key',
-  'oauth-grant',
-  'certificate',
-  'password',
-] as const satisfies readonly CredentialKind[];
 export const CredentialKindSchema = z.enum(CREDENTIAL_KINDS);
-
-const ENTITLEMENT_KINDS = ['group', 'role', 'license', 'team', 'org-membership', 'policy', 'app'] as const satisfies readonly EntitlementKind[];
 export const EntitlementKindSchema = z.enum(ENTITLEMENT_KINDS);
+
+/** Schemas and the shared/ types they accept cannot drift apart: a difference fails `tsc`. */
+export const SECRET_STORE_SCHEMA_MATCHES: SameType<z.infer<typeof SecretStoreSchema>, SecretStoreSetting> = true;

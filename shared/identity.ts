@@ -16,7 +16,8 @@ export interface Subject {
   lastActiveAt?: string;
 }
 
-export type EntitlementKind = 'group' | 'role' | 'license' | 'team' | 'org-membership' | 'policy' | 'app';
+export const ENTITLEMENT_KINDS = ['group', 'role', 'license', 'team', 'org-membership', 'policy', 'app'] as const;
+export type EntitlementKind = (typeof ENTITLEMENT_KINDS)[number];
 
 export interface Entitlement {
   kind: EntitlementKind;
@@ -26,19 +27,22 @@ export interface Entitlement {
   lastUsedAt?: string;
 }
 
-export type CredentialKind =
-  | 'access-key'
-  | 'api-token'
-  | 'client-secret'
-  | 'service-account-key'
-  | 'personal-access-token'
-  | 'deploy-key'
-  | 'ssh-key'
-  | 'oauth-grant'
-  | 'certificate'
-  | 'password'
+/** Every kind once: the API's schemas are built from this list (api/schemas.ts). */
+export const CREDENTIAL_KINDS = [
+  'access-key',
+  'api-token',
+  'client-secret',
+  'service-account-key',
+  'personal-access-token',
+  'deploy-key',
+  'ssh-key',
+  'oauth-grant',
+  'certificate',
+  'password',
   /** Entra: a time-limited passcode for a joiner's first sign-in (passwordless onboarding). */
-  | 'temporary-access-pass';
+  'temporary-access-pass',
+] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 /** A non-human credential as a platform lists it: never the secret itself. */
 export interface CredentialInfo {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { TenantPolicy } from '../shared/runbooks';
+import type { SameType } from '../shared/same-type';
 
 /** Ids that appear in URLs, workflow ids and visibility queries: no quotes, slashes or spaces. */
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@:+-]{0,127}$/;
@@ -26,3 +28,6 @@ export const TenantPolicySchema = z.strictObject({
   reviewCorrelateBy: z.enum(['email', 'subject-id', 'user-name']).optional(),
   privilegedEntitlements: z.array(z.string().min(1).max(512)).max(500).optional(),
 });
+
+/** The schema and shared/runbooks.ts TenantPolicy cannot drift apart: a difference fails `tsc`. */
+export const POLICY_SCHEMA_MATCHES: SameType<z.infer<typeof TenantPolicySchema>, TenantPolicy> = true;

@@ -39,6 +39,9 @@ const StepSchema = z.object({
   attempt: z.number().optional().openapi({ description: 'While retrying: the attempt now scheduled (of maximumAttempts)' }),
   maximumAttempts: z.number().optional(),
   nextAttemptAt: z.string().optional(),
+  detail: z.string().optional(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
 });
 const RunDetail = RunSummary.extend({
   requestedBy: z.object({ id: z.string(), kind: z.string() }).optional(),
