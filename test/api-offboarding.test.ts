@@ -112,6 +112,10 @@ it('shows a step the platform keeps failing as retrying, with the attempt, the p
   expect(Date.parse(retrying.nextAttemptAt!)).toBeGreaterThan(Date.parse('2026-01-01'));
   const done = await runStatus(started.headers.location!, (r) => r.status === 'completed');
   expect(done.steps.find((s) => s.stepId === retrying.stepId)).toMatchObject({ status: 'succeeded', attempts: 8 });
+  // The evidence says so when it ends.
+  const evidence = await request(app).get(`${started.headers.location!}/evidence`).set(auditor).expect(200);
+  const succeeded = (evidence.body.records as { event: string; detail?: { stepId?: string; attempts?: number } }[]).find((r) => r.event === 'step-succeeded' && r.detail?.stepId === retrying.stepId);
+  expect(succeeded?.detail?.attempts).toBe(8);
 });
 
 it('stops the retention deletion when legal hold is placed through the API', async () => {

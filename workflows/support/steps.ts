@@ -137,7 +137,7 @@ async function act(run: Run, step: RunbookStep, p: StepProgress, handler: StepHa
     const outcome = handler ? await handler({ step, call, waiting }) : await callAction(run, step, call);
     p.attempts = attempts.count;
     finish(p, outcome.status, outcome.detail);
-    await run.evidence(`step-${outcome.status}`, `${step.id}/${outcome.status}`, { platform: step.platform, action: step.action, outcome: outcome.status, detail: { stepId: step.id, detail: outcome.detail } });
+    await run.evidence(`step-${outcome.status}`, `${step.id}/${outcome.status}`, { platform: step.platform, action: step.action, outcome: outcome.status, detail: { stepId: step.id, detail: outcome.detail, attempts: p.attempts } });
     return outcome;
   } finally {
     p.attempts = attempts.count;
