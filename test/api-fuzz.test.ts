@@ -15,7 +15,7 @@ import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { referenceAdapterFactory, referencePlatformsPerTenant } from '../activities/reference';
 import { taskQueues } from '../shared/task-queues';
-import { SEED_RUNBOOKS } from '../store/seeds';
+import { SEED_RUNBOOKS } from '../runbooks';
 import { createWorkers } from '../workers/create-workers';
 import { admin, ADMIN_KEY, testApi, type TestApi } from './support/api';
 import { bundleWorkflows, uniqueQueue } from './support/servers';

@@ -10,7 +10,7 @@ import request from 'supertest';
 import { referenceAdapterFactory, ReferencePlatform } from '../activities/reference';
 import type { Subject } from '../shared/identity';
 import { taskQueues } from '../shared/task-queues';
-import { SEED_RUNBOOKS } from '../store/seeds';
+import { SEED_RUNBOOKS } from '../runbooks';
 import { createWorkers } from '../workers/create-workers';
 import { admin, eventually, testApi, type TestApi } from './support/api';
 import { bundleWorkflows, uniqueQueue } from './support/servers';

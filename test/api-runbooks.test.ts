@@ -1,6 +1,6 @@
 /** Runbook routes over the runbook store on FerretDB: versions, If-Match, archive, every problem listed, roles and tenants. */
 import request from 'supertest';
-import { SEED_RUNBOOKS } from '../store/seeds';
+import { SEED_RUNBOOKS } from '../runbooks';
 import { admin, testApi, type TestApi } from './support/api';
 
 let api: TestApi;

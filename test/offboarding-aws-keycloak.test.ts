@@ -15,7 +15,7 @@ import type { OffboardingRequest, RunProgress, Subject } from '../shared';
 import { taskQueues } from '../shared/task-queues';
 import { runWorkflowId } from '../shared/workflow-ids';
 import { createStores, ensureIndexes, type Stores } from '../store';
-import { onEach } from '../store/seeds/steps';
+import { onEach } from '../runbooks/steps';
 import type { offboarding } from '../workflows/offboarding';
 import { createWorkers } from '../workers/create-workers';
 import { awsClients, iamUserState, seedIamUser } from './support/aws-fixtures';

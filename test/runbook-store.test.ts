@@ -1,7 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createRunbookActivities } from '../activities/runbooks';
 import { InvalidRunbookError, PRODUCT_TENANT, RunbookStore, RunbookVersionConflictError } from '../store/runbooks';
-import { SEED_RUNBOOKS } from '../store/seeds';
+import { SEED_RUNBOOKS } from '../runbooks';
 import { testMongo } from './support/servers';
 
 let mongo: Awaited<ReturnType<typeof testMongo>>;

@@ -1,5 +1,5 @@
 import { validateRunbook } from '../store/runbook-schema';
-import { SEED_RUNBOOKS } from '../store/seeds';
+import { SEED_RUNBOOKS } from '../runbooks';
 
 const step = (id: string, extra: Record<string, unknown> = {}) => ({ id, platform: 'reference', action: 'disableAccount', onFailure: 'continue', ...extra });
 const runbook = (steps: unknown[], extra: Record<string, unknown> = {}) => ({ kind: 'offboarding', name: 'Leaver', steps, ...extra });

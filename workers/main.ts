@@ -6,7 +6,7 @@ import { SecretCipher } from '../infra/secret-cipher';
 import { connectMongo } from '../infra/mongo';
 import { connectWorker, dataConverterFor } from '../infra/temporal';
 import { createStores, ensureIndexes } from '../store';
-import { SEED_RUNBOOKS } from '../store/seeds';
+import { SEED_RUNBOOKS } from '../runbooks';
 import { createWorkers } from './create-workers';
 
 /**

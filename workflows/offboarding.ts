@@ -5,7 +5,7 @@ import { Run } from './support/run';
 import { runSteps, type StepContext, type StepOutcome } from './support/steps';
 
 /**
- * The leaver runbook. Phases as the runbook lists them (seed: store/seeds/offboarding.ts):
+ * The leaver runbook. Phases as the runbook lists them (seed: runbooks/offboarding.ts):
  *   1 contain      disable sign-in and revoke sessions on every platform, in parallel
  *   2 non-human    credentials and federation links the leaver owns: revoked, or handed over (tenant policy)
  *   3 entitlements groups, roles, licenses

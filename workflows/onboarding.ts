@@ -4,7 +4,7 @@ import { Run } from './support/run';
 import { runSteps, type StepContext, type StepOutcome } from './support/steps';
 
 /**
- * The joiner runbook (seed: store/seeds/onboarding.ts). Role profiles live in the
+ * The joiner runbook (seed: runbooks/onboarding.ts). Role profiles live in the
  * runbook: a step with `roleProfiles` runs only for those profiles. On the start
  * date (durable timer; a past date runs at once) accounts are created and
  * entitlements assigned; privileged ones wait for an approver (no answer by the

@@ -11,7 +11,7 @@ import type { RunProgress } from '../../shared/runs';
 import type { TenantPolicy } from '../../shared/runbooks';
 import { taskQueues, type TaskQueues } from '../../shared/task-queues';
 import { createStores, ensureIndexes, type Stores } from '../../store';
-import { SEED_RUNBOOKS } from '../../store/seeds';
+import { SEED_RUNBOOKS } from '../../runbooks';
 import { createWorkers } from '../../workers/create-workers';
 import { bundleWorkflows, testMongo, testTemporal, timeSkippingEnv, uniqueQueue } from './servers';
 

@@ -1,5 +1,5 @@
-import { supports, type Platform, type PlatformAction } from '../../shared/platforms';
-import type { RunbookStep } from '../../shared/runbooks';
+import { supports, type Platform, type PlatformAction } from '../shared/platforms';
+import type { RunbookStep } from '../shared/runbooks';
 
 /**
  * One step per platform that supports the action (AWS IAM has no per-user federation links), ids like

@@ -1,4 +1,4 @@
-import type { SeedRunbook } from '../runbooks';
+import type { SeedRunbook } from '../store/runbooks';
 import { REFERENCE_OFFBOARDING, STANDARD_OFFBOARDING } from './offboarding';
 import { REFERENCE_ONBOARDING, STANDARD_ONBOARDING } from './onboarding';
 

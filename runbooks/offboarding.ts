@@ -1,6 +1,6 @@
-import type { Platform } from '../../shared/platforms';
-import type { RunbookStep } from '../../shared/runbooks';
-import type { SeedRunbook } from '../runbooks';
+import type { Platform } from '../shared/platforms';
+import type { RunbookStep } from '../shared/runbooks';
+import type { SeedRunbook } from '../store/runbooks';
 import { onEach } from './steps';
 
 /**
