@@ -20,6 +20,10 @@ import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
  *
  * Not offered (removed from CAPABILITIES.entra): deactivateCredential — Graph cannot
  * suspend an application secret or certificate, only remove it.
+ *
+ * Access reviews also review the service principals that hold a directory role (as Entra ID
+ * access reviews of privileged roles do): listAccounts lists them after the users, as subjects
+ * `sp:<appId>`, and listEntitlements / removeEntitlement act on their role assignments.
  */
 const GRAPH_URL = 'https://graph.microsoft.com/v1.0';
 const AUTHORITY_HOST = 'https://login.microsoftonline.com';
@@ -51,6 +55,27 @@ interface ListedUser {
   /** Expanded; absent when the user has no manager. */
   manager?: { id: string; userPrincipalName?: string } | null;
 }
+
+/** A service principal as the access-review listing selects it. */
+interface ListedServicePrincipal {
+  id: string;
+  appId: string;
+  displayName?: string | null;
+  /** The tenant the application is registered in: Microsoft's for first-party service principals. */
+  appOwnerOrganizationId?: string | null;
+}
+
+interface RoleAssignment {
+  id: string;
+  roleDefinitionId: string;
+  /** '/' for the whole tenant, else an administrative unit or object the role is scoped to. */
+  directoryScopeId?: string;
+  /** Expanded. */
+  roleDefinition?: { displayName?: string } | null;
+}
+
+/** Whom the entitlement actions act on: a user, or (access reviews) a service principal and its directory roles. */
+type Principal = GraphUser | ListedServicePrincipal;
 
 interface DirectoryObject {
   id: string;
@@ -90,6 +115,20 @@ interface CredentialHolder extends DirectoryObject {
 const USER_FIELDS = 'id,userPrincipalName,displayName,mail,accountEnabled,identities,licenseAssignmentStates';
 const ACCOUNT_QUERY = { $select: 'id,userPrincipalName,mail,displayName,employeeId,signInActivity', $expand: 'manager($select=id,userPrincipalName)' };
 const HOLDER_FIELDS = 'id,appId,displayName,passwordCredentials,keyCredentials';
+const SERVICE_PRINCIPAL_FIELDS = 'id,appId,displayName,appOwnerOrganizationId';
+const ROLE_ASSIGNMENTS = '/roleManagement/directory/roleAssignments';
+/** A listAccounts cursor in its second phase, service principals: this prefix and the nextLink (nothing more for the first page). */
+const SERVICE_PRINCIPAL_CURSOR = 'sp:';
+/** A service principal's subject id: this prefix and its appId, so the entitlement actions know it is no user. */
+const SERVICE_PRINCIPAL_SUBJECT = 'sp:';
+/**
+ * Microsoft's own tenants (Microsoft Services, Microsoft): a service principal whose application is registered there
+ * is a first-party one (Exchange Online, Intune...) that Microsoft manages, so it is left out of reviews. The
+ * tenant's own applications, managed identities and legacy service principals are reviewed.
+ */
+const MICROSOFT_TENANTS = new Set(['f8cdef31-a31e-4b4a-93e4-5f571e91255a', '72f988bf-86f1-41af-91ab-2d7cd011db47']);
+/** Role checks in flight at once while listing a page of service principals. */
+const ROLE_CHECKS_AT_ONCE = 4;
 /** Graph's largest $top; with signInActivity selected, 500 (a larger one is a 400). */
 const MAX_TOP = 999;
 const MAX_TOP_WITH_SIGN_IN_ACTIVITY = 500;
@@ -121,7 +160,7 @@ export const entraAdapterFactory: AdapterFactory = (connection, readSecret) => {
   return new EntraAdapter(graph, graphUrl, tokenUrl);
 };
 
-class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdapter {
+class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdapter {
   readonly platform = 'entra' as const;
 
   constructor(
@@ -152,7 +191,7 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
   }
 
   async updateAccount({ subject, changes }: ActionInputs['updateAccount']): Promise<ActionResult<void>> {
-    const user = await this.user(subject);
+    const user = await this.graphUser(subject);
     const patch: Partial<GraphUser> = {};
     if (changes.displayName !== undefined && changes.displayName !== user.displayName) patch.displayName = changes.displayName;
     if (changes.email !== undefined && changes.email !== user.mail) patch.mail = changes.email;
@@ -195,10 +234,33 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
     return { credentials: page.body.value.flatMap(credentialsOf), nextCursor: nextPage(page) };
   }
 
-  /** The directory's users as reviewable accounts, with their manager (expanded) and last interactive sign-in. */
+  /**
+   * The directory's users as reviewable accounts, with their manager (expanded) and last interactive sign-in; after
+   * the last page of users, the service principals that hold a directory role. A users cursor is the nextLink; a
+   * service principals cursor is `sp:` and the nextLink (`sp:` alone for their first page).
+   */
   async listAccounts({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+    if (cursor?.startsWith(SERVICE_PRINCIPAL_CURSOR)) return this.listRoleHolders(cursor.slice(SERVICE_PRINCIPAL_CURSOR.length) || undefined, limit);
     const page = await this.listingPage<ListedUser>('/users', cursor, { ...ACCOUNT_QUERY, $top: Math.min(limit, MAX_TOP_WITH_SIGN_IN_ACTIVITY) });
-    return { accounts: page.body.value.map(accountOf), nextCursor: nextPage(page) };
+    return { accounts: page.body.value.map(accountOf), nextCursor: nextPage(page) ?? SERVICE_PRINCIPAL_CURSOR };
+  }
+
+  /**
+   * A page of service principals, keeping those that hold at least one directory role and are not Microsoft's own
+   * (first-party). They are service accounts with no manager: the campaign's fallback reviewer reviews them. A page
+   * may keep none and still have a next one.
+   */
+  private async listRoleHolders(cursor: string | undefined, limit: number): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+    const page = await this.listingPage<ListedServicePrincipal>('/servicePrincipals', cursor, { $select: SERVICE_PRINCIPAL_FIELDS, $top: Math.min(limit, MAX_TOP) });
+    const candidates = page.body.value.filter((sp) => !MICROSOFT_TENANTS.has(sp.appOwnerOrganizationId ?? ''));
+    const holders: ListedServicePrincipal[] = [];
+    for (let i = 0; i < candidates.length; i += ROLE_CHECKS_AT_ONCE) {
+      const batch = candidates.slice(i, i + ROLE_CHECKS_AT_ONCE);
+      const assignments = await Promise.all(batch.map((sp) => this.roleAssignments(sp.id)));
+      holders.push(...batch.filter((_, j) => assignments[j]!.length > 0));
+    }
+    const next = nextPage(page);
+    return { accounts: holders.map(servicePrincipalAccountOf), nextCursor: next === undefined ? undefined : `${SERVICE_PRINCIPAL_CURSOR}${next}` };
   }
 
   /**
@@ -283,13 +345,13 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
 
   /** Federated sign-in identities (External ID / B2C `identities` with signInType federated). */
   async listFederationLinks({ subject }: ActionInputs['listFederationLinks']): Promise<ActionResult<FederationLink[]>> {
-    const user = await this.user(subject);
+    const user = await this.graphUser(subject);
     const links = (user.identities ?? []).filter((i) => i.signInType === 'federated');
     return { outcome: 'done', data: links.map((i) => ({ providerId: i.issuer, externalUserId: i.issuerAssignedId })) };
   }
 
   async removeFederationLink({ subject, providerId }: ActionInputs['removeFederationLink']): Promise<ActionResult<void>> {
-    const user = await this.user(subject);
+    const user = await this.graphUser(subject);
     const identities = user.identities ?? [];
     const kept = identities.filter((i) => !(i.signInType === 'federated' && i.issuer === providerId));
     if (kept.length === identities.length) return { outcome: 'already-done' };
@@ -300,7 +362,7 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
 
   /** Makes the new owner an owner of every application, service principal and group the subject owns, then removes the subject. */
   async transferOwnership({ subject, newOwner }: ActionInputs['transferOwnership']): Promise<ActionResult<void>> {
-    const [from, to] = await Promise.all([this.user(subject), this.user(newOwner)]);
+    const [from, to] = await Promise.all([this.graphUser(subject), this.graphUser(newOwner)]);
     const owned = (await this.ownedObjects(from.id)).filter((o) => COLLECTION[o['@odata.type'] ?? '']);
     let changed = false;
     for (const object of owned) {
@@ -316,27 +378,43 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
   }
 
   private async setUserEnabled(subject: Subject, enabled: boolean): Promise<ActionResult<void>> {
-    const user = await this.user(subject);
+    const user = await this.graphUser(subject);
     if (user.accountEnabled === enabled) return { outcome: 'already-done' };
     await this.graph.patch(`/users/${user.id}`, { accountEnabled: enabled });
     return { outcome: 'done' };
   }
 
-  protected async user(subject: Subject): Promise<GraphUser> {
+  /** The principal the entitlement actions act on: the service principal a `sp:` subject names (by object id), else the user. */
+  protected async user(subject: Subject): Promise<Principal> {
+    if (!subject.subjectId.startsWith(SERVICE_PRINCIPAL_SUBJECT)) return this.graphUser(subject);
+    const id = subject.accounts?.entra;
+    if (!id) throw new PlatformError('invalid', `entra service principal ${subject.subjectId} has no object id (accounts.entra)`);
+    return (await this.graph.get<ListedServicePrincipal>(`/servicePrincipals/${encodeURIComponent(id)}`, { query: { $select: SERVICE_PRINCIPAL_FIELDS } })).body;
+  }
+
+  private async graphUser(subject: Subject): Promise<GraphUser> {
     return (await this.graph.get<GraphUser>(userPath(subject), { query: { $select: USER_FIELDS } })).body;
   }
 
   private findUser(subject: Subject): Promise<GraphUser | undefined> {
-    return unlessNotFound(() => this.user(subject));
+    return unlessNotFound(() => this.graphUser(subject));
+  }
+
+  /** A principal's directory role assignments (Graph requires the principalId or roleDefinitionId filter), with the role's name. */
+  private roleAssignments(principalId: string): Promise<RoleAssignment[]> {
+    return this.graph.all(ROLE_ASSIGNMENTS, nextPage, values<RoleAssignment>, { query: { $filter: `principalId eq '${principalId}'`, $expand: 'roleDefinition' } });
   }
 
   /**
    * What can be granted and revoked directly: static group and directory-role
    * memberships (memberOf) and directly assigned licenses. Dynamic-group
    * memberships and group-inherited licenses follow the user's attributes and
-   * groups, so they are left out (revoking them directly fails).
+   * groups, so they are left out (revoking them directly fails). A service principal's are its directory role
+   * assignments, one entitlement per assignment (id: the assignment's, as removing one deletes it).
    */
-  protected async entitlementsOf(user: GraphUser): Promise<Entitlement[]> {
+  protected async entitlementsOf(principal: Principal): Promise<Entitlement[]> {
+    if (isServicePrincipal(principal)) return (await this.roleAssignments(principal.id)).map(roleAssignmentEntitlement);
+    const user = principal;
     const [memberOf, licenses] = await Promise.all([
       this.graph.all(`/users/${user.id}/memberOf`, nextPage, values<DirectoryObject>, { query: { $select: 'id,displayName,groupTypes' } }),
       this.graph.all(`/users/${user.id}/licenseDetails`, nextPage, values<{ skuId: string; skuPartNumber?: string }>),
@@ -351,7 +429,9 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
   }
 
 
-  protected async grant({ id: userId }: GraphUser, entitlement: EntitlementRef): Promise<void> {
+  protected async grant(principal: Principal, entitlement: EntitlementRef): Promise<void> {
+    if (isServicePrincipal(principal)) throw new PlatformError('unsupported', `entra does not grant service principal ${principal.id} entitlements; access reviews only remove its role assignments`);
+    const userId = principal.id;
     if (entitlement.kind === 'license') {
       await this.graph.post(`/users/${userId}/assignLicense`, { addLicenses: [{ skuId: entitlement.id, disabledPlans: [] }], removeLicenses: [] });
     } else {
@@ -359,7 +439,12 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
     }
   }
 
-  protected async revoke({ id: userId }: GraphUser, entitlement: Entitlement): Promise<void> {
+  protected async revoke(principal: Principal, entitlement: Entitlement): Promise<void> {
+    if (isServicePrincipal(principal)) {
+      await idempotentDelete(() => this.graph.delete(`${ROLE_ASSIGNMENTS}/${encodeURIComponent(entitlement.id)}`));
+      return;
+    }
+    const userId = principal.id;
     if (entitlement.kind === 'license') {
       await this.graph.post(`/users/${userId}/assignLicense`, { addLicenses: [], removeLicenses: [entitlement.id] });
     } else {
@@ -373,7 +458,7 @@ class EntraAdapter extends EntitlementAdapter<GraphUser> implements PlatformAdap
 
   private async ownedCredentialHolders(subject: Subject | undefined): Promise<{ path: string; holder: CredentialHolder }[]> {
     if (!subject) throw new PlatformError('invalid', 'listCredentials needs a subject or an ownerId');
-    const owned = await this.ownedObjects((await this.user(subject)).id);
+    const owned = await this.ownedObjects((await this.graphUser(subject)).id);
     return Promise.all(owned.filter((o) => CREDENTIAL_HOLDERS.includes(o['@odata.type'] ?? '')).map((o) => this.credentialHolder(o.id)));
   }
 
@@ -422,6 +507,31 @@ function accountOf(u: ListedUser): Subject {
     ...(lastActiveAt ? { lastActiveAt } : {}),
     accounts: { entra: u.id },
   };
+}
+
+/**
+ * A role-holding service principal as a reviewable account: a service account named by its appId (the id its
+ * sign-ins and app registration show), acted on by object id, with no manager (a service principal has none).
+ */
+function servicePrincipalAccountOf(sp: ListedServicePrincipal): Subject {
+  return {
+    subjectId: `${SERVICE_PRINCIPAL_SUBJECT}${sp.appId}`,
+    userName: sp.displayName ?? sp.appId,
+    ...(sp.displayName ? { displayName: sp.displayName } : {}),
+    accounts: { entra: sp.id },
+    service: true,
+  };
+}
+
+function isServicePrincipal(principal: Principal): principal is ListedServicePrincipal {
+  return 'appId' in principal;
+}
+
+/** A scoped assignment (an administrative unit) names its scope, so two of the same role are told apart. */
+function roleAssignmentEntitlement(a: RoleAssignment): Entitlement {
+  const role = a.roleDefinition?.displayName ?? a.roleDefinitionId;
+  const scope = a.directoryScopeId && a.directoryScopeId !== '/' ? ` (scope ${a.directoryScopeId})` : '';
+  return { kind: 'role', id: a.id, name: `${role}${scope}` };
 }
 
 /** Graph reports no last use for app credentials (that needs sign-in logs); expiry decides active. */

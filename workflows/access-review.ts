@@ -218,7 +218,7 @@ async function blastRadiusBrake({ request, state, recorder }: Campaign): Promise
   if (tripped && !state.goAhead) {
     const task = `blast-radius brake: ${tally.revoked} of ${tally.items} entitlements would be revoked (limit ${Math.round(maxShare * 100)}% or ${maxCount}); review and send go-ahead`;
     recorder.setStatus('paused');
-    recorder.needHuman(task);
+    recorder.needsHuman(task);
     await recorder.evidence('blast-radius-brake', { outcome: 'paused', detail: { revoked: tally.revoked, items: tally.items, maxShare, maxCount } });
     await condition(() => state.goAhead !== undefined);
     recorder.resolved(task);
@@ -242,7 +242,7 @@ async function applyRevocations({ request, state, recorder }: Campaign): Promise
     }
   }
   const tally = await reviews().reviewTally(scope);
-  if (tally.applyFailed > 0) recorder.needHuman(`${tally.applyFailed} revocations could not be applied: finish them by hand`);
+  if (tally.applyFailed > 0) recorder.needsHuman(`${tally.applyFailed} revocations could not be applied: finish them by hand`);
   recorder.setStatus(tally.applyFailed > 0 ? 'completed-with-failures' : 'completed');
   await recorder.evidence('review-completed', { outcome: recorder.progress.status, detail: { ...tally } });
   return tally;

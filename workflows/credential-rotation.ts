@@ -150,7 +150,7 @@ async function tellConsumers({ request, notifiesConsumers, recorder }: Rotation,
       platformActivities('notification').notify({ tenantId: request.tenantId, runId: workflowInfo().workflowId, status: 'rotated', summary, needsHuman: [] }),
     );
   } catch {
-    recorder.needHuman('tell the consumers of the rotated credential (notification failed)');
+    recorder.needsHuman('tell the consumers of the rotated credential (notification failed)');
   }
 }
 
@@ -162,7 +162,7 @@ async function rotateByHand(rotation: Rotation, old: CredentialInfo | undefined)
   setHandler(manualRotationConfirmedSignal, ({ by }) => void (confirmedBy ??= by));
   const task = `rotate ${credential.kind} ${old?.id ?? ''} of ${credential.ownerId} on ${credential.platform} by hand, then confirm`;
   const step = recorder.waiting('owner-rotates', credential.platform, 'createCredential');
-  recorder.needHuman(task);
+  recorder.needsHuman(task);
   recorder.setStatus('waiting');
   await settle('manual-task-open');
 

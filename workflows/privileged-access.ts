@@ -64,7 +64,7 @@ async function awaitApproval(request: PrivilegedAccessRequest, policy: TenantPol
     },
   );
   recorder.setStatus('waiting-for-approval');
-  recorder.needHuman('approve or deny the privileged access request');
+  recorder.needsHuman('approve or deny the privileged access request');
   await condition(() => decision !== undefined, (request.approvalTimeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES) * MINUTE);
   recorder.resolved('approve or deny the privileged access request');
   return decision;

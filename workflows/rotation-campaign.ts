@@ -80,7 +80,7 @@ export async function rotationCampaign(request: RotationCampaignRequest, carried
   setHandler(blastRadiusGoAheadSignal, (goAhead) => void (state.goAhead ??= goAhead));
   if (!carried && state.stored?.notEnumerable.length) {
     const task = `${state.stored.notEnumerable.join(', ')}: no tenant-wide credential listing; rotate their credentials one by one (POST /rotations)`;
-    recorder.needHuman(task);
+    recorder.needsHuman(task);
     await recorder.evidence('rotation-inventory-incomplete', { outcome: 'not-applicable', detail: { platforms: state.stored.notEnumerable } });
   }
   if (!carried) await brakeIfTooMany(request, state, recorder);
@@ -200,7 +200,7 @@ async function brakeIfTooMany(request: RotationCampaignRequest, state: RotationC
   if (due <= maxCount && (active === 0 || due / active <= maxShare)) return;
   const task = `blast-radius brake: ${due} of ${active} credentials are due for rotation (limit ${Math.round(maxShare * 100)}% or ${maxCount}); send go-ahead`;
   recorder.setStatus('paused');
-  recorder.needHuman(task);
+  recorder.needsHuman(task);
   await recorder.evidence('blast-radius-brake', { outcome: 'paused', detail: { due, active, maxShare, maxCount } });
   await condition(() => state.goAhead !== undefined);
   recorder.resolved(task);

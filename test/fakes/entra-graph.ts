@@ -5,8 +5,10 @@
  * assignLicense, revokeSignInSessions, ownedObjects, owners $ref, application and
  * servicePrincipal addPassword/removePassword, directoryObjects, a user's
  * authentication/temporaryAccessPassMethods (at most one per user: a second POST is 400); listing
- * users (employeeId and signInActivity only when $select names them, $expand=manager) and
- * applications; paging via @odata.nextLink, which keeps the request's query, with $top as the page
+ * users (employeeId and signInActivity only when $select names them, $expand=manager),
+ * applications and service principals; directory role assignments (roleManagement/directory/roleAssignments:
+ * listing requires $filter on principalId or roleDefinitionId, $expand=roleDefinition; DELETE by id);
+ * paging via @odata.nextLink, which keeps the request's query, with $top as the page
  * size (1..999, 1..500 with signInActivity; the server may return fewer); errors as
  * { error: { code, message } }; throttling as 429 with Retry-After, on any page of a listing;
  * learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow for the token). Bearer tokens it issued are required (401 otherwise). It is not
@@ -57,6 +59,18 @@ export interface FakeDirectoryObject {
   passwordCredentials: FakeAppCredential[];
   keyCredentials: FakeAppCredential[];
   groupTypes: string[];
+  /** Service principals: Application (the default), ManagedIdentity, Legacy or SocialIdp. */
+  servicePrincipalType?: string;
+  /** Service principals: the tenant the application is registered in (Microsoft's for first-party ones). */
+  appOwnerOrganizationId?: string;
+}
+
+/** A unifiedRoleAssignment of the directory provider: a role definition granted to a principal at a scope. */
+export interface FakeRoleAssignment {
+  id: string;
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId: string;
 }
 
 const COLLECTIONS: Record<string, FakeDirectoryObject['type']> = {
@@ -71,6 +85,9 @@ export class FakeGraph {
   readonly objects = new Map<string, FakeDirectoryObject>();
   readonly skus = new Set<string>();
   readonly clients = new Map<string, string>();
+  /** unifiedRoleDefinition display names by id (built-in roles: the template id). */
+  readonly roleDefinitions = new Map<string, string>();
+  readonly roleAssignments = new Map<string, FakeRoleAssignment>();
   /** Items per page of a listing that sets no $top, small so tests page. */
   pageSize = 2;
   /** Largest page returned whatever $top asks (Graph pages server-side and may return fewer than $top). */
@@ -118,12 +135,26 @@ export class FakeGraph {
     return object;
   }
 
+  /** Assigns a directory role (by display name; its definition is created on first use) to a user or service principal. */
+  assignRole(principalId: string, roleName: string, directoryScopeId = '/'): FakeRoleAssignment {
+    let roleDefinitionId = [...this.roleDefinitions].find(([, name]) => name === roleName)?.[0];
+    if (!roleDefinitionId) this.roleDefinitions.set((roleDefinitionId = randomUUID()), roleName);
+    const assignment: FakeRoleAssignment = { id: randomUUID(), principalId, roleDefinitionId, directoryScopeId };
+    this.roleAssignments.set(assignment.id, assignment);
+    return assignment;
+  }
+
   private routes(): void {
     const h = this.http;
     h.on('POST', '/:tenant/oauth2/v2.0/token', (req) => this.token(req));
     h.on('GET', '/v1.0/users', (req) => this.listUsers(req));
     h.on('POST', '/v1.0/users', (req) => this.createUser(req.body as Record<string, unknown>));
     h.on('GET', '/v1.0/applications', (req) => this.page(req, this.find((o) => o.type === 'application').map((o) => selected(req, objectJson(o)))));
+    h.on('GET', '/v1.0/servicePrincipals', (req) => this.page(req, this.find((o) => o.type === 'servicePrincipal').map((o) => selected(req, objectJson(o)))));
+    h.on('GET', '/v1.0/roleManagement/directory/roleAssignments', (req) => this.listRoleAssignments(req));
+    h.on('DELETE', '/v1.0/roleManagement/directory/roleAssignments/:id', (req) =>
+      this.roleAssignments.delete(req.params.id!) ? reply(204) : this.http.fail(404, `Resource '${req.params.id}' does not exist`),
+    );
     h.on('GET', '/v1.0/users/:user', (req) => this.withUser(req, (u) => reply(200, userJson(u))));
     h.on('PATCH', '/v1.0/users/:user', (req) => this.withUser(req, (u) => this.patchUser(u, req.body as Partial<FakeUser>)));
     h.on('DELETE', '/v1.0/users/:user', (req) => this.withUser(req, (u) => this.deleteUser(u)));
@@ -231,6 +262,22 @@ export class FakeGraph {
     return this.page(req, [...this.users.values()].map(listed));
   }
 
+  /** Graph requires a filter on principalId or roleDefinitionId (eq); $expand=roleDefinition inlines the definition. */
+  private listRoleAssignments(req: FakeRequest): FakeReply {
+    const filter = /^(principalId|roleDefinitionId) eq '([^']+)'$/.exec(req.url.searchParams.get('$filter') ?? '');
+    if (!filter) return this.http.fail(400, 'The request must filter role assignments on principalId or roleDefinitionId');
+    const expand = req.url.searchParams.get('$expand');
+    if (expand !== null && expand !== 'roleDefinition') return this.http.fail(400, `Could not find a navigation property for $expand ${expand}`);
+    const property = filter[1] as 'principalId' | 'roleDefinitionId';
+    const listed = [...this.roleAssignments.values()].filter((a) => a[property] === filter[2]).map((a) => {
+      const json = { '@odata.type': '#microsoft.graph.unifiedRoleAssignment', ...a, appScopeId: null };
+      if (!expand) return json;
+      const roleDefinition = { '@odata.type': '#microsoft.graph.unifiedRoleDefinition', id: a.roleDefinitionId, templateId: a.roleDefinitionId, displayName: this.roleDefinitions.get(a.roleDefinitionId) ?? null };
+      return { ...json, roleDefinition };
+    });
+    return this.page(req, listed);
+  }
+
   private createUser(body: Record<string, unknown>): FakeReply {
     const upn = body.userPrincipalName as string | undefined;
     const password = (body.passwordProfile as { password?: string } | undefined)?.password;
@@ -248,6 +295,7 @@ export class FakeGraph {
   private deleteUser(user: FakeUser): FakeReply {
     this.users.delete(user.id);
     for (const object of this.objects.values()) object.members.delete(user.id);
+    for (const assignment of this.roleAssignments.values()) if (assignment.principalId === user.id) this.roleAssignments.delete(assignment.id);
     return reply(204);
   }
 
@@ -333,5 +381,6 @@ function objectJson(o: FakeDirectoryObject) {
   const enabled = o.type === 'servicePrincipal' ? { accountEnabled: o.accountEnabled } : {};
   const group = o.type === 'group' ? { groupTypes: o.groupTypes } : {};
   const app = o.type === 'application' || o.type === 'servicePrincipal' ? { appId: o.appId } : {};
-  return { '@odata.type': `#microsoft.graph.${o.type}`, id: o.id, displayName: o.displayName, ...app, ...credentials, ...enabled, ...group };
+  const sp = o.type === 'servicePrincipal' ? { servicePrincipalType: o.servicePrincipalType ?? 'Application', appOwnerOrganizationId: o.appOwnerOrganizationId ?? null } : {};
+  return { '@odata.type': `#microsoft.graph.${o.type}`, id: o.id, displayName: o.displayName, ...app, ...credentials, ...enabled, ...group, ...sp };
 }

@@ -54,9 +54,3 @@ function failedAttempts(err: unknown, maximumAttempts: number): number {
   if (typeof details?.attempt === 'number') return details.attempt;
   return err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED ? maximumAttempts : 1;
 }
-
-/** A failure's message for progress and needsHuman: the platform's reason, not the SDK wrapper's. */
-export function reasonOf(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
-}

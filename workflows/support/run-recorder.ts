@@ -27,7 +27,7 @@ export class RunRecorder {
     this.progress.status = status;
   }
 
-  needHuman(task: string): void {
+  needsHuman(task: string): void {
     if (!this.progress.needsHuman.includes(task)) this.progress.needsHuman.push(task);
   }
 
@@ -97,7 +97,7 @@ export class RunRecorder {
   }
 }
 
-/** The root cause's message (an activity failure wraps the application failure that explains it). */
+/** The one failure text of every run's progress and follow-ups: the root cause's message (an activity failure wraps the application failure that explains it), not the SDK wrapper's. */
 export function failureMessage(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
   return err instanceof Error ? err.message : String(err);

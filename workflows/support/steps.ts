@@ -1,6 +1,7 @@
 import { CancellationScope, CancelledFailure, isCancellation, patched, sleep } from '@temporalio/workflow';
 import type { ActionInputs, ActionResult, PlatformAction, RunbookStep, StepProgress } from '../../shared';
-import { platformCaller, reasonOf, type PlatformCall } from './activities';
+import { platformCaller, type PlatformCall } from './activities';
+import { failureMessage } from './run-recorder';
 import type { Run } from './run';
 
 /** What a step did when it did not fail. */
@@ -164,7 +165,7 @@ const INVERSE: Partial<Record<PlatformAction, PlatformAction>> = {
 const UNDOABLE = new Set<PlatformAction>([...(Object.keys(INVERSE) as PlatformAction[]), 'createCredential']);
 
 async function stepFailed(run: Run, step: RunbookStep, p: StepProgress, err: unknown): Promise<void> {
-  const reason = reasonOf(err);
+  const reason = failureMessage(err);
   p.lastError = reason;
   finish(p, 'failed');
   run.needsHuman(`${step.platform}: ${step.action} for ${run.subject.subjectId} failed after ${p.attempts} attempt(s) (${reason}); finish it by hand`);
@@ -181,7 +182,7 @@ async function compensate(run: Run, undo: Compensation[], progress: Map<string, 
       finish(p, 'compensated', `undone by ${action}`);
       await run.evidence('step-compensated', `${step.id}/compensated`, { platform: step.platform, action, outcome: 'compensated', detail: { stepId: step.id } });
     } catch (err) {
-      run.needsHuman(`${step.platform}: undo ${step.action} for ${run.subject.subjectId} with ${action} failed (${reasonOf(err)}); undo it by hand`);
+      run.needsHuman(`${step.platform}: undo ${step.action} for ${run.subject.subjectId} with ${action} failed (${failureMessage(err)}); undo it by hand`);
     }
   }
 }
