@@ -250,7 +250,8 @@ describe('tenant inventory (access reviews, rotation campaigns)', () => {
     const entra = adapter();
 
     const pages = await everyPage((cursor) => entra.listAccounts!({ cursor, limit: 3 }));
-    expect(pages.map((p) => p.accounts.length)).toEqual([3, 3, 1]);
+    // The last page of users leads on to the service principals (none in this directory).
+    expect(pages.map((p) => p.accounts.length)).toEqual([3, 3, 1, 0]);
     const [first, ...rest] = pages.flatMap((p) => p.accounts);
     expect(first).toEqual({ subjectId: 'E-100', userName: 'boss@contoso.com', email: 'boss@contoso.com', displayName: 'Bo Ss', lastActiveAt: '2026-11-30T08:15:00Z', accounts: { entra: boss.id } });
     expect(rest.map((a) => [a.subjectId, a.managerId, a.lastActiveAt, a.accounts?.entra])).toEqual([
@@ -265,6 +266,54 @@ describe('tenant inventory (access reviews, rotation campaigns)', () => {
     await expect(inventory.run('listEntitlements', { subject: rest[0]! })).resolves.toEqual({ outcome: 'done', data: [{ kind: 'group', id: crm.id, name: 'crm' }] });
     // A cursor naming another host (a tampered heartbeat) is refused before the token is sent anywhere.
     await expect(entra.listAccounts!({ cursor: 'https://graph.example.net/v1.0/users?$skiptoken=3', limit: 3 })).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(entra.listAccounts!({ cursor: 'sp:https://graph.example.net/v1.0/servicePrincipals?$skiptoken=2', limit: 3 })).rejects.toMatchObject({ kind: 'invalid' });
+  });
+
+  it('goes on from the last page of users to the service principals holding a directory role, as service accounts without a manager', async () => {
+    const users = ['ana', 'ben', 'cy'].map((name) => directory.addUser(`${name}@contoso.com`));
+    const backup = directory.addObject('servicePrincipal', 'backup-daemon');
+    directory.addObject('servicePrincipal', 'no-roles-app');
+    const identity = directory.addObject('servicePrincipal', 'vm-identity', { servicePrincipalType: 'ManagedIdentity' });
+    // Microsoft's own (first-party) service principal: Microsoft manages its roles, so it is not reviewed.
+    const exchange = directory.addObject('servicePrincipal', 'Office 365 Exchange Online', { appOwnerOrganizationId: 'f8cdef31-a31e-4b4a-93e4-5f571e91255a' });
+    const roles = [
+      directory.assignRole(backup.id, 'Application Administrator'),
+      directory.assignRole(backup.id, 'Cloud Application Administrator'),
+      directory.assignRole(backup.id, 'User Administrator', '/administrativeUnits/au-emea'),
+    ];
+    directory.assignRole(identity.id, 'Directory Readers');
+    directory.assignRole(exchange.id, 'Exchange Administrator');
+    const userRole = directory.assignRole(users[0]!.id, 'Global Reader');
+
+    const pages = await everyPage((cursor) => adapter().listAccounts!({ cursor, limit: 2 }));
+    expect(pages.map((p) => p.accounts.map((a) => a.userName))).toEqual([['ana@contoso.com', 'ben@contoso.com'], ['cy@contoso.com'], ['backup-daemon'], ['vm-identity']]);
+    expect(pages[1]!.nextCursor).toBe('sp:');
+    expect(pages[2]!.nextCursor).toMatch(/^sp:http:\/\/127\.0\.0\.1:\d+\/v1\.0\/servicePrincipals\?/);
+    const [robot, managed] = pages.slice(2).flatMap((p) => p.accounts);
+    expect(robot).toEqual({ subjectId: `sp:${backup.appId}`, userName: 'backup-daemon', displayName: 'backup-daemon', accounts: { entra: backup.id }, service: true });
+    expect(managed).toEqual({ subjectId: `sp:${identity.appId}`, userName: 'vm-identity', displayName: 'vm-identity', accounts: { entra: identity.id }, service: true });
+
+    // Its entitlements are its role assignments (3, at the fake's 2 a page), the scoped one naming its scope.
+    await expect(inventory.run('listEntitlements', { subject: robot! })).resolves.toEqual({
+      outcome: 'done',
+      data: [
+        { kind: 'role', id: roles[0]!.id, name: 'Application Administrator' },
+        { kind: 'role', id: roles[1]!.id, name: 'Cloud Application Administrator' },
+        { kind: 'role', id: roles[2]!.id, name: 'User Administrator (scope /administrativeUnits/au-emea)' },
+      ],
+    });
+
+    // A revoked item's subject as the review stores it (no service flag): the assignment is deleted, once.
+    const stored: Subject = { subjectId: robot!.subjectId, userName: robot!.userName, accounts: robot!.accounts };
+    const entitlement = { kind: 'role' as const, id: roles[0]!.id };
+    await expect(inventory.run('removeEntitlement', { subject: stored, entitlement })).resolves.toEqual({ outcome: 'done' });
+    expect([...directory.roleAssignments.keys()].filter((id) => roles.some((r) => r.id === id))).toEqual([roles[1]!.id, roles[2]!.id]);
+    await expect(inventory.run('removeEntitlement', { subject: stored, entitlement })).resolves.toEqual({ outcome: 'already-done' });
+
+    // A `sp:` subject naming a user's object id is no service principal: nothing of the user's is touched.
+    const impostor: Subject = { subjectId: 'sp:forged', userName: 'ana', accounts: { entra: users[0]!.id } };
+    expect(await activityFailure(inventory.run('removeEntitlement', { subject: impostor, entitlement: { kind: 'role', id: userRole.id } }))).toMatchObject({ type: 'PlatformNotFound' });
+    expect(directory.roleAssignments.has(userRole.id)).toBe(true);
   });
 
   it('enumerates every application secret and certificate, a page of applications at a time, owned by the object id rotation uses', async () => {

@@ -6,6 +6,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { HISTORIES_DIR, loadHistory } from './support/histories';
 import { bundleWorkflows } from './support/servers';
 
@@ -24,4 +25,11 @@ it('replays every recorded history without nondeterminism', async () => {
     if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
   }
   expect(failures).toEqual([]);
+});
+
+it('fails on a history the code no longer matches: an activity renamed in a recorded offboarding', async () => {
+  const history = loadHistory('offboarding-catch-up.json');
+  const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'loadRunbook')!;
+  scheduled.activityTaskScheduledEventAttributes!.activityType!.name = 'loadSomethingElse';
+  await expect(Worker.runReplayHistory({ workflowBundle: await bundleWorkflows() }, history)).rejects.toThrow(DeterminismViolationError);
 });
