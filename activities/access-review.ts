@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { recommend, type Actor, type Entitlement, type Platform, type ReviewCorrelation, type ReviewDecision, type ReviewItem, type ReviewScope, type ReviewVerdict, type Subject } from '../shared';
 import type { AppliedRevocation, ReviewStore, ReviewShare, ReviewTally, StoredReviewItem } from '../store/reviews';
-import { PlatformError, toActivityFailure } from './errors';
+import { platformCall, toActivityFailure } from './errors';
 import { pagingGuard } from './paging';
 import type { AdapterResolver, PlatformAdapter } from './platform-adapter';
 
@@ -55,7 +55,7 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
       let { cursor, chunks, items } = resumed ?? { chunks: 0, items: 0 };
       const guard = pagingGuard(`${input.platform} accounts`);
       do {
-        const page = await call(() => adapter.listAccounts!({ cursor, limit: ACCOUNTS_PER_PAGE }));
+        const page = await platformCall(() => adapter.listAccounts!({ cursor, limit: ACCOUNTS_PER_PAGE }));
         const collected = (await inPool(page.accounts, CALLS_AT_ONCE, (subject) => itemsOf(adapter, input, subject, now))).flat();
         for (let i = 0; i < collected.length; i += ITEMS_PER_CHUNK) {
           await reviews.putCollected(input.tenantId, input.reviewId, input.platform, chunks, collected.slice(i, i + ITEMS_PER_CHUNK));
@@ -139,7 +139,7 @@ async function itemsOf(adapter: PlatformAdapter, scope: CampaignRef & { fallback
   const rules = scope.rules ?? {};
   const accounts = rules.scope?.accounts ?? 'all';
   if ((accounts === 'people' && subject.service) || (accounts === 'service' && !subject.service)) return [];
-  const listed = await call(() => adapter.listEntitlements!({ subject }));
+  const listed = await platformCall(() => adapter.listEntitlements!({ subject }));
   const privileged = new Set(rules.privilegedEntitlements ?? []);
   // By id only: a renamed group stays in scope, a look-alike name does not come in.
   const inScope = (e: Entitlement) => !rules.scope?.privilegedOnly || e.kind === 'role' || privileged.has(e.id);
@@ -179,7 +179,7 @@ function personOf(subject: Subject, by: ReviewCorrelation): string | undefined {
 
 async function revoke(adapter: PlatformAdapter, item: StoredReviewItem): Promise<AppliedRevocation> {
   try {
-    await call(() => adapter.removeEntitlement!({ subject: item.subject, entitlement: { kind: item.entitlementKind, id: item.entitlementId } }));
+    await platformCall(() => adapter.removeEntitlement!({ subject: item.subject, entitlement: { kind: item.entitlementKind, id: item.entitlementId } }));
     return { applied: 'done' };
   } catch (err) {
     const failure = toActivityFailure(err);
@@ -208,14 +208,6 @@ async function inPool<I, O>(inputs: readonly I[], size: number, fn: (input: I) =
   };
   await Promise.all(Array.from({ length: Math.min(size, inputs.length) }, worker));
   return results;
-}
-
-async function call<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw err instanceof PlatformError ? toActivityFailure(err) : err;
-  }
 }
 
 export type AccessReviewActivities = ReturnType<typeof createAccessReviewActivities>;

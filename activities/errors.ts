@@ -68,3 +68,12 @@ export function toActivityFailure(err: unknown): ApplicationFailure {
   const message = err instanceof Error ? err.message : String(err);
   return ApplicationFailure.create({ type: FAILURE_TYPE.network, message, nonRetryable: false });
 }
+
+/** Runs a platform call, turning a PlatformError into the activity failure Temporal retries (or not) by its kind. */
+export async function platformCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw err instanceof PlatformError ? toActivityFailure(err) : err;
+  }
+}

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Platform } from '../shared';
 import type { RotationCandidate, RotationCandidateStore } from '../store/rotation-candidates';
-import { PlatformError, toActivityFailure } from './errors';
+import { platformCall } from './errors';
 import { pagingGuard } from './paging';
 import type { AdapterResolver } from './platform-adapter';
 
@@ -64,14 +64,6 @@ export function createRotationCampaignActivities({ candidates, resolveAdapter }:
       return candidates.get(input.tenantId, input.campaignId, input.platform, input.chunk);
     },
   };
-}
-
-async function platformCall<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw err instanceof PlatformError ? toActivityFailure(err) : err;
-  }
 }
 
 export type RotationCampaignActivities = ReturnType<typeof createRotationCampaignActivities>;
