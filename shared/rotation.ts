@@ -28,6 +28,12 @@ export function rotationModeOf(platform: Platform, kind: CredentialKind): Rotati
  */
 export function rotationSubjectKey(credential: { platform: Platform; ownerId: string; credentialId?: string }): string {
   // The owner too: some platforms' credential ids are unique only per owner (Keycloak's client-secret@<time>).
+  // Each part encoded, so an owner holding a `/` (a Keycloak client id that is a URL) cannot meet another's key.
+  return `${credential.platform}:${encodeURIComponent(credential.ownerId)}${credential.credentialId ? `/${encodeURIComponent(credential.credentialId)}` : ''}`;
+}
+
+/** The key campaigns recorded before its parts were encoded used (replay only). */
+export function unencodedRotationSubjectKey(credential: { platform: Platform; ownerId: string; credentialId?: string }): string {
   return `${credential.platform}:${credential.ownerId}${credential.credentialId ? `/${credential.credentialId}` : ''}`;
 }
 

@@ -48,7 +48,7 @@ it('rotates every credential older than the maximum age, a bounded number at a t
   const history = await historyText(handle);
   for (const credential of old) expect(history).toContain(credential.id);
   for (const credential of fresh) expect(history).not.toContain(credential.id);
-  await keepHistory('rotation-campaign-stored-candidates', handle);
+  await keepHistory('rotation-campaign-encoded-ids', handle);
 });
 
 it('pauses at the blast-radius brake when too many credentials are due, and goes on after the go-ahead', async () => {
@@ -66,4 +66,11 @@ it('pauses at the blast-radius brake when too many credentials are due, and goes
   expect(counts.rotated).toBe(2);
   const events = (await t.lc.evidence.forRun(tenantId, handle.workflowId)).map((e) => `${e.event}:${e.actor.id}`);
   expect(events).toEqual(['rotation-candidates:rotation-schedule', 'blast-radius-brake:rotation-schedule', 'blast-radius-go-ahead:ciso', 'rotation-campaign-finished:rotation-schedule']);
+});
+
+it('gives every credential its own rotation id, even when an owner id holds the separator', () => {
+  const url = rotationSubjectKey({ platform: 'keycloak', ownerId: 'https://apps.example/billing', credentialId: 'client-secret@1' });
+  const lookalike = rotationSubjectKey({ platform: 'keycloak', ownerId: 'https:', credentialId: '//apps.example/billing/client-secret@1' });
+  expect(url).not.toBe(lookalike);
+  expect(url).toBe('keycloak:https%3A%2F%2Fapps.example%2Fbilling/client-secret%401');
 });

@@ -6,6 +6,7 @@ import {
   DAY_MS,
   rotationSubjectKey,
   runWorkflowId,
+  unencodedRotationSubjectKey,
   supports,
   type Actor,
   type CredentialInfo,
@@ -66,6 +67,8 @@ const DEFAULT_CONCURRENCY = 5;
 const CANDIDATES_IN_STORE = 'candidates-in-store';
 /** patched() id: children get the API's workflow id for the credential and the tenant's search attributes. */
 const ONE_ROTATION_RUN = 'one-rotation-run';
+/** patched() id: that id with its owner and credential parts encoded (shared/rotation.ts rotationSubjectKey). */
+const ENCODED_ROTATION_IDS = 'encoded-rotation-ids';
 
 /**
  * Finds every active credential older than the tenant's maximum age (or created
@@ -211,7 +214,8 @@ async function brakeIfTooMany(request: RotationCampaignRequest, state: RotationC
 /** Starts one rotation; undefined when one for this credential is still running (e.g. in its grace period). */
 async function startRotation(request: RotationCampaignRequest, c: Candidate): Promise<{ id: string; result: Promise<unknown> } | undefined> {
   const asTheApiDoes = patched(ONE_ROTATION_RUN);
-  const workflowId = runWorkflowId(request.tenantId, 'credential-rotation', asTheApiDoes ? rotationSubjectKey(c) : `${c.platform}/${c.ownerId}/${c.credentialId}`);
+  const subjectKey = !asTheApiDoes ? `${c.platform}/${c.ownerId}/${c.credentialId}` : patched(ENCODED_ROTATION_IDS) ? rotationSubjectKey(c) : unencodedRotationSubjectKey(c);
+  const workflowId = runWorkflowId(request.tenantId, 'credential-rotation', subjectKey);
   try {
     const child = await startChild(credentialRotation, {
       workflowId,
