@@ -1,5 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 
+/** Credentials asked for per page of a tenant-wide credential listing (listCredentialsPage). */
+export const CREDENTIALS_PER_PAGE = 100;
+
 /** Pages one listing may take: 10,000 pages of 100 to 500 is more than any tenant's directory. */
 export const MAX_PAGES = 10_000;
 

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { PLATFORM_ACTIONS, type CredentialInfo, type ActionInputs, type ActionOutputs, type ActionRequest, type ActionResult, type Platform, type PlatformAction } from '../shared';
 import { toActivityFailure } from './errors';
-import { pagingGuard } from './paging';
+import { CREDENTIALS_PER_PAGE, pagingGuard } from './paging';
 import type { AdapterAction, AdapterResolver, PlatformAdapter } from './platform-adapter';
 import type { SecretStoreResolver } from './secret-store';
 
@@ -49,8 +49,6 @@ export function createPlatformActivities(platform: Platform, deps: PlatformActiv
   };
   return activities as PlatformActivities;
 }
-
-const CREDENTIALS_PER_PAGE = 100;
 
 interface CredentialPages {
   cursor?: string;

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Platform } from '../shared';
 import type { RotationCandidate, RotationCandidateStore } from '../store/rotation-candidates';
 import { platformCall } from './errors';
-import { pagingGuard } from './paging';
+import { CREDENTIALS_PER_PAGE, pagingGuard } from './paging';
 import type { AdapterResolver } from './platform-adapter';
 
 export interface RotationCampaignDeps {
@@ -23,8 +23,6 @@ interface CollectProgress {
   active: number;
   due: number;
 }
-
-const CREDENTIALS_PER_PAGE = 100;
 
 /** A rotation campaign's work on the platforms and the candidate store (store/rotation-candidates.ts). */
 export function createRotationCampaignActivities({ candidates, resolveAdapter }: RotationCampaignDeps) {
