@@ -66,13 +66,13 @@ export class FakeScim {
   async start(): Promise<this> {
     await this.http.start();
     const h = this.http;
-    h.on('GET', '/scim/v2/Users', (req) => this.list(req, [...this.users.values()].map((u) => this.userJson(u))));
+    h.on('GET', '/scim/v2/Users', (req) => this.list(req, [...this.users.values()], (u) => this.userJson(u)));
     h.on('POST', '/scim/v2/Users', (req) => this.scimBody(req, () => this.createUser(req.body as FakeScimUser)));
     h.on('GET', '/scim/v2/Users/:id', (req) => this.withUser(req, (u) => reply(200, this.userJson(u))));
     h.on('PUT', '/scim/v2/Users/:id', (req) => this.scimBody(req, () => this.withUser(req, (u) => this.replaceUser(u, req.body as FakeScimUser))));
     h.on('PATCH', '/scim/v2/Users/:id', (req) => this.scimBody(req, () => this.withUser(req, (u) => this.patchUser(u, req.body as PatchBody))));
     h.on('DELETE', '/scim/v2/Users/:id', (req) => this.withUser(req, (u) => this.deleteUser(u)));
-    h.on('GET', '/scim/v2/Groups', (req) => this.list(req, [...this.groups.values()].map(groupJson)));
+    h.on('GET', '/scim/v2/Groups', (req) => this.list(req, [...this.groups.values()], groupJson));
     h.on('PATCH', '/scim/v2/Groups/:id', (req) => this.scimBody(req, () => this.patchGroup(req)));
     return this;
   }
@@ -98,20 +98,23 @@ export class FakeScim {
   }
 
   /** Supports `<attribute> eq "<value>"` on top-level or dotted multi-valued attributes, as providers commonly do. */
-  private list(req: FakeRequest, resources: Record<string, unknown>[]): FakeReply {
+  private list<T>(req: FakeRequest, all: T[], json: (resource: T) => Record<string, unknown>): FakeReply {
     const filter = req.url.searchParams.get('filter');
-    let matched = resources;
-    if (filter) {
-      const parsed = /^([\w.]+) eq ("(?:[^"\\]|\\.)*")$/.exec(filter);
-      if (!parsed) return reply(400, { ...(this.http.error(400, 'unsupported filter') as object), scimType: 'invalidFilter' });
-      const [attribute, literal] = [parsed[1]!, JSON.parse(parsed[2]!) as string];
-      matched = resources.filter((r) => valuesAt(r, attribute).some((v) => (attribute === 'userName' ? v.toLowerCase() === literal.toLowerCase() : v === literal)));
-    }
+    // Unfiltered, only the page asked for is rendered (a 100,000-item benchmark pages through this fake).
+    if (!filter) return this.listPage(req, all.length, (from, size) => all.slice(from, from + size).map(json));
+    const parsed = /^([\w.]+) eq ("(?:[^"\\]|\\.)*")$/.exec(filter);
+    if (!parsed) return reply(400, { ...(this.http.error(400, 'unsupported filter') as object), scimType: 'invalidFilter' });
+    const [attribute, literal] = [parsed[1]!, JSON.parse(parsed[2]!) as string];
+    const matched = all.map(json).filter((r) => valuesAt(r, attribute).some((v) => (attribute === 'userName' ? v.toLowerCase() === literal.toLowerCase() : v === literal)));
+    return this.listPage(req, matched.length, (from, size) => pageOf(matched, from, size).page);
+  }
+
+  private listPage(req: FakeRequest, totalResults: number, slice: (from: number, size: number) => Record<string, unknown>[]): FakeReply {
     // §3.4.2.4: a startIndex below 1 is 1, a negative count is 0 (totalResults only).
     const startIndex = Math.max(1, Number(req.url.searchParams.get('startIndex') ?? 1));
     const count = Math.max(0, Math.min(this.maxPageSize, Number(req.url.searchParams.get('count') ?? this.maxPageSize)));
-    const { page } = pageOf(matched, startIndex - 1, count);
-    return reply(200, { schemas: [LIST_RESPONSE], totalResults: matched.length, startIndex, itemsPerPage: page.length, Resources: page });
+    const page = slice(startIndex - 1, count);
+    return reply(200, { schemas: [LIST_RESPONSE], totalResults, startIndex, itemsPerPage: page.length, Resources: page });
   }
 
   /** RFC 7644 §3.1: requests with a body are application/scim+json. */

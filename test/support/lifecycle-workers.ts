@@ -1,10 +1,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Db } from 'mongodb';
+import type { AdapterFactories } from '../../activities/adapters';
 import type { PlatformAdapter } from '../../activities/platform-adapter';
 import { referenceAdapterFactory, referencePlatformsPerTenant } from '../../activities/reference';
 import { InMemorySecretStore } from '../../activities/secret-stores/in-memory';
 import type { ActionInputs, PlatformConnection, TenantPolicy } from '../../shared';
+import type { Platform } from '../../shared/platforms';
 import { taskQueues } from '../../shared/task-queues';
 import { createStores, ensureIndexes } from '../../store';
 import { createWorkers } from '../../workers/create-workers';
@@ -16,7 +18,14 @@ import { bundleWorkflows, testMongo, timeSkippingEnv, uniqueQueue } from './serv
  * in-process recorder standing in for the real one (tested on its own against
  * Slack/Teams contract fakes), so tests can see what consumers and reviewers were told.
  */
-export async function startLifecycleWorkers(opts: { connection: NativeConnection; namespace?: string; db: Db; workflowBundle: WorkflowBundleWithSourceMap }) {
+export async function startLifecycleWorkers(opts: {
+  connection: NativeConnection;
+  namespace?: string;
+  db: Db;
+  workflowBundle: WorkflowBundleWithSourceMap;
+  /** Real platform adapters served beside the reference platform (e.g. SCIM against its contract fake). */
+  adapters?: AdapterFactories;
+}) {
   const prefix = uniqueQueue('lc') + '-';
   const queues = taskQueues(prefix);
   // Each tenant acts on a reference platform of its own, so no test sees another's accounts.
@@ -33,10 +42,10 @@ export async function startLifecycleWorkers(opts: { connection: NativeConnection
       connection: opts.connection,
       namespace: opts.namespace ?? 'default',
       mongo: { db: opts.db },
-      adapters: { reference: referenceAdapterFactory(platformOf), notification: () => notifier },
+      adapters: { reference: referenceAdapterFactory(platformOf), notification: () => notifier, ...opts.adapters },
       resolveSecretStore: () => Promise.resolve(secrets),
     },
-    { taskQueuePrefix: prefix, workflowBundle: opts.workflowBundle, platforms: ['reference', 'notification'] },
+    { taskQueuePrefix: prefix, workflowBundle: opts.workflowBundle, platforms: ['reference', 'notification', ...(Object.keys(opts.adapters ?? {}) as Platform[])] },
   );
   const running = Promise.all(workers.map((w) => w.run()));
 
