@@ -51,6 +51,9 @@ export class HttpFake {
   private readonly injected: FakeReply[] = [];
   private server?: Server;
 
+  /** Every reply waits this long first (a platform's latency, or requests still in flight when a test kills a worker). */
+  latencyMs = 0;
+
   constructor(private readonly options: HttpFakeOptions) {}
 
   get baseUrl(): string {
@@ -99,6 +102,7 @@ export class HttpFake {
     let out: FakeReply;
     try {
       const body = await readJson(req);
+      if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
       out = this.injected.shift() ?? (this.options.authorized(req.headers, url.pathname) ? await this.route(method, url, req, body) : this.fail(401, 'unauthorized'));
     } catch (err) {
       out = this.fail(500, err instanceof Error ? err.message : 'fake failed');

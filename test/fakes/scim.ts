@@ -50,6 +50,8 @@ export class FakeScim {
   /** Largest page the provider returns, whatever `count` asks (RFC 7644 lets providers cap it). */
   maxPageSize = 2;
   readonly http: HttpFake;
+  /** Effects applied, counted when the state changed (not per call): `deactivate:<user id>`, `leave:<group id>:<user id>`. */
+  readonly applied = new Map<string, number>();
 
   constructor(readonly token: string) {
     this.http = new HttpFake({
@@ -144,6 +146,7 @@ export class FakeScim {
     if (!body.schemas?.includes(PATCH_OP)) return this.http.fail(400, 'not a PatchOp message');
     for (const op of body.Operations ?? []) {
       if (op.op.toLowerCase() !== 'replace' || !['active', 'displayName'].includes(op.path ?? '')) return this.http.fail(400, `unsupported patch ${op.op} ${op.path}`);
+      if (op.path === 'active' && user.active && op.value === false) this.count(`deactivate:${user.id}`);
       Object.assign(user, { [op.path!]: op.value });
     }
     return reply(200, this.userJson(user));
@@ -164,11 +167,19 @@ export class FakeScim {
       const removal = /^members\[value eq "([^"]+)"\]$/.exec(op.path ?? '');
       const listed = (op.value as { value: string }[] | undefined)?.map((m) => m.value) ?? [];
       if (op.op === 'add' && op.path === 'members') listed.forEach((id) => group.members.add(id));
-      else if (op.op === 'remove' && removal && this.memberRemoval === 'filter') group.members.delete(removal[1]!);
-      else if (op.op === 'remove' && op.path === 'members' && this.memberRemoval === 'value') listed.forEach((id) => group.members.delete(id));
+      else if (op.op === 'remove' && removal && this.memberRemoval === 'filter') this.leave(group, removal[1]!);
+      else if (op.op === 'remove' && op.path === 'members' && this.memberRemoval === 'value') listed.forEach((id) => this.leave(group, id));
       else return reply(400, { ...(this.http.error(400, 'unsupported patch') as object), scimType: 'invalidPath' });
     }
     return reply(204);
+  }
+
+  private leave(group: FakeScimGroup, userId: string): void {
+    if (group.members.delete(userId)) this.count(`leave:${group.id}:${userId}`);
+  }
+
+  private count(effect: string): void {
+    this.applied.set(effect, (this.applied.get(effect) ?? 0) + 1);
   }
 
   private userJson({ enterprise, ...u }: FakeScimUser): Record<string, unknown> {
