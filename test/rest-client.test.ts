@@ -14,6 +14,9 @@ beforeAll(async () => {
     if (url.pathname === '/busy') return void res.writeHead(429, { 'Retry-After': '7' }).end();
     if (url.pathname === '/gone') return void res.writeHead(404).end('{"secret":"never shown"}');
     if (url.pathname === '/broken') return void res.writeHead(503).end();
+    if (url.pathname === '/reset') return void req.socket.destroy();
+    if (url.pathname === '/reset-mid-body') return void (res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '100' }).write('{"value": ['), setTimeout(() => req.socket.destroy(), 20));
+    if (url.pathname === '/silent') return; // never answers
     if (url.pathname === '/items') {
       const page = Number(url.searchParams.get('page') ?? '1');
       const headers: Record<string, string> = { 'Content-Type': 'application/json' };
@@ -88,4 +91,14 @@ it('follows Link rel="next" paging to the end', async () => {
 it('reports an unreachable platform as a retryable network failure', async () => {
   const dead = new RestClient({ platform: 'okta', baseUrl: 'http://127.0.0.1:9/', headers: () => Promise.resolve({}) });
   await expect(dead.get('/users')).rejects.toMatchObject({ kind: 'network' });
+});
+
+it('reports a connection reset before the answer, or in the middle of its body, as a retryable network failure', async () => {
+  await expect(client.get('/reset')).rejects.toMatchObject({ kind: 'network', message: 'scim GET /reset unreachable' });
+  await expect(client.get('/reset-mid-body')).rejects.toMatchObject({ kind: 'network', message: 'scim GET /reset-mid-body: connection lost while reading the answer' });
+});
+
+it('gives up on a platform that accepts the call and never answers, as a retryable network failure', async () => {
+  const slow = new RestClient({ platform: 'okta', baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, headers: () => Promise.resolve({}), timeoutMs: 300 });
+  await expect(slow.get('/silent')).rejects.toMatchObject({ kind: 'network', message: 'okta GET /silent timed out' });
 });

@@ -55,6 +55,12 @@ export interface RequestOptions {
  * (the auth headers would go with it), redirects are not followed, and the URL is checked
  * against outboundUrlProblem before every call.
  */
+/** fetch's own timeout (AbortSignal.timeout), however the runtime wraps it. */
+function timedOut(err: unknown): boolean {
+  const names = [err, (err as { cause?: unknown } | undefined)?.cause].map((e) => (e as { name?: string } | undefined)?.name);
+  return names.includes('TimeoutError');
+}
+
 export class RestClient {
   constructor(private readonly options: RestClientOptions) {}
 
@@ -67,7 +73,13 @@ export class RestClient {
       res = await this.send(method, url, opts);
     }
     if (!res.ok) throw await this.failure(res, `${this.options.platform} ${method} ${url.pathname} failed with ${res.status}`);
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      // The connection reset (or the call's time ran out) after the headers, in the middle of the body.
+      throw new PlatformError('network', `${this.options.platform} ${method} ${url.pathname}: ${timedOut(err) ? 'timed out' : 'connection lost'} while reading the answer`);
+    }
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
   }
 
@@ -83,7 +95,7 @@ export class RestClient {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });
     } catch (err) {
-      const reason = err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : 'unreachable';
+      const reason = timedOut(err) ? 'timed out' : 'unreachable';
       throw new PlatformError('network', `${this.options.platform} ${method} ${url.pathname} ${reason}`);
     }
   }
