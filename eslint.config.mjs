@@ -1,10 +1,20 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import prettierRecommended from 'eslint-plugin-prettier/recommended';
 import { builtinModules } from 'node:module';
 
 // Workflow code is bundled and replayed: it must not reach Node built-ins or I/O clients.
-const ioModules = ['mongodb', 'express', 'pino', 'pino-http', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@aws-sdk/*'];
+const ioModules = [
+  'mongodb',
+  'express',
+  'pino',
+  'pino-http',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+  '@aws-sdk/*',
+];
 const forbiddenInWorkflows = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...ioModules];
 
 export default tseslint.config(
@@ -23,10 +33,24 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts', 'shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: forbiddenInWorkflows.filter((m) => !m.includes('*')).map((name) => ({ name, message: 'Workflow code must stay deterministic: no Node built-ins or I/O modules (use an activity).' })),
-        patterns: [{ group: ['@aws-sdk/*', '../activities/*', '../api/*', '../infra/*', '../store/*', '../workers/*'], message: 'Workflow code may import only types from side-effecting modules (import type).', allowTypeImports: true }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: forbiddenInWorkflows
+            .filter((m) => !m.includes('*'))
+            .map((name) => ({
+              name,
+              message: 'Workflow code must stay deterministic: no Node built-ins or I/O modules (use an activity).',
+            })),
+          patterns: [
+            {
+              group: ['@aws-sdk/*', '../activities/*', '../api/*', '../infra/*', '../store/*', '../workers/*'],
+              message: 'Workflow code may import only types from side-effecting modules (import type).',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -38,4 +62,6 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
+  // Prettier (.prettierrc.json, 120 columns) as a lint rule: `eslint --fix` formats.
+  prettierRecommended,
 );

@@ -1,6 +1,17 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { recommend, type Actor, type Entitlement, type Platform, type ReviewCorrelation, type ReviewDecision, type ReviewItem, type ReviewScope, type ReviewVerdict, type Subject } from '../shared';
+import {
+  recommend,
+  type Actor,
+  type Entitlement,
+  type Platform,
+  type ReviewCorrelation,
+  type ReviewDecision,
+  type ReviewItem,
+  type ReviewScope,
+  type ReviewVerdict,
+  type Subject,
+} from '../shared';
 import type { AppliedRevocation, ReviewStore, ReviewShare, ReviewTally, StoredReviewItem } from '../store/reviews';
 import { platformCall, toActivityFailure } from './errors';
 import { pagingGuard } from './paging';
@@ -47,7 +58,9 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
      * Pages through one platform's accounts and their entitlements and stores one item per entitlement,
      * assigned to the subject's manager (else the fallback reviewer). Resumes from its last heartbeat.
      */
-    async collectReviewItems(input: CampaignRef & { platform: Platform; fallbackReviewerId: string; rules?: CollectRules }): Promise<{ items: number }> {
+    async collectReviewItems(
+      input: CampaignRef & { platform: Platform; fallbackReviewerId: string; rules?: CollectRules },
+    ): Promise<{ items: number }> {
       const adapter = await adapterFor(resolveAdapter, input.tenantId, input.platform);
       const now = new Date();
       // Chunks are numbered in page order, so a retry resuming from the last heartbeat rewrites the same chunks.
@@ -56,9 +69,17 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
       const guard = pagingGuard(`${input.platform} accounts`);
       do {
         const page = await platformCall(() => adapter.listAccounts!({ cursor, limit: ACCOUNTS_PER_PAGE }));
-        const collected = (await inPool(page.accounts, CALLS_AT_ONCE, (subject) => itemsOf(adapter, input, subject, now))).flat();
+        const collected = (
+          await inPool(page.accounts, CALLS_AT_ONCE, (subject) => itemsOf(adapter, input, subject, now))
+        ).flat();
         for (let i = 0; i < collected.length; i += ITEMS_PER_CHUNK) {
-          await reviews.putCollected(input.tenantId, input.reviewId, input.platform, chunks, collected.slice(i, i + ITEMS_PER_CHUNK));
+          await reviews.putCollected(
+            input.tenantId,
+            input.reviewId,
+            input.platform,
+            chunks,
+            collected.slice(i, i + ITEMS_PER_CHUNK),
+          );
           chunks += 1;
         }
         items += collected.length;
@@ -76,7 +97,9 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
     },
 
     /** Multi-stage review: the second stage's items and shares, under the stage's own review id. */
-    startReviewStage(input: CampaignRef & { stageId: string; reviewerId: string; decisions: ReviewVerdict[] }): Promise<{ items: number; reviewers: number }> {
+    startReviewStage(
+      input: CampaignRef & { stageId: string; reviewerId: string; decisions: ReviewVerdict[] },
+    ): Promise<{ items: number; reviewers: number }> {
       const stage = { stageId: input.stageId, reviewerId: input.reviewerId, decisions: input.decisions };
       return reviews.startStage(input.tenantId, input.reviewId, stage, () => Context.current().heartbeat());
     },
@@ -92,13 +115,23 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
     },
 
     /** The window of a reviewer's items their workflow shows (undecided first) and how many are left. */
-    reviewerWindow(input: CampaignRef & { reviewerId: string; limit: number }): Promise<{ items: ReviewItem[]; remaining: number }> {
+    reviewerWindow(
+      input: CampaignRef & { reviewerId: string; limit: number },
+    ): Promise<{ items: ReviewItem[]; remaining: number }> {
       return reviews.window(input.tenantId, input.reviewId, input.reviewerId, input.limit);
     },
 
     /** All or nothing: a batch naming an item that is not the reviewer's is rejected and nothing is written. */
-    async recordReviewDecisions(input: CampaignRef & { reviewer: Actor; decisions: ReviewDecision[]; at: string }): Promise<{ remaining: number }> {
-      const { notAssigned, remaining } = await reviews.recordDecisions(input.tenantId, input.reviewId, input.reviewer, input.decisions, input.at);
+    async recordReviewDecisions(
+      input: CampaignRef & { reviewer: Actor; decisions: ReviewDecision[]; at: string },
+    ): Promise<{ remaining: number }> {
+      const { notAssigned, remaining } = await reviews.recordDecisions(
+        input.tenantId,
+        input.reviewId,
+        input.reviewer,
+        input.decisions,
+        input.at,
+      );
       if (notAssigned.length > 0) {
         throw ApplicationFailure.create({
           type: 'ReviewItemNotAssigned',
@@ -110,8 +143,18 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
     },
 
     /** Deadline: the tenant's default decision for what the reviewer left open; closes the share. */
-    async closeReviewerShare(input: CampaignRef & { reviewerId: string; defaultDecision: ReviewVerdict; at: string }): Promise<{ defaulted: number }> {
-      return { defaulted: await reviews.closeShare(input.tenantId, input.reviewId, input.reviewerId, input.defaultDecision, input.at) };
+    async closeReviewerShare(
+      input: CampaignRef & { reviewerId: string; defaultDecision: ReviewVerdict; at: string },
+    ): Promise<{ defaulted: number }> {
+      return {
+        defaulted: await reviews.closeShare(
+          input.tenantId,
+          input.reviewId,
+          input.reviewerId,
+          input.defaultDecision,
+          input.at,
+        ),
+      };
     },
 
     reviewTally(input: CampaignRef): Promise<ReviewTally> {
@@ -122,7 +165,9 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
      * Applies the next batch of revocations with the platforms' removeEntitlement. A failure retrying cannot fix is
      * recorded on the item; a retryable one fails the batch so Temporal retries it (applied items are skipped).
      */
-    async applyRevocationBatch(input: CampaignRef & { platform: Platform; limit: number }): Promise<{ applied: number; failed: number; remaining: boolean }> {
+    async applyRevocationBatch(
+      input: CampaignRef & { platform: Platform; limit: number },
+    ): Promise<{ applied: number; failed: number; remaining: boolean }> {
       let adapter: PlatformAdapter | undefined;
       let done = 0;
       return reviews.applyRevocations(input.tenantId, input.reviewId, input.platform, input.limit, async (item) => {
@@ -135,7 +180,12 @@ export function createAccessReviewActivities({ reviews, resolveAdapter }: Access
   };
 }
 
-async function itemsOf(adapter: PlatformAdapter, scope: CampaignRef & { fallbackReviewerId: string; rules?: CollectRules }, subject: Subject, now: Date): Promise<StoredReviewItem[]> {
+async function itemsOf(
+  adapter: PlatformAdapter,
+  scope: CampaignRef & { fallbackReviewerId: string; rules?: CollectRules },
+  subject: Subject,
+  now: Date,
+): Promise<StoredReviewItem[]> {
   const rules = scope.rules ?? {};
   const accounts = rules.scope?.accounts ?? 'all';
   if ((accounts === 'people' && subject.service) || (accounts === 'service' && !subject.service)) return [];
@@ -146,10 +196,18 @@ async function itemsOf(adapter: PlatformAdapter, scope: CampaignRef & { fallback
   const correlateBy = rules.correlateBy ?? 'email';
   const personId = personOf(subject, correlateBy);
   // Nobody reviews their own access, whatever the platform's manager field says.
-  const selfManaged = subject.managerId !== undefined && [subject.subjectId, subject.userName, subject.email, personId].some((id) => id !== undefined && id.toLowerCase() === subject.managerId!.toLowerCase());
+  const selfManaged =
+    subject.managerId !== undefined &&
+    [subject.subjectId, subject.userName, subject.email, personId].some(
+      (id) => id !== undefined && id.toLowerCase() === subject.managerId!.toLowerCase(),
+    );
   const reviewer =
     subject.managerId && !selfManaged
-      ? { reviewerId: subject.managerId, reviewerReason: `manager on ${adapter.platform}`, managerFrom: adapter.platform }
+      ? {
+          reviewerId: subject.managerId,
+          reviewerReason: `manager on ${adapter.platform}`,
+          managerFrom: adapter.platform,
+        }
       : {
           reviewerId: scope.fallbackReviewerId,
           reviewerReason: selfManaged
@@ -179,7 +237,12 @@ function personOf(subject: Subject, by: ReviewCorrelation): string | undefined {
 
 async function revoke(adapter: PlatformAdapter, item: StoredReviewItem): Promise<AppliedRevocation> {
   try {
-    await platformCall(() => adapter.removeEntitlement!({ subject: item.subject, entitlement: { kind: item.entitlementKind, id: item.entitlementId } }));
+    await platformCall(() =>
+      adapter.removeEntitlement!({
+        subject: item.subject,
+        entitlement: { kind: item.entitlementKind, id: item.entitlementId },
+      }),
+    );
     return { applied: 'done' };
   } catch (err) {
     const failure = toActivityFailure(err);
@@ -188,10 +251,18 @@ async function revoke(adapter: PlatformAdapter, item: StoredReviewItem): Promise
   }
 }
 
-async function adapterFor(resolveAdapter: AdapterResolver, tenantId: string, platform: Platform): Promise<PlatformAdapter> {
+async function adapterFor(
+  resolveAdapter: AdapterResolver,
+  tenantId: string,
+  platform: Platform,
+): Promise<PlatformAdapter> {
   const adapter = await resolveAdapter(tenantId, platform);
   if (!adapter.listAccounts || !adapter.listEntitlements || !adapter.removeEntitlement) {
-    throw ApplicationFailure.create({ type: 'UnsupportedAction', message: `${platform} cannot take part in access reviews`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: 'UnsupportedAction',
+      message: `${platform} cannot take part in access reviews`,
+      nonRetryable: true,
+    });
   }
   return adapter;
 }

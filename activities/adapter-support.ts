@@ -1,7 +1,13 @@
 import type { CredentialInfo, CredentialKind, Platform } from '../shared';
 
 /** A CredentialInfo with only the fields the platform reported (no undefined keys in workflow payloads). */
-export function credentialInfo(platform: Platform, ownerId: string, id: string, kind: CredentialKind, extra: Partial<CredentialInfo> = {}): CredentialInfo {
+export function credentialInfo(
+  platform: Platform,
+  ownerId: string,
+  id: string,
+  kind: CredentialKind,
+  extra: Partial<CredentialInfo> = {},
+): CredentialInfo {
   const reported = Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined && v !== null));
   return { platform, id, kind, ownerId, status: 'active', ...reported };
 }

@@ -22,12 +22,20 @@ export interface AwsClientConfig {
 export function awsClientConfig(connection: PlatformConnection, readSecret: SecretReader): AwsClientConfig {
   const refs = connection.credentials ?? {};
   if (!refs.accessKeyId || !refs.secretAccessKey) {
-    throw new PlatformError('invalid', 'aws connection needs credentials.accessKeyId and credentials.secretAccessKey (the worker\'s own AWS identity is never used for a tenant)');
+    throw new PlatformError(
+      'invalid',
+      "aws connection needs credentials.accessKeyId and credentials.secretAccessKey (the worker's own AWS identity is never used for a tenant)",
+    );
   }
   // An endpoint override is a tenant-set URL like any other: never a metadata or, outside development, internal address.
   if (connection.baseUrl) assertOutboundUrl('aws', connection.baseUrl);
   const credentials = { accessKeyId: readSecret(refs.accessKeyId), secretAccessKey: readSecret(refs.secretAccessKey) };
-  return { region: connection.settings?.region ?? 'us-east-1', endpoint: connection.baseUrl, credentials, maxAttempts: 1 };
+  return {
+    region: connection.settings?.region ?? 'us-east-1',
+    endpoint: connection.baseUrl,
+    credentials,
+    maxAttempts: 1,
+  };
 }
 
 interface AwsErrorShape {
@@ -39,7 +47,8 @@ interface AwsErrorShape {
 }
 
 const NOT_FOUND = /^(NoSuchEntity|ResourceNotFound)/;
-const FORBIDDEN = /^(AccessDenied|UnrecognizedClient|InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken|InvalidSignature|UnauthorizedOperation)/;
+const FORBIDDEN =
+  /^(AccessDenied|UnrecognizedClient|InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken|InvalidSignature|UnauthorizedOperation)/;
 const THROTTLED = /^(Throttling|TooManyRequests|RequestLimitExceeded|SlowDown)/;
 const CONFLICT = /^(EntityAlreadyExists|ResourceExists|DeleteConflict)/;
 const RETRYABLE_CONFLICT = /^(ConcurrentModification|EntityTemporarilyUnmodifiable)/;
@@ -54,10 +63,13 @@ export function awsPlatformError(operation: string, err: unknown): PlatformError
   const code = (e.name ?? 'Error').replace(/Exception$/, '');
   const status = e.$metadata?.httpStatusCode;
   const message = `aws ${operation} failed: ${code}${e.message ? ` (${e.message})` : ''}`;
-  if (status === undefined && !e.$fault) return new PlatformError('network', `aws ${operation} failed: ${e.name ?? 'network error'}`);
-  if (THROTTLED.test(code) || status === 429) return new PlatformError('throttled', message, parseRetryAfter(e.$response?.headers?.['retry-after']), status);
+  if (status === undefined && !e.$fault)
+    return new PlatformError('network', `aws ${operation} failed: ${e.name ?? 'network error'}`);
+  if (THROTTLED.test(code) || status === 429)
+    return new PlatformError('throttled', message, parseRetryAfter(e.$response?.headers?.['retry-after']), status);
   if (NOT_FOUND.test(code) || status === 404) return new PlatformError('not-found', message, undefined, status);
-  if (FORBIDDEN.test(code) || status === 401 || status === 403) return new PlatformError('forbidden', message, undefined, status);
+  if (FORBIDDEN.test(code) || status === 401 || status === 403)
+    return new PlatformError('forbidden', message, undefined, status);
   if (CONFLICT.test(code)) return new PlatformError('conflict', message, undefined, status);
   if (RETRYABLE_CONFLICT.test(code) || e.$fault === 'server' || (status ?? 0) >= 500) {
     return new PlatformError('server', message, parseRetryAfter(e.$response?.headers?.['retry-after']), status);

@@ -61,7 +61,11 @@ export class IamUserApi {
     return awsCall(operation, () => this.client.send(command as never) as Promise<T>);
   }
 
-  private async all<P, T>(operation: string, pages: AsyncIterable<P>, pick: (page: P) => T[] | undefined): Promise<T[]> {
+  private async all<P, T>(
+    operation: string,
+    pages: AsyncIterable<P>,
+    pick: (page: P) => T[] | undefined,
+  ): Promise<T[]> {
     return awsCall(operation, async () => {
       const items: T[] = [];
       for await (const page of pages) items.push(...(pick(page) ?? []));
@@ -70,17 +74,26 @@ export class IamUserApi {
   }
 
   async user(userName: string): Promise<User | undefined> {
-    return orUndefined(this.send<{ User?: User }>('GetUser', new GetUserCommand({ UserName: userName })).then((r) => r.User));
+    return orUndefined(
+      this.send<{ User?: User }>('GetUser', new GetUserCommand({ UserName: userName })).then((r) => r.User),
+    );
   }
 
   /** One page of the account's users (IAM's Marker paging). */
   async usersPage(marker: string | undefined, maxItems: number): Promise<{ users: User[]; marker?: string }> {
-    const page = await this.send<{ Users?: User[]; IsTruncated?: boolean; Marker?: string }>('ListUsers', new ListUsersCommand({ Marker: marker, MaxItems: maxItems }));
+    const page = await this.send<{ Users?: User[]; IsTruncated?: boolean; Marker?: string }>(
+      'ListUsers',
+      new ListUsersCommand({ Marker: marker, MaxItems: maxItems }),
+    );
     return { users: page.Users ?? [], marker: page.IsTruncated ? page.Marker : undefined };
   }
 
   async tags(userName: string): Promise<Map<string, string>> {
-    const tags = await this.all('ListUserTags', paginateListUserTags({ client: this.client }, { UserName: userName }), (p) => p.Tags);
+    const tags = await this.all(
+      'ListUserTags',
+      paginateListUserTags({ client: this.client }, { UserName: userName }),
+      (p) => p.Tags,
+    );
     return new Map(tags.map((t) => [t.Key!, t.Value ?? '']));
   }
 
@@ -94,7 +107,10 @@ export class IamUserApi {
 
   /** Whether the user can sign in to the console (a person, as opposed to a service user with keys only). */
   async hasLoginProfile(userName: string): Promise<boolean> {
-    return (await orUndefined(this.send('GetLoginProfile', new GetLoginProfileCommand({ UserName: userName })))) !== undefined;
+    return (
+      (await orUndefined(this.send('GetLoginProfile', new GetLoginProfileCommand({ UserName: userName })))) !==
+      undefined
+    );
   }
 
   /** true when a console password existed and was removed. */
@@ -103,27 +119,47 @@ export class IamUserApi {
   }
 
   accessKeys(userName: string): Promise<AccessKeyMetadata[]> {
-    return this.all('ListAccessKeys', paginateListAccessKeys({ client: this.client }, { UserName: userName }), (p) => p.AccessKeyMetadata);
+    return this.all(
+      'ListAccessKeys',
+      paginateListAccessKeys({ client: this.client }, { UserName: userName }),
+      (p) => p.AccessKeyMetadata,
+    );
   }
 
   async setAccessKeyStatus(userName: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<void> {
-    await this.send('UpdateAccessKey', new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }));
+    await this.send(
+      'UpdateAccessKey',
+      new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }),
+    );
   }
 
   async deleteAccessKey(userName: string, accessKeyId: string): Promise<boolean> {
-    return ifFound(this.send('DeleteAccessKey', new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId })));
+    return ifFound(
+      this.send('DeleteAccessKey', new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId })),
+    );
   }
 
   async accessKeyLastUsed(accessKeyId: string): Promise<Date | undefined> {
-    const r = await this.send<{ AccessKeyLastUsed?: { LastUsedDate?: Date } }>('GetAccessKeyLastUsed', new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
+    const r = await this.send<{ AccessKeyLastUsed?: { LastUsedDate?: Date } }>(
+      'GetAccessKeyLastUsed',
+      new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }),
+    );
     return r.AccessKeyLastUsed?.LastUsedDate;
   }
 
   /** SSH keys (CodeCommit), signing certificates and service-specific credentials: the user's other ways in. */
   async otherCredentials(userName: string): Promise<OtherCredential[]> {
     const [ssh, certs, specific] = await Promise.all([
-      this.all('ListSSHPublicKeys', paginateListSSHPublicKeys({ client: this.client }, { UserName: userName }), (p) => p.SSHPublicKeys),
-      this.all('ListSigningCertificates', paginateListSigningCertificates({ client: this.client }, { UserName: userName }), (p) => p.Certificates),
+      this.all(
+        'ListSSHPublicKeys',
+        paginateListSSHPublicKeys({ client: this.client }, { UserName: userName }),
+        (p) => p.SSHPublicKeys,
+      ),
+      this.all(
+        'ListSigningCertificates',
+        paginateListSigningCertificates({ client: this.client }, { UserName: userName }),
+        (p) => p.Certificates,
+      ),
       this.serviceSpecificCredentials
         ? this.send<{ ServiceSpecificCredentials?: { ServiceSpecificCredentialId?: string; Status?: string }[] }>(
             'ListServiceSpecificCredentials',
@@ -133,35 +169,78 @@ export class IamUserApi {
     ]);
     return [
       ...ssh.map((k) => ({ type: 'ssh-key' as const, id: k.SSHPublicKeyId!, active: k.Status === 'Active' })),
-      ...certs.map((c) => ({ type: 'signing-certificate' as const, id: c.CertificateId!, active: c.Status === 'Active' })),
-      ...specific.map((s) => ({ type: 'service-specific-credential' as const, id: s.ServiceSpecificCredentialId!, active: s.Status === 'Active' })),
+      ...certs.map((c) => ({
+        type: 'signing-certificate' as const,
+        id: c.CertificateId!,
+        active: c.Status === 'Active',
+      })),
+      ...specific.map((s) => ({
+        type: 'service-specific-credential' as const,
+        id: s.ServiceSpecificCredentialId!,
+        active: s.Status === 'Active',
+      })),
     ];
   }
 
   async deactivate(userName: string, c: OtherCredential): Promise<void> {
     const status = 'Inactive';
-    if (c.type === 'ssh-key') await this.send('UpdateSSHPublicKey', new UpdateSSHPublicKeyCommand({ UserName: userName, SSHPublicKeyId: c.id, Status: status }));
-    if (c.type === 'signing-certificate') await this.send('UpdateSigningCertificate', new UpdateSigningCertificateCommand({ UserName: userName, CertificateId: c.id, Status: status }));
+    if (c.type === 'ssh-key')
+      await this.send(
+        'UpdateSSHPublicKey',
+        new UpdateSSHPublicKeyCommand({ UserName: userName, SSHPublicKeyId: c.id, Status: status }),
+      );
+    if (c.type === 'signing-certificate')
+      await this.send(
+        'UpdateSigningCertificate',
+        new UpdateSigningCertificateCommand({ UserName: userName, CertificateId: c.id, Status: status }),
+      );
     if (c.type === 'service-specific-credential') {
-      await this.send('UpdateServiceSpecificCredential', new UpdateServiceSpecificCredentialCommand({ UserName: userName, ServiceSpecificCredentialId: c.id, Status: status }));
+      await this.send(
+        'UpdateServiceSpecificCredential',
+        new UpdateServiceSpecificCredentialCommand({
+          UserName: userName,
+          ServiceSpecificCredentialId: c.id,
+          Status: status,
+        }),
+      );
     }
   }
 
   async delete(userName: string, c: OtherCredential): Promise<void> {
-    if (c.type === 'ssh-key') await this.send('DeleteSSHPublicKey', new DeleteSSHPublicKeyCommand({ UserName: userName, SSHPublicKeyId: c.id }));
-    if (c.type === 'signing-certificate') await this.send('DeleteSigningCertificate', new DeleteSigningCertificateCommand({ UserName: userName, CertificateId: c.id }));
+    if (c.type === 'ssh-key')
+      await this.send(
+        'DeleteSSHPublicKey',
+        new DeleteSSHPublicKeyCommand({ UserName: userName, SSHPublicKeyId: c.id }),
+      );
+    if (c.type === 'signing-certificate')
+      await this.send(
+        'DeleteSigningCertificate',
+        new DeleteSigningCertificateCommand({ UserName: userName, CertificateId: c.id }),
+      );
     if (c.type === 'service-specific-credential') {
-      await this.send('DeleteServiceSpecificCredential', new DeleteServiceSpecificCredentialCommand({ UserName: userName, ServiceSpecificCredentialId: c.id }));
+      await this.send(
+        'DeleteServiceSpecificCredential',
+        new DeleteServiceSpecificCredentialCommand({ UserName: userName, ServiceSpecificCredentialId: c.id }),
+      );
     }
   }
 
   /** Deactivates and deletes every MFA device; virtual devices are deleted too (IAM requires it before DeleteUser). */
   async removeMfaDevices(userName: string): Promise<number> {
-    const devices = await this.all('ListMFADevices', paginateListMFADevices({ client: this.client }, { UserName: userName }), (p) => p.MFADevices);
+    const devices = await this.all(
+      'ListMFADevices',
+      paginateListMFADevices({ client: this.client }, { UserName: userName }),
+      (p) => p.MFADevices,
+    );
     for (const d of devices) {
-      await this.send('DeactivateMFADevice', new DeactivateMFADeviceCommand({ UserName: userName, SerialNumber: d.SerialNumber }));
+      await this.send(
+        'DeactivateMFADevice',
+        new DeactivateMFADeviceCommand({ UserName: userName, SerialNumber: d.SerialNumber }),
+      );
       if (d.SerialNumber?.startsWith('arn:')) {
-        await ifFound(this.send('DeleteVirtualMFADevice', new DeleteVirtualMFADeviceCommand({ SerialNumber: d.SerialNumber })));
+        await ifFound(
+          this.send('DeleteVirtualMFADevice', new DeleteVirtualMFADeviceCommand({ SerialNumber: d.SerialNumber })),
+        );
       }
     }
     return devices.length;
@@ -170,31 +249,60 @@ export class IamUserApi {
   /** Groups, attached managed policies and inline policies (except the session-revocation deny). */
   async entitlements(userName: string): Promise<Entitlement[]> {
     const [groups, attached, inline] = await Promise.all([
-      this.all('ListGroupsForUser', paginateListGroupsForUser({ client: this.client }, { UserName: userName }), (p) => p.Groups),
-      this.all('ListAttachedUserPolicies', paginateListAttachedUserPolicies({ client: this.client }, { UserName: userName }), (p) => p.AttachedPolicies),
-      this.all('ListUserPolicies', paginateListUserPolicies({ client: this.client }, { UserName: userName }), (p) => p.PolicyNames),
+      this.all(
+        'ListGroupsForUser',
+        paginateListGroupsForUser({ client: this.client }, { UserName: userName }),
+        (p) => p.Groups,
+      ),
+      this.all(
+        'ListAttachedUserPolicies',
+        paginateListAttachedUserPolicies({ client: this.client }, { UserName: userName }),
+        (p) => p.AttachedPolicies,
+      ),
+      this.all(
+        'ListUserPolicies',
+        paginateListUserPolicies({ client: this.client }, { UserName: userName }),
+        (p) => p.PolicyNames,
+      ),
     ]);
     return [
       ...groups.map((g): Entitlement => ({ kind: 'group', id: g.GroupName!, name: g.Arn })),
       ...attached.map((p): Entitlement => ({ kind: 'policy', id: p.PolicyArn!, name: p.PolicyName })),
-      ...inline.filter((name) => name !== REVOKE_SESSIONS_POLICY).map((name): Entitlement => ({ kind: 'policy', id: `${INLINE}${name}`, name })),
+      ...inline
+        .filter((name) => name !== REVOKE_SESSIONS_POLICY)
+        .map((name): Entitlement => ({ kind: 'policy', id: `${INLINE}${name}`, name })),
     ];
   }
 
   async grant(userName: string, e: Entitlement): Promise<void> {
-    if (e.kind === 'group') await this.send('AddUserToGroup', new AddUserToGroupCommand({ UserName: userName, GroupName: e.id }));
-    else if (e.id.startsWith(INLINE)) throw new PlatformError('invalid', 'an inline policy cannot be granted by name: grant a managed policy ARN or a group');
+    if (e.kind === 'group')
+      await this.send('AddUserToGroup', new AddUserToGroupCommand({ UserName: userName, GroupName: e.id }));
+    else if (e.id.startsWith(INLINE))
+      throw new PlatformError(
+        'invalid',
+        'an inline policy cannot be granted by name: grant a managed policy ARN or a group',
+      );
     else await this.send('AttachUserPolicy', new AttachUserPolicyCommand({ UserName: userName, PolicyArn: e.id }));
   }
 
   async revoke(userName: string, e: Entitlement): Promise<void> {
-    if (e.kind === 'group') await this.send('RemoveUserFromGroup', new RemoveUserFromGroupCommand({ UserName: userName, GroupName: e.id }));
-    else if (e.id.startsWith(INLINE)) await this.send('DeleteUserPolicy', new DeleteUserPolicyCommand({ UserName: userName, PolicyName: e.id.slice(INLINE.length) }));
+    if (e.kind === 'group')
+      await this.send('RemoveUserFromGroup', new RemoveUserFromGroupCommand({ UserName: userName, GroupName: e.id }));
+    else if (e.id.startsWith(INLINE))
+      await this.send(
+        'DeleteUserPolicy',
+        new DeleteUserPolicyCommand({ UserName: userName, PolicyName: e.id.slice(INLINE.length) }),
+      );
     else await this.send('DetachUserPolicy', new DetachUserPolicyCommand({ UserName: userName, PolicyArn: e.id }));
   }
 
   async inlinePolicy(userName: string, policyName: string): Promise<string | undefined> {
-    const r = await orUndefined(this.send<{ PolicyDocument?: string }>('GetUserPolicy', new GetUserPolicyCommand({ UserName: userName, PolicyName: policyName })));
+    const r = await orUndefined(
+      this.send<{ PolicyDocument?: string }>(
+        'GetUserPolicy',
+        new GetUserPolicyCommand({ UserName: userName, PolicyName: policyName }),
+      ),
+    );
     // IAM returns policy documents URL-encoded.
     return r?.PolicyDocument === undefined ? undefined : decodeURIComponent(r.PolicyDocument);
   }

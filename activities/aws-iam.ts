@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { CreateAccessKeyCommand, CreateUserCommand, DeleteUserCommand, IAMClient, PutUserPolicyCommand, type Tag } from '@aws-sdk/client-iam';
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  DeleteUserCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+  type Tag,
+} from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { ActionInputs, ActionResult, CredentialInfo, Entitlement, Subject } from '../shared';
 import { alreadyDone, done, type AdapterResult } from './adapter-results';
@@ -10,7 +17,12 @@ import { PlatformError } from './errors';
 import type { PlatformAdapter } from './platform-adapter';
 
 /** User tags this adapter writes. The access-key description tag (key = AccessKeyId) follows the IAM console. */
-const TAGS = { subjectId: 'identity-runbooks:subject-id', email: 'email', displayName: 'display-name', managerId: 'manager-id' } as const;
+const TAGS = {
+  subjectId: 'identity-runbooks:subject-id',
+  email: 'email',
+  displayName: 'display-name',
+  managerId: 'manager-id',
+} as const;
 /** Access keys deactivated by disableAccount, so enableAccount restores exactly those. */
 const DISABLED_KEYS_TAG = 'identity-runbooks:disabled-access-keys';
 /** createCredential's idempotency record: tag key per request, value = the access key it created. */
@@ -23,7 +35,10 @@ const MAX_ACCESS_KEYS = 2;
  * links or ownership, so those actions are not in its catalogue.
  */
 export const awsIamAdapterFactory: AdapterFactory = (connection, readSecret) =>
-  new AwsIamAdapter(awsClientConfig(connection, readSecret), connection.settings?.serviceSpecificCredentials !== 'unsupported');
+  new AwsIamAdapter(
+    awsClientConfig(connection, readSecret),
+    connection.settings?.serviceSpecificCredentials !== 'unsupported',
+  );
 
 export class AwsIamAdapter implements PlatformAdapter {
   readonly platform = 'aws-iam' as const;
@@ -40,16 +55,20 @@ export class AwsIamAdapter implements PlatformAdapter {
     const userName = userNameOf(subject);
     let created = true;
     try {
-      await awsCall('CreateUser', () => this.iam.send(new CreateUserCommand({ UserName: userName, Tags: subjectTags(subject) })));
+      await awsCall('CreateUser', () =>
+        this.iam.send(new CreateUserCommand({ UserName: userName, Tags: subjectTags(subject) })),
+      );
     } catch (err) {
       if (!(err instanceof PlatformError && err.kind === 'conflict')) throw err;
       const owner = (await this.users.tags(userName)).get(TAGS.subjectId);
-      if (owner !== undefined && owner !== tagValue(subject.subjectId)) throw new PlatformError('conflict', `IAM user ${userName} belongs to another subject`);
+      if (owner !== undefined && owner !== tagValue(subject.subjectId))
+        throw new PlatformError('conflict', `IAM user ${userName} belongs to another subject`);
       created = false;
     }
     let granted = 0;
     for (const e of entitlements) if (await this.grantIfMissing(userName, e)) granted++;
-    const result = created || granted > 0 ? done(granted ? `granted ${granted} entitlement(s)` : undefined) : alreadyDone();
+    const result =
+      created || granted > 0 ? done(granted ? `granted ${granted} entitlement(s)` : undefined) : alreadyDone();
     return { ...result, data: { accountId: userName } };
   }
 
@@ -111,11 +130,18 @@ export class AwsIamAdapter implements PlatformAdapter {
     if (existing !== undefined) {
       const revokedBefore = revokedBeforeOf(existing);
       const lastActivity = await this.lastCredentialActivity(userName);
-      if (revokedBefore && (!lastActivity || lastActivity <= revokedBefore)) return alreadyDone(`sessions issued before ${revokedBefore.toISOString()} are already denied`);
+      if (revokedBefore && (!lastActivity || lastActivity <= revokedBefore))
+        return alreadyDone(`sessions issued before ${revokedBefore.toISOString()} are already denied`);
     }
     const before = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
     await awsCall('PutUserPolicy', () =>
-      this.iam.send(new PutUserPolicyCommand({ UserName: userName, PolicyName: REVOKE_SESSIONS_POLICY, PolicyDocument: revokePolicy(before) })),
+      this.iam.send(
+        new PutUserPolicyCommand({
+          UserName: userName,
+          PolicyName: REVOKE_SESSIONS_POLICY,
+          PolicyDocument: revokePolicy(before),
+        }),
+      ),
     );
     return done(`denied sessions issued before ${before}`);
   }
@@ -128,15 +154,22 @@ export class AwsIamAdapter implements PlatformAdapter {
     return (await this.grantIfMissing(userNameOf(subject), entitlement)) ? done() : alreadyDone();
   }
 
-  async removeEntitlement({ subject, entitlement }: ActionInputs['removeEntitlement']): AdapterResult<'removeEntitlement'> {
+  async removeEntitlement({
+    subject,
+    entitlement,
+  }: ActionInputs['removeEntitlement']): AdapterResult<'removeEntitlement'> {
     const userName = userNameOf(subject);
-    const held = (await this.users.entitlements(userName)).some((e) => e.kind === entitlement.kind && e.id === checkKind(entitlement).id);
+    const held = (await this.users.entitlements(userName)).some(
+      (e) => e.kind === entitlement.kind && e.id === checkKind(entitlement).id,
+    );
     if (!held) return alreadyDone();
     await this.users.revoke(userName, entitlement);
     return done();
   }
 
-  async removeAllEntitlements({ subject }: ActionInputs['removeAllEntitlements']): AdapterResult<'removeAllEntitlements'> {
+  async removeAllEntitlements({
+    subject,
+  }: ActionInputs['removeAllEntitlements']): AdapterResult<'removeAllEntitlements'> {
     const userName = userNameOf(subject);
     const held = await this.users.entitlements(userName);
     for (const e of held) await this.users.revoke(userName, e);
@@ -150,7 +183,13 @@ export class AwsIamAdapter implements PlatformAdapter {
   }
 
   /** Every user's access keys, with their last use, a page of users at a time. */
-  async listCredentialsPage({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
+  async listCredentialsPage({
+    cursor,
+    limit,
+  }: {
+    cursor?: string;
+    limit: number;
+  }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
     const page = await this.users.usersPage(cursor, Math.min(limit, 1000));
     const credentials = (await Promise.all(page.users.map((u) => this.accessKeysOf(u.UserName!)))).flat();
     return { credentials, nextCursor: page.marker };
@@ -161,13 +200,25 @@ export class AwsIamAdapter implements PlatformAdapter {
    * (onboarding, or an admin tagging by hand), a user with no console password as a service account, and the
    * last console sign-in or access-key use IAM reports.
    */
-  async listAccounts({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+  async listAccounts({
+    cursor,
+    limit,
+  }: {
+    cursor?: string;
+    limit: number;
+  }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
     const page = await this.users.usersPage(cursor, Math.min(limit, 1000));
     const accounts = await Promise.all(
       page.users.map(async (u): Promise<Subject> => {
-        const [tags, console, keys] = await Promise.all([this.users.tags(u.UserName!), this.users.hasLoginProfile(u.UserName!), this.accessKeysOf(u.UserName!)]);
+        const [tags, console, keys] = await Promise.all([
+          this.users.tags(u.UserName!),
+          this.users.hasLoginProfile(u.UserName!),
+          this.accessKeysOf(u.UserName!),
+        ]);
         const email = tags.get(TAGS.email);
-        const activity = [u.PasswordLastUsed?.toISOString(), ...keys.map((k) => k.lastUsedAt)].filter((t): t is string => t !== undefined).sort();
+        const activity = [u.PasswordLastUsed?.toISOString(), ...keys.map((k) => k.lastUsedAt)]
+          .filter((t): t is string => t !== undefined)
+          .sort();
         return {
           ...(console ? {} : { service: true }),
           ...(activity.length ? { lastActiveAt: activity.at(-1) } : {}),
@@ -198,23 +249,39 @@ export class AwsIamAdapter implements PlatformAdapter {
    * a secret once, so a repeat reports already-done with the key but no secret. At the
    * two-key limit an inactive key (the previous rotation's) makes room.
    */
-  async createCredential({ ownerId, kind, description, idempotencyKey }: ActionInputs['createCredential']): AdapterResult<'createCredential'> {
+  async createCredential({
+    ownerId,
+    kind,
+    description,
+    idempotencyKey,
+  }: ActionInputs['createCredential']): AdapterResult<'createCredential'> {
     if (kind !== 'access-key') throw new PlatformError('invalid', `aws-iam issues access keys, not ${kind}`);
     const requestTag = REQUEST_TAG_PREFIX + createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
     const [tags, keys] = await Promise.all([this.users.tags(ownerId), this.users.accessKeys(ownerId)]);
     const earlier = keys.find((k) => k.AccessKeyId === tags.get(requestTag));
     if (earlier) {
       // IAM shows a secret once: the activity finds it in the secret store (or replaces a key whose secret was lost).
-      return { ...alreadyDone(`access key ${earlier.AccessKeyId} was already created for this request`), data: { credential: accessKeyInfo(ownerId, earlier, tags) } };
+      return {
+        ...alreadyDone(`access key ${earlier.AccessKeyId} was already created for this request`),
+        data: { credential: accessKeyInfo(ownerId, earlier, tags) },
+      };
     }
     let detail: string | undefined;
     if (keys.length >= MAX_ACCESS_KEYS) {
-      const inactive = keys.filter((k) => k.Status !== 'Active').sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0))[0];
-      if (!inactive) throw new PlatformError('conflict', `IAM user ${ownerId} already has two active access keys: deactivate one first`);
+      const inactive = keys
+        .filter((k) => k.Status !== 'Active')
+        .sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0))[0];
+      if (!inactive)
+        throw new PlatformError(
+          'conflict',
+          `IAM user ${ownerId} already has two active access keys: deactivate one first`,
+        );
       await this.deleteKey(ownerId, inactive.AccessKeyId!, tags);
       detail = `deleted inactive access key ${inactive.AccessKeyId} to stay within the two-key limit`;
     }
-    const created = await awsCall('CreateAccessKey', () => this.iam.send(new CreateAccessKeyCommand({ UserName: ownerId })));
+    const created = await awsCall('CreateAccessKey', () =>
+      this.iam.send(new CreateAccessKeyCommand({ UserName: ownerId })),
+    );
     const key = created.AccessKey!;
     const label = tagValue(description ?? 'created by identity-runbooks');
     try {
@@ -227,10 +294,19 @@ export class AwsIamAdapter implements PlatformAdapter {
       await this.users.deleteAccessKey(ownerId, key.AccessKeyId!).catch(() => undefined);
       throw err;
     }
-    return { ...done(detail), data: { credential: accessKeyInfo(ownerId, key, new Map([[key.AccessKeyId!, label]])), secret: key.SecretAccessKey! } };
+    return {
+      ...done(detail),
+      data: {
+        credential: accessKeyInfo(ownerId, key, new Map([[key.AccessKeyId!, label]])),
+        secret: key.SecretAccessKey!,
+      },
+    };
   }
 
-  async deactivateCredential({ ownerId, credentialId }: ActionInputs['deactivateCredential']): AdapterResult<'deactivateCredential'> {
+  async deactivateCredential({
+    ownerId,
+    credentialId,
+  }: ActionInputs['deactivateCredential']): AdapterResult<'deactivateCredential'> {
     const key = (await this.users.accessKeys(ownerId)).find((k) => k.AccessKeyId === credentialId);
     // A deleted key is as switched off as a deactivated one (a rotation run repeated after its delete step).
     if (!key) return alreadyDone(`IAM user ${ownerId} has no access key ${credentialId}`);
@@ -239,13 +315,18 @@ export class AwsIamAdapter implements PlatformAdapter {
     return done();
   }
 
-  async deleteCredential({ ownerId, credentialId }: ActionInputs['deleteCredential']): AdapterResult<'deleteCredential'> {
+  async deleteCredential({
+    ownerId,
+    credentialId,
+  }: ActionInputs['deleteCredential']): AdapterResult<'deleteCredential'> {
     if (!(await this.users.user(ownerId))) return alreadyDone('no such IAM user');
     return (await this.deleteKey(ownerId, credentialId, await this.users.tags(ownerId))) ? done() : alreadyDone();
   }
 
   /** An IAM user used as a service account: the same as disabling a person's user. */
-  disableServiceAccount({ serviceAccountId }: ActionInputs['disableServiceAccount']): AdapterResult<'disableServiceAccount'> {
+  disableServiceAccount({
+    serviceAccountId,
+  }: ActionInputs['disableServiceAccount']): AdapterResult<'disableServiceAccount'> {
     return this.disableUser(serviceAccountId);
   }
 
@@ -254,7 +335,9 @@ export class AwsIamAdapter implements PlatformAdapter {
     const sts = new STSClient({ ...this.config, credentials: { accessKeyId: credential.id, secretAccessKey: secret } });
     try {
       const identity = await awsCall('GetCallerIdentity', () => sts.send(new GetCallerIdentityCommand({})));
-      return identity.Arn?.split(':').at(-1)?.split('/').at(-1) === credential.ownerId && identity.Arn.includes(':user/');
+      return (
+        identity.Arn?.split(':').at(-1)?.split('/').at(-1) === credential.ownerId && identity.Arn.includes(':user/')
+      );
     } catch (err) {
       if (err instanceof PlatformError && err.kind === 'forbidden') return false;
       throw err;
@@ -271,11 +354,15 @@ export class AwsIamAdapter implements PlatformAdapter {
   private async disableUser(userName: string): Promise<ActionResult<void>> {
     const changed: string[] = [];
     if (await this.users.deleteLoginProfile(userName)) changed.push('console password removed');
-    const active = (await this.users.accessKeys(userName)).filter((k) => k.Status === 'Active').map((k) => k.AccessKeyId!);
+    const active = (await this.users.accessKeys(userName))
+      .filter((k) => k.Status === 'Active')
+      .map((k) => k.AccessKeyId!);
     if (active.length > 0) {
       const recorded = (await this.users.tags(userName)).get(DISABLED_KEYS_TAG)?.split(/\s+/).filter(Boolean) ?? [];
       // Recorded before deactivating, so a retry after a crash still knows what to restore.
-      await this.users.tag(userName, [{ Key: DISABLED_KEYS_TAG, Value: [...new Set([...recorded, ...active])].join(' ') }]);
+      await this.users.tag(userName, [
+        { Key: DISABLED_KEYS_TAG, Value: [...new Set([...recorded, ...active])].join(' ') },
+      ]);
       for (const id of active) await this.users.setAccessKeyStatus(userName, id, 'Inactive');
       changed.push(`${active.length} access key(s) deactivated`);
     }
@@ -302,7 +389,9 @@ export class AwsIamAdapter implements PlatformAdapter {
 
   private async deleteKey(userName: string, accessKeyId: string, tags: Map<string, string>): Promise<boolean> {
     const deleted = await this.users.deleteAccessKey(userName, accessKeyId);
-    const stale = [...tags].filter(([k, v]) => k === accessKeyId || (k.startsWith(REQUEST_TAG_PREFIX) && v === accessKeyId)).map(([k]) => k);
+    const stale = [...tags]
+      .filter(([k, v]) => k === accessKeyId || (k.startsWith(REQUEST_TAG_PREFIX) && v === accessKeyId))
+      .map(([k]) => k);
     await this.users.untag(userName, stale);
     return deleted;
   }
@@ -317,7 +406,11 @@ export class AwsIamAdapter implements PlatformAdapter {
 }
 
 /** An access key as a credential; its description is the console's tag keyed by the key id. */
-function accessKeyInfo(userName: string, key: { AccessKeyId?: string; Status?: string; CreateDate?: Date }, tags: Map<string, string>): CredentialInfo {
+function accessKeyInfo(
+  userName: string,
+  key: { AccessKeyId?: string; Status?: string; CreateDate?: Date },
+  tags: Map<string, string>,
+): CredentialInfo {
   return {
     platform: 'aws-iam',
     id: key.AccessKeyId!,
@@ -334,7 +427,8 @@ export function userNameOf(subject: Subject): string {
 }
 
 function checkKind(e: Entitlement | ActionInputs['addEntitlement']['entitlement']): Entitlement {
-  if (e.kind !== 'group' && e.kind !== 'policy') throw new PlatformError('invalid', `aws-iam entitlements are groups and policies, not ${e.kind}`);
+  if (e.kind !== 'group' && e.kind !== 'policy')
+    throw new PlatformError('invalid', `aws-iam entitlements are groups and policies, not ${e.kind}`);
   return e;
 }
 
@@ -354,13 +448,22 @@ function subjectTags(subject: Subject): Tag[] {
 function revokePolicy(issuedBefore: string): string {
   return JSON.stringify({
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { DateLessThan: { 'aws:TokenIssueTime': issuedBefore } } }],
+    Statement: [
+      {
+        Effect: 'Deny',
+        Action: ['*'],
+        Resource: ['*'],
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': issuedBefore } },
+      },
+    ],
   });
 }
 
 function revokedBeforeOf(policyDocument: string): Date | undefined {
   try {
-    const doc = JSON.parse(policyDocument) as { Statement?: { Condition?: { DateLessThan?: Record<string, string> } }[] };
+    const doc = JSON.parse(policyDocument) as {
+      Statement?: { Condition?: { DateLessThan?: Record<string, string> } }[];
+    };
     const at = doc.Statement?.[0]?.Condition?.DateLessThan?.['aws:TokenIssueTime'];
     return at ? new Date(at) : undefined;
   } catch {

@@ -12,7 +12,10 @@ import { PlatformError } from './errors';
 export type SecretReader = (ref: string) => string;
 
 /** Resolves the references of a tenant's connection, inside that tenant's namespace only. */
-export type TenantSecretReader = (tenantId: string, connection: PlatformConnection | undefined) => Promise<SecretReader>;
+export type TenantSecretReader = (
+  tenantId: string,
+  connection: PlatformConnection | undefined,
+) => Promise<SecretReader>;
 
 /**
  * The environment variables a tenant's `env:` references may name: `TENANT_<TENANT ID>_…`,
@@ -41,7 +44,10 @@ export function tenantSecretReader(vault: SecretVault, env: NodeJS.ProcessEnv = 
     if (envRef) {
       const variable = envRef[1]!;
       if (!variable.startsWith(tenantEnvPrefix(tenantId))) {
-        throw refused('SecretOutsideTenant', `env:${variable} is outside tenant ${tenantId}'s namespace (its variables start with ${tenantEnvPrefix(tenantId)})`);
+        throw refused(
+          'SecretOutsideTenant',
+          `env:${variable} is outside tenant ${tenantId}'s namespace (its variables start with ${tenantEnvPrefix(tenantId)})`,
+        );
       }
       const value = env[variable];
       if (!value) throw refused('MissingSecret', `environment variable ${variable} is not set on the worker`);
@@ -65,7 +71,8 @@ export function tenantSecretReader(vault: SecretVault, env: NodeJS.ProcessEnv = 
     const values = new Map(await Promise.all(refs.map(async (ref) => [ref, await resolveOne(tenantId, ref)] as const)));
     return (ref) => {
       const value = values.get(ref);
-      if (value === undefined) throw refused('InvalidSecretReference', 'the reference is not one of this connection’s credentials');
+      if (value === undefined)
+        throw refused('InvalidSecretReference', 'the reference is not one of this connection’s credentials');
       return value;
     };
   };
@@ -92,7 +99,11 @@ export function requiredSetting(connection: PlatformConnection, key: string): st
 }
 
 /** A secret reference of the connection (e.g. `secret:okta-token`), read at call time so the value is never held longer than a request. */
-export function requiredCredential(connection: PlatformConnection, key: string, readSecret: SecretReader): () => string {
+export function requiredCredential(
+  connection: PlatformConnection,
+  key: string,
+  readSecret: SecretReader,
+): () => string {
   const ref = connection.credentials?.[key];
   if (!ref) throw new PlatformError('invalid', `${connection.platform} connection is missing credentials.${key}`);
   return () => readSecret(ref);

@@ -36,7 +36,9 @@ export abstract class EntitlementAdapter<U> {
     return { outcome: 'done' };
   }
 
-  async removeAllEntitlements({ subject }: ActionInputs['removeAllEntitlements']): Promise<ActionResult<{ removed: Entitlement[] }>> {
+  async removeAllEntitlements({
+    subject,
+  }: ActionInputs['removeAllEntitlements']): Promise<ActionResult<{ removed: Entitlement[] }>> {
     const user = await this.user(subject);
     const removed = await this.entitlementsOf(user);
     for (const entitlement of removed) await this.revoke(user, entitlement);

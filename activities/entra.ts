@@ -1,11 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import type { ActionInputs, ActionResult, CredentialInfo, CredentialKind, Entitlement, EntitlementRef, FederationLink, Subject } from '../shared';
+import type {
+  ActionInputs,
+  ActionResult,
+  CredentialInfo,
+  CredentialKind,
+  Entitlement,
+  EntitlementRef,
+  FederationLink,
+  Subject,
+} from '../shared';
 import type { AdapterFactory } from './adapters';
 import { requiredCredential, requiredSetting } from './connection-secrets';
 import { EntitlementAdapter } from './entitlement-adapter';
 import { PlatformError } from './errors';
 import { idempotentDelete, RestClient, unlessNotFound, type RestResponse } from './http/rest-client';
-import { clientCredentialsAccepted, clientCredentialsToken, forgetClientCredentialsToken, type ClientCredentialsGrant } from './http/oauth';
+import {
+  clientCredentialsAccepted,
+  clientCredentialsToken,
+  forgetClientCredentialsToken,
+  type ClientCredentialsGrant,
+} from './http/oauth';
 import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
 
 /**
@@ -113,7 +127,10 @@ interface CredentialHolder extends DirectoryObject {
 }
 
 const USER_FIELDS = 'id,userPrincipalName,displayName,mail,accountEnabled,identities,licenseAssignmentStates';
-const ACCOUNT_QUERY = { $select: 'id,userPrincipalName,mail,displayName,employeeId,signInActivity', $expand: 'manager($select=id,userPrincipalName)' };
+const ACCOUNT_QUERY = {
+  $select: 'id,userPrincipalName,mail,displayName,employeeId,signInActivity',
+  $expand: 'manager($select=id,userPrincipalName)',
+};
 const HOLDER_FIELDS = 'id,appId,displayName,passwordCredentials,keyCredentials';
 const SERVICE_PRINCIPAL_FIELDS = 'id,appId,displayName,appOwnerOrganizationId';
 const ROLE_ASSIGNMENTS = '/roleManagement/directory/roleAssignments';
@@ -139,7 +156,10 @@ const COLLECTION: Record<string, string> = {
   '#microsoft.graph.group': '/groups',
 };
 const CREDENTIAL_HOLDERS = ['#microsoft.graph.application', '#microsoft.graph.servicePrincipal'];
-const MEMBERSHIP_KIND: Record<string, Entitlement['kind']> = { '#microsoft.graph.group': 'group', '#microsoft.graph.directoryRole': 'role' };
+const MEMBERSHIP_KIND: Record<string, Entitlement['kind']> = {
+  '#microsoft.graph.group': 'group',
+  '#microsoft.graph.directoryRole': 'role',
+};
 
 const nextPage = (page: RestResponse<GraphPage<unknown>>) => page.body['@odata.nextLink'];
 const values = <T>(page: GraphPage<T>) => page.value;
@@ -149,7 +169,13 @@ export const entraAdapterFactory: AdapterFactory = (connection, readSecret) => {
   const clientId = requiredSetting(connection, 'clientId');
   const clientSecret = requiredCredential(connection, 'clientSecret', readSecret);
   const tokenUrl = `${connection.settings?.authorityHost ?? AUTHORITY_HOST}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
-  const grant = (): ClientCredentialsGrant => ({ platform: 'entra', tokenUrl, clientId, clientSecret: clientSecret(), scope: GRAPH_SCOPE });
+  const grant = (): ClientCredentialsGrant => ({
+    platform: 'entra',
+    tokenUrl,
+    clientId,
+    clientSecret: clientSecret(),
+    scope: GRAPH_SCOPE,
+  });
   const graphUrl = connection.baseUrl ?? GRAPH_URL;
   const graph = new RestClient({
     platform: 'entra',
@@ -171,7 +197,10 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
     super();
   }
 
-  async createAccount({ subject, entitlements = [] }: ActionInputs['createAccount']): Promise<ActionResult<AdapterOutputs['createAccount']>> {
+  async createAccount({
+    subject,
+    entitlements = [],
+  }: ActionInputs['createAccount']): Promise<ActionResult<AdapterOutputs['createAccount']>> {
     let user = await this.findUser(subject);
     const created = !user;
     user ??= (
@@ -182,7 +211,10 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
         mailNickname: subject.userName.split('@')[0],
         mail: subject.email,
         // Graph requires an initial password; it is random and discarded: the person signs in with a Temporary Access Pass or SSPR.
-        passwordProfile: { forceChangePasswordNextSignIn: true, password: `${randomBytes(24).toString('base64url')}aA1!` },
+        passwordProfile: {
+          forceChangePasswordNextSignIn: true,
+          password: `${randomBytes(24).toString('base64url')}aA1!`,
+        },
       })
     ).body;
     // A retry after a crash between creation and the grants still adds the missing ones.
@@ -193,7 +225,8 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
   async updateAccount({ subject, changes }: ActionInputs['updateAccount']): Promise<ActionResult<void>> {
     const user = await this.graphUser(subject);
     const patch: Partial<GraphUser> = {};
-    if (changes.displayName !== undefined && changes.displayName !== user.displayName) patch.displayName = changes.displayName;
+    if (changes.displayName !== undefined && changes.displayName !== user.displayName)
+      patch.displayName = changes.displayName;
     if (changes.email !== undefined && changes.email !== user.mail) patch.mail = changes.email;
     if (Object.keys(patch).length === 0) return { outcome: 'already-done' };
     await this.graph.patch(`/users/${user.id}`, patch);
@@ -220,7 +253,10 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
   }
 
   /** Secrets and certificates of an application or service principal, or of every one the subject owns. */
-  async listCredentials({ subject, ownerId }: ActionInputs['listCredentials']): Promise<ActionResult<CredentialInfo[]>> {
+  async listCredentials({
+    subject,
+    ownerId,
+  }: ActionInputs['listCredentials']): Promise<ActionResult<CredentialInfo[]>> {
     const holders = ownerId ? [await this.credentialHolder(ownerId)] : await this.ownedCredentialHolders(subject);
     return { outcome: 'done', data: holders.flatMap(({ holder }) => credentialsOf(holder)) };
   }
@@ -229,8 +265,17 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
    * Every application's secrets and certificates, a Graph page of applications at a time. Owner ids are object
    * ids, as listCredentials gives them, so rotation's createCredential and deleteCredential find the application.
    */
-  async listCredentialsPage({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
-    const page = await this.listingPage<CredentialHolder>('/applications', cursor, { $select: HOLDER_FIELDS, $top: Math.min(limit, MAX_TOP) });
+  async listCredentialsPage({
+    cursor,
+    limit,
+  }: {
+    cursor?: string;
+    limit: number;
+  }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
+    const page = await this.listingPage<CredentialHolder>('/applications', cursor, {
+      $select: HOLDER_FIELDS,
+      $top: Math.min(limit, MAX_TOP),
+    });
     return { credentials: page.body.value.flatMap(credentialsOf), nextCursor: nextPage(page) };
   }
 
@@ -239,9 +284,19 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
    * the last page of users, the service principals that hold a directory role. A users cursor is the nextLink; a
    * service principals cursor is `sp:` and the nextLink (`sp:` alone for their first page).
    */
-  async listAccounts({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
-    if (cursor?.startsWith(SERVICE_PRINCIPAL_CURSOR)) return this.listRoleHolders(cursor.slice(SERVICE_PRINCIPAL_CURSOR.length) || undefined, limit);
-    const page = await this.listingPage<ListedUser>('/users', cursor, { ...ACCOUNT_QUERY, $top: Math.min(limit, MAX_TOP_WITH_SIGN_IN_ACTIVITY) });
+  async listAccounts({
+    cursor,
+    limit,
+  }: {
+    cursor?: string;
+    limit: number;
+  }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+    if (cursor?.startsWith(SERVICE_PRINCIPAL_CURSOR))
+      return this.listRoleHolders(cursor.slice(SERVICE_PRINCIPAL_CURSOR.length) || undefined, limit);
+    const page = await this.listingPage<ListedUser>('/users', cursor, {
+      ...ACCOUNT_QUERY,
+      $top: Math.min(limit, MAX_TOP_WITH_SIGN_IN_ACTIVITY),
+    });
     return { accounts: page.body.value.map(accountOf), nextCursor: nextPage(page) ?? SERVICE_PRINCIPAL_CURSOR };
   }
 
@@ -250,8 +305,14 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
    * (first-party). They are service accounts with no manager: the campaign's fallback reviewer reviews them. A page
    * may keep none and still have a next one.
    */
-  private async listRoleHolders(cursor: string | undefined, limit: number): Promise<{ accounts: Subject[]; nextCursor?: string }> {
-    const page = await this.listingPage<ListedServicePrincipal>('/servicePrincipals', cursor, { $select: SERVICE_PRINCIPAL_FIELDS, $top: Math.min(limit, MAX_TOP) });
+  private async listRoleHolders(
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+    const page = await this.listingPage<ListedServicePrincipal>('/servicePrincipals', cursor, {
+      $select: SERVICE_PRINCIPAL_FIELDS,
+      $top: Math.min(limit, MAX_TOP),
+    });
     const candidates = page.body.value.filter((sp) => !MICROSOFT_TENANTS.has(sp.appOwnerOrganizationId ?? ''));
     const holders: ListedServicePrincipal[] = [];
     for (let i = 0; i < candidates.length; i += ROLE_CHECKS_AT_ONCE) {
@@ -260,14 +321,21 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
       holders.push(...batch.filter((_, j) => assignments[j]!.length > 0));
     }
     const next = nextPage(page);
-    return { accounts: holders.map(servicePrincipalAccountOf), nextCursor: next === undefined ? undefined : `${SERVICE_PRINCIPAL_CURSOR}${next}` };
+    return {
+      accounts: holders.map(servicePrincipalAccountOf),
+      nextCursor: next === undefined ? undefined : `${SERVICE_PRINCIPAL_CURSOR}${next}`,
+    };
   }
 
   /**
    * A listing's first page, or the one a cursor names: the previous page's @odata.nextLink, which carries its own
    * query (the RestClient follows it only to Graph's origin, so a tampered cursor cannot take the token elsewhere).
    */
-  private listingPage<T>(path: string, cursor: string | undefined, query: Record<string, string | number>): Promise<RestResponse<GraphPage<T>>> {
+  private listingPage<T>(
+    path: string,
+    cursor: string | undefined,
+    query: Record<string, string | number>,
+  ): Promise<RestResponse<GraphPage<T>>> {
     return this.graph.get<GraphPage<T>>(cursor ?? path, cursor === undefined ? { query } : undefined);
   }
 
@@ -277,18 +345,36 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
    * second secret (Graph returns a secret's value only at creation, so the
    * repeat returns no value; the first call's value is already in the secret store).
    */
-  async createCredential({ ownerId, kind, description, idempotencyKey }: ActionInputs['createCredential']): Promise<ActionResult<AdapterOutputs['createCredential']>> {
+  async createCredential({
+    ownerId,
+    kind,
+    description,
+    idempotencyKey,
+  }: ActionInputs['createCredential']): Promise<ActionResult<AdapterOutputs['createCredential']>> {
     if (kind === 'temporary-access-pass') return this.createTemporaryAccessPass(ownerId);
-    if (kind !== 'client-secret') throw new PlatformError('unsupported', `entra creates client-secret credentials only (certificates need proof of possession), not ${kind}`);
+    if (kind !== 'client-secret')
+      throw new PlatformError(
+        'unsupported',
+        `entra creates client-secret credentials only (certificates need proof of possession), not ${kind}`,
+      );
     const { path, holder } = await this.credentialHolder(ownerId);
     const marker = `[${idempotencyKey}]`;
     const existing = holder.passwordCredentials.find((c) => c.displayName?.endsWith(marker));
-    if (existing) return { outcome: 'already-done', detail: `secret ${existing.keyId} was already created for this idempotency key` };
+    if (existing)
+      return {
+        outcome: 'already-done',
+        detail: `secret ${existing.keyId} was already created for this idempotency key`,
+      };
     const displayName = `${description ?? 'identity-runbooks rotation'} ${marker}`;
-    const created = (await this.graph.post<AppCredential>(`${path}/addPassword`, { passwordCredential: { displayName } })).body;
+    const created = (
+      await this.graph.post<AppCredential>(`${path}/addPassword`, { passwordCredential: { displayName } })
+    ).body;
     if (!created.secretText) throw new PlatformError('server', 'entra addPassword returned no secret');
     const { secretText, ...listed } = created;
-    return { outcome: 'done', data: { credential: toCredentialInfo(holder.id, 'client-secret', listed), secret: secretText } };
+    return {
+      outcome: 'done',
+      data: { credential: toCredentialInfo(holder.id, 'client-secret', listed), secret: secretText },
+    };
   }
 
   /**
@@ -300,7 +386,9 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
     const path = `/users/${encodeURIComponent(userId)}/authentication/temporaryAccessPassMethods`;
     const [existing] = values((await this.graph.get<GraphPage<TemporaryAccessPass>>(path)).body);
     if (existing) return { outcome: 'already-done', data: { credential: passInfo(userId, existing) } };
-    const created = (await this.graph.post<TemporaryAccessPass>(path, { lifetimeInMinutes: TAP_LIFETIME_MINUTES, isUsableOnce: true })).body;
+    const created = (
+      await this.graph.post<TemporaryAccessPass>(path, { lifetimeInMinutes: TAP_LIFETIME_MINUTES, isUsableOnce: true })
+    ).body;
     const { temporaryAccessPass, ...listed } = created;
     if (!temporaryAccessPass) throw new PlatformError('server', 'entra returned no Temporary Access Pass');
     return { outcome: 'done', data: { credential: passInfo(userId, listed), secret: temporaryAccessPass } };
@@ -310,13 +398,20 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
   async deleteCredential({ ownerId, credentialId }: ActionInputs['deleteCredential']): Promise<ActionResult<void>> {
     if (credentialId.startsWith(TAP_ID_PREFIX)) {
       const methodId = credentialId.slice(TAP_ID_PREFIX.length);
-      return idempotentDelete(() => this.graph.delete(`/users/${encodeURIComponent(ownerId)}/authentication/temporaryAccessPassMethods/${encodeURIComponent(methodId)}`));
+      return idempotentDelete(() =>
+        this.graph.delete(
+          `/users/${encodeURIComponent(ownerId)}/authentication/temporaryAccessPassMethods/${encodeURIComponent(methodId)}`,
+        ),
+      );
     }
     const found = await unlessNotFound(() => this.credentialHolder(ownerId));
     if (!found) return { outcome: 'already-done' };
     const { path, holder } = found;
     if (holder.keyCredentials.some((c) => c.keyId === credentialId)) {
-      throw new PlatformError('unsupported', `entra certificate ${credentialId} can only be removed with proof of possession of its key (removeKey)`);
+      throw new PlatformError(
+        'unsupported',
+        `entra certificate ${credentialId} can only be removed with proof of possession of its key (removeKey)`,
+      );
     }
     if (!holder.passwordCredentials.some((c) => c.keyId === credentialId)) return { outcome: 'already-done' };
     await this.graph.post(`${path}/removePassword`, { keyId: credentialId });
@@ -329,15 +424,25 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
    * a new secret, so `false` right after creation is worth a retry.
    */
   async verifyCredential(credential: CredentialInfo, secret: string): Promise<boolean> {
-    if (credential.kind !== 'client-secret') throw new PlatformError('unsupported', `entra verifies client secrets only, not ${credential.kind}`);
+    if (credential.kind !== 'client-secret')
+      throw new PlatformError('unsupported', `entra verifies client secrets only, not ${credential.kind}`);
     const { holder } = await this.credentialHolder(credential.ownerId);
-    return clientCredentialsAccepted({ platform: 'entra', tokenUrl: this.tokenUrl, clientId: holder.appId, clientSecret: secret, scope: GRAPH_SCOPE });
+    return clientCredentialsAccepted({
+      platform: 'entra',
+      tokenUrl: this.tokenUrl,
+      clientId: holder.appId,
+      clientSecret: secret,
+      scope: GRAPH_SCOPE,
+    });
   }
 
   /** A service principal with accountEnabled=false can no longer get tokens. */
-  async disableServiceAccount({ serviceAccountId }: ActionInputs['disableServiceAccount']): Promise<ActionResult<void>> {
+  async disableServiceAccount({
+    serviceAccountId,
+  }: ActionInputs['disableServiceAccount']): Promise<ActionResult<void>> {
     const path = `/servicePrincipals/${encodeURIComponent(serviceAccountId)}`;
-    const sp = (await this.graph.get<{ accountEnabled?: boolean }>(path, { query: { $select: 'id,accountEnabled' } })).body;
+    const sp = (await this.graph.get<{ accountEnabled?: boolean }>(path, { query: { $select: 'id,accountEnabled' } }))
+      .body;
     if (sp.accountEnabled === false) return { outcome: 'already-done' };
     await this.graph.patch(path, { accountEnabled: false });
     return { outcome: 'done' };
@@ -350,7 +455,10 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
     return { outcome: 'done', data: links.map((i) => ({ providerId: i.issuer, externalUserId: i.issuerAssignedId })) };
   }
 
-  async removeFederationLink({ subject, providerId }: ActionInputs['removeFederationLink']): Promise<ActionResult<void>> {
+  async removeFederationLink({
+    subject,
+    providerId,
+  }: ActionInputs['removeFederationLink']): Promise<ActionResult<void>> {
     const user = await this.graphUser(subject);
     const identities = user.identities ?? [];
     const kept = identities.filter((i) => !(i.signInType === 'federated' && i.issuer === providerId));
@@ -372,7 +480,8 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
         await this.graph.post(`${path}/$ref`, this.ref(to.id));
         changed = true;
       }
-      changed = (await idempotentDelete(() => this.graph.delete(`${path}/${from.id}/$ref`))).outcome === 'done' || changed;
+      changed =
+        (await idempotentDelete(() => this.graph.delete(`${path}/${from.id}/$ref`))).outcome === 'done' || changed;
     }
     return { outcome: changed ? 'done' : 'already-done' };
   }
@@ -388,8 +497,16 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
   protected async user(subject: Subject): Promise<Principal> {
     if (!subject.subjectId.startsWith(SERVICE_PRINCIPAL_SUBJECT)) return this.graphUser(subject);
     const id = subject.accounts?.entra;
-    if (!id) throw new PlatformError('invalid', `entra service principal ${subject.subjectId} has no object id (accounts.entra)`);
-    return (await this.graph.get<ListedServicePrincipal>(`/servicePrincipals/${encodeURIComponent(id)}`, { query: { $select: SERVICE_PRINCIPAL_FIELDS } })).body;
+    if (!id)
+      throw new PlatformError(
+        'invalid',
+        `entra service principal ${subject.subjectId} has no object id (accounts.entra)`,
+      );
+    return (
+      await this.graph.get<ListedServicePrincipal>(`/servicePrincipals/${encodeURIComponent(id)}`, {
+        query: { $select: SERVICE_PRINCIPAL_FIELDS },
+      })
+    ).body;
   }
 
   private async graphUser(subject: Subject): Promise<GraphUser> {
@@ -402,7 +519,9 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
 
   /** A principal's directory role assignments (Graph requires the principalId or roleDefinitionId filter), with the role's name. */
   private roleAssignments(principalId: string): Promise<RoleAssignment[]> {
-    return this.graph.all(ROLE_ASSIGNMENTS, nextPage, values<RoleAssignment>, { query: { $filter: `principalId eq '${principalId}'`, $expand: 'roleDefinition' } });
+    return this.graph.all(ROLE_ASSIGNMENTS, nextPage, values<RoleAssignment>, {
+      query: { $filter: `principalId eq '${principalId}'`, $expand: 'roleDefinition' },
+    });
   }
 
   /**
@@ -416,7 +535,9 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
     if (isServicePrincipal(principal)) return (await this.roleAssignments(principal.id)).map(roleAssignmentEntitlement);
     const user = principal;
     const [memberOf, licenses] = await Promise.all([
-      this.graph.all(`/users/${user.id}/memberOf`, nextPage, values<DirectoryObject>, { query: { $select: 'id,displayName,groupTypes' } }),
+      this.graph.all(`/users/${user.id}/memberOf`, nextPage, values<DirectoryObject>, {
+        query: { $select: 'id,displayName,groupTypes' },
+      }),
       this.graph.all(`/users/${user.id}/licenseDetails`, nextPage, values<{ skuId: string; skuPartNumber?: string }>),
     ]);
     const memberships = memberOf.flatMap((o) => {
@@ -425,15 +546,26 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
     });
     const states = user.licenseAssignmentStates;
     const direct = (skuId: string) => !states || states.some((s) => s.skuId === skuId && !s.assignedByGroup);
-    return [...memberships, ...licenses.filter((l) => direct(l.skuId)).map((l) => ({ kind: 'license' as const, id: l.skuId, name: l.skuPartNumber }))];
+    return [
+      ...memberships,
+      ...licenses
+        .filter((l) => direct(l.skuId))
+        .map((l) => ({ kind: 'license' as const, id: l.skuId, name: l.skuPartNumber })),
+    ];
   }
 
-
   protected async grant(principal: Principal, entitlement: EntitlementRef): Promise<void> {
-    if (isServicePrincipal(principal)) throw new PlatformError('unsupported', `entra does not grant service principal ${principal.id} entitlements; access reviews only remove its role assignments`);
+    if (isServicePrincipal(principal))
+      throw new PlatformError(
+        'unsupported',
+        `entra does not grant service principal ${principal.id} entitlements; access reviews only remove its role assignments`,
+      );
     const userId = principal.id;
     if (entitlement.kind === 'license') {
-      await this.graph.post(`/users/${userId}/assignLicense`, { addLicenses: [{ skuId: entitlement.id, disabledPlans: [] }], removeLicenses: [] });
+      await this.graph.post(`/users/${userId}/assignLicense`, {
+        addLicenses: [{ skuId: entitlement.id, disabledPlans: [] }],
+        removeLicenses: [],
+      });
     } else {
       await this.graph.post(`${membershipPath(entitlement)}/members/$ref`, this.ref(userId));
     }
@@ -456,17 +588,25 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
     return this.graph.all(`/users/${userId}/ownedObjects`, nextPage, values<DirectoryObject>);
   }
 
-  private async ownedCredentialHolders(subject: Subject | undefined): Promise<{ path: string; holder: CredentialHolder }[]> {
+  private async ownedCredentialHolders(
+    subject: Subject | undefined,
+  ): Promise<{ path: string; holder: CredentialHolder }[]> {
     if (!subject) throw new PlatformError('invalid', 'listCredentials needs a subject or an ownerId');
     const owned = await this.ownedObjects((await this.graphUser(subject)).id);
-    return Promise.all(owned.filter((o) => CREDENTIAL_HOLDERS.includes(o['@odata.type'] ?? '')).map((o) => this.credentialHolder(o.id)));
+    return Promise.all(
+      owned.filter((o) => CREDENTIAL_HOLDERS.includes(o['@odata.type'] ?? '')).map((o) => this.credentialHolder(o.id)),
+    );
   }
 
   /** An application or service principal by object id, with its credentials. */
   private async credentialHolder(objectId: string): Promise<{ path: string; holder: CredentialHolder }> {
     const object = (await this.graph.get<DirectoryObject>(`/directoryObjects/${encodeURIComponent(objectId)}`)).body;
     const type = object['@odata.type'] ?? '';
-    if (!CREDENTIAL_HOLDERS.includes(type)) throw new PlatformError('invalid', `entra object ${objectId} is a ${type || 'directory object'}, not an application or service principal`);
+    if (!CREDENTIAL_HOLDERS.includes(type))
+      throw new PlatformError(
+        'invalid',
+        `entra object ${objectId} is a ${type || 'directory object'}, not an application or service principal`,
+      );
     const path = `${COLLECTION[type]}/${object.id}`;
     const holder = (await this.graph.get<CredentialHolder>(path, { query: { $select: HOLDER_FIELDS } })).body;
     return { path, holder };
@@ -536,10 +676,25 @@ function roleAssignmentEntitlement(a: RoleAssignment): Entitlement {
 
 /** Graph reports no last use for app credentials (that needs sign-in logs); expiry decides active. */
 function passInfo(userId: string, pass: TemporaryAccessPass): CredentialInfo {
-  return { platform: 'entra', id: `${TAP_ID_PREFIX}${pass.id}`, kind: 'temporary-access-pass', ownerId: userId, status: 'active', createdAt: pass.createdDateTime };
+  return {
+    platform: 'entra',
+    id: `${TAP_ID_PREFIX}${pass.id}`,
+    kind: 'temporary-access-pass',
+    ownerId: userId,
+    status: 'active',
+    createdAt: pass.createdDateTime,
+  };
 }
 
 function toCredentialInfo(ownerId: string, kind: CredentialKind, c: AppCredential): CredentialInfo {
   const expired = c.endDateTime !== undefined && Date.parse(c.endDateTime) <= Date.now();
-  return { platform: 'entra', id: c.keyId, kind, ownerId, status: expired ? 'inactive' : 'active', createdAt: c.startDateTime, description: c.displayName ?? undefined };
+  return {
+    platform: 'entra',
+    id: c.keyId,
+    kind,
+    ownerId,
+    status: expired ? 'inactive' : 'active',
+    createdAt: c.startDateTime,
+    description: c.displayName ?? undefined,
+  };
 }

@@ -4,9 +4,16 @@ import { ApplicationFailure } from '@temporalio/common';
  * How a platform call failed. not-found / forbidden / invalid / conflict cannot be
  * fixed by retrying; throttled / server / network can (throttled honours Retry-After).
  */
-export type PlatformErrorKind = 'not-found' | 'forbidden' | 'invalid' | 'conflict' | 'unsupported' | 'throttled' | 'server' | 'network';
+export type PlatformErrorKind =
+  'not-found' | 'forbidden' | 'invalid' | 'conflict' | 'unsupported' | 'throttled' | 'server' | 'network';
 
-const NON_RETRYABLE: ReadonlySet<PlatformErrorKind> = new Set(['not-found', 'forbidden', 'invalid', 'conflict', 'unsupported']);
+const NON_RETRYABLE: ReadonlySet<PlatformErrorKind> = new Set([
+  'not-found',
+  'forbidden',
+  'invalid',
+  'conflict',
+  'unsupported',
+]);
 
 export class PlatformError extends Error {
   constructor(
@@ -21,7 +28,11 @@ export class PlatformError extends Error {
 }
 
 /** Classifies an HTTP status the way every REST platform adapter needs it. */
-export function platformErrorFromStatus(status: number, message: string, retryAfterHeader?: string | null): PlatformError {
+export function platformErrorFromStatus(
+  status: number,
+  message: string,
+  retryAfterHeader?: string | null,
+): PlatformError {
   if (status === 429) return new PlatformError('throttled', message, parseRetryAfter(retryAfterHeader), status);
   if (status === 404 || status === 410) return new PlatformError('not-found', message, undefined, status);
   if (status === 401 || status === 403) return new PlatformError('forbidden', message, undefined, status);

@@ -1,4 +1,11 @@
-import type { CredentialInfo, CredentialKind, Entitlement, EntitlementRef, PlatformConnection, Subject } from '../shared';
+import type {
+  CredentialInfo,
+  CredentialKind,
+  Entitlement,
+  EntitlementRef,
+  PlatformConnection,
+  Subject,
+} from '../shared';
 import { credentialInfo, enc, mapLimit, splitOnce } from './adapter-support';
 import type { AdapterFactory } from './adapters';
 import { EntitlementAdapter } from './entitlement-adapter';
@@ -26,7 +33,8 @@ import type { PlatformAdapter } from './platform-adapter';
  */
 const PER_PAGE = 100;
 const REPO_SCAN_CONCURRENCY = 4;
-const FINE_GRAINED_HIDDEN = 'fine-grained PAT grants not visible: GitHub shows them only to a GitHub App installation with organization personal access token permission';
+const FINE_GRAINED_HIDDEN =
+  'fine-grained PAT grants not visible: GitHub shows them only to a GitHub App installation with organization personal access token permission';
 const ORG_OWNER: EntitlementRef = { kind: 'role', id: 'org-owner' };
 const OUTSIDE_COLLABORATOR: Entitlement = { kind: 'org-membership', id: 'outside-collaborator' };
 
@@ -64,7 +72,8 @@ interface DeployKey {
   added_by?: string | null;
 }
 
-export const githubAdapterFactory: AdapterFactory = (connection, readSecret) => new GitHubAdapter(connection, readSecret);
+export const githubAdapterFactory: AdapterFactory = (connection, readSecret) =>
+  new GitHubAdapter(connection, readSecret);
 
 class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapter {
   readonly platform = 'github' as const;
@@ -88,8 +97,14 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
       return { outcome: 'already-done' as const, data: { accountId: login } };
     }
     const user = await this.rest.get<{ id: number }>(`/users/${enc(login)}`);
-    const teamIds = await Promise.all(teams.map(async (t) => (await this.rest.get<Team>(`/orgs/${this.org}/teams/${enc(t.id)}`)).body.id));
-    await this.rest.post(`/orgs/${this.org}/invitations`, { invitee_id: user.body.id, role: 'direct_member', team_ids: teamIds });
+    const teamIds = await Promise.all(
+      teams.map(async (t) => (await this.rest.get<Team>(`/orgs/${this.org}/teams/${enc(t.id)}`)).body.id),
+    );
+    await this.rest.post(`/orgs/${this.org}/invitations`, {
+      invitee_id: user.body.id,
+      role: 'direct_member',
+      team_ids: teamIds,
+    });
     return { outcome: 'done' as const, data: { accountId: login } };
   }
 
@@ -112,10 +127,15 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
   /** Revokes the user's SSO credential authorizations and org-approved fine-grained PATs (GitHub has no session API). */
   async revokeSessions({ subject }: { subject: Subject }) {
     const login = loginOf(subject);
-    const [authorizations, grants] = await Promise.all([this.credentialAuthorizations(login), this.fineGrainedGrants(login)]);
+    const [authorizations, grants] = await Promise.all([
+      this.credentialAuthorizations(login),
+      this.fineGrainedGrants(login),
+    ]);
     const revocable = [...authorizations, ...(grants ?? []).filter((c) => c.status === 'active')];
     for (const credential of revocable) await this.deleteCredential({ ownerId: login, credentialId: credential.id });
-    const detail = [`${revocable.length} token authorizations revoked`, ...(grants ? [] : [FINE_GRAINED_HIDDEN])].join('; ');
+    const detail = [`${revocable.length} token authorizations revoked`, ...(grants ? [] : [FINE_GRAINED_HIDDEN])].join(
+      '; ',
+    );
     return { outcome: revocable.length ? ('done' as const) : ('already-done' as const), detail };
   }
 
@@ -130,15 +150,21 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
     const membership = await this.membership(login);
     if (membership?.role === 'admin') entitlements.push({ ...ORG_OWNER, name: 'Organization owner' });
     for (const team of await this.all<Team>(`/orgs/${this.org}/teams`)) {
-      if (await this.teamMembership(team.slug, login)) entitlements.push({ kind: 'team', id: team.slug, name: team.name });
+      if (await this.teamMembership(team.slug, login))
+        entitlements.push({ kind: 'team', id: team.slug, name: team.name });
     }
-    if (await this.isOutsideCollaborator(login)) entitlements.push({ ...OUTSIDE_COLLABORATOR, name: 'Outside collaborator' });
+    if (await this.isOutsideCollaborator(login))
+      entitlements.push({ ...OUTSIDE_COLLABORATOR, name: 'Outside collaborator' });
     return entitlements;
   }
 
   protected async grant(login: string, entitlement: EntitlementRef): Promise<void> {
     if (this.sameEntitlement(entitlement, ORG_OWNER)) return this.setOrgRole(login, 'admin');
-    if (entitlement.kind !== 'team') throw new PlatformError('invalid', `github cannot grant ${entitlement.kind} ${entitlement.id} (teams and org-owner only)`);
+    if (entitlement.kind !== 'team')
+      throw new PlatformError(
+        'invalid',
+        `github cannot grant ${entitlement.kind} ${entitlement.id} (teams and org-owner only)`,
+      );
     await this.rest.put(`/orgs/${this.org}/teams/${enc(entitlement.id)}/memberships/${enc(login)}`, { role: 'member' });
   }
 
@@ -158,49 +184,73 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
   async listCredentials({ subject, ownerId }: { subject?: Subject; ownerId?: string }) {
     const owner = ownerId ?? (subject ? loginOf(subject) : undefined);
     if (!owner) throw new PlatformError('invalid', 'listCredentials needs a subject or an ownerId');
-    if (owner.startsWith('repo:')) return { outcome: 'done' as const, data: await this.deployKeys(owner.slice('repo:'.length)) };
+    if (owner.startsWith('repo:'))
+      return { outcome: 'done' as const, data: await this.deployKeys(owner.slice('repo:'.length)) };
     const [authorizations, grants, repos] = await Promise.all([
       this.credentialAuthorizations(owner),
       this.fineGrainedGrants(owner),
       this.all<{ name: string }>(`/orgs/${this.org}/repos`),
     ]);
     // Deploy keys have no org-wide listing: one request (or more) per repository, a few at a time.
-    const deployKeys = (await mapLimit(repos, REPO_SCAN_CONCURRENCY, (repo) => this.deployKeys(repo.name, owner))).flat();
-    return { outcome: 'done' as const, data: [...authorizations, ...(grants ?? []), ...deployKeys], ...(grants ? {} : { detail: FINE_GRAINED_HIDDEN }) };
+    const deployKeys = (
+      await mapLimit(repos, REPO_SCAN_CONCURRENCY, (repo) => this.deployKeys(repo.name, owner))
+    ).flat();
+    return {
+      outcome: 'done' as const,
+      data: [...authorizations, ...(grants ?? []), ...deployKeys],
+      ...(grants ? {} : { detail: FINE_GRAINED_HIDDEN }),
+    };
   }
 
   /** Revokes an SSO authorization or a fine-grained PAT's org access, or deletes a deploy key; gone already = already done. */
   async deleteCredential({ credentialId }: { ownerId: string; credentialId: string }) {
     const [kind, id] = splitOnce(credentialId, ':');
-    if (kind === 'sso' && id) return idempotentDelete(() => this.rest.delete(`/orgs/${this.org}/credential-authorizations/${enc(id)}`));
-    if (kind === 'fine-grained-pat' && id) return idempotentDelete(() => this.rest.post(`/orgs/${this.org}/personal-access-tokens/${enc(id)}`, { action: 'revoke' }));
+    if (kind === 'sso' && id)
+      return idempotentDelete(() => this.rest.delete(`/orgs/${this.org}/credential-authorizations/${enc(id)}`));
+    if (kind === 'fine-grained-pat' && id)
+      return idempotentDelete(() =>
+        this.rest.post(`/orgs/${this.org}/personal-access-tokens/${enc(id)}`, { action: 'revoke' }),
+      );
     const [repo, keyId] = id ? splitOnce(id, '/') : [];
-    if (kind === 'deploy-key' && repo && keyId) return idempotentDelete(() => this.rest.delete(`/repos/${this.org}/${enc(repo)}/keys/${enc(keyId)}`));
+    if (kind === 'deploy-key' && repo && keyId)
+      return idempotentDelete(() => this.rest.delete(`/repos/${this.org}/${enc(repo)}/keys/${enc(keyId)}`));
     throw new PlatformError('invalid', `not a github credential id: ${credentialId}`);
   }
 
   /** The org's members as reviewable accounts. GitHub knows no manager: their items go to the fallback reviewer. */
   async listAccounts(page: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
     const { items, nextCursor } = await this.page<{ login: string }>(`/orgs/${this.org}/members`, page);
-    return { accounts: items.map((m) => ({ subjectId: m.login, userName: m.login, accounts: { github: m.login } })), nextCursor };
+    return {
+      accounts: items.map((m) => ({ subjectId: m.login, userName: m.login, accounts: { github: m.login } })),
+      nextCursor,
+    };
   }
 
   /** Every fine-grained PAT the org approved (GitHub App installations only; a token connection is forbidden). */
-  async listCredentialsPage(page: { cursor?: string; limit: number }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
+  async listCredentialsPage(page: {
+    cursor?: string;
+    limit: number;
+  }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
     const { items, nextCursor } = await this.page<FineGrainedGrant>(`/orgs/${this.org}/personal-access-tokens`, page);
     return { credentials: items.map(grantInfo), nextCursor };
   }
 
   private async membership(login: string): Promise<Membership | undefined> {
-    return unlessNotFound(async () => (await this.rest.get<Membership>(`/orgs/${this.org}/memberships/${enc(login)}`)).body);
+    return unlessNotFound(
+      async () => (await this.rest.get<Membership>(`/orgs/${this.org}/memberships/${enc(login)}`)).body,
+    );
   }
 
   private async teamMembership(slug: string, login: string): Promise<Membership | undefined> {
-    return unlessNotFound(async () => (await this.rest.get<Membership>(`/orgs/${this.org}/teams/${enc(slug)}/memberships/${enc(login)}`)).body);
+    return unlessNotFound(
+      async () =>
+        (await this.rest.get<Membership>(`/orgs/${this.org}/teams/${enc(slug)}/memberships/${enc(login)}`)).body,
+    );
   }
 
   private async setOrgRole(login: string, role: 'admin' | 'member'): Promise<void> {
-    if (!(await this.membership(login))) throw new PlatformError('not-found', 'github user is not a member of the organisation');
+    if (!(await this.membership(login)))
+      throw new PlatformError('not-found', 'github user is not a member of the organisation');
     await this.rest.put(`/orgs/${this.org}/memberships/${enc(login)}`, { role });
   }
 
@@ -211,7 +261,9 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
 
   /** SAML SSO credential authorizations; an org without SAML SSO has none (404). */
   private async credentialAuthorizations(login: string): Promise<CredentialInfo[]> {
-    const found = await unlessNotFound(() => this.all<CredentialAuthorization>(`/orgs/${this.org}/credential-authorizations`, { login }));
+    const found = await unlessNotFound(() =>
+      this.all<CredentialAuthorization>(`/orgs/${this.org}/credential-authorizations`, { login }),
+    );
     return (found ?? [])
       .filter((a) => a.login.toLowerCase() === login.toLowerCase())
       .map((a) =>
@@ -241,20 +293,32 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
     return keys
       .filter((k) => !addedBy || k.added_by?.toLowerCase() === addedBy.toLowerCase())
       .map((k) =>
-        credentialInfo('github', addedBy ?? `repo:${repo}`, `deploy-key:${repo}/${k.id}`, 'deploy-key', { createdAt: k.created_at, lastUsedAt: k.last_used ?? undefined, description: k.title }),
+        credentialInfo('github', addedBy ?? `repo:${repo}`, `deploy-key:${repo}/${k.id}`, 'deploy-key', {
+          createdAt: k.created_at,
+          lastUsedAt: k.last_used ?? undefined,
+          description: k.title,
+        }),
       );
   }
 
   /** Every item of a listing, following Link rel="next". */
   private async all<T>(path: string, query: Record<string, string> = {}): Promise<T[]> {
     const items: T[] = [];
-    for await (const page of this.rest.pages<T[]>(path, (p) => nextLink(p.headers), { query: { ...query, per_page: PER_PAGE } })) items.push(...page);
+    for await (const page of this.rest.pages<T[]>(path, (p) => nextLink(p.headers), {
+      query: { ...query, per_page: PER_PAGE },
+    }))
+      items.push(...page);
     return items;
   }
 
   /** One page of a listing: the first from `path`, the next from the Link rel="next" URL the last one gave (the cursor; the client refuses another origin). */
-  private async page<T>(path: string, { cursor, limit }: { cursor?: string; limit: number }): Promise<{ items: T[]; nextCursor?: string }> {
-    const res = cursor ? await this.rest.get<T[]>(cursor) : await this.rest.get<T[]>(path, { query: { per_page: Math.min(limit, PER_PAGE) } });
+  private async page<T>(
+    path: string,
+    { cursor, limit }: { cursor?: string; limit: number },
+  ): Promise<{ items: T[]; nextCursor?: string }> {
+    const res = cursor
+      ? await this.rest.get<T[]>(cursor)
+      : await this.rest.get<T[]>(path, { query: { per_page: Math.min(limit, PER_PAGE) } });
     return { items: res.body, nextCursor: nextLink(res.headers) };
   }
 }

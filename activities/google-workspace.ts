@@ -5,7 +5,12 @@ import type { AdapterFactory } from './adapters';
 import { EntitlementAdapter } from './entitlement-adapter';
 import type { SecretReader } from './connection-secrets';
 import { PlatformError, parseRetryAfter } from './errors';
-import { forgetServiceAccountToken, parseServiceAccountKey, serviceAccountToken, type ServiceAccountTokenOptions } from './http/google-service-account';
+import {
+  forgetServiceAccountToken,
+  parseServiceAccountKey,
+  serviceAccountToken,
+  type ServiceAccountTokenOptions,
+} from './http/google-service-account';
 import { type FailedResponse, idempotentCreate, idempotentDelete, RestClient } from './http/rest-client';
 import type { PlatformAdapter } from './platform-adapter';
 
@@ -60,7 +65,8 @@ interface DataTransfer {
   applicationDataTransfers?: { applicationId: string }[];
 }
 
-export const googleWorkspaceAdapterFactory: AdapterFactory = (connection, readSecret) => new GoogleWorkspaceAdapter(connection, readSecret);
+export const googleWorkspaceAdapterFactory: AdapterFactory = (connection, readSecret) =>
+  new GoogleWorkspaceAdapter(connection, readSecret);
 
 class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements PlatformAdapter {
   readonly platform = 'google-workspace' as const;
@@ -72,8 +78,17 @@ class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements P
     this.settings = connection.settings ?? {};
     const keyRef = connection.credentials?.serviceAccountKey;
     // The Directory API answers a service account only when it acts for an admin (domain-wide delegation).
-    if (!keyRef || !this.settings.adminSubject) throw new PlatformError('invalid', 'google-workspace connection needs credentials.serviceAccountKey and settings.adminSubject');
-    const grant = (): ServiceAccountTokenOptions => ({ key: parseServiceAccountKey(readSecret(keyRef)), scopes: SCOPES, subject: this.settings.adminSubject, tokenUrl: this.settings.tokenUrl });
+    if (!keyRef || !this.settings.adminSubject)
+      throw new PlatformError(
+        'invalid',
+        'google-workspace connection needs credentials.serviceAccountKey and settings.adminSubject',
+      );
+    const grant = (): ServiceAccountTokenOptions => ({
+      key: parseServiceAccountKey(readSecret(keyRef)),
+      scopes: SCOPES,
+      subject: this.settings.adminSubject,
+      tokenUrl: this.settings.tokenUrl,
+    });
     this.rest = new RestClient({
       platform: 'google-workspace',
       baseUrl: connection.baseUrl ?? 'https://admin.googleapis.com/',
@@ -100,14 +115,24 @@ class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements P
     return { outcome: created.outcome, data: { accountId: user.id } };
   }
 
-  async updateAccount({ subject, changes }: { subject: Subject; changes: Partial<Pick<Subject, 'email' | 'displayName' | 'managerId'>> }) {
+  async updateAccount({
+    subject,
+    changes,
+  }: {
+    subject: Subject;
+    changes: Partial<Pick<Subject, 'email' | 'displayName' | 'managerId'>>;
+  }) {
     const user = await this.user(subject);
     const patch: Partial<GoogleUser> = {};
     if (changes.email && changes.email !== user.primaryEmail) patch.primaryEmail = changes.email;
-    if (changes.displayName && changes.displayName !== user.name?.fullName) patch.name = googleName(changes.displayName);
+    if (changes.displayName && changes.displayName !== user.name?.fullName)
+      patch.name = googleName(changes.displayName);
     const manager = user.relations?.find((r) => r.type === 'manager')?.value;
     if (changes.managerId && changes.managerId !== manager) {
-      patch.relations = [...(user.relations ?? []).filter((r) => r.type !== 'manager'), { type: 'manager', value: changes.managerId }];
+      patch.relations = [
+        ...(user.relations ?? []).filter((r) => r.type !== 'manager'),
+        { type: 'manager', value: changes.managerId },
+      ];
     }
     if (Object.keys(patch).length === 0) return { outcome: 'already-done' as const };
     await this.rest.patch(`${DIRECTORY}/users/${enc(user.id)}`, patch);
@@ -136,7 +161,10 @@ class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements P
   /** Group memberships, over every page of groups?userKey. */
   protected async entitlementsOf(user: GoogleUser): Promise<Entitlement[]> {
     const groups: Entitlement[] = [];
-    for await (const page of this.pages<Page & { groups?: { id: string; email: string; name?: string }[] }>(`${DIRECTORY}/groups`, { userKey: user.primaryEmail, maxResults: 200 })) {
+    for await (const page of this.pages<Page & { groups?: { id: string; email: string; name?: string }[] }>(
+      `${DIRECTORY}/groups`,
+      { userKey: user.primaryEmail, maxResults: 200 },
+    )) {
       for (const g of page.groups ?? []) groups.push({ kind: 'group', id: g.email, name: g.name });
     }
     return groups;
@@ -144,11 +172,18 @@ class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements P
 
   protected async grant(user: GoogleUser, entitlement: EntitlementRef): Promise<void> {
     groupOnly(entitlement);
-    await idempotentCreate(() => this.rest.post(`${DIRECTORY}/groups/${enc(entitlement.id)}/members`, { email: user.primaryEmail, role: 'MEMBER' }));
+    await idempotentCreate(() =>
+      this.rest.post(`${DIRECTORY}/groups/${enc(entitlement.id)}/members`, {
+        email: user.primaryEmail,
+        role: 'MEMBER',
+      }),
+    );
   }
 
   protected async revoke(user: GoogleUser, entitlement: Entitlement): Promise<void> {
-    await idempotentDelete(() => this.rest.delete(`${DIRECTORY}/groups/${enc(entitlement.id)}/members/${enc(user.primaryEmail)}`));
+    await idempotentDelete(() =>
+      this.rest.delete(`${DIRECTORY}/groups/${enc(entitlement.id)}/members/${enc(user.primaryEmail)}`),
+    );
   }
 
   /** The user's OAuth grants to third-party apps (tokens) and application-specific passwords: credentials that outlive a suspension. */
@@ -160,9 +195,15 @@ class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements P
       this.rest.get<{ items?: Asp[] }>(`${DIRECTORY}/users/${enc(owner)}/asps`),
     ]);
     const credentials: CredentialInfo[] = [
-      ...(tokens.body?.items ?? []).map((t) => credentialInfo('google-workspace', owner, `oauth:${t.clientId}`, 'oauth-grant', { description: t.displayText })),
+      ...(tokens.body?.items ?? []).map((t) =>
+        credentialInfo('google-workspace', owner, `oauth:${t.clientId}`, 'oauth-grant', { description: t.displayText }),
+      ),
       ...(asps.body?.items ?? []).map((a) =>
-        credentialInfo('google-workspace', owner, `asp:${a.codeId}`, 'password', { description: a.name, createdAt: epochMs(a.creationTime), lastUsedAt: epochMs(a.lastTimeUsed) }),
+        credentialInfo('google-workspace', owner, `asp:${a.codeId}`, 'password', {
+          description: a.name,
+          createdAt: epochMs(a.creationTime),
+          lastUsedAt: epochMs(a.lastTimeUsed),
+        }),
       ),
     ];
     return { outcome: 'done' as const, data: credentials };
@@ -171,25 +212,38 @@ class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements P
   /** Revokes an OAuth grant (tokens.delete) or deletes an app password (asps.delete); gone already = already done. */
   async deleteCredential({ ownerId, credentialId }: { ownerId: string; credentialId: string }) {
     const [kind, id] = splitOnce(credentialId, ':');
-    if (!id || (kind !== 'oauth' && kind !== 'asp')) throw new PlatformError('invalid', `not a google-workspace credential id: ${credentialId}`);
+    if (!id || (kind !== 'oauth' && kind !== 'asp'))
+      throw new PlatformError('invalid', `not a google-workspace credential id: ${credentialId}`);
     const collection = kind === 'oauth' ? 'tokens' : 'asps';
     return idempotentDelete(() => this.rest.delete(`${DIRECTORY}/users/${enc(ownerId)}/${collection}/${enc(id)}`));
   }
 
   /** Hands the leaver's Drive files to the new owner (Data Transfer API); an existing, not failed, transfer counts as done. */
   async transferOwnership({ subject, newOwner }: { subject: Subject; newOwner: Subject }) {
-    const [from, to, applicationId] = await Promise.all([this.user(subject), this.user(newOwner), this.driveApplicationId()]);
+    const [from, to, applicationId] = await Promise.all([
+      this.user(subject),
+      this.user(newOwner),
+      this.driveApplicationId(),
+    ]);
     const query = { oldOwnerUserId: from.id, newOwnerUserId: to.id, customerId: this.customerId };
     for await (const page of this.pages<Page & { dataTransfers?: DataTransfer[] }>(`${TRANSFER}/transfers`, query)) {
       const existing = page.dataTransfers?.find(
-        (t) => t.overallTransferStatusCode !== 'failed' && t.applicationDataTransfers?.some((a) => a.applicationId === applicationId),
+        (t) =>
+          t.overallTransferStatusCode !== 'failed' &&
+          t.applicationDataTransfers?.some((a) => a.applicationId === applicationId),
       );
-      if (existing) return { outcome: 'already-done' as const, detail: `transfer ${existing.id} is ${existing.overallTransferStatusCode ?? 'known'}` };
+      if (existing)
+        return {
+          outcome: 'already-done' as const,
+          detail: `transfer ${existing.id} is ${existing.overallTransferStatusCode ?? 'known'}`,
+        };
     }
     const transfer = {
       oldOwnerUserId: from.id,
       newOwnerUserId: to.id,
-      applicationDataTransfers: [{ applicationId, applicationTransferParams: [{ key: 'PRIVACY_LEVEL', value: ['PRIVATE', 'SHARED'] }] }],
+      applicationDataTransfers: [
+        { applicationId, applicationTransferParams: [{ key: 'PRIVACY_LEVEL', value: ['PRIVATE', 'SHARED'] }] },
+      ],
     };
     const created = await this.rest.post<DataTransfer>(`${TRANSFER}/transfers`, transfer);
     return { outcome: 'done' as const, detail: `transfer ${created.body.id}` };
@@ -200,8 +254,19 @@ class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements P
    * that createAccount writes (else the primary email), the manager from the manager relation, the last sign-in.
    * The account id is Google's immutable user id, so a rename between collection and revocation still resolves.
    */
-  async listAccounts({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
-    const query = { customer: this.customerId, maxResults: Math.min(limit, 500), projection: 'full', pageToken: cursor };
+  async listAccounts({
+    cursor,
+    limit,
+  }: {
+    cursor?: string;
+    limit: number;
+  }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+    const query = {
+      customer: this.customerId,
+      maxResults: Math.min(limit, 500),
+      projection: 'full',
+      pageToken: cursor,
+    };
     const page = (await this.rest.get<Page & { users?: GoogleUser[] }>(`${DIRECTORY}/users`, { query })).body;
     const accounts = (page.users ?? []).map((u): Subject => {
       const manager = u.relations?.find((r) => r.type === 'manager')?.value;
@@ -238,12 +303,17 @@ class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements P
   private userKey(subject: Subject): string {
     const known = subject.accounts?.['google-workspace'] ?? subject.email;
     if (known) return known;
-    return this.settings.domain && !subject.userName.includes('@') ? `${subject.userName}@${this.settings.domain}` : subject.userName;
+    return this.settings.domain && !subject.userName.includes('@')
+      ? `${subject.userName}@${this.settings.domain}`
+      : subject.userName;
   }
 
   private async driveApplicationId(): Promise<string> {
     if (this.settings.driveApplicationId) return this.settings.driveApplicationId;
-    for await (const page of this.pages<Page & { applications?: { id: string; name: string }[] }>(`${TRANSFER}/applications`, { customerId: this.customerId })) {
+    for await (const page of this.pages<Page & { applications?: { id: string; name: string }[] }>(
+      `${TRANSFER}/applications`,
+      { customerId: this.customerId },
+    )) {
       const drive = page.applications?.find((a) => a.name === 'Drive and Docs');
       if (drive) return String(drive.id);
     }
@@ -264,7 +334,12 @@ class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements P
 /** Google reports per-user and per-project quota as 403 with a reason in the error body; those are retryable. */
 function googleFailure(failure: FailedResponse): PlatformError | undefined {
   if (failure.status === 403 && THROTTLE_REASONS.test(failure.body)) {
-    return new PlatformError('throttled', failure.message, parseRetryAfter(failure.headers.get('retry-after')), failure.status);
+    return new PlatformError(
+      'throttled',
+      failure.message,
+      parseRetryAfter(failure.headers.get('retry-after')),
+      failure.status,
+    );
   }
   return undefined;
 }
@@ -276,7 +351,8 @@ function googleName(displayName: string): { givenName: string; familyName: strin
 }
 
 function groupOnly(entitlement: EntitlementRef): void {
-  if (entitlement.kind !== 'group') throw new PlatformError('invalid', `google-workspace entitlements are groups, not ${entitlement.kind}`);
+  if (entitlement.kind !== 'group')
+    throw new PlatformError('invalid', `google-workspace entitlements are groups, not ${entitlement.kind}`);
 }
 
 /** Google reports a never-used sign-in as the epoch: that is no last activity. */

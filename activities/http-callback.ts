@@ -45,12 +45,33 @@ export function createHttpCallbackActivities(deps: HttpCallbackDeps) {
       const connection = await deps.connection(req.tenantId);
       const target = allowedTarget(req.url, connection);
       const execution = info.workflowExecution;
-      if (!execution) throw ApplicationFailure.create({ type: 'CallbackNeedsWorkflow', message: 'callAndWait runs only as a workflow step', nonRetryable: true });
-      const scope = { tenantId: req.tenantId, workflowId: execution.workflowId, runId: execution.runId, activityId: info.activityId };
-      const fresh = { callbackId: randomBytes(24).toString('base64url'), callbackToken: randomBytes(32).toString('base64url') };
+      if (!execution)
+        throw ApplicationFailure.create({
+          type: 'CallbackNeedsWorkflow',
+          message: 'callAndWait runs only as a workflow step',
+          nonRetryable: true,
+        });
+      const scope = {
+        tenantId: req.tenantId,
+        workflowId: execution.workflowId,
+        runId: execution.runId,
+        activityId: info.activityId,
+      };
+      const fresh = {
+        callbackId: randomBytes(24).toString('base64url'),
+        callbackToken: randomBytes(32).toString('base64url'),
+      };
       const { callbackId, callbackToken } = await deps.callbacks.register(scope, info.taskToken, info.attempt, fresh);
       const callbackUrl = new URL(`v1/callbacks/${callbackId}`, deps.callbackBaseUrl.replace(/\/?$/, '/')).toString();
-      const body = { callbackId, callbackUrl, callbackToken, runId: scope.workflowId, stepId: req.stepId, payload: req.payload, sentAt: new Date().toISOString() };
+      const body = {
+        callbackId,
+        callbackUrl,
+        callbackToken,
+        runId: scope.workflowId,
+        stepId: req.stepId,
+        payload: req.payload,
+        sentAt: new Date().toISOString(),
+      };
       await postToCustomer(target, body, connection, await deps.readSecrets(req.tenantId, connection));
       throw new CompleteAsyncError();
     },
@@ -63,12 +84,23 @@ export type HttpCallbackActivities = ReturnType<typeof createHttpCallbackActivit
  * The same Idempotency-Key (the callback id) on every attempt lets the customer ignore a
  * repeated request; the signature (as GitHub signs webhooks) lets it check the request came from us.
  */
-async function postToCustomer(target: URL, body: { callbackId: string }, connection: PlatformConnection | undefined, readSecret: SecretReader): Promise<void> {
+async function postToCustomer(
+  target: URL,
+  body: { callbackId: string },
+  connection: PlatformConnection | undefined,
+  readSecret: SecretReader,
+): Promise<void> {
   const { token, signingSecret } = connection?.credentials ?? {};
   const headers: Record<string, string> = { 'Idempotency-Key': body.callbackId };
   if (token) headers.Authorization = `Bearer ${readSecret(token)}`;
-  if (signingSecret) headers['X-Signature-256'] = `sha256=${createHmac('sha256', readSecret(signingSecret)).update(JSON.stringify(body)).digest('hex')}`;
-  const rest = new RestClient({ platform: 'http-callback', baseUrl: target.origin, headers: () => Promise.resolve({}) });
+  if (signingSecret)
+    headers['X-Signature-256'] =
+      `sha256=${createHmac('sha256', readSecret(signingSecret)).update(JSON.stringify(body)).digest('hex')}`;
+  const rest = new RestClient({
+    platform: 'http-callback',
+    baseUrl: target.origin,
+    headers: () => Promise.resolve({}),
+  });
   try {
     await rest.post(target.toString(), body, { headers });
   } catch (err) {
@@ -82,11 +114,22 @@ function allowedTarget(url: string, connection: PlatformConnection | undefined):
   try {
     target = new URL(url);
   } catch {
-    throw ApplicationFailure.create({ type: 'CallbackTargetNotAllowed', message: 'callAndWait url is not a valid URL', nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: 'CallbackTargetNotAllowed',
+      message: 'callAndWait url is not a valid URL',
+      nonRetryable: true,
+    });
   }
-  const allowed = (connection?.settings?.allowedOrigins ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  const allowed = (connection?.settings?.allowedOrigins ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   if (!allowed.includes(target.origin)) {
-    throw ApplicationFailure.create({ type: 'CallbackTargetNotAllowed', message: `${target.origin} is not in the tenant's http-callback allowedOrigins`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: 'CallbackTargetNotAllowed',
+      message: `${target.origin} is not in the tenant's http-callback allowedOrigins`,
+      nonRetryable: true,
+    });
   }
   return target;
 }
@@ -97,11 +140,20 @@ function allowedTarget(url: string, connection: PlatformConnection | undefined):
  * Repeated callbacks are harmless; a callback for an activity that timed out or was
  * cancelled reports that, so the customer knows its work is no longer awaited.
  */
-export async function completeCallback(client: Client, store: CallbackStore, callbackId: string, callbackToken: string, report: CallbackReport): Promise<CallbackOutcome> {
+export async function completeCallback(
+  client: Client,
+  store: CallbackStore,
+  callbackId: string,
+  callbackToken: string,
+  report: CallbackReport,
+): Promise<CallbackOutcome> {
   const pending = await store.find(callbackId);
   // A wrong token looks like an unknown id: no oracle for guessing either.
   if (!pending || !sameSecret(pending.callbackToken, callbackToken)) return 'unknown';
-  if (pending.finishedAt) return pending.finishedAs === 'expired' || pending.finishedAs === 'cancelled' ? pending.finishedAs : 'already-finished';
+  if (pending.finishedAt)
+    return pending.finishedAs === 'expired' || pending.finishedAs === 'cancelled'
+      ? pending.finishedAs
+      : 'already-finished';
   const token = pending.taskToken;
   try {
     if (report.status === 'in-progress') {
@@ -112,7 +164,10 @@ export async function completeCallback(client: Client, store: CallbackStore, cal
       const result: ActionResult<ActionOutputs['callAndWait']> = { outcome: 'done', data: report.result ?? {} };
       await client.activity.complete(token, result);
     } else {
-      await client.activity.fail(token, ApplicationFailure.create({ type: CALLBACK_REPORTED_FAILURE, message: report.error, nonRetryable: true }));
+      await client.activity.fail(
+        token,
+        ApplicationFailure.create({ type: CALLBACK_REPORTED_FAILURE, message: report.error, nonRetryable: true }),
+      );
     }
     await store.finish(callbackId, report.status);
     return 'accepted';

@@ -1,7 +1,12 @@
 import type { PlatformConnection } from '../shared';
 import type { SecretReader } from './connection-secrets';
 import { PlatformError } from './errors';
-import { clientCredentialsAccepted, clientCredentialsToken, forgetClientCredentialsToken, type ClientCredentialsGrant } from './http/oauth';
+import {
+  clientCredentialsAccepted,
+  clientCredentialsToken,
+  forgetClientCredentialsToken,
+  type ClientCredentialsGrant,
+} from './http/oauth';
 import { RestClient } from './http/rest-client';
 
 /** A Keycloak realm reached through a confidential client's service account (realm-management roles). */
@@ -14,13 +19,27 @@ export interface KeycloakRealm {
 
 export function keycloakRealm(connection: PlatformConnection, readSecret: SecretReader): KeycloakRealm {
   const { baseUrl, settings = {}, credentials = {} } = connection;
-  const missing = [!baseUrl && 'baseUrl', !settings.realm && 'settings.realm', !settings.clientId && 'settings.clientId', !credentials.clientSecret && 'credentials.clientSecret'].filter(Boolean);
+  const missing = [
+    !baseUrl && 'baseUrl',
+    !settings.realm && 'settings.realm',
+    !settings.clientId && 'settings.clientId',
+    !credentials.clientSecret && 'credentials.clientSecret',
+  ].filter(Boolean);
   if (missing.length) throw new PlatformError('invalid', `keycloak connection lacks ${missing.join(', ')}`);
-  return { serverUrl: baseUrl!.replace(/\/+$/, ''), realm: settings.realm!, clientId: settings.clientId!, clientSecret: readSecret(credentials.clientSecret!) };
+  return {
+    serverUrl: baseUrl!.replace(/\/+$/, ''),
+    realm: settings.realm!,
+    clientId: settings.clientId!,
+    clientSecret: readSecret(credentials.clientSecret!),
+  };
 }
 
 /** The realm's OAuth client_credentials grant for a client (the connection's own, or one being rotated). */
-export function keycloakGrant(realm: KeycloakRealm, clientId = realm.clientId, clientSecret = realm.clientSecret): ClientCredentialsGrant {
+export function keycloakGrant(
+  realm: KeycloakRealm,
+  clientId = realm.clientId,
+  clientSecret = realm.clientSecret,
+): ClientCredentialsGrant {
   return {
     platform: 'keycloak',
     tokenUrl: `${realm.serverUrl}/realms/${encodeURIComponent(realm.realm)}/protocol/openid-connect/token`,

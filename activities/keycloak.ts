@@ -51,7 +51,8 @@ const PAGE = 100;
  * one realm. Secrets: the connection's client secret and rotated client
  * secrets, which only the secret store ever receives.
  */
-export const keycloakAdapterFactory: AdapterFactory = (connection, readSecret) => new KeycloakAdapter(keycloakRealm(connection, readSecret));
+export const keycloakAdapterFactory: AdapterFactory = (connection, readSecret) =>
+  new KeycloakAdapter(keycloakRealm(connection, readSecret));
 
 export class KeycloakAdapter implements PlatformAdapter {
   readonly platform = 'keycloak' as const;
@@ -65,20 +66,30 @@ export class KeycloakAdapter implements PlatformAdapter {
     let user = await this.findUser(subject);
     const created = !user;
     if (!user) {
-      await this.api.post('users', { username: subject.userName, email: subject.email, enabled: true, ...names(subject.displayName) });
+      await this.api.post('users', {
+        username: subject.userName,
+        email: subject.email,
+        enabled: true,
+        ...names(subject.displayName),
+      });
       user = await this.requireUser({ ...subject, accounts: undefined });
     }
     let granted = 0;
     for (const e of entitlements) if (await this.grant(user.id, e)) granted++;
-    const result = created || granted > 0 ? done(granted ? `granted ${granted} entitlement(s)` : undefined) : alreadyDone();
+    const result =
+      created || granted > 0 ? done(granted ? `granted ${granted} entitlement(s)` : undefined) : alreadyDone();
     return { ...result, data: { accountId: user.id } };
   }
 
   async updateAccount({ subject, changes }: ActionInputs['updateAccount']): AdapterResult<'updateAccount'> {
     const user = await this.requireUser(subject);
-    const wanted: Partial<UserRep> = { ...(changes.email !== undefined && { email: changes.email }), ...(changes.displayName !== undefined && names(changes.displayName)) };
+    const wanted: Partial<UserRep> = {
+      ...(changes.email !== undefined && { email: changes.email }),
+      ...(changes.displayName !== undefined && names(changes.displayName)),
+    };
     const changed = Object.entries(wanted).filter(([field, value]) => user[field] !== value);
-    if (changed.length === 0) return alreadyDone(changes.managerId === undefined ? undefined : 'keycloak keeps no manager');
+    if (changed.length === 0)
+      return alreadyDone(changes.managerId === undefined ? undefined : 'keycloak keeps no manager');
     await this.api.put(`users/${user.id}`, { ...user, ...wanted });
     return done(`updated ${changed.map(([field]) => field).join(', ')}`);
   }
@@ -106,7 +117,8 @@ export class KeycloakAdapter implements PlatformAdapter {
     ]);
     if (sessions.length === 0 && consents.length === 0) return alreadyDone();
     await this.api.post(`users/${user.id}/logout`);
-    for (const c of consents) await idempotentDelete(() => this.api.delete(`users/${user.id}/consents/${encodeURIComponent(c.clientId)}`));
+    for (const c of consents)
+      await idempotentDelete(() => this.api.delete(`users/${user.id}/consents/${encodeURIComponent(c.clientId)}`));
     return done(`ended ${sessions.length} session(s), revoked ${consents.length} consent(s) and offline token(s)`);
   }
 
@@ -118,7 +130,10 @@ export class KeycloakAdapter implements PlatformAdapter {
     return (await this.grant((await this.requireUser(subject)).id, entitlement)) ? done() : alreadyDone();
   }
 
-  async removeEntitlement({ subject, entitlement }: ActionInputs['removeEntitlement']): AdapterResult<'removeEntitlement'> {
+  async removeEntitlement({
+    subject,
+    entitlement,
+  }: ActionInputs['removeEntitlement']): AdapterResult<'removeEntitlement'> {
     const userId = (await this.requireUser(subject)).id;
     const wanted = await this.canonical(entitlement);
     const held = (await this.entitlementsOf(userId)).find((e) => e.kind === wanted.kind && e.id === wanted.id);
@@ -127,7 +142,9 @@ export class KeycloakAdapter implements PlatformAdapter {
     return done();
   }
 
-  async removeAllEntitlements({ subject }: ActionInputs['removeAllEntitlements']): AdapterResult<'removeAllEntitlements'> {
+  async removeAllEntitlements({
+    subject,
+  }: ActionInputs['removeAllEntitlements']): AdapterResult<'removeAllEntitlements'> {
     const userId = (await this.requireUser(subject)).id;
     const held = await this.entitlementsOf(userId);
     for (const e of held) await this.revoke(userId, e);
@@ -136,14 +153,21 @@ export class KeycloakAdapter implements PlatformAdapter {
 
   async listFederationLinks({ subject }: ActionInputs['listFederationLinks']): AdapterResult<'listFederationLinks'> {
     const user = await this.requireUser(subject);
-    const links = (await this.api.get<{ identityProvider: string; userId?: string }[]>(`users/${user.id}/federated-identity`)).body;
+    const links = (
+      await this.api.get<{ identityProvider: string; userId?: string }[]>(`users/${user.id}/federated-identity`)
+    ).body;
     return { outcome: 'done', data: links.map((l) => ({ providerId: l.identityProvider, externalUserId: l.userId })) };
   }
 
-  async removeFederationLink({ subject, providerId }: ActionInputs['removeFederationLink']): AdapterResult<'removeFederationLink'> {
+  async removeFederationLink({
+    subject,
+    providerId,
+  }: ActionInputs['removeFederationLink']): AdapterResult<'removeFederationLink'> {
     const user = await this.requireUser(subject);
     // Keycloak answers 404 for a link that is not there: a repeat is already done.
-    return idempotentDelete(() => this.api.delete(`users/${user.id}/federated-identity/${encodeURIComponent(providerId)}`));
+    return idempotentDelete(() =>
+      this.api.delete(`users/${user.id}/federated-identity/${encodeURIComponent(providerId)}`),
+    );
   }
 
   /**
@@ -154,17 +178,29 @@ export class KeycloakAdapter implements PlatformAdapter {
     if (!ownerId) {
       if (!subject) throw new PlatformError('invalid', 'listCredentials needs a subject or a client id as ownerId');
       await this.requireUser(subject);
-      return { outcome: 'done', data: [], detail: 'keycloak users own no API credentials; client secrets are listed by client id' };
+      return {
+        outcome: 'done',
+        data: [],
+        detail: 'keycloak users own no API credentials; client secrets are listed by client id',
+      };
     }
     const client = await this.requireClient(ownerId);
     return { outcome: 'done', data: client.attributes?.[SECRET_CREATED_ATTRIBUTE] ? [secretInfo(client)] : [] };
   }
 
   /** Every confidential client with a service account: its current secret (Keycloak's first/max paging). */
-  async listCredentialsPage({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
+  async listCredentialsPage({
+    cursor,
+    limit,
+  }: {
+    cursor?: string;
+    limit: number;
+  }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
     const first = Number(cursor ?? 0);
     const clients = (await this.api.get<ClientRep[]>('clients', { query: { first, max: limit } })).body;
-    const credentials = clients.filter((c) => c.serviceAccountsEnabled && !c.publicClient && c.attributes?.[SECRET_CREATED_ATTRIBUTE]).map(secretInfo);
+    const credentials = clients
+      .filter((c) => c.serviceAccountsEnabled && !c.publicClient && c.attributes?.[SECRET_CREATED_ATTRIBUTE])
+      .map(secretInfo);
     return { credentials, nextCursor: clients.length === limit ? String(first + limit) : undefined };
   }
 
@@ -173,9 +209,20 @@ export class KeycloakAdapter implements PlatformAdapter {
    * credentials). The manager is the `manager` user attribute (the user profile's, as an HR sync writes it);
    * the subject id is the `employeeId` attribute where there is one, else the user name.
    */
-  async listAccounts({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+  async listAccounts({
+    cursor,
+    limit,
+  }: {
+    cursor?: string;
+    limit: number;
+  }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
     const first = Number(cursor ?? 0);
-    const users = (await this.api.get<(UserRep & { attributes?: Record<string, string[]>; serviceAccountClientLink?: string })[]>('users', { query: { first, max: limit, briefRepresentation: false } })).body;
+    const users = (
+      await this.api.get<(UserRep & { attributes?: Record<string, string[]>; serviceAccountClientLink?: string })[]>(
+        'users',
+        { query: { first, max: limit, briefRepresentation: false } },
+      )
+    ).body;
     const accounts = users
       .filter((u) => !u.serviceAccountClientLink)
       .map((u): Subject => {
@@ -197,24 +244,41 @@ export class KeycloakAdapter implements PlatformAdapter {
    * Regenerates the client secret (the old one stops working at once). A repeat
    * of the same request returns the secret it produced, read back from Keycloak.
    */
-  async createCredential({ ownerId, kind, idempotencyKey }: ActionInputs['createCredential']): AdapterResult<'createCredential'> {
+  async createCredential({
+    ownerId,
+    kind,
+    idempotencyKey,
+  }: ActionInputs['createCredential']): AdapterResult<'createCredential'> {
     if (kind !== 'client-secret') throw new PlatformError('invalid', `keycloak issues client secrets, not ${kind}`);
     const request = createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
     let client = await this.requireClient(ownerId);
     if (client.attributes?.[REQUEST_ATTRIBUTE] === request) {
       const secret = (await this.api.get<{ value: string }>(`clients/${client.id}/client-secret`)).body.value;
-      return { ...alreadyDone('the secret of this request was already generated'), data: { credential: secretInfo(client), secret } };
+      return {
+        ...alreadyDone('the secret of this request was already generated'),
+        data: { credential: secretInfo(client), secret },
+      };
     }
     const secret = (await this.api.post<{ value: string }>(`clients/${client.id}/client-secret`)).body.value;
     client = await this.requireClient(ownerId);
-    await this.api.put(`clients/${client.id}`, { ...client, attributes: { ...client.attributes, [REQUEST_ATTRIBUTE]: request } });
+    await this.api.put(`clients/${client.id}`, {
+      ...client,
+      attributes: { ...client.attributes, [REQUEST_ATTRIBUTE]: request },
+    });
     return { ...done(), data: { credential: secretInfo(client), secret } };
   }
 
   /** A regenerated secret is already dead; the current one can only be replaced, not switched off. */
-  async deactivateCredential({ ownerId, credentialId }: ActionInputs['deactivateCredential']): AdapterResult<'deactivateCredential'> {
+  async deactivateCredential({
+    ownerId,
+    credentialId,
+  }: ActionInputs['deactivateCredential']): AdapterResult<'deactivateCredential'> {
     const client = await this.requireClient(ownerId);
-    if (secretInfo(client).id === credentialId) throw new PlatformError('conflict', `${credentialId} is the current secret of ${ownerId}: regenerate it or disable the client`);
+    if (secretInfo(client).id === credentialId)
+      throw new PlatformError(
+        'conflict',
+        `${credentialId} is the current secret of ${ownerId}: regenerate it or disable the client`,
+      );
     return alreadyDone('a replaced keycloak client secret no longer authenticates');
   }
 
@@ -222,7 +286,9 @@ export class KeycloakAdapter implements PlatformAdapter {
     return this.deactivateCredential(input);
   }
 
-  async disableServiceAccount({ serviceAccountId }: ActionInputs['disableServiceAccount']): AdapterResult<'disableServiceAccount'> {
+  async disableServiceAccount({
+    serviceAccountId,
+  }: ActionInputs['disableServiceAccount']): AdapterResult<'disableServiceAccount'> {
     const client = await this.requireClient(serviceAccountId);
     if (!client.enabled) return alreadyDone();
     await this.api.put(`clients/${client.id}`, { ...client, enabled: false });
@@ -250,14 +316,26 @@ export class KeycloakAdapter implements PlatformAdapter {
 
   private async requireUser(subject: Subject): Promise<UserRep> {
     const user = await this.findUser(subject);
-    if (!user) throw new PlatformError('not-found', `keycloak realm ${this.realm.realm} has no user ${subject.accounts?.keycloak ?? subject.userName}`, undefined, 404);
+    if (!user)
+      throw new PlatformError(
+        'not-found',
+        `keycloak realm ${this.realm.realm} has no user ${subject.accounts?.keycloak ?? subject.userName}`,
+        undefined,
+        404,
+      );
     return user;
   }
 
   private async requireClient(clientId: string): Promise<ClientRep> {
     const found = await this.api.get<ClientRep[]>('clients', { query: { clientId } });
     const client = found.body.find((c) => c.clientId === clientId);
-    if (!client) throw new PlatformError('not-found', `keycloak realm ${this.realm.realm} has no client ${clientId}`, undefined, 404);
+    if (!client)
+      throw new PlatformError(
+        'not-found',
+        `keycloak realm ${this.realm.realm} has no client ${clientId}`,
+        undefined,
+        404,
+      );
     return client;
   }
 
@@ -270,12 +348,19 @@ export class KeycloakAdapter implements PlatformAdapter {
 
   /** Groups by path; realm roles by name; client roles as `clientId/role`. The realm's default roles are not entitlements. */
   private async entitlementsOf(userId: string): Promise<Entitlement[]> {
-    const [groups, roles] = await Promise.all([this.groupsOf(userId), this.api.get<RoleMappings>(`users/${userId}/role-mappings`).then((r) => r.body)]);
+    const [groups, roles] = await Promise.all([
+      this.groupsOf(userId),
+      this.api.get<RoleMappings>(`users/${userId}/role-mappings`).then((r) => r.body),
+    ]);
     const defaultRoles = `default-roles-${this.realm.realm}`.toLowerCase();
     return [
       ...groups.map((g): Entitlement => ({ kind: 'group', id: g.path, name: g.name })),
-      ...(roles.realmMappings ?? []).filter((r) => r.name !== defaultRoles).map((r): Entitlement => ({ kind: 'role', id: r.name, name: r.name })),
-      ...Object.values(roles.clientMappings ?? {}).flatMap((c) => c.mappings.map((r): Entitlement => ({ kind: 'role', id: `${c.client}/${r.name}`, name: r.name }))),
+      ...(roles.realmMappings ?? [])
+        .filter((r) => r.name !== defaultRoles)
+        .map((r): Entitlement => ({ kind: 'role', id: r.name, name: r.name })),
+      ...Object.values(roles.clientMappings ?? {}).flatMap((c) =>
+        c.mappings.map((r): Entitlement => ({ kind: 'role', id: `${c.client}/${r.name}`, name: r.name })),
+      ),
     ];
   }
 
@@ -288,11 +373,16 @@ export class KeycloakAdapter implements PlatformAdapter {
     }
   }
 
-  private async grant(userId: string, requested: Entitlement | ActionInputs['addEntitlement']['entitlement']): Promise<boolean> {
+  private async grant(
+    userId: string,
+    requested: Entitlement | ActionInputs['addEntitlement']['entitlement'],
+  ): Promise<boolean> {
     const e = await this.canonical(requested);
     if ((await this.entitlementsOf(userId)).some((h) => h.kind === e.kind && h.id === e.id)) return false;
     if (e.kind === 'group') {
-      const group = (await this.api.get<GroupRep>(`group-by-path/${e.id.slice(1).split('/').map(encodeURIComponent).join('/')}`)).body;
+      const group = (
+        await this.api.get<GroupRep>(`group-by-path/${e.id.slice(1).split('/').map(encodeURIComponent).join('/')}`)
+      ).body;
       await this.api.put(`users/${userId}/groups/${group.id}`);
     } else {
       const { path, role } = await this.role(e.id);
@@ -321,9 +411,11 @@ export class KeycloakAdapter implements PlatformAdapter {
   /** Resolves a role entitlement id to its role-mapping path and representation. */
   private async role(id: string): Promise<{ path: string; role: RoleRep }> {
     const slash = id.lastIndexOf('/');
-    if (slash < 0) return { path: 'realm', role: (await this.api.get<RoleRep>(`roles/${encodeURIComponent(id)}`)).body };
+    if (slash < 0)
+      return { path: 'realm', role: (await this.api.get<RoleRep>(`roles/${encodeURIComponent(id)}`)).body };
     const client = await this.requireClient(id.slice(0, slash));
-    const role = (await this.api.get<RoleRep>(`clients/${client.id}/roles/${encodeURIComponent(id.slice(slash + 1))}`)).body;
+    const role = (await this.api.get<RoleRep>(`clients/${client.id}/roles/${encodeURIComponent(id.slice(slash + 1))}`))
+      .body;
     return { path: `clients/${client.id}`, role };
   }
 }
@@ -336,7 +428,8 @@ function names(displayName: string | undefined): Partial<UserRep> {
 }
 
 function checkKind<E extends { kind: string }>(e: E): E {
-  if (e.kind !== 'group' && e.kind !== 'role') throw new PlatformError('invalid', `keycloak entitlements are groups and roles, not ${e.kind}`);
+  if (e.kind !== 'group' && e.kind !== 'role')
+    throw new PlatformError('invalid', `keycloak entitlements are groups and roles, not ${e.kind}`);
   return e;
 }
 

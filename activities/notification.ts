@@ -20,13 +20,16 @@ export function createNotificationAdapterFactory(log: NotificationLog): AdapterF
   return (connection, readSecret) => {
     const kind = connection.settings?.kind;
     const urlRef = connection.credentials?.webhookUrl;
-    if (kind !== 'slack' && kind !== 'teams') throw new PlatformError('invalid', 'notification settings.kind must be slack or teams');
+    if (kind !== 'slack' && kind !== 'teams')
+      throw new PlatformError('invalid', 'notification settings.kind must be slack or teams');
     if (!urlRef) throw new PlatformError('invalid', 'notification connection needs credentials.webhookUrl');
     const adapter: PlatformAdapter = {
       platform: 'notification',
       async notify(notice) {
         const url = readSecret(urlRef);
-        const key = createHash('sha256').update(JSON.stringify([url, notice.runId, notice.status, notice.summary, notice.needsHuman])).digest('hex');
+        const key = createHash('sha256')
+          .update(JSON.stringify([url, notice.runId, notice.status, notice.summary, notice.needsHuman]))
+          .digest('hex');
         if (await log.wasSent(key)) return { outcome: 'already-done' };
         await postWebhook(kind, url, kind === 'slack' ? slackMessage(notice) : teamsMessage(notice));
         await log.recordSent(key, notice.runId, kind);
@@ -42,13 +45,24 @@ async function postWebhook(kind: Channel, url: string, message: unknown): Promis
   assertOutboundUrl(kind, url);
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(message), redirect: 'error', signal: AbortSignal.timeout(15_000) });
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(message),
+      redirect: 'error',
+      signal: AbortSignal.timeout(15_000),
+    });
   } catch {
     throw new PlatformError('network', `${kind} webhook unreachable`);
   }
   await res.body?.cancel();
   // Slack answers 410 for an archived channel and 404 for a removed webhook: a human must fix the connection.
-  if (!res.ok) throw platformErrorFromStatus(res.status, `${kind} webhook failed with ${res.status}`, res.headers.get('retry-after'));
+  if (!res.ok)
+    throw platformErrorFromStatus(
+      res.status,
+      `${kind} webhook failed with ${res.status}`,
+      res.headers.get('retry-after'),
+    );
 }
 
 /** Chat messages have size limits (Slack: 3000 characters a section): long to-do lists are cut, saying how much. */
@@ -57,7 +71,9 @@ const MAX_ITEM_CHARS = 120;
 
 function todoLines(n: Notice): string[] {
   if (n.needsHuman.length === 0) return ['Nothing: every step finished.'];
-  const shown = n.needsHuman.slice(0, MAX_ITEMS).map((item) => (item.length > MAX_ITEM_CHARS ? `${item.slice(0, MAX_ITEM_CHARS - 1)}…` : item));
+  const shown = n.needsHuman
+    .slice(0, MAX_ITEMS)
+    .map((item) => (item.length > MAX_ITEM_CHARS ? `${item.slice(0, MAX_ITEM_CHARS - 1)}…` : item));
   const more = n.needsHuman.length - shown.length;
   return more > 0 ? [...shown, `…and ${more} more (see the run's progress)`] : shown;
 }
@@ -75,7 +91,13 @@ function slackMessage(n: Notice) {
     text: slackEscape(headline(n)),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: headline(n).slice(0, 150) } },
-      { type: 'section', fields: [{ type: 'mrkdwn', text: `*Run*\n${slackEscape(n.runId)}` }, { type: 'mrkdwn', text: `*Status*\n${slackEscape(n.status)}` }] },
+      {
+        type: 'section',
+        fields: [
+          { type: 'mrkdwn', text: `*Run*\n${slackEscape(n.runId)}` },
+          { type: 'mrkdwn', text: `*Status*\n${slackEscape(n.status)}` },
+        ],
+      },
       { type: 'section', text: { type: 'mrkdwn', text: slackEscape(n.summary).slice(0, 3000) } },
       { type: 'section', text: { type: 'mrkdwn', text: `*Needs a human*\n${todo}`.slice(0, 3000) } },
     ],
@@ -100,7 +122,13 @@ function teamsMessage(n: Notice) {
           version: '1.4',
           body: [
             { type: 'TextBlock', text: headline(n), weight: 'Bolder', size: 'Medium', wrap: true },
-            { type: 'FactSet', facts: [{ title: 'Run', value: n.runId }, { title: 'Status', value: n.status }] },
+            {
+              type: 'FactSet',
+              facts: [
+                { title: 'Run', value: n.runId },
+                { title: 'Status', value: n.status },
+              ],
+            },
             { type: 'TextBlock', text: n.summary, wrap: true },
             { type: 'TextBlock', text: 'Needs a human', weight: 'Bolder', wrap: true },
             ...todo,

@@ -1,4 +1,12 @@
-import type { ActionInputs, ActionResult, CredentialInfo, Entitlement, EntitlementRef, FederationLink, Subject } from '../shared';
+import type {
+  ActionInputs,
+  ActionResult,
+  CredentialInfo,
+  Entitlement,
+  EntitlementRef,
+  FederationLink,
+  Subject,
+} from '../shared';
 import type { AdapterFactory } from './adapters';
 import { requiredCredential } from './connection-secrets';
 import { EntitlementAdapter } from './entitlement-adapter';
@@ -118,17 +126,30 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
     super();
   }
 
-  async createAccount({ subject, entitlements = [] }: ActionInputs['createAccount']): Promise<ActionResult<AdapterOutputs['createAccount']>> {
+  async createAccount({
+    subject,
+    entitlements = [],
+  }: ActionInputs['createAccount']): Promise<ActionResult<AdapterOutputs['createAccount']>> {
     const existing = await this.findUser(subject);
     if (existing) {
       const granted = await this.grantMissing(existing, entitlements);
       return { outcome: granted > 0 ? 'done' : 'already-done', data: { accountId: existing.id } };
     }
     const [firstName, ...rest] = (subject.displayName ?? subject.userName.split('@')[0]!).split(' ');
-    const profile = { login: subject.userName, email: subject.email ?? subject.userName, displayName: subject.displayName, firstName, lastName: rest.join(' ') || firstName };
+    const profile = {
+      login: subject.userName,
+      email: subject.email ?? subject.userName,
+      displayName: subject.displayName,
+      firstName,
+      lastName: rest.join(' ') || firstName,
+    };
     const groupIds = entitlements.filter((e) => e.kind === 'group').map((e) => e.id);
-    const user = (await this.okta.post<OktaUser>('/api/v1/users', { profile, groupIds }, { query: { activate: true } })).body;
-    await this.grantMissing(user, entitlements.filter((e) => e.kind !== 'group'));
+    const user = (await this.okta.post<OktaUser>('/api/v1/users', { profile, groupIds }, { query: { activate: true } }))
+      .body;
+    await this.grantMissing(
+      user,
+      entitlements.filter((e) => e.kind !== 'group'),
+    );
     return { outcome: 'done', data: { accountId: user.id } };
   }
 
@@ -136,7 +157,8 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
     const user = await this.user(subject);
     const profile: Partial<OktaUser['profile']> = {};
     if (changes.email !== undefined && changes.email !== user.profile.email) profile.email = changes.email;
-    if (changes.displayName !== undefined && changes.displayName !== user.profile.displayName) profile.displayName = changes.displayName;
+    if (changes.displayName !== undefined && changes.displayName !== user.profile.displayName)
+      profile.displayName = changes.displayName;
     if (Object.keys(profile).length === 0) return { outcome: 'already-done' };
     // POST is Okta's partial profile update (PUT would replace the whole profile).
     await this.okta.post(`/api/v1/users/${user.id}`, { profile });
@@ -154,7 +176,9 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
     const user = await this.user(subject);
     if (ENABLED_STATUSES.has(user.status)) return { outcome: 'already-done' };
     const transition = user.status === 'SUSPENDED' ? 'unsuspend' : 'activate';
-    await this.okta.post(`/api/v1/users/${user.id}/lifecycle/${transition}`, undefined, { query: transition === 'activate' ? { sendEmail: false } : undefined });
+    await this.okta.post(`/api/v1/users/${user.id}/lifecycle/${transition}`, undefined, {
+      query: transition === 'activate' ? { sendEmail: false } : undefined,
+    });
     return { outcome: 'done' };
   }
 
@@ -162,7 +186,8 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
   async deleteAccount({ subject }: ActionInputs['deleteAccount']): Promise<ActionResult<void>> {
     const user = await this.findUser(subject);
     if (!user) return { outcome: 'already-done' };
-    if (user.status !== 'DEPROVISIONED') await this.okta.delete(`/api/v1/users/${user.id}`, { query: { sendEmail: false } });
+    if (user.status !== 'DEPROVISIONED')
+      await this.okta.delete(`/api/v1/users/${user.id}`, { query: { sendEmail: false } });
     return idempotentDelete(() => this.okta.delete(`/api/v1/users/${user.id}`, { query: { sendEmail: false } }));
   }
 
@@ -174,7 +199,10 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
   }
 
   /** A person's API tokens and OAuth grants, or the client secrets of a service app (ownerId = app id). */
-  async listCredentials({ subject, ownerId }: ActionInputs['listCredentials']): Promise<ActionResult<CredentialInfo[]>> {
+  async listCredentials({
+    subject,
+    ownerId,
+  }: ActionInputs['listCredentials']): Promise<ActionResult<CredentialInfo[]>> {
     if (ownerId) return { outcome: 'done', data: await this.credentialsOf(ownerId) };
     if (!subject) throw new PlatformError('invalid', 'listCredentials needs a subject or an ownerId');
     return { outcome: 'done', data: await this.userCredentials((await this.user(subject)).id) };
@@ -184,7 +212,13 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
    * The org's users as reviewable accounts, a page at a time; the cursor is Okta's next link (RestClient
    * follows it only on the org's origin). Okta's unfiltered listing already leaves DEPROVISIONED users out.
    */
-  async listAccounts({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+  async listAccounts({
+    cursor,
+    limit,
+  }: {
+    cursor?: string;
+    limit: number;
+  }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
     const page = await this.page<OktaUser>(cursor, '/api/v1/users', { limit: Math.min(limit, PAGE_LIMIT) });
     return { accounts: page.items.map(accountOf), nextCursor: page.next };
   }
@@ -193,12 +227,21 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
    * Every API token of the org (owned by the user it acts as), then the client secrets of every OAuth service
    * app (owned by the app), as listCredentials by owner lists them. The cursor names the phase and carries Okta's next link.
    */
-  async listCredentialsPage({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
+  async listCredentialsPage({
+    cursor,
+    limit,
+  }: {
+    cursor?: string;
+    limit: number;
+  }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
     const { phase, link } = credentialCursor(cursor);
     const query = { limit: Math.min(limit, PAGE_LIMIT) };
     if (phase === 'api-tokens') {
       const tokens = await this.page<OktaApiToken>(link, '/api/v1/api-tokens', query);
-      return { credentials: tokens.items.map(apiTokenInfo), nextCursor: tokens.next ? `api-tokens:${tokens.next}` : 'apps:' };
+      return {
+        credentials: tokens.items.map(apiTokenInfo),
+        nextCursor: tokens.next ? `api-tokens:${tokens.next}` : 'apps:',
+      };
     }
     const apps = await this.page<OktaApp>(link, '/api/v1/apps', { ...query, filter: OIDC_APPS });
     const credentials: CredentialInfo[] = [];
@@ -215,18 +258,29 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
    * secrets carry no label, so a repeat after a lost response creates another
    * one; the rotation's cleanup step deletes secrets it did not promote.
    */
-  async createCredential({ ownerId, kind }: ActionInputs['createCredential']): Promise<ActionResult<AdapterOutputs['createCredential']>> {
-    if (kind !== 'client-secret') throw new PlatformError('unsupported', `okta creates client secrets of service apps only (API tokens are created in the Admin Console), not ${kind}`);
+  async createCredential({
+    ownerId,
+    kind,
+  }: ActionInputs['createCredential']): Promise<ActionResult<AdapterOutputs['createCredential']>> {
+    if (kind !== 'client-secret')
+      throw new PlatformError(
+        'unsupported',
+        `okta creates client secrets of service apps only (API tokens are created in the Admin Console), not ${kind}`,
+      );
     const created = (await this.okta.post<OktaClientSecret>(`${secretsPath(ownerId)}`, {})).body;
     if (!created.client_secret) throw new PlatformError('server', 'okta returned no client secret');
     return { outcome: 'done', data: { credential: clientSecretInfo(ownerId, created), secret: created.client_secret } };
   }
 
   /** Only app client secrets can be deactivated; API tokens and grants can only be revoked (deleteCredential). */
-  async deactivateCredential({ ownerId, credentialId }: ActionInputs['deactivateCredential']): Promise<ActionResult<void>> {
+  async deactivateCredential({
+    ownerId,
+    credentialId,
+  }: ActionInputs['deactivateCredential']): Promise<ActionResult<void>> {
     const credential = (await this.credentialsOf(ownerId)).find((c) => c.id === credentialId);
     if (!credential) throw new PlatformError('not-found', `okta credential ${credentialId} not found`);
-    if (credential.kind !== 'client-secret') throw new PlatformError('unsupported', `okta cannot deactivate a ${credential.kind}, only revoke it`);
+    if (credential.kind !== 'client-secret')
+      throw new PlatformError('unsupported', `okta cannot deactivate a ${credential.kind}, only revoke it`);
     if (credential.status === 'inactive') return { outcome: 'already-done' };
     await this.okta.post(`${secretsPath(ownerId)}/${credentialId}/lifecycle/deactivate`);
     return { outcome: 'done' };
@@ -236,15 +290,20 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
   async deleteCredential({ ownerId, credentialId }: ActionInputs['deleteCredential']): Promise<ActionResult<void>> {
     const credential = (await unlessNotFound(() => this.credentialsOf(ownerId)))?.find((c) => c.id === credentialId);
     if (!credential) return { outcome: 'already-done' };
-    if (credential.kind === 'api-token') return idempotentDelete(() => this.okta.delete(`/api/v1/api-tokens/${credentialId}`));
-    if (credential.kind === 'oauth-grant') return idempotentDelete(() => this.okta.delete(`/api/v1/users/${ownerId}/grants/${credentialId}`));
+    if (credential.kind === 'api-token')
+      return idempotentDelete(() => this.okta.delete(`/api/v1/api-tokens/${credentialId}`));
+    if (credential.kind === 'oauth-grant')
+      return idempotentDelete(() => this.okta.delete(`/api/v1/users/${ownerId}/grants/${credentialId}`));
     // Okta deletes only inactive client secrets.
-    if (credential.status === 'active') await this.okta.post(`${secretsPath(ownerId)}/${credentialId}/lifecycle/deactivate`);
+    if (credential.status === 'active')
+      await this.okta.post(`${secretsPath(ownerId)}/${credentialId}/lifecycle/deactivate`);
     return idempotentDelete(() => this.okta.delete(`${secretsPath(ownerId)}/${credentialId}`));
   }
 
   /** Deactivates the service app: its client credentials stop working. */
-  async disableServiceAccount({ serviceAccountId }: ActionInputs['disableServiceAccount']): Promise<ActionResult<void>> {
+  async disableServiceAccount({
+    serviceAccountId,
+  }: ActionInputs['disableServiceAccount']): Promise<ActionResult<void>> {
     const path = `/api/v1/apps/${encodeURIComponent(serviceAccountId)}`;
     const app = (await this.okta.get<{ status: string }>(path)).body;
     if (app.status === 'INACTIVE') return { outcome: 'already-done' };
@@ -257,20 +316,26 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
     const idps = await this.okta.all(`/api/v1/users/${user.id}/idps`, linked, items<{ id: string }>);
     const links = await Promise.all(
       idps.map(async (idp) => {
-        const linkedUser = (await this.okta.get<{ externalId?: string }>(`/api/v1/idps/${idp.id}/users/${user.id}`)).body;
+        const linkedUser = (await this.okta.get<{ externalId?: string }>(`/api/v1/idps/${idp.id}/users/${user.id}`))
+          .body;
         return { providerId: idp.id, externalUserId: linkedUser.externalId };
       }),
     );
     return { outcome: 'done', data: links };
   }
 
-  async removeFederationLink({ subject, providerId }: ActionInputs['removeFederationLink']): Promise<ActionResult<void>> {
+  async removeFederationLink({
+    subject,
+    providerId,
+  }: ActionInputs['removeFederationLink']): Promise<ActionResult<void>> {
     const user = await this.user(subject);
     return idempotentDelete(() => this.okta.delete(`/api/v1/idps/${encodeURIComponent(providerId)}/users/${user.id}`));
   }
 
   protected async user(subject: Subject): Promise<OktaUser> {
-    return (await this.okta.get<OktaUser>(`/api/v1/users/${encodeURIComponent(subject.accounts?.okta ?? subject.userName)}`)).body;
+    return (
+      await this.okta.get<OktaUser>(`/api/v1/users/${encodeURIComponent(subject.accounts?.okta ?? subject.userName)}`)
+    ).body;
   }
 
   private findUser(subject: Subject): Promise<OktaUser | undefined> {
@@ -289,22 +354,32 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
       this.okta.all(`/api/v1/users/${userId}/appLinks`, linked, items<OktaAppLink>),
     ]);
     return [
-      ...groups.filter((g) => g.type === 'OKTA_GROUP').map((g) => ({ kind: 'group' as const, id: g.id, name: g.profile.name })),
-      ...roles.filter((r) => r.assignmentType !== 'GROUP').map((r) => ({ kind: 'role' as const, id: r.id, name: r.type })),
+      ...groups
+        .filter((g) => g.type === 'OKTA_GROUP')
+        .map((g) => ({ kind: 'group' as const, id: g.id, name: g.profile.name })),
+      ...roles
+        .filter((r) => r.assignmentType !== 'GROUP')
+        .map((r) => ({ kind: 'role' as const, id: r.id, name: r.type })),
       ...uniqueApps(apps).map((a) => ({ kind: 'app' as const, id: a.appInstanceId, name: a.label })),
     ];
   }
 
   /** A role is named by its assignment id (as listed) or its type (SUPER_ADMIN, ...). */
   protected override sameEntitlement(held: Entitlement, wanted: EntitlementRef): boolean {
-    return super.sameEntitlement(held, wanted) || (held.kind === 'role' && wanted.kind === 'role' && held.name === wanted.id);
+    return (
+      super.sameEntitlement(held, wanted) || (held.kind === 'role' && wanted.kind === 'role' && held.name === wanted.id)
+    );
   }
 
   protected async grant({ id: userId }: OktaUser, entitlement: EntitlementRef): Promise<void> {
-    if (entitlement.kind === 'group') await this.okta.put(`/api/v1/groups/${encodeURIComponent(entitlement.id)}/users/${userId}`);
-    else if (entitlement.kind === 'role') await this.okta.post(`/api/v1/users/${userId}/roles`, { type: entitlement.id });
-    else if (entitlement.kind === 'app') await this.okta.post(`/api/v1/apps/${encodeURIComponent(entitlement.id)}/users`, { id: userId, scope: 'USER' });
-    else throw new PlatformError('unsupported', `okta manages group, role and app entitlements, not ${entitlement.kind}`);
+    if (entitlement.kind === 'group')
+      await this.okta.put(`/api/v1/groups/${encodeURIComponent(entitlement.id)}/users/${userId}`);
+    else if (entitlement.kind === 'role')
+      await this.okta.post(`/api/v1/users/${userId}/roles`, { type: entitlement.id });
+    else if (entitlement.kind === 'app')
+      await this.okta.post(`/api/v1/apps/${encodeURIComponent(entitlement.id)}/users`, { id: userId, scope: 'USER' });
+    else
+      throw new PlatformError('unsupported', `okta manages group, role and app entitlements, not ${entitlement.kind}`);
   }
 
   protected async revoke({ id: userId }: OktaUser, entitlement: Entitlement): Promise<void> {
@@ -317,7 +392,11 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
   }
 
   /** One page of a cursor-paged listing: the first (`path` with `query`) or the one a next link names. */
-  private async page<T>(link: string | undefined, path: string, query: Record<string, string | number>): Promise<{ items: T[]; next?: string }> {
+  private async page<T>(
+    link: string | undefined,
+    path: string,
+    query: Record<string, string | number>,
+  ): Promise<{ items: T[]; next?: string }> {
     const page = await this.okta.get<T[]>(link ?? path, link ? undefined : { query });
     return { items: page.body, next: linked(page) };
   }
@@ -340,11 +419,21 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
   private async userCredentials(userId: string): Promise<CredentialInfo[]> {
     const [tokens, grants] = await Promise.all([
       this.okta.all('/api/v1/api-tokens', linked, items<OktaApiToken>),
-      this.okta.all(`/api/v1/users/${encodeURIComponent(userId)}/grants`, linked, items<OktaGrant>, { query: { limit: PAGE_LIMIT } }),
+      this.okta.all(`/api/v1/users/${encodeURIComponent(userId)}/grants`, linked, items<OktaGrant>, {
+        query: { limit: PAGE_LIMIT },
+      }),
     ]);
     return [
       ...tokens.filter((t) => t.userId === userId).map(apiTokenInfo),
-      ...grants.map((g): CredentialInfo => ({ platform: 'okta', id: g.id, kind: 'oauth-grant', ownerId: userId, status: g.status === 'ACTIVE' ? 'active' : 'inactive', createdAt: g.created, description: g.scopeId })),
+      ...grants.map((g): CredentialInfo => ({
+        platform: 'okta',
+        id: g.id,
+        kind: 'oauth-grant',
+        ownerId: userId,
+        status: g.status === 'ACTIVE' ? 'active' : 'inactive',
+        createdAt: g.created,
+        description: g.scopeId,
+      })),
     ];
   }
 }
@@ -355,16 +444,32 @@ function secretsPath(appId: string): string {
 
 /** Okta lists only active API tokens; a token acts with its user's permissions, so the user owns it. */
 function apiTokenInfo(t: OktaApiToken): CredentialInfo {
-  return { platform: 'okta', id: t.id, kind: 'api-token', ownerId: t.userId, status: 'active', createdAt: t.created, description: t.name };
+  return {
+    platform: 'okta',
+    id: t.id,
+    kind: 'api-token',
+    ownerId: t.userId,
+    status: 'active',
+    createdAt: t.created,
+    description: t.name,
+  };
 }
 
 function clientSecretInfo(appId: string, s: OktaClientSecret): CredentialInfo {
-  return { platform: 'okta', id: s.id, kind: 'client-secret', ownerId: appId, status: s.status === 'ACTIVE' ? 'active' : 'inactive', createdAt: s.created };
+  return {
+    platform: 'okta',
+    id: s.id,
+    kind: 'client-secret',
+    ownerId: appId,
+    status: s.status === 'ACTIVE' ? 'active' : 'inactive',
+    createdAt: s.created,
+  };
 }
 
 /** An Okta user as a reviewable account: the HR employee number as subject id where the profile has one. */
 function accountOf({ id, lastLogin, profile }: OktaUser): Subject {
-  const displayName = profile.displayName ?? ([profile.firstName, profile.lastName].filter(Boolean).join(' ') || undefined);
+  const displayName =
+    profile.displayName ?? ([profile.firstName, profile.lastName].filter(Boolean).join(' ') || undefined);
   const managerId = profile.managerId ?? profile.manager;
   return {
     subjectId: profile.employeeNumber ?? profile.login,

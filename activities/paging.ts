@@ -18,7 +18,11 @@ export function pagingGuard(what: string, pagesSoFar = 0): (nextCursor: string |
     pages += 1;
     if (nextCursor === undefined) return;
     if (seen.has(nextCursor) || pages >= MAX_PAGES) {
-      throw ApplicationFailure.create({ type: 'EndlessPaging', message: `${what}: the platform kept paging (${pages} pages${seen.has(nextCursor) ? ', a cursor repeated' : ''}); stopped`, nonRetryable: true });
+      throw ApplicationFailure.create({
+        type: 'EndlessPaging',
+        message: `${what}: the platform kept paging (${pages} pages${seen.has(nextCursor) ? ', a cursor repeated' : ''}); stopped`,
+        nonRetryable: true,
+      });
     }
     seen.add(nextCursor);
   };

@@ -1,12 +1,23 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { PLATFORM_ACTIONS, type CredentialInfo, type ActionInputs, type ActionOutputs, type ActionRequest, type ActionResult, type Platform, type PlatformAction } from '../shared';
+import {
+  PLATFORM_ACTIONS,
+  type CredentialInfo,
+  type ActionInputs,
+  type ActionOutputs,
+  type ActionRequest,
+  type ActionResult,
+  type Platform,
+  type PlatformAction,
+} from '../shared';
 import { toActivityFailure } from './errors';
 import { CREDENTIALS_PER_PAGE, pagingGuard } from './paging';
 import type { AdapterAction, AdapterResolver, PlatformAdapter } from './platform-adapter';
 import type { SecretStoreResolver } from './secret-store';
 
-export type PlatformActivities = { [A in PlatformAction]: (req: ActionRequest<A>) => Promise<ActionResult<ActionOutputs[A]>> };
+export type PlatformActivities = {
+  [A in PlatformAction]: (req: ActionRequest<A>) => Promise<ActionResult<ActionOutputs[A]>>;
+};
 
 export interface PlatformActivityDeps {
   resolveAdapter: AdapterResolver;
@@ -34,7 +45,8 @@ export function createPlatformActivities(platform: Platform, deps: PlatformActiv
   activities.listCredentials = async (req: ActionRequest<'listCredentials'>) => {
     try {
       const adapter = await deps.resolveAdapter(req.tenantId, platform);
-      if (req.subject || req.ownerId || !adapter.listCredentialsPage) return withAttempt(await actionOf(adapter, 'listCredentials')(withoutEnvelope(req)));
+      if (req.subject || req.ownerId || !adapter.listCredentialsPage)
+        return withAttempt(await actionOf(adapter, 'listCredentials')(withoutEnvelope(req)));
       return withAttempt({ outcome: 'done', data: await everyCredential(adapter.listCredentialsPage.bind(adapter)) });
     } catch (err) {
       throw failedAttempt(err);
@@ -126,10 +138,17 @@ async function createAndStoreCredential(
   const created = await actionOf(adapter, 'createCredential')(withoutEnvelope(req));
   if (!created.data) return { outcome: created.outcome, detail: created.detail };
   const { credential, secret } = created.data;
-  const secretRef = secret !== undefined ? await store.putPending(req.secretName, secret, req.idempotencyKey) : await store.versionFor(req.secretName, req.idempotencyKey);
+  const secretRef =
+    secret !== undefined
+      ? await store.putPending(req.secretName, secret, req.idempotencyKey)
+      : await store.versionFor(req.secretName, req.idempotencyKey);
   if (secretRef) return { outcome: created.outcome, detail: created.detail, data: { credential, secretRef } };
   if (!replaceLost) {
-    throw ApplicationFailure.create({ type: 'CredentialSecretLost', message: `the secret of ${credential.id} was not stored and cannot be read again`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: 'CredentialSecretLost',
+      message: `the secret of ${credential.id} was not stored and cannot be read again`,
+      nonRetryable: true,
+    });
   }
   await actionOf(adapter, 'deleteCredential')({ ownerId: credential.ownerId, credentialId: credential.id });
   const replaced = await createAndStoreCredential(adapter, req, deps, false);

@@ -1,4 +1,12 @@
-import type { ActionInputs, ActionOutputs, ActionResult, CredentialInfo, Platform, PlatformAction, Subject } from '../shared';
+import type {
+  ActionInputs,
+  ActionOutputs,
+  ActionResult,
+  CredentialInfo,
+  Platform,
+  PlatformAction,
+  Subject,
+} from '../shared';
 
 /**
  * createCredential is the one action whose adapter output differs: the secret stays inside the activity.
@@ -8,7 +16,9 @@ export interface AdapterOutputs extends Omit<ActionOutputs, 'createCredential'> 
   createCredential: { credential: CredentialInfo; secret?: string };
 }
 
-export type AdapterAction<A extends PlatformAction> = (input: ActionInputs[A]) => Promise<ActionResult<AdapterOutputs[A]>>;
+export type AdapterAction<A extends PlatformAction> = (
+  input: ActionInputs[A],
+) => Promise<ActionResult<AdapterOutputs[A]>>;
 
 /**
  * One platform's real API client, for one tenant's connection. It implements
@@ -25,7 +35,10 @@ export type PlatformAdapter = { readonly platform: Platform } & { [A in Platform
    * Every non-human credential of the tenant on this platform, a page at a time: the one enumeration rotation
    * campaigns (and a non-human-identity inventory) stand on. `listCredentials` without a subject or owner pages through it.
    */
-  listCredentialsPage?(page: { cursor?: string; limit: number }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }>;
+  listCredentialsPage?(page: {
+    cursor?: string;
+    limit: number;
+  }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }>;
 };
 
 /** Builds the adapter for a tenant from its stored connection settings (secret references resolved at call time). */

@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
 import type { AdapterFactory } from './adapters';
 import { PlatformError, type PlatformErrorKind } from './errors';
-import type { ActionResult, CredentialInfo, CredentialKind, Entitlement, FederationLink, PlatformAction, Subject } from '../shared';
+import type {
+  ActionResult,
+  CredentialInfo,
+  CredentialKind,
+  Entitlement,
+  FederationLink,
+  PlatformAction,
+  Subject,
+} from '../shared';
 
 /** One account on the reference platform. */
 export interface ReferenceAccount {
@@ -50,7 +58,10 @@ export class ReferencePlatform {
   readonly accounts = new Map<string, ReferenceAccount>();
   readonly credentials = new Map<string, ReferenceCredential>();
   private readonly failures = new Map<PlatformAction | 'verifyCredential', PlannedFailure>();
-  private readonly holds = new Map<PlatformAction, { held: HeldCall; enter(): void; released: Promise<void>; finish(): void }>();
+  private readonly holds = new Map<
+    PlatformAction,
+    { held: HeldCall; enter(): void; released: Promise<void>; finish(): void }
+  >();
   private sequence = 0;
 
   seedAccount(account: Partial<ReferenceAccount> & { userName: string }): ReferenceAccount {
@@ -75,7 +86,12 @@ export class ReferencePlatform {
   }
 
   /** The next `times` calls of `action` fail with `kind` (then it works again). */
-  failNext(action: PlatformAction | 'verifyCredential', kind: PlatformErrorKind, times = 1, retryAfterMs?: number): void {
+  failNext(
+    action: PlatformAction | 'verifyCredential',
+    kind: PlatformErrorKind,
+    times = 1,
+    retryAfterMs?: number,
+  ): void {
     this.failures.set(action, { kind, times, retryAfterMs });
   }
 
@@ -134,10 +150,17 @@ function sameEntitlement(a: { kind: string; id: string }, b: { kind: string; id:
 
 /** The reference platform as a PlatformAdapter (every identity and non-human-identity action). */
 export function createReferenceAdapter(platform: ReferencePlatform): PlatformAdapter {
-  const accountOf = (subject: Subject): ReferenceAccount | undefined => platform.accounts.get(subject.accounts?.reference ?? subject.userName);
+  const accountOf = (subject: Subject): ReferenceAccount | undefined =>
+    platform.accounts.get(subject.accounts?.reference ?? subject.userName);
   const requireAccount = (subject: Subject): ReferenceAccount => {
     const account = accountOf(subject);
-    if (!account) throw new PlatformError('not-found', `reference account for subject ${subject.subjectId} not found`, undefined, 404);
+    if (!account)
+      throw new PlatformError(
+        'not-found',
+        `reference account for subject ${subject.subjectId} not found`,
+        undefined,
+        404,
+      );
     return account;
   };
   const requireCredential = (ownerId: string, credentialId: string): ReferenceCredential | undefined => {
@@ -193,7 +216,9 @@ export function createReferenceAdapter(platform: ReferencePlatform): PlatformAda
       account.sessions = 0;
       return done();
     }),
-    listEntitlements: guard('listEntitlements', ({ subject }) => done(requireAccount(subject).entitlements.map((e) => ({ ...e })))),
+    listEntitlements: guard('listEntitlements', ({ subject }) =>
+      done(requireAccount(subject).entitlements.map((e) => ({ ...e }))),
+    ),
     addEntitlement: guard('addEntitlement', ({ subject, entitlement }) => {
       const account = requireAccount(subject);
       if (account.entitlements.some((e) => sameEntitlement(e, entitlement))) return alreadyDone();
@@ -215,12 +240,17 @@ export function createReferenceAdapter(platform: ReferencePlatform): PlatformAda
     // Neither subject nor owner: every credential on the platform (the rotation campaign's inventory).
     listCredentials: guard('listCredentials', ({ subject, ownerId }) => {
       const owner = ownerId ?? (subject ? requireAccount(subject).accountId : undefined);
-      return done(owner === undefined ? [...platform.credentials.values()].map(publicCredential) : platform.credentialsOf(owner));
+      return done(
+        owner === undefined ? [...platform.credentials.values()].map(publicCredential) : platform.credentialsOf(owner),
+      );
     }),
     createCredential: guard('createCredential', ({ ownerId, kind, description, idempotencyKey }) => {
       const repeat = [...platform.credentials.values()].find((c) => c.idempotencyKey === idempotencyKey);
       const credential = repeat ?? newCredential(platform, ownerId, kind, description, idempotencyKey);
-      const data: AdapterOutputs['createCredential'] = { credential: publicCredential(credential), secret: credential.secret };
+      const data: AdapterOutputs['createCredential'] = {
+        credential: publicCredential(credential),
+        secret: credential.secret,
+      };
       return repeat ? alreadyDone(data) : done(data);
     }),
     deactivateCredential: guard('deactivateCredential', ({ ownerId, credentialId }) => {
@@ -237,12 +267,15 @@ export function createReferenceAdapter(platform: ReferencePlatform): PlatformAda
     }),
     disableServiceAccount: guard('disableServiceAccount', ({ serviceAccountId }) => {
       const account = platform.accounts.get(serviceAccountId);
-      if (!account) throw new PlatformError('not-found', `service account ${serviceAccountId} not found`, undefined, 404);
+      if (!account)
+        throw new PlatformError('not-found', `service account ${serviceAccountId} not found`, undefined, 404);
       if (!account.enabled) return alreadyDone();
       account.enabled = false;
       return done();
     }),
-    listFederationLinks: guard('listFederationLinks', ({ subject }) => done(requireAccount(subject).federation.map((f) => ({ ...f })))),
+    listFederationLinks: guard('listFederationLinks', ({ subject }) =>
+      done(requireAccount(subject).federation.map((f) => ({ ...f }))),
+    ),
     removeFederationLink: guard('removeFederationLink', ({ subject, providerId }) => {
       const account = requireAccount(subject);
       const before = account.federation.length;
@@ -259,17 +292,28 @@ export function createReferenceAdapter(platform: ReferencePlatform): PlatformAda
     }),
     listCredentialsPage: async ({ cursor, limit }) => {
       platform.maybeFail('listCredentials');
-      const page = [...platform.credentials.values()].sort((a, b) => a.id.localeCompare(b.id)).filter((c) => cursor === undefined || c.id > cursor).slice(0, limit);
-      return Promise.resolve({ credentials: page.map(publicCredential), nextCursor: page.length === limit ? page[page.length - 1]!.id : undefined });
+      const page = [...platform.credentials.values()]
+        .sort((a, b) => a.id.localeCompare(b.id))
+        .filter((c) => cursor === undefined || c.id > cursor)
+        .slice(0, limit);
+      return Promise.resolve({
+        credentials: page.map(publicCredential),
+        nextCursor: page.length === limit ? page[page.length - 1]!.id : undefined,
+      });
     },
     listAccounts: ({ cursor, limit }) => {
-      const ids = [...platform.accounts.keys()].sort().filter((id) => cursor === undefined || id > cursor).slice(0, limit);
-      const accounts = ids.map((id) => platform.accounts.get(id)!).map((a) => ({
-        subjectId: a.accountId,
-        userName: a.userName,
-        managerId: a.managerId,
-        accounts: { reference: a.accountId },
-      }));
+      const ids = [...platform.accounts.keys()]
+        .sort()
+        .filter((id) => cursor === undefined || id > cursor)
+        .slice(0, limit);
+      const accounts = ids
+        .map((id) => platform.accounts.get(id)!)
+        .map((a) => ({
+          subjectId: a.accountId,
+          userName: a.userName,
+          managerId: a.managerId,
+          accounts: { reference: a.accountId },
+        }));
       return Promise.resolve({ accounts, nextCursor: ids.length === limit ? ids[ids.length - 1] : undefined });
     },
     verifyCredential: (credential, secret) => {
@@ -280,7 +324,13 @@ export function createReferenceAdapter(platform: ReferencePlatform): PlatformAda
   };
 }
 
-function newCredential(platform: ReferencePlatform, ownerId: string, kind: CredentialKind, description: string | undefined, idempotencyKey: string): ReferenceCredential {
+function newCredential(
+  platform: ReferencePlatform,
+  ownerId: string,
+  kind: CredentialKind,
+  description: string | undefined,
+  idempotencyKey: string,
+): ReferenceCredential {
   const credential: ReferenceCredential = {
     platform: 'reference',
     id: platform.nextId('cred'),
@@ -301,7 +351,9 @@ function newCredential(platform: ReferencePlatform, ownerId: string, kind: Crede
  * tenant acts on a platform of its own (the embedded default, tests that must not see
  * each other's accounts); given one platform, every tenant of that factory shares it.
  */
-export function referenceAdapterFactory(platform: ReferencePlatform | ((tenantId: string) => ReferencePlatform)): AdapterFactory {
+export function referenceAdapterFactory(
+  platform: ReferencePlatform | ((tenantId: string) => ReferencePlatform),
+): AdapterFactory {
   if (platform instanceof ReferencePlatform) {
     const adapter = createReferenceAdapter(platform);
     return () => adapter;

@@ -17,7 +17,10 @@ import { ticketingAdapterFactory } from './ticketing';
  * asynchronously). Where does offboarding disable an Okta user? oktaAdapterFactory
  * → activities/okta.ts `disableAccount`.
  */
-export function adapterFactories(stores: { notifications: NotificationLog }, reference: (tenantId: string) => ReferencePlatform = referencePlatformsPerTenant()): AdapterFactories {
+export function adapterFactories(
+  stores: { notifications: NotificationLog },
+  reference: (tenantId: string) => ReferencePlatform = referencePlatformsPerTenant(),
+): AdapterFactories {
   return {
     entra: entraAdapterFactory,
     'aws-iam': awsIamAdapterFactory,

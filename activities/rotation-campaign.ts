@@ -32,7 +32,9 @@ export function createRotationCampaignActivities({ candidates, resolveAdapter }:
      * the active credentials created before `createdBefore` (epoch ms). Runs on the platform's queue; resumes
      * from its last heartbeat. A platform that cannot enumerate its credentials tenant-wide says so.
      */
-    async collectRotationCandidates(input: CampaignPlatform & { createdBefore: number }): Promise<CollectProgress & { enumerable: boolean }> {
+    async collectRotationCandidates(
+      input: CampaignPlatform & { createdBefore: number },
+    ): Promise<CollectProgress & { enumerable: boolean }> {
       const adapter = await resolveAdapter(input.tenantId, input.platform);
       if (!adapter.listCredentialsPage) return { chunks: 0, active: 0, due: 0, enumerable: false };
       const resumed = Context.current().info.heartbeatDetails as CollectProgress | undefined;

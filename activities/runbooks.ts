@@ -17,12 +17,25 @@ export function createRunbookActivities({ runbooks }: RunbookActivityDeps) {
     async loadRunbook(tenantId: string, kind: RunbookKind, runbookId?: string, version?: number): Promise<Runbook> {
       const runbook = await runbooks.resolve(tenantId, kind, runbookId, version);
       const name = runbookId ?? `default ${kind} runbook`;
-      if (!runbook) throw ApplicationFailure.create({ type: 'RunbookNotFound', message: `${name} not found for tenant ${tenantId}`, nonRetryable: true });
+      if (!runbook)
+        throw ApplicationFailure.create({
+          type: 'RunbookNotFound',
+          message: `${name} not found for tenant ${tenantId}`,
+          nonRetryable: true,
+        });
       if (runbook.kind !== kind) {
-        throw ApplicationFailure.create({ type: 'RunbookKindMismatch', message: `${name} is a ${runbook.kind} runbook, not ${kind}`, nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: 'RunbookKindMismatch',
+          message: `${name} is a ${runbook.kind} runbook, not ${kind}`,
+          nonRetryable: true,
+        });
       }
       if (runbook.archived && version === undefined) {
-        throw ApplicationFailure.create({ type: 'RunbookArchived', message: `${name} is archived`, nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: 'RunbookArchived',
+          message: `${name} is archived`,
+          nonRetryable: true,
+        });
       }
       return runbook;
     },

@@ -54,10 +54,12 @@ interface ListResponse<T> {
 type PatchOperation = { op: 'add' | 'remove' | 'replace'; path: string; value?: unknown };
 
 export const scimAdapterFactory: AdapterFactory = (connection, readSecret) => {
-  if (!connection.baseUrl) throw new PlatformError('invalid', 'scim connection is missing baseUrl (the app SCIM endpoint)');
+  if (!connection.baseUrl)
+    throw new PlatformError('invalid', 'scim connection is missing baseUrl (the app SCIM endpoint)');
   const token = requiredCredential(connection, 'token', readSecret);
   const memberRemoval = connection.settings?.memberRemoval ?? 'filter';
-  if (memberRemoval !== 'filter' && memberRemoval !== 'value') throw new PlatformError('invalid', "scim settings.memberRemoval must be 'filter' or 'value'");
+  if (memberRemoval !== 'filter' && memberRemoval !== 'value')
+    throw new PlatformError('invalid', "scim settings.memberRemoval must be 'filter' or 'value'");
   const client = new RestClient({
     platform: 'scim',
     baseUrl: connection.baseUrl,
@@ -76,7 +78,10 @@ class ScimAdapter extends EntitlementAdapter<ScimUser> implements PlatformAdapte
     super();
   }
 
-  async createAccount({ subject, entitlements = [] }: ActionInputs['createAccount']): Promise<ActionResult<AdapterOutputs['createAccount']>> {
+  async createAccount({
+    subject,
+    entitlements = [],
+  }: ActionInputs['createAccount']): Promise<ActionResult<AdapterOutputs['createAccount']>> {
     let user = await this.findUser(subject);
     const created = !user;
     user ??= await this.postUser(subject);
@@ -87,7 +92,11 @@ class ScimAdapter extends EntitlementAdapter<ScimUser> implements PlatformAdapte
   /** A full replace (PUT): the one update every SCIM provider supports. */
   async updateAccount({ subject, changes }: ActionInputs['updateAccount']): Promise<ActionResult<void>> {
     const user = await this.user(subject);
-    const updated: ScimUser = { ...user, displayName: changes.displayName ?? user.displayName, emails: changes.email ? withPrimaryEmail(user.emails, changes.email) : user.emails };
+    const updated: ScimUser = {
+      ...user,
+      displayName: changes.displayName ?? user.displayName,
+      emails: changes.email ? withPrimaryEmail(user.emails, changes.email) : user.emails,
+    };
     if (updated.displayName === user.displayName && updated.emails === user.emails) return { outcome: 'already-done' };
     const { meta: _meta, groups: _readOnly, ...resource } = updated;
     await this.send('PUT', `/Users/${encodeURIComponent(user.id)}`, resource);
@@ -138,11 +147,20 @@ class ScimAdapter extends EntitlementAdapter<ScimUser> implements PlatformAdapte
    * The app's users as reviewable accounts, a ListResponse page at a time; the cursor is the next 1-based
    * startIndex. Subject id: the enterprise employeeNumber, else the userName; the manager: the enterprise manager.
    */
-  async listAccounts({ cursor, limit }: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+  async listAccounts({
+    cursor,
+    limit,
+  }: {
+    cursor?: string;
+    limit: number;
+  }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
     const startIndex = cursor === undefined ? 1 : Number(cursor);
     const page = (await this.scim.get<ListResponse<ScimUser>>('/Users', { query: { startIndex, count: limit } })).body;
     const next = nextStartIndex(startIndex, page);
-    return { accounts: (page.Resources ?? []).map(accountOf), nextCursor: next === undefined ? undefined : String(next) };
+    return {
+      accounts: (page.Resources ?? []).map(accountOf),
+      nextCursor: next === undefined ? undefined : String(next),
+    };
   }
 
   /** The user by known id, else by `userName eq` filter; a missing user is not-found (the action needs it). */
@@ -161,24 +179,34 @@ class ScimAdapter extends EntitlementAdapter<ScimUser> implements PlatformAdapte
 
   /** Memberships from the user's read-only `groups` attribute, or a Groups filter where the provider omits it. */
   protected async entitlementsOf(user: ScimUser): Promise<Entitlement[]> {
-    const groups = user.groups ?? (await this.list<ScimGroup>('/Groups', `members.value eq ${scimString(user.id)}`)).map((g) => ({ value: g.id, display: g.displayName }));
+    const groups =
+      user.groups ??
+      (await this.list<ScimGroup>('/Groups', `members.value eq ${scimString(user.id)}`)).map((g) => ({
+        value: g.id,
+        display: g.displayName,
+      }));
     return groups.map((g) => ({ kind: 'group', id: g.value, name: g.display }));
   }
 
   protected async grant(user: ScimUser, group: EntitlementRef): Promise<void> {
     groupOnly(group);
-    await this.patch(`/Groups/${encodeURIComponent(group.id)}`, [{ op: 'add', path: 'members', value: [{ value: user.id }] }]);
+    await this.patch(`/Groups/${encodeURIComponent(group.id)}`, [
+      { op: 'add', path: 'members', value: [{ value: user.id }] },
+    ]);
   }
 
   protected async revoke(user: ScimUser, group: Entitlement): Promise<void> {
     const operation: PatchOperation =
-      this.memberRemoval === 'value' ? { op: 'remove', path: 'members', value: [{ value: user.id }] } : { op: 'remove', path: `members[value eq ${scimString(user.id)}]` };
+      this.memberRemoval === 'value'
+        ? { op: 'remove', path: 'members', value: [{ value: user.id }] }
+        : { op: 'remove', path: `members[value eq ${scimString(user.id)}]` };
     await this.patch(`/Groups/${encodeURIComponent(group.id)}`, [operation]);
   }
 
   /** Every resource matching `filter`, page by page (1-based startIndex and count, RFC 7644 §3.4.2.4). */
   private list<T>(resource: '/Users' | '/Groups', filter: string): Promise<T[]> {
-    const page = (startIndex: number) => `${resource}?${new URLSearchParams({ filter, startIndex: String(startIndex), count: String(PAGE_SIZE) }).toString()}`;
+    const page = (startIndex: number) =>
+      `${resource}?${new URLSearchParams({ filter, startIndex: String(startIndex), count: String(PAGE_SIZE) }).toString()}`;
     let startIndex = 1;
     const next = ({ body }: RestResponse<ListResponse<T>>) => {
       const following = nextStartIndex(startIndex, body);
@@ -199,7 +227,8 @@ class ScimAdapter extends EntitlementAdapter<ScimUser> implements PlatformAdapte
 }
 
 function groupOnly(entitlement: EntitlementRef): void {
-  if (entitlement.kind !== 'group') throw new PlatformError('unsupported', `scim manages group entitlements, not ${entitlement.kind}`);
+  if (entitlement.kind !== 'group')
+    throw new PlatformError('unsupported', `scim manages group entitlements, not ${entitlement.kind}`);
 }
 
 /**
@@ -238,5 +267,8 @@ function scimString(value: string): string {
 function withPrimaryEmail(emails: ScimUser['emails'], email: string): ScimUser['emails'] {
   const current = primaryEmail(emails);
   if (current?.value === email) return emails;
-  return [{ value: email, primary: true, type: current?.type ?? 'work' }, ...(emails ?? []).filter((e) => e !== current).map((e) => ({ ...e, primary: false }))];
+  return [
+    { value: email, primary: true, type: current?.type ?? 'work' },
+    ...(emails ?? []).filter((e) => e !== current).map((e) => ({ ...e, primary: false })),
+  ];
 }

@@ -17,12 +17,21 @@ export interface SecretRotationDeps {
 export function createSecretRotationActivities(deps: SecretRotationDeps) {
   return {
     /** Does the pending secret authenticate? Fails retryably first: a new key can take seconds to propagate. */
-    async testCredential(input: { tenantId: string; platform: Platform; credential: CredentialInfo; secretRef: SecretRef }): Promise<{ verified: true }> {
+    async testCredential(input: {
+      tenantId: string;
+      platform: Platform;
+      credential: CredentialInfo;
+      secretRef: SecretRef;
+    }): Promise<{ verified: true }> {
       let verified: boolean;
       try {
         const adapter = await deps.resolveAdapter(input.tenantId, input.platform);
         if (!adapter.verifyCredential) {
-          throw ApplicationFailure.create({ type: 'UnsupportedAction', message: `${input.platform} cannot verify credentials`, nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: 'UnsupportedAction',
+            message: `${input.platform} cannot verify credentials`,
+            nonRetryable: true,
+          });
         }
         const store = await deps.resolveSecretStore(input.tenantId);
         verified = await adapter.verifyCredential(input.credential, await store.reveal(input.secretRef));
@@ -30,7 +39,10 @@ export function createSecretRotationActivities(deps: SecretRotationDeps) {
         throw toActivityFailure(err);
       }
       if (!verified) {
-        throw ApplicationFailure.create({ type: 'CredentialTestFailed', message: `new credential ${input.credential.id} did not authenticate on ${input.platform}` });
+        throw ApplicationFailure.create({
+          type: 'CredentialTestFailed',
+          message: `new credential ${input.credential.id} did not authenticate on ${input.platform}`,
+        });
       }
       return { verified };
     },

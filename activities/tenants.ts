@@ -12,14 +12,24 @@ export function createTenantActivities({ tenants }: TenantActivityDeps) {
   return {
     async loadTenantPolicy(tenantId: string): Promise<TenantPolicy> {
       const tenant = await tenants.get(tenantId);
-      if (!tenant) throw ApplicationFailure.create({ type: 'TenantNotFound', message: `tenant ${tenantId} does not exist`, nonRetryable: true });
+      if (!tenant)
+        throw ApplicationFailure.create({
+          type: 'TenantNotFound',
+          message: `tenant ${tenantId} does not exist`,
+          nonRetryable: true,
+        });
       return tenant.policy;
     },
 
     /** The platforms the tenant has connected (campaign scope; `notification` present = consumers to tell). */
     async loadTenantPlatforms(tenantId: string): Promise<Platform[]> {
       const tenant = await tenants.get(tenantId);
-      if (!tenant) throw ApplicationFailure.create({ type: 'TenantNotFound', message: `tenant ${tenantId} does not exist`, nonRetryable: true });
+      if (!tenant)
+        throw ApplicationFailure.create({
+          type: 'TenantNotFound',
+          message: `tenant ${tenantId} does not exist`,
+          nonRetryable: true,
+        });
       return tenant.connections.map((c) => c.platform);
     },
   };

@@ -17,7 +17,11 @@ import type { PlatformAdapter } from './platform-adapter';
 export const ticketingAdapterFactory: AdapterFactory = (connection, readSecret) => {
   const kind = connection.settings?.kind;
   if (!connection.baseUrl) throw new PlatformError('invalid', 'ticketing connection needs baseUrl (the instance URL)');
-  const rest = new RestClient({ platform: 'ticketing', baseUrl: connection.baseUrl, headers: () => Promise.resolve(authHeader(connection, readSecret)) });
+  const rest = new RestClient({
+    platform: 'ticketing',
+    baseUrl: connection.baseUrl,
+    headers: () => Promise.resolve(authHeader(connection, readSecret)),
+  });
   if (kind === 'servicenow') return serviceNow(rest, connection.settings ?? {});
   if (kind === 'jira-service-management') return jiraServiceManagement(rest, connection.settings ?? {});
   throw new PlatformError('invalid', 'ticketing settings.kind must be servicenow or jira-service-management');
@@ -25,9 +29,15 @@ export const ticketingAdapterFactory: AdapterFactory = (connection, readSecret) 
 
 function authHeader(connection: PlatformConnection, readSecret: SecretReader): Record<string, string> {
   const { username, password, token } = connection.credentials ?? {};
-  if (username && password) return { Authorization: `Basic ${Buffer.from(`${readSecret(username)}:${readSecret(password)}`).toString('base64')}` };
+  if (username && password)
+    return {
+      Authorization: `Basic ${Buffer.from(`${readSecret(username)}:${readSecret(password)}`).toString('base64')}`,
+    };
   if (token) return { Authorization: `Bearer ${readSecret(token)}` };
-  throw new PlatformError('invalid', 'ticketing connection needs credentials.username and credentials.password, or credentials.token');
+  throw new PlatformError(
+    'invalid',
+    'ticketing connection needs credentials.username and credentials.password, or credentials.token',
+  );
 }
 
 const done = { outcome: 'done' as const };
@@ -56,7 +66,11 @@ function serviceNow(rest: RestClient, settings: Record<string, string>): Platfor
     platform: 'ticketing',
     async openTicket({ runId, title, description }) {
       assertQuerySafe(runId);
-      const existing = await table<Incident[]>(INCIDENT, { sysparm_query: `correlation_id=${runId}`, sysparm_fields: 'sys_id,number', sysparm_limit: 1 });
+      const existing = await table<Incident[]>(INCIDENT, {
+        sysparm_query: `correlation_id=${runId}`,
+        sysparm_fields: 'sys_id,number',
+        sysparm_limit: 1,
+      });
       const found = existing.body.result[0];
       if (found) return { ...alreadyDone, detail: found.number, data: { ticketId: found.sys_id } };
       const incident = {
@@ -71,8 +85,16 @@ function serviceNow(rest: RestClient, settings: Record<string, string>): Platfor
     },
     async updateTicket({ ticketId, comment }) {
       assertQuerySafe(ticketId);
-      const query = { sysparm_query: `element_id=${ticketId}^element=work_notes`, sysparm_fields: 'value', sysparm_limit: 100 };
-      for await (const page of rest.pages<{ result: { value: string }[] }>('/api/now/table/sys_journal_field', (p) => nextLink(p.headers), { query })) {
+      const query = {
+        sysparm_query: `element_id=${ticketId}^element=work_notes`,
+        sysparm_fields: 'value',
+        sysparm_limit: 100,
+      };
+      for await (const page of rest.pages<{ result: { value: string }[] }>(
+        '/api/now/table/sys_journal_field',
+        (p) => nextLink(p.headers),
+        { query },
+      )) {
         if (page.result.some((note) => note.value === comment)) return alreadyDone;
       }
       await rest.patch(`${INCIDENT}/${enc(ticketId)}`, { work_notes: comment });
@@ -81,7 +103,11 @@ function serviceNow(rest: RestClient, settings: Record<string, string>): Platfor
     async closeTicket({ ticketId, resolution }) {
       const incident = await table<Incident>(`${INCIDENT}/${enc(ticketId)}`, { sysparm_fields: 'sys_id,number,state' });
       if (FINISHED_STATES.has(String(incident.body.result.state))) return alreadyDone;
-      await rest.patch(`${INCIDENT}/${enc(ticketId)}`, { state: '6', close_code: settings.closeCode ?? 'Solution provided', close_notes: resolution });
+      await rest.patch(`${INCIDENT}/${enc(ticketId)}`, {
+        state: '6',
+        close_code: settings.closeCode ?? 'Solution provided',
+        close_notes: resolution,
+      });
       return done;
     },
   };
@@ -117,7 +143,7 @@ interface CustomerRequest {
 function jiraServiceManagement(rest: RestClient, settings: Record<string, string>): PlatformAdapter {
   const { serviceDeskId, requestTypeId } = settings;
   async function* pages<T>(path: string, query: Record<string, string> = {}): AsyncGenerator<T> {
-    for (let start = 0; ; ) {
+    for (let start = 0; ;) {
       const page = (await rest.get<JsmPage<T>>(path, { query: { ...query, start, limit: 50 } })).body;
       yield* page.values;
       if (page.isLastPage || page.values.length === 0) return;
@@ -127,13 +153,26 @@ function jiraServiceManagement(rest: RestClient, settings: Record<string, string
   return {
     platform: 'ticketing',
     async openTicket({ runId, title, description }) {
-      if (!serviceDeskId || !requestTypeId) throw new PlatformError('invalid', 'jira-service-management needs settings.serviceDeskId and settings.requestTypeId');
+      if (!serviceDeskId || !requestTypeId)
+        throw new PlatformError(
+          'invalid',
+          'jira-service-management needs settings.serviceDeskId and settings.requestTypeId',
+        );
       const marker = `[run ${runId}]`;
-      for await (const request of pages<CustomerRequest>(REQUEST, { searchTerm: runId, requestOwnership: 'ALL_REQUESTS', serviceDeskId })) {
+      for await (const request of pages<CustomerRequest>(REQUEST, {
+        searchTerm: runId,
+        requestOwnership: 'ALL_REQUESTS',
+        serviceDeskId,
+      })) {
         const summary = request.requestFieldValues?.find((f) => f.fieldId === 'summary')?.value;
-        if (typeof summary === 'string' && summary.endsWith(marker)) return { ...alreadyDone, data: { ticketId: request.issueKey } };
+        if (typeof summary === 'string' && summary.endsWith(marker))
+          return { ...alreadyDone, data: { ticketId: request.issueKey } };
       }
-      const created = await rest.post<CustomerRequest>(REQUEST, { serviceDeskId, requestTypeId, requestFieldValues: { summary: `${title} ${marker}`, description } });
+      const created = await rest.post<CustomerRequest>(REQUEST, {
+        serviceDeskId,
+        requestTypeId,
+        requestFieldValues: { summary: `${title} ${marker}`, description },
+      });
       return { ...done, data: { ticketId: created.body.issueKey } };
     },
     async updateTicket({ ticketId, comment }) {
@@ -147,11 +186,19 @@ function jiraServiceManagement(rest: RestClient, settings: Record<string, string
       const request = await rest.get<CustomerRequest>(`${REQUEST}/${enc(ticketId)}`);
       if (request.body.currentStatus?.statusCategory === 'DONE') return alreadyDone;
       const transitions: { id: string; name: string }[] = [];
-      for await (const t of pages<{ id: string; name: string }>(`${REQUEST}/${enc(ticketId)}/transition`)) transitions.push(t);
+      for await (const t of pages<{ id: string; name: string }>(`${REQUEST}/${enc(ticketId)}/transition`))
+        transitions.push(t);
       const wanted = settings.closeTransition;
       const transition = transitions.find((t) => (wanted ? t.name === wanted : /resolve|close|done/i.test(t.name)));
-      if (!transition) throw new PlatformError('invalid', `no closing transition on ${ticketId} (available: ${transitions.map((t) => t.name).join(', ') || 'none'})`);
-      await rest.post(`${REQUEST}/${enc(ticketId)}/transition`, { id: transition.id, additionalComment: { body: resolution } });
+      if (!transition)
+        throw new PlatformError(
+          'invalid',
+          `no closing transition on ${ticketId} (available: ${transitions.map((t) => t.name).join(', ') || 'none'})`,
+        );
+      await rest.post(`${REQUEST}/${enc(ticketId)}/transition`, {
+        id: transition.id,
+        additionalComment: { body: resolution },
+      });
       return done;
     },
   };

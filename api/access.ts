@@ -27,11 +27,30 @@ export type Permission =
  * `secrets:read` is names and dates only: no role reads a value handed over through intake. Only a
  * consumer reads the current secret of a rotated credential, and only of the owners its grant names.
  */
-const READ_ONLY: Permission[] = ['tenant:read', 'runbooks:read', 'runs:read', 'evidence:read', 'reviews:read-all', 'schedules:read', 'secrets:read'];
+const READ_ONLY: Permission[] = [
+  'tenant:read',
+  'runbooks:read',
+  'runs:read',
+  'evidence:read',
+  'reviews:read-all',
+  'schedules:read',
+  'secrets:read',
+];
 
 /** What each role may do within the tenants it is granted on. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
-  admin: [...READ_ONLY, 'tenant:write', 'runbooks:write', 'runs:start', 'runs:cancel', 'runs:approve', 'runs:legal-hold', 'reviews:decide', 'schedules:write', 'secrets:write'],
+  admin: [
+    ...READ_ONLY,
+    'tenant:write',
+    'runbooks:write',
+    'runs:start',
+    'runs:cancel',
+    'runs:approve',
+    'runs:legal-hold',
+    'reviews:decide',
+    'schedules:write',
+    'secrets:write',
+  ],
   'service-desk': ['runbooks:read', 'runs:read', 'runs:start', 'runs:cancel', 'runs:legal-hold', 'schedules:read'],
   reviewer: ['reviews:decide'],
   approver: ['runs:read', 'runs:approve'],
@@ -52,8 +71,17 @@ export function can(principal: Principal, tenantId: string, permission: Permissi
 }
 
 /** Whether a consumer grant on the tenant names this credential (platform and owner). */
-export function mayConsume(principal: Principal, tenantId: string, credential: { platform: string; ownerId: string }): boolean {
-  return principal.grants.some((g) => g.role === 'consumer' && g.tenantId === tenantId && (g.credentials ?? []).some((c) => c.platform === credential.platform && c.ownerId === credential.ownerId));
+export function mayConsume(
+  principal: Principal,
+  tenantId: string,
+  credential: { platform: string; ownerId: string },
+): boolean {
+  return principal.grants.some(
+    (g) =>
+      g.role === 'consumer' &&
+      g.tenantId === tenantId &&
+      (g.credentials ?? []).some((c) => c.platform === credential.platform && c.ownerId === credential.ownerId),
+  );
 }
 
 export function isGlobalAdmin(principal: Principal): boolean {
@@ -70,7 +98,8 @@ export function requireTenant(tenants: TenantStore, ...anyOf: Permission[]): Req
     const principal = principalOf(res);
     const tenantId = String(req.params.tenantId);
     if (rolesOn(principal, tenantId).length === 0 || !(await tenants.get(tenantId))) return next(notFound('tenant'));
-    if (!anyOf.some((p) => can(principal, tenantId, p))) return next(forbidden(`needs ${anyOf.join(' or ')} on this tenant`));
+    if (!anyOf.some((p) => can(principal, tenantId, p)))
+      return next(forbidden(`needs ${anyOf.join(' or ')} on this tenant`));
     res.locals.tenantId = tenantId;
     next();
   };
@@ -78,5 +107,6 @@ export function requireTenant(tenants: TenantStore, ...anyOf: Permission[]): Req
 
 /** Routes outside any one tenant (creating tenants): an admin on every tenant. */
 export function requireGlobalAdmin(): RequestHandler {
-  return (_req, res, next) => (isGlobalAdmin(principalOf(res)) ? next() : next(forbidden('needs the admin role on every tenant')));
+  return (_req, res, next) =>
+    isGlobalAdmin(principalOf(res)) ? next() : next(forbidden('needs the admin role on every tenant'));
 }

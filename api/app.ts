@@ -78,7 +78,10 @@ export function createApp(deps: AppDeps): Express {
   const v1 = Router();
   const deadlineMs = deps.temporalDeadlineMs ?? 10_000;
   // The deadline rides in the connection's async context, so it covers every call made while handling the request.
-  v1.use((_req, _res, next) => void deps.temporal.connection.withDeadline(Date.now() + deadlineMs, () => Promise.resolve(next())));
+  v1.use(
+    (_req, _res, next) =>
+      void deps.temporal.connection.withDeadline(Date.now() + deadlineMs, () => Promise.resolve(next())),
+  );
   v1.use(authenticate({ apiKeys: stores.apiKeys, adminApiKey: deps.adminApiKey, oidc: deps.oidc }));
   v1.use(rateLimitPerCredential(deps.rateLimit ?? DEFAULT_RATE_LIMIT));
   v1.use(auditMutations(stores.evidence, deps.log));
@@ -101,7 +104,10 @@ export function createApp(deps: AppDeps): Express {
 }
 
 /** Honours a caller's X-Request-Id (if sane) so logs correlate across systems; echoes it in the response. */
-function requestId(req: { headers: Record<string, string | string[] | undefined> }, res: { setHeader(name: string, value: string): unknown }): string {
+function requestId(
+  req: { headers: Record<string, string | string[] | undefined> },
+  res: { setHeader(name: string, value: string): unknown },
+): string {
   const given = req.headers['x-request-id'];
   const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
   res.setHeader('X-Request-Id', id);

@@ -6,7 +6,13 @@ import { ROLES, type ApiKeyStore, type Grant, type Role } from '../store/api-key
 import { problem, unauthorized } from './problem';
 
 const identityProviderUnavailable = () =>
-  problem(503, 'identity-provider-unavailable', 'The identity provider’s signing keys cannot be fetched; try again shortly', {}, { 'Retry-After': '5' });
+  problem(
+    503,
+    'identity-provider-unavailable',
+    'The identity provider’s signing keys cannot be fetched; try again shortly',
+    {},
+    { 'Retry-After': '5' },
+  );
 
 /** Who is calling and what they may do; set on res.locals.principal by authenticate(). */
 export interface Principal {
@@ -49,7 +55,8 @@ export function parseGrant(value: unknown): Grant | undefined {
   if (typeof value !== 'string') return undefined;
   const [role, tenantId, ...rest] = value.split(':');
   // A consumer grant names its credentials: only an API key carries one, never a token's role claim.
-  if (rest.length > 0 || !tenantId || !(ROLES as readonly string[]).includes(role!) || role === 'consumer') return undefined;
+  if (rest.length > 0 || !tenantId || !(ROLES as readonly string[]).includes(role!) || role === 'consumer')
+    return undefined;
   return { role: role as Role, tenantId };
 }
 
@@ -64,11 +71,18 @@ async function discoverJwksUri(issuer: string): Promise<string> {
 /** Verifies access tokens against the issuer's JWKS (fetched once, refreshed by jose on an unknown key id). */
 export function oidcVerifier(options: OidcOptions): (token: string) => Promise<Principal | undefined> {
   let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
-  const keySet = () => (jwks ??= (options.jwksUri ? Promise.resolve(options.jwksUri) : discoverJwksUri(options.issuer)).then((uri) => createRemoteJWKSet(new URL(uri))));
+  const keySet = () =>
+    (jwks ??= (options.jwksUri ? Promise.resolve(options.jwksUri) : discoverJwksUri(options.issuer)).then((uri) =>
+      createRemoteJWKSet(new URL(uri)),
+    ));
   return async (token) => {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, await keySet(), { issuer: options.issuer, audience: options.audience, clockTolerance: 30 }));
+      ({ payload } = await jwtVerify(token, await keySet(), {
+        issuer: options.issuer,
+        audience: options.audience,
+        clockTolerance: 30,
+      }));
     } catch (err) {
       // A token problem is a JOSE error (ERR_JWT_*, ERR_JWS_*...); anything else, a JWKS timeout or a non-200 JWKS answer means the IdP is unreachable.
       const code = (err as { code?: string }).code ?? '';

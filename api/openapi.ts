@@ -81,14 +81,27 @@ export function operation(router: Router, registry: OpenAPIRegistry, op: Operati
       ...Object.fromEntries(
         Object.entries(op.responses).map(([status, r]) => [
           status,
-          { description: r.description, content: r.schema ? contentOf({ 'application/json': r.schema, ...r.alternatives }) : undefined },
+          {
+            description: r.description,
+            content: r.schema ? contentOf({ 'application/json': r.schema, ...r.alternatives }) : undefined,
+          },
         ]),
       ),
-      ...Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([status, description]) => [status, { description, content: errorContent }])),
+      ...Object.fromEntries(
+        Object.entries(ERROR_RESPONSES).map(([status, description]) => [
+          status,
+          { description, content: errorContent },
+        ]),
+      ),
     },
   });
   const expressPath = op.path.replace(/^\/v1/, '').replace(/\{(\w+)\}/g, ':$1');
-  router[op.method](expressPath, ...(op.guards ?? []), validate({ params: op.params, query: op.query, body: op.bodyValidatedByHandler ? undefined : op.body }), handler);
+  router[op.method](
+    expressPath,
+    ...(op.guards ?? []),
+    validate({ params: op.params, query: op.query, body: op.bodyValidatedByHandler ? undefined : op.body }),
+    handler,
+  );
 }
 
 export function openApiDocument(registry: OpenAPIRegistry): object {
@@ -97,7 +110,8 @@ export function openApiDocument(registry: OpenAPIRegistry): object {
     info: {
       title: 'identity-runbooks API',
       version: '1.0.0',
-      description: 'Start, signal, query and schedule identity runbooks (offboarding, onboarding, credential rotation, access reviews, privileged access) per tenant.',
+      description:
+        'Start, signal, query and schedule identity runbooks (offboarding, onboarding, credential rotation, access reviews, privileged access) per tenant.',
     },
     security: [{ bearer: [] }],
   });

@@ -13,7 +13,10 @@ export interface RateLimitOptions {
  * process. Several API replicas each enforce it, so the effective limit is
  * per replica; a shared store would be the next step if that matters.
  */
-export function rateLimitPerCredential({ limit, windowMs }: RateLimitOptions, now: () => number = Date.now): RequestHandler {
+export function rateLimitPerCredential(
+  { limit, windowMs }: RateLimitOptions,
+  now: () => number = Date.now,
+): RequestHandler {
   let windowStart = now();
   let counts = new Map<string, number>();
   return (_req, res, next) => {

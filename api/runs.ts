@@ -7,7 +7,12 @@
  * URL-safe token of the id below the tenant and the first run id; the tenant
  * always comes from the path, so a token cannot reach another tenant's runs.
  */
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { RUNBOOK_KINDS, type RunbookKind } from '../shared/runs';
 import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../shared/search-attributes';
 import { notFound } from './problem';
@@ -61,14 +66,19 @@ export async function findRun(temporal: Client, tenantId: string, runId: string)
   const workflowId = `${tenantId}/${ref.idInTenant}`;
   try {
     let description = await temporal.workflow.getHandle(workflowId).describe();
-    if (firstRunIdOf(description) !== ref.firstRunId) description = await temporal.workflow.getHandle(workflowId, ref.firstRunId).describe();
+    if (firstRunIdOf(description) !== ref.firstRunId)
+      description = await temporal.workflow.getHandle(workflowId, ref.firstRunId).describe();
     const attributes = description.typedSearchAttributes;
     const kind = attributes.get(RUNBOOK_KIND) as RunbookKind | undefined;
     if (attributes.get(TENANT_ID) !== tenantId || !kind || !RUNBOOK_KINDS.includes(kind)) throw notFound('run');
     const handle = temporal.workflow.getHandle(workflowId, description.runId, { firstExecutionRunId: ref.firstRunId });
     return { kind, subjectId: attributes.get(SUBJECT_ID) ?? ref.idInTenant, workflowId, handle, description };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError || (err as { code?: number }).code === 3 /* INVALID_ARGUMENT: malformed run id */) throw notFound('run');
+    if (
+      err instanceof WorkflowNotFoundError ||
+      (err as { code?: number }).code === 3 /* INVALID_ARGUMENT: malformed run id */
+    )
+      throw notFound('run');
     throw err;
   }
 }

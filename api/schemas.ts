@@ -9,7 +9,9 @@ import { Id, TenantPolicySchema } from '../store/tenant-policy-schema';
 
 export { Id, TenantPolicySchema };
 
-export const TenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'not a valid tenant id (lower-case letters, digits and -, 2 to 63)');
+export const TenantId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'not a valid tenant id (lower-case letters, digits and -, 2 to 63)');
 export const TenantParams = z.strictObject({ tenantId: TenantId });
 /** runId is an opaque token (api/runs.ts); a malformed one finds no run (404). */
 export const RunParams = z.strictObject({ tenantId: TenantId, runId: z.string().min(1).max(400) });
@@ -25,7 +27,10 @@ export const RoleSchema = z.enum(ROLES);
  */
 export const SecretRefString = z
   .string()
-  .regex(/^(env:[A-Z][A-Z0-9_]*|secret:[A-Za-z0-9][\w./-]{0,199})$/, 'must be a secret reference (secret:NAME or env:TENANT_<TENANT>_NAME), never the secret itself');
+  .regex(
+    /^(env:[A-Z][A-Z0-9_]*|secret:[A-Za-z0-9][\w./-]{0,199})$/,
+    'must be a secret reference (secret:NAME or env:TENANT_<TENANT>_NAME), never the secret itself',
+  );
 
 export const PlatformConnectionSchema = z.strictObject({
   platform: PlatformSchema,
@@ -42,7 +47,10 @@ export const SecretStoreSchema = z.discriminatedUnion('kind', [
     kind: z.literal('aws-secrets-manager'),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'not an AWS region, e.g. eu-west-1'),
     baseUrl: z.string().max(2048).optional(),
-    namePrefix: z.string().regex(/^[\w./-]{0,100}$/, 'letters, digits and _ . / - only').optional(),
+    namePrefix: z
+      .string()
+      .regex(/^[\w./-]{0,100}$/, 'letters, digits and _ . / - only')
+      .optional(),
     credentials: z.strictObject({ accessKeyId: SecretRefString, secretAccessKey: SecretRefString }),
   }),
 ]);

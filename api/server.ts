@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config.LOG_LEVEL, 'api');
   const [temporal, mongo] = await Promise.all([connectClient(config), connectMongo(config)]);
-  const stores = createStores(mongo.db, { secretCipher: config.SECRET_STORE_KEYS && new SecretCipher(config.SECRET_STORE_KEYS) });
+  const stores = createStores(mongo.db, {
+    secretCipher: config.SECRET_STORE_KEYS && new SecretCipher(config.SECRET_STORE_KEYS),
+  });
   await ensureIndexes(stores);
   const app = createApp({
     temporal,
@@ -23,21 +25,35 @@ async function main(): Promise<void> {
     queues: taskQueues(config.TASK_QUEUE_PREFIX),
     adminApiKey: config.ADMIN_API_KEY,
     oidc: config.OIDC_ISSUER
-      ? { issuer: config.OIDC_ISSUER, audience: config.OIDC_AUDIENCE!, jwksUri: config.OIDC_JWKS_URI, rolesClaim: config.OIDC_ROLES_CLAIM, subjectClaim: config.OIDC_SUBJECT_CLAIM }
+      ? {
+          issuer: config.OIDC_ISSUER,
+          audience: config.OIDC_AUDIENCE!,
+          jwksUri: config.OIDC_JWKS_URI,
+          rolesClaim: config.OIDC_ROLES_CLAIM,
+          subjectClaim: config.OIDC_SUBJECT_CLAIM,
+        }
       : undefined,
     rateLimit: { limit: config.API_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 },
     allowInsecurePlatformUrls: config.ALLOW_INSECURE_PLATFORM_URLS,
   });
   // FerretDB has no TTL indexes: expired idempotency keys are purged here.
-  const purge = setInterval(() => void stores.idempotency.purgeExpired().catch((err: unknown) => log.warn({ err }, 'idempotency purge failed')), 3_600_000);
+  const purge = setInterval(
+    () => void stores.idempotency.purgeExpired().catch((err: unknown) => log.warn({ err }, 'idempotency purge failed')),
+    3_600_000,
+  );
   purge.unref();
   const server = createServer(app);
   server.on('error', (err: NodeJS.ErrnoException) => {
-    const reason = err.code === 'EADDRINUSE' ? `port ${config.API_PORT} is already in use: set API_PORT to a free port` : err.message;
+    const reason =
+      err.code === 'EADDRINUSE'
+        ? `port ${config.API_PORT} is already in use: set API_PORT to a free port`
+        : err.message;
     process.stderr.write(`api failed: ${reason}\n`);
     process.exit(1);
   });
-  server.listen(config.API_PORT, config.API_HOST, () => log.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api listening'));
+  server.listen(config.API_PORT, config.API_HOST, () =>
+    log.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'api listening'),
+  );
 
   const stop = () => {
     log.info('api stopping: finishing in-flight requests');

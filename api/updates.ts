@@ -11,7 +11,9 @@ export async function executeDecision<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
-      throw problem(422, 'decision-rejected', 'The run did not accept this decision', { detail: err.cause?.message ?? err.message });
+      throw problem(422, 'decision-rejected', 'The run did not accept this decision', {
+        detail: err.cause?.message ?? err.message,
+      });
     }
     if (err instanceof WorkflowNotFoundError) throw conflict('run-closed', 'The run is no longer open for decisions');
     throw err;

@@ -18,9 +18,11 @@ export interface Validated<B, P, Q> {
  * Validates body, params and query with zod and hands the parsed values on in
  * res.locals.valid. Every offending field is reported, with its path.
  */
-export function validate<B extends z.ZodType = z.ZodUnknown, P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown>(
-  schemas: Schemas<B, P, Q>,
-): RequestHandler {
+export function validate<
+  B extends z.ZodType = z.ZodUnknown,
+  P extends z.ZodType = z.ZodUnknown,
+  Q extends z.ZodType = z.ZodUnknown,
+>(schemas: Schemas<B, P, Q>): RequestHandler {
   return (req, res, next) => {
     const valid: Record<string, unknown> = {};
     for (const where of ['params', 'query', 'body'] as const) {
@@ -36,6 +38,8 @@ export function validate<B extends z.ZodType = z.ZodUnknown, P extends z.ZodType
 }
 
 /** The parsed values validate() stored, typed by the route's schemas. */
-export function valid<B = unknown, P = unknown, Q = unknown>(res: { locals: Record<string, unknown> }): Validated<B, P, Q> {
+export function valid<B = unknown, P = unknown, Q = unknown>(res: {
+  locals: Record<string, unknown>;
+}): Validated<B, P, Q> {
   return res.locals.valid as Validated<B, P, Q>;
 }

@@ -40,7 +40,11 @@ const REVIEWERS = Number(process.env.BENCH_REVIEWERS ?? 2_000);
 const PER_SUBJECT = 5;
 const DEADLINE_SECONDS = Number(process.env.BENCH_DEADLINE_SECONDS ?? 300);
 const SOURCE = process.env.BENCH_SOURCE === 'reference' ? 'reference' : 'scim';
-const RESULTS = join(__dirname, 'results', SOURCE === 'scim' ? 'access-review-100k.json' : 'access-review-100k-reference.json');
+const RESULTS = join(
+  __dirname,
+  'results',
+  SOURCE === 'scim' ? 'access-review-100k.json' : 'access-review-100k-reference.json',
+);
 const GROUP_NAMES = Array.from({ length: PER_SUBJECT }, (_, g) => `Group ${g}`);
 
 /**
@@ -48,11 +52,17 @@ const GROUP_NAMES = Array.from({ length: PER_SUBJECT }, (_, g) => `Group ${g}`);
  * each person in every one of PER_SUBJECT groups. Returns the managers' SCIM ids (the reviewers).
  */
 function seedScimDirectory(scim: FakeScim, managers: number, subjects: number): string[] {
-  const managerIds = Array.from({ length: managers }, (_, m) => scim.addUser(`mgr-${String(m).padStart(5, '0')}@bench.example`, { displayName: `Manager ${m}` }).id);
+  const managerIds = Array.from(
+    { length: managers },
+    (_, m) => scim.addUser(`mgr-${String(m).padStart(5, '0')}@bench.example`, { displayName: `Manager ${m}` }).id,
+  );
   const groups = GROUP_NAMES.map((name) => scim.addGroup(name));
   for (let s = 0; s < subjects; s += 1) {
     const userName = `user-${String(s).padStart(6, '0')}@bench.example`;
-    const user = scim.addUser(userName, { emails: [{ value: userName, primary: true }], enterprise: { employeeNumber: `E${s}`, manager: managerIds[s % managers] } });
+    const user = scim.addUser(userName, {
+      emails: [{ value: userName, primary: true }],
+      enterprise: { employeeNumber: `E${s}`, manager: managerIds[s % managers] },
+    });
     for (const group of groups) group.members.add(user.id);
   }
   return managerIds;
@@ -62,34 +72,74 @@ async function main(): Promise<void> {
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 500);
   const temporal = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: join(TOOLS_BIN, 'temporal') }, searchAttributes: [...SEARCH_ATTRIBUTES], extraArgs: ['--log-level', 'error'] },
+    server: {
+      executable: { type: 'existing-path', path: join(TOOLS_BIN, 'temporal') },
+      searchAttributes: [...SEARCH_ATTRIBUTES],
+      extraArgs: ['--log-level', 'error'],
+    },
   });
   const port = await freePort();
-  const ferretdb = startProcess('ferretdb', join(TOOLS_BIN, 'ferretdb'), ['-listen-addr', `127.0.0.1:${port}`, '-data-dir', mkdtempSync(join(tmpdir(), 'irb-bench-'))]);
+  const ferretdb = startProcess('ferretdb', join(TOOLS_BIN, 'ferretdb'), [
+    '-listen-addr',
+    `127.0.0.1:${port}`,
+    '-data-dir',
+    mkdtempSync(join(tmpdir(), 'irb-bench-')),
+  ]);
   await waitForPort(port, 'FerretDB');
   const mongo = await connectMongo({ MONGODB_URI: `mongodb://127.0.0.1:${port}/`, MONGODB_DB: 'bench' });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+  });
   const tenantId = 'bench';
   const token = randomUUID();
   process.env.TENANT_BENCH_SCIM_TOKEN = token;
   process.env.ALLOW_INSECURE_PLATFORM_URLS = 'true';
   const scim = await new FakeScim(token).start();
   scim.maxPageSize = 100;
-  const lc = await startLifecycleWorkers({ connection: temporal.nativeConnection, db: mongo.db, workflowBundle, adapters: SOURCE === 'scim' ? { scim: scimAdapterFactory } : {} });
+  const lc = await startLifecycleWorkers({
+    connection: temporal.nativeConnection,
+    db: mongo.db,
+    workflowBundle,
+    adapters: SOURCE === 'scim' ? { scim: scimAdapterFactory } : {},
+  });
   try {
-    const policy = { reviewDefaultDecision: 'revoke', reviewReminderEveryDays: 1, blastRadius: { maxShare: 0.5, maxCount: 1_000_000 } } as const;
+    const policy = {
+      reviewDefaultDecision: 'revoke',
+      reviewReminderEveryDays: 1,
+      blastRadius: { maxShare: 0.5, maxCount: 1_000_000 },
+    } as const;
     let managers: string[];
     if (SOURCE === 'scim') {
-      await lc.tenants.create({ tenantId, name: tenantId, policy, connections: [{ platform: 'scim', baseUrl: scim.baseUrl, credentials: { token: 'env:TENANT_BENCH_SCIM_TOKEN' } }] });
+      await lc.tenants.create({
+        tenantId,
+        name: tenantId,
+        policy,
+        connections: [
+          { platform: 'scim', baseUrl: scim.baseUrl, credentials: { token: 'env:TENANT_BENCH_SCIM_TOKEN' } },
+        ],
+      });
       managers = seedScimDirectory(scim, REVIEWERS, ITEMS / PER_SUBJECT);
     } else {
       const platform = await lc.createTenant(tenantId, policy, false);
-      managers = seedReviewPopulation(platform, { prefix: 'b', managers: REVIEWERS, subjects: ITEMS / PER_SUBJECT, perSubject: PER_SUBJECT });
+      managers = seedReviewPopulation(platform, {
+        prefix: 'b',
+        managers: REVIEWERS,
+        subjects: ITEMS / PER_SUBJECT,
+        perSubject: PER_SUBJECT,
+      });
     }
     const reviewId = '2026-Q4';
     const started = Date.now();
     const handle = await temporal.client.workflow.start(accessReviewCampaign, {
-      args: [{ tenantId, requestedBy: { id: 'bench', kind: 'schedule' }, reviewId, deadline: new Date(started + DEADLINE_SECONDS * 1000).toISOString() }],
+      args: [
+        {
+          tenantId,
+          requestedBy: { id: 'bench', kind: 'schedule' },
+          reviewId,
+          deadline: new Date(started + DEADLINE_SECONDS * 1000).toISOString(),
+        },
+      ],
       taskQueue: lc.queues.workflows,
       workflowId: `${tenantId}/access-review/${reviewId}`,
     });
@@ -103,9 +153,16 @@ async function main(): Promise<void> {
       for (;;) {
         const items = await reviewer.query(reviewItemsQuery).catch(() => undefined);
         if (items && items.length > 0) {
-          const revoke = (i: (typeof items)[number]) => (SOURCE === 'scim' ? GROUP_NAMES.indexOf(i.entitlementName ?? '') % 2 === 0 : i.recommendation === 'revoke');
-          const decisions: ReviewDecision[] = items.map((i) => (revoke(i) ? { itemId: i.itemId, decision: 'revoke', comment: 'not needed' } : { itemId: i.itemId, decision: 'approve' }));
-          await reviewer.executeUpdate(reviewDecisionsUpdate, { args: [{ reviewer: { id: reviewerId, kind: 'user' }, decisions }] });
+          const revoke = (i: (typeof items)[number]) =>
+            SOURCE === 'scim' ? GROUP_NAMES.indexOf(i.entitlementName ?? '') % 2 === 0 : i.recommendation === 'revoke';
+          const decisions: ReviewDecision[] = items.map((i) =>
+            revoke(i)
+              ? { itemId: i.itemId, decision: 'revoke', comment: 'not needed' }
+              : { itemId: i.itemId, decision: 'approve' },
+          );
+          await reviewer.executeUpdate(reviewDecisionsUpdate, {
+            args: [{ reviewer: { id: reviewerId, kind: 'user' }, decisions }],
+          });
           decidedReviewers += 1;
           return;
         }
@@ -138,22 +195,42 @@ async function main(): Promise<void> {
     const campaignRuns = await runHistoryLengths(temporal.client, handle.workflowId, handle.firstExecutionRunId);
     const reviewerLengths: number[] = [];
     for (let i = 0; i < managers.length; i += 50) {
-      const batch = managers.slice(i, i + 50).map(async (m) => (await temporal.client.workflow.getHandle(reviewerWorkflowId(tenantId, reviewId, m)).describe()).historyLength);
+      const batch = managers
+        .slice(i, i + 50)
+        .map(
+          async (m) =>
+            (await temporal.client.workflow.getHandle(reviewerWorkflowId(tenantId, reviewId, m)).describe())
+              .historyLength,
+        );
       reviewerLengths.push(...(await Promise.all(batch)));
     }
     const stillMember = [...scim.groups.values()].reduce((n, g) => n + g.members.size, 0);
     const results = {
-      source: SOURCE === 'scim' ? 'SCIM adapter paging the SCIM contract fake over loopback (100 users a page)' : 'in-process reference platform',
+      source:
+        SOURCE === 'scim'
+          ? 'SCIM adapter paging the SCIM contract fake over loopback (100 users a page)'
+          : 'in-process reference platform',
       items: tally.items,
       reviewers: tally.reviewers,
       reviewersDecidingByUpdate: decidedReviewers,
       tally,
-      wallTimeSeconds: { total: (finished - started) / 1000, deadlineAfter: DEADLINE_SECONDS, brakeTrippedAt: brakeAt && (brakeAt - started) / 1000 },
-      maxHistoryEvents: { anyWorkflow: Math.max(...campaignRuns, ...reviewerLengths), campaignRun: Math.max(...campaignRuns), reviewer: Math.max(...reviewerLengths) },
+      wallTimeSeconds: {
+        total: (finished - started) / 1000,
+        deadlineAfter: DEADLINE_SECONDS,
+        brakeTrippedAt: brakeAt && (brakeAt - started) / 1000,
+      },
+      maxHistoryEvents: {
+        anyWorkflow: Math.max(...campaignRuns, ...reviewerLengths),
+        campaignRun: Math.max(...campaignRuns),
+        reviewer: Math.max(...reviewerLengths),
+      },
       campaignRuns: campaignRuns.length,
       campaignRunEvents: campaignRuns,
       ...(SOURCE === 'scim' ? { scim: { memberships: ITEMS, revokedOnPlatform: ITEMS - stillMember } } : {}),
-      memory: { peakRssMB: Math.round(peakRss / 2 ** 20), note: `one process: workers, ${SOURCE === 'scim' ? 'the SCIM contract fake' : 'the in-process reference platform'} with all accounts, client` },
+      memory: {
+        peakRssMB: Math.round(peakRss / 2 ** 20),
+        note: `one process: workers, ${SOURCE === 'scim' ? 'the SCIM contract fake' : 'the in-process reference platform'} with all accounts, client`,
+      },
       machine: { cpus: cpus().length, node: process.version },
       at: new Date().toISOString(),
     };

@@ -21,20 +21,41 @@ async function main(): Promise<void> {
     const w = await workflowEnv('bench_overhead', { devServer: true });
     const connection = await NativeConnection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS });
     const baselineQueue = uniqueQueue('baseline');
-    const baselineWorker = await Worker.create({ connection, taskQueue: baselineQueue, workflowsPath: require.resolve('./support/baseline-workflow'), activities: { noop: () => Promise.resolve() } });
+    const baselineWorker = await Worker.create({
+      connection,
+      taskQueue: baselineQueue,
+      workflowsPath: require.resolve('./support/baseline-workflow'),
+      activities: { noop: () => Promise.resolve() },
+    });
     const baselineRunning = baselineWorker.run();
     try {
       const tenantId = await w.tenant({ retentionDays: 0 });
       const subjects: Subject[] = Array.from({ length: RUNS + 1 }, (_, i) => {
         const userName = `leaver-${i}`;
         w.reference.seedAccount({ userName: `${userName}-manager` });
-        w.reference.seedAccount({ userName, sessions: 2, entitlements: [{ kind: 'group', id: 'engineering' }], owned: [`${userName}.doc`] });
+        w.reference.seedAccount({
+          userName,
+          sessions: 2,
+          entitlements: [{ kind: 'group', id: 'engineering' }],
+          owned: [`${userName}.doc`],
+        });
         w.reference.seedCredential({ id: `${userName}-key`, kind: 'access-key', ownerId: userName, status: 'active' });
         return { subjectId: `e-${i}`, userName, managerId: `${userName}-manager` };
       });
       const offboard = async (subject: Subject) => {
-        const request: OffboardingRequest = { tenantId, requestedBy: { id: 'bench', kind: 'system' }, runbookId: 'reference-offboarding', subject, mode: 'immediate', leaveDate: new Date().toISOString() };
-        const handle = await w.client.workflow.start<typeof offboarding>('offboarding', { args: [request], taskQueue: w.queues.workflows, workflowId: runWorkflowId(tenantId, 'offboarding', subject.subjectId) });
+        const request: OffboardingRequest = {
+          tenantId,
+          requestedBy: { id: 'bench', kind: 'system' },
+          runbookId: 'reference-offboarding',
+          subject,
+          mode: 'immediate',
+          leaveDate: new Date().toISOString(),
+        };
+        const handle = await w.client.workflow.start<typeof offboarding>('offboarding', {
+          args: [request],
+          taskQueue: w.queues.workflows,
+          workflowId: runWorkflowId(tenantId, 'offboarding', subject.subjectId),
+        });
         return { handle, progress: await handle.result() };
       };
 
@@ -60,7 +81,13 @@ async function main(): Promise<void> {
       };
       const offboardingSeconds = await timed(() => subjects.slice(0, RUNS).map(offboard));
       const baselineSeconds = await timed(() =>
-        Array.from({ length: RUNS }, (_, i) => w.client.workflow.execute('baseline', { args: [phases], taskQueue: baselineQueue, workflowId: `${baselineQueue}-${i}` })),
+        Array.from({ length: RUNS }, (_, i) =>
+          w.client.workflow.execute('baseline', {
+            args: [phases],
+            taskQueue: baselineQueue,
+            workflowId: `${baselineQueue}-${i}`,
+          }),
+        ),
       );
       const offboardingsPerSecond = RUNS / offboardingSeconds;
       const baselinePerSecond = RUNS / baselineSeconds;
@@ -68,7 +95,11 @@ async function main(): Promise<void> {
         runs: RUNS,
         activitiesPerRun: activities,
         phases,
-        offboarding: { wallSeconds: offboardingSeconds, runsPerSecond: Number(offboardingsPerSecond.toFixed(2)), status: probe.progress.status },
+        offboarding: {
+          wallSeconds: offboardingSeconds,
+          runsPerSecond: Number(offboardingsPerSecond.toFixed(2)),
+          status: probe.progress.status,
+        },
         baseline: { wallSeconds: baselineSeconds, runsPerSecond: Number(baselinePerSecond.toFixed(2)) },
         ratio: Number((offboardingsPerSecond / baselinePerSecond).toFixed(2)),
         goal: 0.8,

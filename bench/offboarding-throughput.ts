@@ -23,7 +23,12 @@ async function main(): Promise<void> {
       const subjects: Subject[] = Array.from({ length: LEAVERS }, (_, i) => {
         const userName = `leaver-${i}`;
         w.reference.seedAccount({ userName: `${userName}-manager` });
-        w.reference.seedAccount({ userName, sessions: 2, entitlements: [{ kind: 'group', id: 'engineering' }], owned: [`${userName}.doc`] });
+        w.reference.seedAccount({
+          userName,
+          sessions: 2,
+          entitlements: [{ kind: 'group', id: 'engineering' }],
+          owned: [`${userName}.doc`],
+        });
         w.reference.seedCredential({ id: `${userName}-key`, kind: 'access-key', ownerId: userName, status: 'active' });
         return { subjectId: `e-${i}`, userName, managerId: `${userName}-manager` };
       });
@@ -31,14 +36,36 @@ async function main(): Promise<void> {
       const started = Date.now();
       const runs = await Promise.all(
         subjects.map(async (subject) => {
-          const request: OffboardingRequest = { tenantId, requestedBy: { id: 'bench', kind: 'system' }, runbookId: 'reference-offboarding', subject, mode: 'immediate', leaveDate: new Date().toISOString() };
+          const request: OffboardingRequest = {
+            tenantId,
+            requestedBy: { id: 'bench', kind: 'system' },
+            runbookId: 'reference-offboarding',
+            subject,
+            mode: 'immediate',
+            leaveDate: new Date().toISOString(),
+          };
           const runStart = Date.now();
-          const handle = await client.workflow.start<typeof offboarding>('offboarding', { args: [request], taskQueue: w.queues.workflows, workflowId: runWorkflowId(tenantId, 'offboarding', subject.subjectId) });
+          const handle = await client.workflow.start<typeof offboarding>('offboarding', {
+            args: [request],
+            taskQueue: w.queues.workflows,
+            workflowId: runWorkflowId(tenantId, 'offboarding', subject.subjectId),
+          });
           const progress = await handle.result();
           const history = await handle.fetchHistory();
           const trail = await w.stores.evidence.forRun(tenantId, handle.workflowId);
-          const contained = Math.max(...trail.filter((r) => r.event === 'step-succeeded' && /^(disable|revoke-sessions)-/.test(String(r.detail?.stepId))).map((r) => Date.parse(r.at)));
-          return { status: progress.status, containMs: contained - runStart, totalMs: Date.now() - runStart, events: history.events?.length ?? 0 };
+          const contained = Math.max(
+            ...trail
+              .filter(
+                (r) => r.event === 'step-succeeded' && /^(disable|revoke-sessions)-/.test(String(r.detail?.stepId)),
+              )
+              .map((r) => Date.parse(r.at)),
+          );
+          return {
+            status: progress.status,
+            containMs: contained - runStart,
+            totalMs: Date.now() - runStart,
+            events: history.events?.length ?? 0,
+          };
         }),
       );
       const wallMs = Date.now() - started;

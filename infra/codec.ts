@@ -22,7 +22,8 @@ export function parseEncryptionKeys(value: string): EncryptionKey[] {
   const keys = value.split(',').map((entry, i) => {
     const [id, material, ...rest] = entry.trim().split(':');
     if (!id || !material || rest.length) throw new Error(`entry ${i + 1} must be <key id>:<base64 key>`);
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) throw new Error(`key id "${id}" must be letters, digits, _ . or - (max 64)`);
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id))
+      throw new Error(`key id "${id}" must be letters, digits, _ . or - (max 64)`);
     const key = Buffer.from(material, 'base64');
     if (key.length !== 32) throw new Error(`key "${id}" must be 32 bytes of base64 (got ${key.length})`);
     return { id, key };

@@ -38,8 +38,14 @@ export const configSchema = z
     /** Temporal Cloud API key; implies TLS. */
     TEMPORAL_API_KEY: optionalString,
     /** Separate queue set for this deployment (e.g. blue/green fleets); empty in most setups. */
-    TASK_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]*$/, 'letters, digits, _ . and - only').default(''),
-    MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').default('mongodb://127.0.0.1:27017/'),
+    TASK_QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]*$/, 'letters, digits, _ . and - only')
+      .default(''),
+    MONGODB_URI: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+      .default('mongodb://127.0.0.1:27017/'),
     /** OIDC issuer whose access tokens the API accepts (e.g. a Keycloak realm URL); API keys only when unset. */
     OIDC_ISSUER: z.url().optional(),
     OIDC_AUDIENCE: optionalString,
@@ -59,7 +65,10 @@ export const configSchema = z
      */
     SECRET_STORE_KEYS: encryptionKeys,
     /** Development only: tenants' platform URLs may be plain http and loopback or private addresses. */
-    ALLOW_INSECURE_PLATFORM_URLS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    ALLOW_INSECURE_PLATFORM_URLS: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
     /** Platform queues this worker serves, e.g. `aws-iam,entra` (every platform with an adapter when unset). */
     WORKER_PLATFORMS: z
       .string()
@@ -68,15 +77,27 @@ export const configSchema = z
         if (!value) return undefined;
         const names = value.split(',').map((p) => p.trim());
         const unknown = names.filter((p) => !(PLATFORMS as readonly string[]).includes(p));
-        if (unknown.length) ctx.addIssue({ code: 'custom', message: `unknown platform ${unknown.join(', ')} (known: ${PLATFORMS.join(', ')})` });
+        if (unknown.length)
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown platform ${unknown.join(', ')} (known: ${PLATFORMS.join(', ')})`,
+          });
         return names as Platform[];
       }),
-    MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only').default('identity_runbooks'),
+    MONGODB_DB: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only')
+      .default('identity_runbooks'),
   })
   .superRefine((c, ctx) => {
-    if (c.OIDC_ISSUER && !c.OIDC_AUDIENCE) ctx.addIssue({ code: 'custom', path: ['OIDC_AUDIENCE'], message: 'is required with OIDC_ISSUER' });
+    if (c.OIDC_ISSUER && !c.OIDC_AUDIENCE)
+      ctx.addIssue({ code: 'custom', path: ['OIDC_AUDIENCE'], message: 'is required with OIDC_ISSUER' });
     if (Boolean(c.TEMPORAL_TLS_CERT_PATH) !== Boolean(c.TEMPORAL_TLS_KEY_PATH)) {
-      ctx.addIssue({ code: 'custom', path: [c.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'], message: 'set both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH, or neither' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'],
+        message: 'set both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH, or neither',
+      });
     }
   });
 

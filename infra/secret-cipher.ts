@@ -47,7 +47,10 @@ export class SecretCipher {
     decipher.setAAD(Buffer.from(`${sealed.keyId}\n${context}`));
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
     try {
-      return Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+      return Buffer.concat([
+        decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)),
+        decipher.final(),
+      ]).toString('utf8');
     } catch {
       throw new Error('secret does not open: tampered with, or not sealed for this tenant and name');
     }

@@ -9,7 +9,12 @@ type TlsSettings = NonNullable<ConnectionOptions['tls']>;
 
 /** TLS for Temporal Cloud / a TLS cluster: client certificate (mTLS) and/or API key. */
 async function tlsSettings(config: Config): Promise<TlsSettings | undefined> {
-  const { TEMPORAL_TLS_CERT_PATH: cert, TEMPORAL_TLS_KEY_PATH: key, TEMPORAL_TLS_CA_PATH: ca, TEMPORAL_TLS_SERVER_NAME: serverName } = config;
+  const {
+    TEMPORAL_TLS_CERT_PATH: cert,
+    TEMPORAL_TLS_KEY_PATH: key,
+    TEMPORAL_TLS_CA_PATH: ca,
+    TEMPORAL_TLS_SERVER_NAME: serverName,
+  } = config;
   if (!cert && !ca && !serverName && !config.TEMPORAL_API_KEY) return undefined;
   const tls: TlsSettings = {};
   if (serverName) tls.serverNameOverride = serverName;

@@ -9,7 +9,11 @@ import { onEach } from './steps';
  * a human. Phase 2 steps expand at run time into one revoke / hand-over per
  * credential and federation link found (see workflows/offboarding.ts).
  */
-function offboardingSteps(platforms: readonly Platform[], ownershipPlatforms: readonly Platform[], notify: boolean): RunbookStep[] {
+function offboardingSteps(
+  platforms: readonly Platform[],
+  ownershipPlatforms: readonly Platform[],
+  notify: boolean,
+): RunbookStep[] {
   return [
     // 1 contain: sign-in off first, then kill the sessions it already has.
     ...onEach(platforms, 'disableAccount', 'disable', { phase: 1, onFailure: 'continue' }),
@@ -21,7 +25,18 @@ function offboardingSteps(platforms: readonly Platform[], ownershipPlatforms: re
     ...onEach(platforms, 'removeAllEntitlements', 'entitlements', { phase: 3, onFailure: 'continue' }),
     // 4 data hand-over to the new owner (or the manager).
     ...onEach(ownershipPlatforms, 'transferOwnership', 'handover', { phase: 4, onFailure: 'continue' }),
-    ...(notify ? [{ id: 'notify-manager', platform: 'notification' as const, action: 'notify' as const, phase: 4, after: ownershipPlatforms.map((p) => `handover-${p}`), onFailure: 'continue' as const }] : []),
+    ...(notify
+      ? [
+          {
+            id: 'notify-manager',
+            platform: 'notification' as const,
+            action: 'notify' as const,
+            phase: 4,
+            after: ownershipPlatforms.map((p) => `handover-${p}`),
+            onFailure: 'continue' as const,
+          },
+        ]
+      : []),
     // 5 retention: deletion after the tenant's retention period, unless a legal hold arrived.
     ...onEach(platforms, 'deleteAccount', 'delete', { phase: 5, onFailure: 'continue' }),
   ];
@@ -33,8 +48,13 @@ export const STANDARD_OFFBOARDING: SeedRunbook = {
   productDefault: true,
   kind: 'offboarding',
   name: 'Standard leaver',
-  description: 'Contain, revoke non-human identities, remove entitlements, hand over data, delete after retention: Entra/365, AWS IAM, Okta, Google Workspace, GitHub, Keycloak.',
-  steps: offboardingSteps(['entra', 'aws-iam', 'okta', 'google-workspace', 'github', 'keycloak'], ['entra', 'google-workspace'], true),
+  description:
+    'Contain, revoke non-human identities, remove entitlements, hand over data, delete after retention: Entra/365, AWS IAM, Okta, Google Workspace, GitHub, Keycloak.',
+  steps: offboardingSteps(
+    ['entra', 'aws-iam', 'okta', 'google-workspace', 'github', 'keycloak'],
+    ['entra', 'google-workspace'],
+    true,
+  ),
 };
 
 /** The same runbook on the in-process reference platform (embedded default, tests). */

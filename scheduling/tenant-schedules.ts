@@ -28,13 +28,26 @@ export function rotationSchedule(tenantId: string, queues: TaskQueues): Schedule
 }
 
 /** Access review on the tenant's cadence: the first day of each quarter (or half-year, or year), 06:00 UTC. */
-export function reviewSchedule(tenantId: string, policy: Pick<TenantPolicy, 'reviewCadence'>, queues: TaskQueues): ScheduleOptions {
+export function reviewSchedule(
+  tenantId: string,
+  policy: Pick<TenantPolicy, 'reviewCadence'>,
+  queues: TaskQueues,
+): ScheduleOptions {
   return tenantSchedule(tenantId, queues, {
     scheduleId: tenantScheduleIds(tenantId).review,
     kind: 'access-review',
     workflowType: SCHEDULED_ACCESS_REVIEW_WORKFLOW,
     workflowId: `${tenantId}/scheduled-access-review`,
-    spec: { calendars: [{ month: REVIEW_MONTHS[policy.reviewCadence].map((m) => MONTH_NAMES[m - 1]!), dayOfMonth: 1, hour: 6, minute: 0 }] },
+    spec: {
+      calendars: [
+        {
+          month: REVIEW_MONTHS[policy.reviewCadence].map((m) => MONTH_NAMES[m - 1]!),
+          dayOfMonth: 1,
+          hour: 6,
+          minute: 0,
+        },
+      ],
+    },
     catchupWindow: '7 days',
   });
 }
@@ -71,14 +84,37 @@ function tenantSchedule(tenantId: string, queues: TaskQueues, s: TenantScheduleS
   };
 }
 
-const MONTH_NAMES = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'] as const;
+const MONTH_NAMES = [
+  'JANUARY',
+  'FEBRUARY',
+  'MARCH',
+  'APRIL',
+  'MAY',
+  'JUNE',
+  'JULY',
+  'AUGUST',
+  'SEPTEMBER',
+  'OCTOBER',
+  'NOVEMBER',
+  'DECEMBER',
+] as const;
 
 /** Creates or updates both Schedules of a tenant (idempotent: safe on every tenant change). */
-export async function ensureTenantSchedules(client: Client, tenantId: string, policy: Pick<TenantPolicy, 'reviewCadence'>, queues: TaskQueues): Promise<void> {
+export async function ensureTenantSchedules(
+  client: Client,
+  tenantId: string,
+  policy: Pick<TenantPolicy, 'reviewCadence'>,
+  queues: TaskQueues,
+): Promise<void> {
   for (const options of [rotationSchedule(tenantId, queues), reviewSchedule(tenantId, policy, queues)]) {
     const handle = client.schedule.getHandle(options.scheduleId);
     try {
-      await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: options.policies }));
+      await handle.update((previous) => ({
+        ...previous,
+        spec: options.spec,
+        action: options.action,
+        policies: options.policies,
+      }));
     } catch (err) {
       if ((err as { name?: string }).name !== 'ScheduleNotFoundError') throw err;
       await client.schedule.create(options);

@@ -58,7 +58,12 @@ async function main(): Promise<void> {
 
   await assertPortsFree([
     { port: apiPort, what: 'the API', variable: 'API_PORT' },
-    ...(ownTemporal ? [{ port: temporalPort, what: 'Temporal', variable: 'TEMPORAL_PORT' }, { port: uiPort, what: 'the Temporal UI', variable: 'TEMPORAL_UI_PORT' }] : []),
+    ...(ownTemporal
+      ? [
+          { port: temporalPort, what: 'Temporal', variable: 'TEMPORAL_PORT' },
+          { port: uiPort, what: 'the Temporal UI', variable: 'TEMPORAL_UI_PORT' },
+        ]
+      : []),
     ...(ownStore ? [{ port: ferretPort, what: 'FerretDB', variable: 'FERRETDB_PORT' }] : []),
   ]);
 
@@ -69,14 +74,31 @@ async function main(): Promise<void> {
   if (ownTemporal) {
     children.push(
       startProcess('temporal', resolve(tools, 'temporal'), [
-        'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(temporalPort), '--ui-port', String(uiPort),
-        '--db-filename', resolve(dataDir, 'temporal.db'), '--log-level', 'warn',
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(temporalPort),
+        '--ui-port',
+        String(uiPort),
+        '--db-filename',
+        resolve(dataDir, 'temporal.db'),
+        '--log-level',
+        'warn',
         ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=Keyword`]),
       ]),
     );
   }
   if (ownStore) {
-    children.push(startProcess('ferretdb', resolve(tools, 'ferretdb'), ['-listen-addr', `127.0.0.1:${ferretPort}`, '-data-dir', resolve(dataDir, 'ferretdb')]));
+    children.push(
+      startProcess('ferretdb', resolve(tools, 'ferretdb'), [
+        '-listen-addr',
+        `127.0.0.1:${ferretPort}`,
+        '-data-dir',
+        resolve(dataDir, 'ferretdb'),
+      ]),
+    );
   }
   await Promise.all([
     ownTemporal ? waitForPort(temporalPort, 'Temporal') : undefined,
@@ -108,7 +130,9 @@ async function main(): Promise<void> {
       `  API           ${apiUrl}  (ready: ${apiUrl}/readyz)`,
       `  Temporal      ${temporalAddress}${ownTemporal ? `  UI: http://127.0.0.1:${uiPort}` : ''}`,
       `  MongoDB URI   ${mongoUri}${ownStore ? '  (embedded FerretDB, data in .data/ferretdb)' : ''}`,
-      admin.generated ? `  Admin API key ${admin.key}  (saved in .data/admin-api-key)` : '  Admin API key from ADMIN_API_KEY',
+      admin.generated
+        ? `  Admin API key ${admin.key}  (saved in .data/admin-api-key)`
+        : '  Admin API key from ADMIN_API_KEY',
       '  Ctrl-C stops everything; data stays in .data/.',
       '',
     ].join('\n'),

@@ -9,7 +9,12 @@ export interface Supervised {
 }
 
 /** Starts a child whose output lines are prefixed with its name; stop() sends SIGTERM, then SIGKILL after 15 s. */
-export function startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Supervised {
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Supervised {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
@@ -48,7 +53,9 @@ export async function assertPortsFree(ports: { port: number; what: string; varia
   const taken = [];
   for (const p of ports) if (!(await isFree(p.port))) taken.push(p);
   if (taken.length === 0) return;
-  throw new Error(taken.map((p) => `port ${p.port} (${p.what}) is already in use: set ${p.variable} to a free port`).join('\n'));
+  throw new Error(
+    taken.map((p) => `port ${p.port} (${p.what}) is already in use: set ${p.variable} to a free port`).join('\n'),
+  );
 }
 
 export async function waitForPort(port: number, what: string, timeoutMs = 60_000): Promise<void> {
@@ -71,7 +78,9 @@ export function freePort(): Promise<number> {
     const server = createServer().once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

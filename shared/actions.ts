@@ -1,4 +1,12 @@
-import type { CredentialInfo, CredentialKind, Entitlement, EntitlementKind, FederationLink, SecretRef, Subject } from './identity';
+import type {
+  CredentialInfo,
+  CredentialKind,
+  Entitlement,
+  EntitlementKind,
+  FederationLink,
+  SecretRef,
+  Subject,
+} from './identity';
 import type { PlatformAction } from './platforms';
 
 export interface EntitlementRef {
@@ -20,7 +28,13 @@ export interface ActionInputs {
   removeAllEntitlements: { subject: Subject };
   /** Credentials owned by a person (subject) or by a service account (ownerId). */
   listCredentials: { subject?: Subject; ownerId?: string };
-  createCredential: { ownerId: string; kind: CredentialKind; description?: string; secretName: string; idempotencyKey: string };
+  createCredential: {
+    ownerId: string;
+    kind: CredentialKind;
+    description?: string;
+    secretName: string;
+    idempotencyKey: string;
+  };
   deactivateCredential: { ownerId: string; credentialId: string };
   deleteCredential: { ownerId: string; credentialId: string };
   disableServiceAccount: { serviceAccountId: string };
@@ -64,4 +78,8 @@ export interface ActionOutputs {
 type AssertAllActions = { [A in PlatformAction]: [ActionInputs[A], ActionOutputs[A]] };
 export type { AssertAllActions };
 
-export type ActionRequest<A extends PlatformAction> = ActionInputs[A] & { tenantId: string; runId?: string; stepId?: string };
+export type ActionRequest<A extends PlatformAction> = ActionInputs[A] & {
+  tenantId: string;
+  runId?: string;
+  stepId?: string;
+};

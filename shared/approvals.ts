@@ -20,17 +20,28 @@ export interface ApprovalCase {
  * approval is refused, or undefined.
  */
 export function approvalRefusal(c: ApprovalCase): string | undefined {
-  if (c.requesterId !== undefined && c.approverId === c.requesterId) return 'an approver cannot approve their own request';
+  if (c.requesterId !== undefined && c.approverId === c.requesterId)
+    return 'an approver cannot approve their own request';
   if (isSubject(c.approverId, c.subject, c.platform)) return 'the subject cannot approve their own access';
-  if (c.approverRole === 'manager') return c.approverId === c.subject.managerId ? undefined : `${c.approverId} is not the subject's manager`;
-  if (c.approverRole === 'approver' && c.tenantApprovers && c.tenantApprovers.length > 0 && !c.tenantApprovers.includes(c.approverId)) {
+  if (c.approverRole === 'manager')
+    return c.approverId === c.subject.managerId ? undefined : `${c.approverId} is not the subject's manager`;
+  if (
+    c.approverRole === 'approver' &&
+    c.tenantApprovers &&
+    c.tenantApprovers.length > 0 &&
+    !c.tenantApprovers.includes(c.approverId)
+  ) {
     return `${c.approverId} is not an approver of this tenant`;
   }
   return undefined;
 }
 
 /** The subject never extends their own time-boxed access, under any of their identities. */
-export function extensionRefusal(byId: string, subject: ApprovalCase['subject'], platform: Platform): string | undefined {
+export function extensionRefusal(
+  byId: string,
+  subject: ApprovalCase['subject'],
+  platform: Platform,
+): string | undefined {
   return isSubject(byId, subject, platform) ? 'the subject cannot extend their own access' : undefined;
 }
 

@@ -20,7 +20,9 @@ export const legalHoldSignal = defineSignal<[LegalHold]>('legalHold');
 export const blastRadiusGoAheadSignal = defineSignal<[{ approvedBy: Actor; comment?: string }]>('blastRadiusGoAhead');
 
 /** Access review (reviewer child workflow): record decisions; rejects items not assigned to the reviewer. */
-export const reviewDecisionsUpdate = defineUpdate<{ recorded: number; remaining: number }, [ReviewDecisionBatch]>('reviewDecisions');
+export const reviewDecisionsUpdate = defineUpdate<{ recorded: number; remaining: number }, [ReviewDecisionBatch]>(
+  'reviewDecisions',
+);
 export const reviewItemsQuery = defineQuery<ReviewItem[]>('reviewItems');
 
 /** Privileged access: change the time-box. */
@@ -31,4 +33,5 @@ export const endAccessSignal = defineSignal<[{ by: Actor; reason?: string }]>('e
 export const manualRotationConfirmedSignal = defineSignal<[{ by: Actor }]>('manualRotationConfirmed');
 
 /** A credential rotation tells its campaign (parent) that its active phase settled, so the campaign's concurrency slot frees before the grace period ends. */
-export const rotationSettledSignal = defineSignal<[{ credentialKey: string; outcome: RotationOutcome }]>('rotationSettled');
+export const rotationSettledSignal =
+  defineSignal<[{ credentialKey: string; outcome: RotationOutcome }]>('rotationSettled');

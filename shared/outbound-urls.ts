@@ -17,13 +17,23 @@ export function outboundUrlProblem(value: string, allowInsecure: boolean): strin
   if (url.protocol !== 'https:' && !(allowInsecure && url.protocol === 'http:')) return 'must be https';
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (METADATA_HOSTS.has(host) || isLinkLocal(host)) return 'must not point at a link-local or cloud metadata address';
-  if (!allowInsecure && (isLoopbackOrPrivate(host) || host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal'))) {
+  if (
+    !allowInsecure &&
+    (isLoopbackOrPrivate(host) || host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal'))
+  ) {
     return 'must not point at a loopback, private or internal address';
   }
   return undefined;
 }
 
-const METADATA_HOSTS = new Set(['169.254.169.254', 'fd00:ec2::254', 'metadata.google.internal', 'metadata', '100.100.100.200', 'metadata.azure.com']);
+const METADATA_HOSTS = new Set([
+  '169.254.169.254',
+  'fd00:ec2::254',
+  'metadata.google.internal',
+  'metadata',
+  '100.100.100.200',
+  'metadata.azure.com',
+]);
 
 function ipv4(host: string): number[] | undefined {
   const parts = host.split('.');
@@ -52,7 +62,14 @@ function isLoopbackOrPrivate(host: string): boolean {
   const v4 = ipv4(host) ?? embeddedIpv4(host);
   if (v4) {
     const [a, b] = v4 as [number, number];
-    return a === 127 || a === 10 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+    return (
+      a === 127 ||
+      a === 10 ||
+      a === 0 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127)
+    );
   }
   return host === '::1' || host === '::' || /^f[cd][0-9a-f]{2}:/.test(host);
 }

@@ -35,5 +35,9 @@ export const PLATFORM_DEFAULTS: Readonly<Record<Platform, PlatformDefaults>> = {
   notification: { ...standard, maxActivitiesPerSecond: 5, retry: { ...standard.retry, maximumAttempts: 5 } },
   // The call returns at once; the callback may take days.
   'http-callback': { ...standard, startToCloseTimeout: '7 days', scheduleToCloseTimeout: '14 days' },
-  reference: { ...standard, maxActivitiesPerSecond: 1000, retry: { ...standard.retry, initialInterval: '100 milliseconds' } },
+  reference: {
+    ...standard,
+    maxActivitiesPerSecond: 1000,
+    retry: { ...standard.retry, initialInterval: '100 milliseconds' },
+  },
 };

@@ -27,7 +27,12 @@ export const ACCOUNT_ACTIONS = [
   'deleteAccount',
   'revokeSessions',
 ] as const;
-export const ENTITLEMENT_ACTIONS = ['listEntitlements', 'addEntitlement', 'removeEntitlement', 'removeAllEntitlements'] as const;
+export const ENTITLEMENT_ACTIONS = [
+  'listEntitlements',
+  'addEntitlement',
+  'removeEntitlement',
+  'removeAllEntitlements',
+] as const;
 export const NON_HUMAN_IDENTITY_ACTIONS = [
   'listCredentials',
   'createCredential',
@@ -58,16 +63,31 @@ const IDENTITY_ACTIONS = [...ACCOUNT_ACTIONS, ...ENTITLEMENT_ACTIONS] as const;
 
 export const CAPABILITIES: Readonly<Record<Platform, readonly PlatformAction[]>> = {
   // Graph cannot suspend an app secret or certificate, only remove it: no deactivateCredential.
-  entra: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS.filter((a) => a !== 'deactivateCredential'), ...OWNERSHIP_ACTIONS],
+  entra: [
+    ...IDENTITY_ACTIONS,
+    ...NON_HUMAN_IDENTITY_ACTIONS.filter((a) => a !== 'deactivateCredential'),
+    ...OWNERSHIP_ACTIONS,
+  ],
   // IAM federation (SAML/OIDC providers) is account-wide: a user has no links of its own to list or remove.
-  'aws-iam': [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS.filter((a) => a !== 'listFederationLinks' && a !== 'removeFederationLink')],
+  'aws-iam': [
+    ...IDENTITY_ACTIONS,
+    ...NON_HUMAN_IDENTITY_ACTIONS.filter((a) => a !== 'listFederationLinks' && a !== 'removeFederationLink'),
+  ],
   okta: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
   // Google: OAuth grants and app passwords can be listed and deleted only; no per-user federation links;
   // Cloud service accounts are Cloud IAM's, not the Directory's.
   'google-workspace': [...IDENTITY_ACTIONS, 'listCredentials', 'deleteCredential', ...OWNERSHIP_ACTIONS],
   // GitHub: an org owner can list and revoke a member's org-reachable credentials but not create or
   // deactivate them; machine users are ordinary accounts; SAML identities are GraphQL-only.
-  github: ['createAccount', 'disableAccount', 'deleteAccount', 'revokeSessions', ...ENTITLEMENT_ACTIONS, 'listCredentials', 'deleteCredential'],
+  github: [
+    'createAccount',
+    'disableAccount',
+    'deleteAccount',
+    'revokeSessions',
+    ...ENTITLEMENT_ACTIONS,
+    'listCredentials',
+    'deleteCredential',
+  ],
   keycloak: [...IDENTITY_ACTIONS, ...NON_HUMAN_IDENTITY_ACTIONS],
   // SCIM (RFC 7644) has no sessions resource: no revokeSessions.
   scim: IDENTITY_ACTIONS.filter((a) => a !== 'revokeSessions'),

@@ -23,6 +23,7 @@ export function recommend(
       : [undefined, '', ''];
   if (!at) return {};
   const idleDays = Math.floor((now.getTime() - Date.parse(at)) / DAY_MS);
-  if (idleDays >= idleLimit) return { recommendation: 'revoke', recommendationReason: `${unused} for ${idleDays} days` };
+  if (idleDays >= idleLimit)
+    return { recommendation: 'revoke', recommendationReason: `${unused} for ${idleDays} days` };
   return { recommendation: 'approve', recommendationReason: `${used} ${idleDays} days ago` };
 }

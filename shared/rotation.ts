@@ -33,11 +33,20 @@ export function rotationSubjectKey(credential: { platform: Platform; ownerId: st
 }
 
 /** The key campaigns recorded before its parts were encoded used (replay only). */
-export function unencodedRotationSubjectKey(credential: { platform: Platform; ownerId: string; credentialId?: string }): string {
+export function unencodedRotationSubjectKey(credential: {
+  platform: Platform;
+  ownerId: string;
+  credentialId?: string;
+}): string {
   return `${credential.platform}:${credential.ownerId}${credential.credentialId ? `/${credential.credentialId}` : ''}`;
 }
 
-export function rotationSecretName(tenantId: string, platform: Platform, ownerId: string, kind: CredentialKind): string {
+export function rotationSecretName(
+  tenantId: string,
+  platform: Platform,
+  ownerId: string,
+  kind: CredentialKind,
+): string {
   return `${tenantId}/${platform}/${ownerId}/${kind}`;
 }
 

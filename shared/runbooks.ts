@@ -153,7 +153,13 @@ export interface PlatformConnection {
  */
 export type SecretStoreSetting =
   | { kind: 'embedded' }
-  | { kind: 'aws-secrets-manager'; region: string; baseUrl?: string; namePrefix?: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  | {
+      kind: 'aws-secrets-manager';
+      region: string;
+      baseUrl?: string;
+      namePrefix?: string;
+      credentials: { accessKeyId: string; secretAccessKey: string };
+    };
 
 export interface Tenant {
   tenantId: string;

@@ -2,7 +2,13 @@ import type { Platform, PlatformAction } from './platforms';
 import type { CredentialKind, EntitlementKind, Subject } from './identity';
 import type { RotationMode } from './rotation';
 
-export const RUNBOOK_KINDS = ['onboarding', 'offboarding', 'credential-rotation', 'access-review', 'privileged-access'] as const;
+export const RUNBOOK_KINDS = [
+  'onboarding',
+  'offboarding',
+  'credential-rotation',
+  'access-review',
+  'privileged-access',
+] as const;
 export type RunbookKind = (typeof RUNBOOK_KINDS)[number];
 
 /** Who asked for something: an API key, an OIDC user, a schedule. Recorded in evidence. */
@@ -78,7 +84,8 @@ export interface PrivilegedAccessRequest extends RunRequestBase {
   approvalTimeoutMinutes?: number;
 }
 
-export type StepStatus = 'pending' | 'running' | 'succeeded' | 'already-done' | 'failed' | 'skipped' | 'compensated' | 'waiting';
+export type StepStatus =
+  'pending' | 'running' | 'succeeded' | 'already-done' | 'failed' | 'skipped' | 'compensated' | 'waiting';
 
 export interface StepProgress {
   stepId: string;

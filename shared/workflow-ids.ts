@@ -12,7 +12,9 @@ export function reviewerWorkflowId(tenantId: string, reviewId: string, reviewerI
   return `${tenantId}/access-review/${reviewId}/reviewer/${reviewerId}`;
 }
 
-export function parseRunWorkflowId(workflowId: string): { tenantId: string; kind: string; subjectId: string } | undefined {
+export function parseRunWorkflowId(
+  workflowId: string,
+): { tenantId: string; kind: string; subjectId: string } | undefined {
   const [tenantId, kind, ...rest] = workflowId.split('/');
   if (!tenantId || !kind || rest.length === 0) return undefined;
   return { tenantId, kind, subjectId: rest.join('/') };

@@ -53,7 +53,10 @@ export class ApiKeyStore {
     await this.keys.createIndex({ keyId: 1 }, { unique: true, name: 'keyId_unique' });
   }
 
-  async create(input: { name: string; ownerId?: string; grants: Grant[]; createdBy: string }, now = new Date()): Promise<{ key: string; info: ApiKeyInfo }> {
+  async create(
+    input: { name: string; ownerId?: string; grants: Grant[]; createdBy: string },
+    now = new Date(),
+  ): Promise<{ key: string; info: ApiKeyInfo }> {
     const keyId = randomBytes(8).toString('hex');
     const key = `${PREFIX}_${keyId}_${randomBytes(32).toString('base64url')}`;
     const record: ApiKeyRecord = { keyId, ...input, hash: sha256(key), createdAt: now.toISOString() };
@@ -74,7 +77,10 @@ export class ApiKeyStore {
   }
 
   list(): Promise<ApiKeyInfo[]> {
-    return this.keys.find({}, { projection: { _id: 0, hash: 0 } }).sort({ createdAt: 1 }).toArray();
+    return this.keys
+      .find({}, { projection: { _id: 0, hash: 0 } })
+      .sort({ createdAt: 1 })
+      .toArray();
   }
 
   get(keyId: string): Promise<ApiKeyInfo | null> {
@@ -83,7 +89,10 @@ export class ApiKeyStore {
 
   /** Revocation is permanent; the record stays for the audit trail. */
   async revoke(keyId: string, revokedBy: string, now = new Date()): Promise<boolean> {
-    const result = await this.keys.updateOne({ keyId, revokedAt: { $exists: false } }, { $set: { revokedAt: now.toISOString(), revokedBy } });
+    const result = await this.keys.updateOne(
+      { keyId, revokedAt: { $exists: false } },
+      { $set: { revokedAt: now.toISOString(), revokedBy } },
+    );
     return result.matchedCount === 1;
   }
 }

@@ -64,6 +64,9 @@ export class CallbackStore {
   }
 
   async finish(callbackId: string, as: NonNullable<PendingCallback['finishedAs']>, now = new Date()): Promise<void> {
-    await this.callbacks.updateOne({ callbackId, finishedAt: { $exists: false } }, { $set: { finishedAt: now, finishedAs: as } });
+    await this.callbacks.updateOne(
+      { callbackId, finishedAt: { $exists: false } },
+      { $set: { finishedAt: now, finishedAs: as } },
+    );
   }
 }

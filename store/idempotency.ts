@@ -25,7 +25,9 @@ export type Reservation =
 const RETENTION_MS = 24 * 3600 * 1000;
 
 export function bodyHash(body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(body ?? null))
+    .digest('hex');
 }
 
 /**

@@ -26,12 +26,18 @@ export function correlatePeople(items: StoredReviewItem[]): StoredReviewItem[] {
   for (const item of items) {
     if (!item.personId || !item.managerFrom) continue;
     const known = managers.get(item.personId);
-    if (!known || PLATFORMS.indexOf(item.managerFrom) < PLATFORMS.indexOf(known.platform)) managers.set(item.personId, { reviewerId: item.reviewerId, platform: item.managerFrom });
+    if (!known || PLATFORMS.indexOf(item.managerFrom) < PLATFORMS.indexOf(known.platform))
+      managers.set(item.personId, { reviewerId: item.reviewerId, platform: item.managerFrom });
   }
   return items.map((item) => {
     const manager = item.personId ? managers.get(item.personId) : undefined;
     if (!manager || item.managerFrom) return item;
-    return { ...item, reviewerId: manager.reviewerId, managerFrom: manager.platform, reviewerReason: `manager on ${manager.platform} of the same person (${item.personId})` };
+    return {
+      ...item,
+      reviewerId: manager.reviewerId,
+      managerFrom: manager.platform,
+      reviewerReason: `manager on ${manager.platform} of the same person (${item.personId})`,
+    };
   });
 }
 
@@ -51,17 +57,27 @@ export interface ShareCounts {
 }
 
 /** Sorts items by reviewer and item id, dropping repeats, and cuts each reviewer's share into pages of `pageSize`. */
-export function layoutShares(items: Iterable<StoredReviewItem>, pageSize: number): { shares: ShareLayout[]; pages: StoredReviewItem[][] } {
+export function layoutShares(
+  items: Iterable<StoredReviewItem>,
+  pageSize: number,
+): { shares: ShareLayout[]; pages: StoredReviewItem[][] } {
   const unique = new Map<string, StoredReviewItem>();
   for (const item of items) unique.set(item.itemId, item);
-  const sorted = [...unique.values()].sort((a, b) => compare(a.reviewerId, b.reviewerId) || compare(a.itemId, b.itemId));
+  const sorted = [...unique.values()].sort(
+    (a, b) => compare(a.reviewerId, b.reviewerId) || compare(a.itemId, b.itemId),
+  );
   const shares: ShareLayout[] = [];
   const pages: StoredReviewItem[][] = [];
-  for (let start = 0; start < sorted.length; ) {
+  for (let start = 0; start < sorted.length;) {
     const reviewerId = sorted[start]!.reviewerId;
     let end = start;
     while (end < sorted.length && sorted[end]!.reviewerId === reviewerId) end += 1;
-    shares.push({ reviewerId, total: end - start, firstPage: pages.length, pages: Math.ceil((end - start) / pageSize) });
+    shares.push({
+      reviewerId,
+      total: end - start,
+      firstPage: pages.length,
+      pages: Math.ceil((end - start) / pageSize),
+    });
     for (let p = start; p < end; p += pageSize) pages.push(sorted.slice(p, Math.min(p + pageSize, end)));
     start = end;
   }
@@ -96,7 +112,12 @@ function toReviewItem(item: StoredReviewItem): ReviewItem {
 export function forSecondStage(item: StoredReviewItem, reviewerId: string, sourcePage: number): StoredReviewItem {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the first stage's decision moves into previousStage
   const { decision, comment, decidedBy, decidedAt, defaulted, applied, applyError, ...undecided } = item;
-  const previousStage = { decision: decision!, ...(comment ? { comment } : {}), ...(decidedBy ? { decidedBy } : {}), ...(defaulted ? { defaulted } : {}) };
+  const previousStage = {
+    decision: decision!,
+    ...(comment ? { comment } : {}),
+    ...(decidedBy ? { decidedBy } : {}),
+    ...(defaulted ? { defaulted } : {}),
+  };
   return { ...undecided, reviewerId, previousStage, sourcePage };
 }
 

@@ -1,6 +1,22 @@
 import type { AnyBulkWriteOperation, Collection, Db, Document, Filter } from 'mongodb';
-import { PLATFORMS, type Actor, type Platform, type ReviewDecision, type ReviewItem, type ReviewVerdict } from '../shared';
-import { correlatePeople, countShare, forSecondStage, layoutShares, reviewerWindow, type ShareCounts, type ShareLayout, type StoredReviewItem } from './review-pages';
+import {
+  PLATFORMS,
+  type Actor,
+  type Platform,
+  type ReviewDecision,
+  type ReviewItem,
+  type ReviewVerdict,
+} from '../shared';
+import {
+  correlatePeople,
+  countShare,
+  forSecondStage,
+  layoutShares,
+  reviewerWindow,
+  type ShareCounts,
+  type ShareLayout,
+  type StoredReviewItem,
+} from './review-pages';
 
 export type { StoredReviewItem } from './review-pages';
 
@@ -96,7 +112,13 @@ export class ReviewStore {
   async ensureIndexes(): Promise<void> {}
 
   /** Stores one numbered chunk of a platform's collected items; a retried page writes the same chunk again. */
-  async putCollected(tenantId: string, reviewId: string, platform: Platform, chunk: number, items: StoredReviewItem[]): Promise<void> {
+  async putCollected(
+    tenantId: string,
+    reviewId: string,
+    platform: Platform,
+    chunk: number,
+    items: StoredReviewItem[],
+  ): Promise<void> {
     await this.intake.replaceOne({ _id: key(tenantId, reviewId, platform, chunk) }, { items }, { upsert: true });
   }
 
@@ -109,13 +131,25 @@ export class ReviewStore {
    * written (last), a repeat returns its counts and never overwrites decisions. `progress` is called
    * after each batch of writes (the activity heartbeats).
    */
-  async buildShares(tenantId: string, reviewId: string, progress: () => void = () => {}): Promise<{ items: number; reviewers: number }> {
+  async buildShares(
+    tenantId: string,
+    reviewId: string,
+    progress: () => void = () => {},
+  ): Promise<{ items: number; reviewers: number }> {
     const existing = await this.campaigns.findOne({ _id: key(tenantId, reviewId) });
     if (existing) return { items: existing.items, reviewers: existing.shares.length };
-    const markers = await readAll(this.intake, PLATFORMS.map((p) => key(tenantId, reviewId, p)));
+    const markers = await readAll(
+      this.intake,
+      PLATFORMS.map((p) => key(tenantId, reviewId, p)),
+    );
     const chunkIds = markers.flatMap((m) => Array.from({ length: m.chunks ?? 0 }, (_, n) => `${m._id}|${n}`));
     const chunks = await readAll(this.intake, chunkIds);
-    const built = await this.writeShares(tenantId, reviewId, correlatePeople(chunks.flatMap((c) => c.items ?? [])), progress);
+    const built = await this.writeShares(
+      tenantId,
+      reviewId,
+      correlatePeople(chunks.flatMap((c) => c.items ?? [])),
+      progress,
+    );
     await inParallel([...chunkIds, ...markers.map((m) => m._id)], (_id) => this.intake.deleteOne({ _id }));
     return built;
   }
@@ -134,22 +168,40 @@ export class ReviewStore {
     if (built) return { items: built.items, reviewers: built.shares.length };
     const pages = await this.campaignPages(tenantId, reviewId);
     const items = pages.flatMap((page, n) =>
-      page.items.filter((i) => i.decision && stage.decisions.includes(i.decision)).map((i) => forSecondStage(i, stage.reviewerId, n)),
+      page.items
+        .filter((i) => i.decision && stage.decisions.includes(i.decision))
+        .map((i) => forSecondStage(i, stage.reviewerId, n)),
     );
     return this.writeShares(tenantId, stage.stageId, items, progress);
   }
 
   /** Writes what the second stage's reviewer decided over the first stage's decisions (an unanswered item keeps its first decision). */
   async mergeStage(tenantId: string, reviewId: string, stageId: string): Promise<{ overturned: number }> {
-    const decided = (await this.campaignPages(tenantId, stageId)).flatMap((p) => p.items).filter((i) => i.decision && !i.defaulted);
+    const decided = (await this.campaignPages(tenantId, stageId))
+      .flatMap((p) => p.items)
+      .filter((i) => i.decision && !i.defaulted);
     const bySource = new Map<number, Map<string, StoredReviewItem>>();
-    for (const item of decided) bySource.set(item.sourcePage!, (bySource.get(item.sourcePage!) ?? new Map<string, StoredReviewItem>()).set(item.itemId, item));
-    const sources = await inParallel([...bySource], async ([n, later]) => ({ later, page: (await this.pages.findOne({ _id: key(tenantId, reviewId, n) }))! }));
+    for (const item of decided)
+      bySource.set(
+        item.sourcePage!,
+        (bySource.get(item.sourcePage!) ?? new Map<string, StoredReviewItem>()).set(item.itemId, item),
+      );
+    const sources = await inParallel([...bySource], async ([n, later]) => ({
+      later,
+      page: (await this.pages.findOne({ _id: key(tenantId, reviewId, n) }))!,
+    }));
     const pages = sources.map((s) => s.page);
     for (const { later, page } of sources) {
       for (const item of page.items) {
         const second = later.get(item.itemId);
-        if (second) decide(item, { decision: second.decision, comment: second.comment, decidedBy: second.decidedBy, decidedAt: second.decidedAt, defaulted: false });
+        if (second)
+          decide(item, {
+            decision: second.decision,
+            comment: second.comment,
+            decidedBy: second.decidedBy,
+            decidedAt: second.decidedAt,
+            defaulted: false,
+          });
       }
     }
     await replaceAll(this.pages, pages);
@@ -162,27 +214,53 @@ export class ReviewStore {
 
   private async campaignPages(tenantId: string, reviewId: string): Promise<PageDoc[]> {
     const campaign = await this.campaigns.findOne({ _id: key(tenantId, reviewId) });
-    return readAll(this.pages, Array.from({ length: campaign?.pages ?? 0 }, (_, n) => key(tenantId, reviewId, n)));
+    return readAll(
+      this.pages,
+      Array.from({ length: campaign?.pages ?? 0 }, (_, n) => key(tenantId, reviewId, n)),
+    );
   }
 
   /** Lays items out in reviewer shares and pages and writes them, the campaign record last. */
-  private async writeShares(tenantId: string, reviewId: string, collected: StoredReviewItem[], progress: () => void): Promise<{ items: number; reviewers: number }> {
+  private async writeShares(
+    tenantId: string,
+    reviewId: string,
+    collected: StoredReviewItem[],
+    progress: () => void,
+  ): Promise<{ items: number; reviewers: number }> {
     const { shares, pages } = layoutShares(collected, REVIEW_PAGE_SIZE);
     progress();
-    await replaceAll(this.pages, pages.map((items, n) => ({ _id: key(tenantId, reviewId, n), items })), progress);
+    await replaceAll(
+      this.pages,
+      pages.map((items, n) => ({ _id: key(tenantId, reviewId, n), items })),
+      progress,
+    );
     await replaceAll(
       this.shares,
-      shares.map((s) => ({ _id: key(tenantId, reviewId, s.reviewerId), ...s, ...countShare(pages.slice(s.firstPage, s.firstPage + s.pages).flat()) })),
+      shares.map((s) => ({
+        _id: key(tenantId, reviewId, s.reviewerId),
+        ...s,
+        ...countShare(pages.slice(s.firstPage, s.firstPage + s.pages).flat()),
+      })),
       progress,
     );
     const items = shares.reduce((sum, s) => sum + s.total, 0);
-    const campaign = { items, pages: pages.length, shares: shares.map(({ reviewerId, total }) => ({ reviewerId, total })), builtAt: new Date().toISOString() };
+    const campaign = {
+      items,
+      pages: pages.length,
+      shares: shares.map(({ reviewerId, total }) => ({ reviewerId, total })),
+      builtAt: new Date().toISOString(),
+    };
     await this.campaigns.replaceOne({ _id: key(tenantId, reviewId) }, campaign, { upsert: true });
     return { items, reviewers: shares.length };
   }
 
   /** The next `limit` shares after `afterReviewerId`, in reviewer-id order. */
-  async sharesAfter(tenantId: string, reviewId: string, afterReviewerId: string | undefined, limit: number): Promise<ReviewShare[]> {
+  async sharesAfter(
+    tenantId: string,
+    reviewId: string,
+    afterReviewerId: string | undefined,
+    limit: number,
+  ): Promise<ReviewShare[]> {
     const campaign = await this.campaigns.findOne({ _id: key(tenantId, reviewId) });
     const shares = campaign?.shares ?? [];
     const from = afterReviewerId === undefined ? 0 : shares.findIndex((s) => s.reviewerId > afterReviewerId);
@@ -190,7 +268,12 @@ export class ReviewStore {
   }
 
   /** The reviewer's window (undecided items first) and how many of their items are undecided. */
-  async window(tenantId: string, reviewId: string, reviewerId: string, limit: number): Promise<{ items: ReviewItem[]; remaining: number }> {
+  async window(
+    tenantId: string,
+    reviewId: string,
+    reviewerId: string,
+    limit: number,
+  ): Promise<{ items: ReviewItem[]; remaining: number }> {
     const share = await this.loadShare(tenantId, reviewId, reviewerId);
     const items = share?.pages.flatMap((p) => p.items) ?? [];
     return { items: reviewerWindow(items, limit), remaining: countShare(items).undecided };
@@ -205,13 +288,21 @@ export class ReviewStore {
     at: string,
   ): Promise<{ notAssigned: string[]; remaining: number }> {
     const share = await this.loadShare(tenantId, reviewId, reviewer.id);
-    const located = new Map(share?.pages.flatMap((page) => page.items.map((item) => [item.itemId, { page, item }] as const)));
+    const located = new Map(
+      share?.pages.flatMap((page) => page.items.map((item) => [item.itemId, { page, item }] as const)),
+    );
     const notAssigned = decisions.map((d) => d.itemId).filter((id) => !located.has(id));
     if (!share || notAssigned.length > 0) return { notAssigned, remaining: share ? share.doc.undecided : 0 };
     const touched = new Set<PageDoc>();
     for (const d of decisions) {
       const { page, item } = located.get(d.itemId)!;
-      decide(item, { decision: d.decision, comment: d.comment, decidedBy: reviewer.id, decidedAt: at, defaulted: false });
+      decide(item, {
+        decision: d.decision,
+        comment: d.comment,
+        decidedBy: reviewer.id,
+        decidedAt: at,
+        defaulted: false,
+      });
       touched.add(page);
     }
     const counts = await this.saveShare(share, [...touched]);
@@ -219,12 +310,19 @@ export class ReviewStore {
   }
 
   /** At the deadline: the tenant's default decision for every item left undecided, and the share closes. Returns how many items were defaulted. */
-  async closeShare(tenantId: string, reviewId: string, reviewerId: string, defaultDecision: ReviewVerdict, at: string): Promise<number> {
+  async closeShare(
+    tenantId: string,
+    reviewId: string,
+    reviewerId: string,
+    defaultDecision: ReviewVerdict,
+    at: string,
+  ): Promise<number> {
     const share = await this.loadShare(tenantId, reviewId, reviewerId);
     if (!share) return 0;
     const touched = share.pages.filter((page) => {
       const open = page.items.filter((item) => !item.decision);
-      for (const item of open) decide(item, { decision: defaultDecision, decidedBy: 'default-decision', decidedAt: at, defaulted: true });
+      for (const item of open)
+        decide(item, { decision: defaultDecision, decidedBy: 'default-decision', decidedAt: at, defaulted: true });
       return open.length > 0;
     });
     return (await this.saveShare(share, touched, share.doc.closedAt ?? at)).defaulted;
@@ -243,7 +341,12 @@ export class ReviewStore {
   ): Promise<{ applied: number; failed: number; remaining: boolean }> {
     const campaign = await this.campaigns.findOne({ _id: key(tenantId, reviewId) });
     const progressId = key(tenantId, reviewId, platform);
-    const progress = (await this.applyProgress.findOne({ _id: progressId })) ?? { _id: progressId, nextPage: 0, applied: 0, failed: 0 };
+    const progress = (await this.applyProgress.findOne({ _id: progressId })) ?? {
+      _id: progressId,
+      nextPage: 0,
+      applied: 0,
+      failed: 0,
+    };
     const pages = campaign?.pages ?? 0;
     const batch = { applied: 0, failed: 0 };
     try {
@@ -274,8 +377,14 @@ export class ReviewStore {
   async tally(tenantId: string, reviewId: string): Promise<ReviewTally> {
     const campaign = await this.campaigns.findOne({ _id: key(tenantId, reviewId) });
     const [shares, applied] = await Promise.all([
-      readAll(this.shares, (campaign?.shares ?? []).map((s) => key(tenantId, reviewId, s.reviewerId))),
-      readAll(this.applyProgress, PLATFORMS.map((p) => key(tenantId, reviewId, p))),
+      readAll(
+        this.shares,
+        (campaign?.shares ?? []).map((s) => key(tenantId, reviewId, s.reviewerId)),
+      ),
+      readAll(
+        this.applyProgress,
+        PLATFORMS.map((p) => key(tenantId, reviewId, p)),
+      ),
     ]);
     const sum = <T>(docs: T[], of: (doc: T) => number) => docs.reduce((total, doc) => total + of(doc), 0);
     return {
@@ -291,15 +400,26 @@ export class ReviewStore {
     };
   }
 
-  private async loadShare(tenantId: string, reviewId: string, reviewerId: string): Promise<{ doc: ShareDoc; pages: PageDoc[] } | undefined> {
+  private async loadShare(
+    tenantId: string,
+    reviewId: string,
+    reviewerId: string,
+  ): Promise<{ doc: ShareDoc; pages: PageDoc[] } | undefined> {
     const doc = await this.shares.findOne({ _id: key(tenantId, reviewId, reviewerId) });
     if (!doc) return undefined;
-    const pages = await readAll(this.pages, Array.from({ length: doc.pages }, (_, n) => key(tenantId, reviewId, doc.firstPage + n)));
+    const pages = await readAll(
+      this.pages,
+      Array.from({ length: doc.pages }, (_, n) => key(tenantId, reviewId, doc.firstPage + n)),
+    );
     return { doc, pages };
   }
 
   /** Writes the changed pages, then the share's counts recomputed from all its items. */
-  private async saveShare(share: { doc: ShareDoc; pages: PageDoc[] }, touched: PageDoc[], closedAt?: string): Promise<ShareCounts> {
+  private async saveShare(
+    share: { doc: ShareDoc; pages: PageDoc[] },
+    touched: PageDoc[],
+    closedAt?: string,
+  ): Promise<ShareCounts> {
     await replaceAll(this.pages, touched);
     const counts = countShare(share.pages.flatMap((p) => p.items));
     await this.shares.updateOne({ _id: share.doc._id }, { $set: { ...counts, ...(closedAt ? { closedAt } : {}) } });
@@ -307,7 +427,10 @@ export class ReviewStore {
   }
 }
 
-function decide(item: StoredReviewItem, { comment, ...decision }: Pick<StoredReviewItem, 'decision' | 'comment' | 'decidedBy' | 'decidedAt' | 'defaulted'>): void {
+function decide(
+  item: StoredReviewItem,
+  { comment, ...decision }: Pick<StoredReviewItem, 'decision' | 'comment' | 'decidedBy' | 'decidedAt' | 'defaulted'>,
+): void {
   Object.assign(item, decision);
   if (comment) item.comment = comment;
   else delete item.comment;
@@ -323,9 +446,15 @@ async function readAll<T extends Document & { _id: string }>(collection: Collect
   return found.filter((doc) => doc !== null) as T[];
 }
 
-async function replaceAll<T extends Document & { _id: string }>(collection: Collection<T>, docs: T[], afterBatch: () => void = () => {}): Promise<void> {
+async function replaceAll<T extends Document & { _id: string }>(
+  collection: Collection<T>,
+  docs: T[],
+  afterBatch: () => void = () => {},
+): Promise<void> {
   for (let i = 0; i < docs.length; i += WRITE_BATCH) {
-    const ops = docs.slice(i, i + WRITE_BATCH).map(({ _id, ...rest }) => ({ replaceOne: { filter: { _id }, replacement: rest, upsert: true } }));
+    const ops = docs
+      .slice(i, i + WRITE_BATCH)
+      .map(({ _id, ...rest }) => ({ replaceOne: { filter: { _id }, replacement: rest, upsert: true } }));
     await collection.bulkWrite(ops as unknown as AnyBulkWriteOperation<T>[], { ordered: false });
     afterBatch();
   }
@@ -333,6 +462,7 @@ async function replaceAll<T extends Document & { _id: string }>(collection: Coll
 
 async function inParallel<I, O>(inputs: I[], fn: (input: I) => Promise<O>): Promise<O[]> {
   const out: O[] = [];
-  for (let i = 0; i < inputs.length; i += READ_CONCURRENCY) out.push(...(await Promise.all(inputs.slice(i, i + READ_CONCURRENCY).map(fn))));
+  for (let i = 0; i < inputs.length; i += READ_CONCURRENCY)
+    out.push(...(await Promise.all(inputs.slice(i, i + READ_CONCURRENCY).map(fn))));
   return out;
 }

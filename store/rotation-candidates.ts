@@ -31,7 +31,13 @@ export class RotationCandidateStore {
     return Promise.resolve(); // _id only
   }
 
-  async put(tenantId: string, campaignId: string, platform: Platform, chunk: number, candidates: RotationCandidate[]): Promise<void> {
+  async put(
+    tenantId: string,
+    campaignId: string,
+    platform: Platform,
+    chunk: number,
+    candidates: RotationCandidate[],
+  ): Promise<void> {
     await this.chunks.replaceOne({ _id: key(tenantId, campaignId, platform, chunk) }, { candidates }, { upsert: true });
   }
 
@@ -40,4 +46,5 @@ export class RotationCandidateStore {
   }
 }
 
-const key = (tenantId: string, campaignId: string, platform: Platform, chunk: number) => `${tenantId}|${campaignId}|${platform}|${chunk}`;
+const key = (tenantId: string, campaignId: string, platform: Platform, chunk: number) =>
+  `${tenantId}|${campaignId}|${platform}|${chunk}`;

@@ -7,8 +7,10 @@ import { RUNBOOK_KINDS } from '../shared/runs';
 /** Durations as Temporal accepts them ('30 seconds', '3 days', '1h'). */
 const duration = z
   .string()
-  .regex(/^\d+(\.\d+)?\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)$/, 'must be a duration such as "30 seconds" or "3 days"');
-
+  .regex(
+    /^\d+(\.\d+)?\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)$/,
+    'must be a duration such as "30 seconds" or "3 days"',
+  );
 
 // platform and action are plain strings here: the semantic checks below name the known ones in their message.
 const stepSchema = z
@@ -21,10 +23,17 @@ const stepSchema = z
     after: z.array(z.string()).max(50).optional(),
     onFailure: z.enum(['halt', 'continue', 'compensate']),
     retry: z
-      .object({ maximumAttempts: z.number().int().min(1).max(100).optional(), initialInterval: duration.optional(), maximumInterval: duration.optional() })
+      .object({
+        maximumAttempts: z.number().int().min(1).max(100).optional(),
+        initialInterval: duration.optional(),
+        maximumInterval: duration.optional(),
+      })
       .strict()
       .optional(),
-    approval: z.object({ approverRole: z.enum(['approver', 'manager']), timeout: duration }).strict().optional(),
+    approval: z
+      .object({ approverRole: z.enum(['approver', 'manager']), timeout: duration })
+      .strict()
+      .optional(),
     delay: duration.optional(),
     offsetDays: z.number().min(-365).max(365).optional(),
     roleProfiles: z.array(z.string().min(1)).min(1).optional(),
@@ -59,7 +68,9 @@ export type RunbookValidation = { ok: true; draft: RunbookDraft } | { ok: false;
  */
 export function validateRunbook(input: unknown): RunbookValidation {
   const parsed = runbookDraftSchema.safeParse(input);
-  const shapeProblems = parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
+  const shapeProblems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
   const { steps: rawSteps, kind } = (input ?? {}) as { steps?: unknown; kind?: unknown };
   const steps = Array.isArray(rawSteps) ? rawSteps.map(asLooseStep) : [];
   const problems = [...shapeProblems, ...stepProblems(steps), ...offsetProblems(kind, steps)];
@@ -95,7 +106,14 @@ function asLooseStep(raw: unknown): LooseStep {
 function offsetProblems(kind: unknown, steps: LooseStep[]): RunbookProblem[] {
   if (kind === 'offboarding' || kind === 'onboarding') return [];
   return steps.flatMap((step, i) =>
-    step.offsetDays === undefined ? [] : [{ path: `steps.${i}.offsetDays`, message: 'only offboarding (leave date) and onboarding (start date) runbooks have a date to count from' }],
+    step.offsetDays === undefined
+      ? []
+      : [
+          {
+            path: `steps.${i}.offsetDays`,
+            message: 'only offboarding (leave date) and onboarding (start date) runbooks have a date to count from',
+          },
+        ],
   );
 }
 
@@ -106,9 +124,15 @@ function stepProblems(steps: LooseStep[]): RunbookProblem[] {
     if (step.id === undefined) return;
     const first = firstIndex.get(step.id);
     if (first === undefined) firstIndex.set(step.id, i);
-    else problems.push({ path: `steps.${i}.id`, message: `duplicate step id "${step.id}" (first used by steps.${first})` });
+    else
+      problems.push({
+        path: `steps.${i}.id`,
+        message: `duplicate step id "${step.id}" (first used by steps.${first})`,
+      });
   });
-  steps.forEach((step, i) => problems.push(...catalogueProblems(step, i), ...dependencyProblems(step, i, steps, firstIndex)));
+  steps.forEach((step, i) =>
+    problems.push(...catalogueProblems(step, i), ...dependencyProblems(step, i, steps, firstIndex)),
+  );
   return [...problems, ...cycleProblems(steps, firstIndex)];
 }
 
@@ -116,27 +140,45 @@ function catalogueProblems(step: LooseStep, i: number): RunbookProblem[] {
   const { platform, action } = step;
   if (platform === undefined || action === undefined) return [];
   if (!(PLATFORMS as readonly string[]).includes(platform)) {
-    return [{ path: `steps.${i}.platform`, message: `unknown platform "${platform}" (known: ${PLATFORMS.join(', ')})` }];
+    return [
+      { path: `steps.${i}.platform`, message: `unknown platform "${platform}" (known: ${PLATFORMS.join(', ')})` },
+    ];
   }
   if (!(PLATFORM_ACTIONS as readonly string[]).includes(action)) {
     return [{ path: `steps.${i}.action`, message: `unknown action "${action}"` }];
   }
   if (!CAPABILITIES[platform as Platform].includes(action as PlatformAction)) {
-    return [{ path: `steps.${i}.action`, message: `${platform} does not support ${action} (supported: ${CAPABILITIES[platform as Platform].join(', ')})` }];
+    return [
+      {
+        path: `steps.${i}.action`,
+        message: `${platform} does not support ${action} (supported: ${CAPABILITIES[platform as Platform].join(', ')})`,
+      },
+    ];
   }
   return (REQUIRED_STEP_PARAMS[action as PlatformAction] ?? [])
     .filter((name) => step.params?.[name] === undefined)
     .map((name) => ({ path: `steps.${i}.params.${name}`, message: `required by ${action}` }));
 }
 
-function dependencyProblems(step: LooseStep, i: number, steps: LooseStep[], index: Map<string, number>): RunbookProblem[] {
+function dependencyProblems(
+  step: LooseStep,
+  i: number,
+  steps: LooseStep[],
+  index: Map<string, number>,
+): RunbookProblem[] {
   return (step.after ?? []).flatMap((dep, k): RunbookProblem[] => {
     if (typeof dep !== 'string') return [];
     const j = index.get(dep);
     if (j === undefined) return [{ path: `steps.${i}.after.${k}`, message: `unknown step id "${dep}"` }];
     const [mine, theirs] = [step.phase ?? 1, steps[j]!.phase ?? 1];
     // Phases run in order, so waiting for a step of a later phase could never finish.
-    if (theirs > mine) return [{ path: `steps.${i}.after.${k}`, message: `"${dep}" is in phase ${theirs}, later than this step's phase ${mine}` }];
+    if (theirs > mine)
+      return [
+        {
+          path: `steps.${i}.after.${k}`,
+          message: `"${dep}" is in phase ${theirs}, later than this step's phase ${mine}`,
+        },
+      ];
     return [];
   });
 }

@@ -48,28 +48,57 @@ export class RunbookStore {
 
   async ensureIndexes(): Promise<void> {
     await Promise.all([
-      this.runbooks.createIndex({ tenantId: 1, runbookId: 1, version: 1 }, { unique: true, name: 'tenant_runbook_version_unique' }),
-      this.runbooks.createIndex({ tenantId: 1, kind: 1, runbookId: 1, version: -1 }, { name: 'tenant_kind_runbook_version' }),
+      this.runbooks.createIndex(
+        { tenantId: 1, runbookId: 1, version: 1 },
+        { unique: true, name: 'tenant_runbook_version_unique' },
+      ),
+      this.runbooks.createIndex(
+        { tenantId: 1, kind: 1, runbookId: 1, version: -1 },
+        { name: 'tenant_kind_runbook_version' },
+      ),
       this.defaults.createIndex({ tenantId: 1, kind: 1 }, { unique: true, name: 'tenant_kind_unique' }),
     ]);
   }
 
   /** Version 1 of a new runbook; fails if the id is taken. */
-  async create(tenantId: string, runbookId: string, input: unknown, createdBy: string, now = new Date()): Promise<Runbook> {
+  async create(
+    tenantId: string,
+    runbookId: string,
+    input: unknown,
+    createdBy: string,
+    now = new Date(),
+  ): Promise<Runbook> {
     const draft = validated(input);
     return this.insert({ ...draft, tenantId, runbookId, version: 1, createdAt: now.toISOString(), createdBy });
   }
 
   /** A new version on top of the latest; `expectedVersion` (If-Match) makes a stale edit fail instead of winning. */
-  async update(tenantId: string, runbookId: string, input: unknown, createdBy: string, expectedVersion?: number, now = new Date()): Promise<Runbook> {
+  async update(
+    tenantId: string,
+    runbookId: string,
+    input: unknown,
+    createdBy: string,
+    expectedVersion?: number,
+    now = new Date(),
+  ): Promise<Runbook> {
     const draft = validated(input);
     const latest = await this.get(tenantId, runbookId);
     if (!latest) throw new RunbookNotFoundError(`runbook ${runbookId} does not exist`);
     if (expectedVersion !== undefined && expectedVersion !== latest.version) {
-      throw new RunbookVersionConflictError(`runbook ${runbookId} is at version ${latest.version}, not ${expectedVersion}`);
+      throw new RunbookVersionConflictError(
+        `runbook ${runbookId} is at version ${latest.version}, not ${expectedVersion}`,
+      );
     }
-    if (draft.kind !== latest.kind) throw new InvalidRunbookError([{ path: 'kind', message: `cannot change kind of a ${latest.kind} runbook` }]);
-    return this.insert({ ...draft, tenantId, runbookId, version: latest.version + 1, createdAt: now.toISOString(), createdBy });
+    if (draft.kind !== latest.kind)
+      throw new InvalidRunbookError([{ path: 'kind', message: `cannot change kind of a ${latest.kind} runbook` }]);
+    return this.insert({
+      ...draft,
+      tenantId,
+      runbookId,
+      version: latest.version + 1,
+      createdAt: now.toISOString(),
+      createdBy,
+    });
   }
 
   /** The given version, or the latest. Archived runbooks are still readable (pinned runs, audits). */
@@ -89,7 +118,10 @@ export class RunbookStore {
 
   /** Every version, newest first (the change history). */
   versions(tenantId: string, runbookId: string): Promise<Runbook[]> {
-    return this.runbooks.find({ tenantId, runbookId }, { projection: { _id: 0 } }).sort({ version: -1 }).toArray();
+    return this.runbooks
+      .find({ tenantId, runbookId }, { projection: { _id: 0 } })
+      .sort({ version: -1 })
+      .toArray();
   }
 
   /** Hides the runbook from new runs; versions stay. Returns false when it does not exist. */
@@ -122,11 +154,26 @@ export class RunbookStore {
     let inserted = 0;
     for (const { runbookId, version, productDefault, ...input } of seeds) {
       const draft = validated(input);
-      const doc: Runbook = { ...draft, tenantId: PRODUCT_TENANT, runbookId, version, createdAt: now.toISOString(), createdBy: 'product' };
-      const result = await this.runbooks.updateOne({ tenantId: PRODUCT_TENANT, runbookId, version }, { $setOnInsert: doc }, { upsert: true });
+      const doc: Runbook = {
+        ...draft,
+        tenantId: PRODUCT_TENANT,
+        runbookId,
+        version,
+        createdAt: now.toISOString(),
+        createdBy: 'product',
+      };
+      const result = await this.runbooks.updateOne(
+        { tenantId: PRODUCT_TENANT, runbookId, version },
+        { $setOnInsert: doc },
+        { upsert: true },
+      );
       inserted += result.upsertedCount;
       if (productDefault) {
-        await this.defaults.updateOne({ tenantId: PRODUCT_TENANT, kind: draft.kind }, { $set: { runbookId } }, { upsert: true });
+        await this.defaults.updateOne(
+          { tenantId: PRODUCT_TENANT, kind: draft.kind },
+          { $set: { runbookId } },
+          { upsert: true },
+        );
       }
     }
     return { inserted };
@@ -141,7 +188,8 @@ export class RunbookStore {
     try {
       await this.runbooks.insertOne({ ...runbook });
     } catch (err) {
-      if (isDuplicateKey(err)) throw new RunbookVersionConflictError(`runbook ${runbook.runbookId} version ${runbook.version} already exists`);
+      if (isDuplicateKey(err))
+        throw new RunbookVersionConflictError(`runbook ${runbook.runbookId} version ${runbook.version} already exists`);
       throw err;
     }
     return runbook;

@@ -70,19 +70,32 @@ export class SecretVault {
   }
 
   /** Idempotent per idempotencyKey: a repeat returns the version it stored (a different value for the same key is refused). */
-  async putPending(tenantId: string, name: string, value: string, idempotencyKey: string, now = new Date()): Promise<string> {
+  async putPending(
+    tenantId: string,
+    name: string,
+    value: string,
+    idempotencyKey: string,
+    now = new Date(),
+  ): Promise<string> {
     const cipher = this.requireCipher();
     let versionId = '';
     await this.mutate(tenantId, name, now, (doc) => {
       const existing = doc.versions.find((v) => v.idempotencyKey === idempotencyKey);
       if (existing) {
-        if (cipher.open(existing.sealed, contextOf(tenantId, name)) !== value) throw new Error(`secret ${name} already has a different value for this request`);
+        if (cipher.open(existing.sealed, contextOf(tenantId, name)) !== value)
+          throw new Error(`secret ${name} already has a different value for this request`);
         versionId = existing.versionId;
         return false;
       }
       versionId = randomUUID();
       for (const v of doc.versions) v.stages = v.stages.filter((s) => s !== 'pending');
-      doc.versions.push({ versionId, sealed: cipher.seal(value, contextOf(tenantId, name)), stages: ['pending'], idempotencyKey, createdAt: now.toISOString() });
+      doc.versions.push({
+        versionId,
+        sealed: cipher.seal(value, contextOf(tenantId, name)),
+        stages: ['pending'],
+        idempotencyKey,
+        createdAt: now.toISOString(),
+      });
       return true;
     });
     return versionId;
@@ -148,7 +161,11 @@ export class SecretVault {
    * The current value of a secret a rotation wrote, for the consumer of that credential; marks it used.
    * A secret handed over through intake is never returned, whoever asks: undefined, as for no secret.
    */
-  async readRotated(tenantId: string, name: string, now = new Date()): Promise<{ value: string; versionId: string; rotatedAt: string } | undefined> {
+  async readRotated(
+    tenantId: string,
+    name: string,
+    now = new Date(),
+  ): Promise<{ value: string; versionId: string; rotatedAt: string } | undefined> {
     const doc = await this.get(tenantId, name);
     const current = doc?.versions.find((v) => v.stages.includes('current'));
     if (!doc || !current || current.idempotencyKey.startsWith(INTAKE)) return undefined;
@@ -190,7 +207,10 @@ export class SecretVault {
         unreadable.push(doc._id);
         continue;
       }
-      const replaced = await this.secrets.replaceOne({ _id: doc._id, revision: doc.revision }, { ...doc, revision: doc.revision + 1 });
+      const replaced = await this.secrets.replaceOne(
+        { _id: doc._id, revision: doc.revision },
+        { ...doc, revision: doc.revision + 1 },
+      );
       if (replaced.modifiedCount === 1) resealed += stale.length;
     }
     return { resealed, unreadable };
@@ -204,7 +224,15 @@ export class SecretVault {
   private async mutate(tenantId: string, name: string, now: Date, change: (doc: SecretDoc) => boolean): Promise<void> {
     for (let attempt = 0; attempt < 20; attempt += 1) {
       const found = await this.get(tenantId, name);
-      const doc: SecretDoc = found ?? { _id: idOf(tenantId, name), tenantId, name, versions: [], revision: 0, createdAt: now.toISOString(), rotatedAt: now.toISOString() };
+      const doc: SecretDoc = found ?? {
+        _id: idOf(tenantId, name),
+        tenantId,
+        name,
+        versions: [],
+        revision: 0,
+        createdAt: now.toISOString(),
+        rotatedAt: now.toISOString(),
+      };
       if (!change(doc)) return;
       if (!found) {
         try {
@@ -215,14 +243,20 @@ export class SecretVault {
           continue; // created by someone else in between: read it again
         }
       }
-      const replaced = await this.secrets.replaceOne({ _id: doc._id, revision: found.revision }, { ...doc, revision: found.revision + 1 });
+      const replaced = await this.secrets.replaceOne(
+        { _id: doc._id, revision: found.revision },
+        { ...doc, revision: found.revision + 1 },
+      );
       if (replaced.modifiedCount === 1) return;
     }
     throw new Error(`secret ${name} is being changed concurrently; try again`);
   }
 
   private requireCipher(): SecretCipher {
-    if (!this.cipher) throw new SecretStoreUnavailableError('the embedded secret store has no key (SECRET_STORE_KEYS is not set): secrets cannot be stored durably');
+    if (!this.cipher)
+      throw new SecretStoreUnavailableError(
+        'the embedded secret store has no key (SECRET_STORE_KEYS is not set): secrets cannot be stored durably',
+      );
     return this.cipher;
   }
 }
@@ -243,5 +277,12 @@ function prune(doc: SecretDoc): void {
 }
 
 function infoOf(doc: SecretDoc): SecretInfo {
-  return { name: doc.name, ref: `secret:${doc.name}`, createdAt: doc.createdAt, rotatedAt: doc.rotatedAt, lastUsedAt: doc.lastUsedAt, versions: doc.versions.length };
+  return {
+    name: doc.name,
+    ref: `secret:${doc.name}`,
+    createdAt: doc.createdAt,
+    rotatedAt: doc.rotatedAt,
+    lastUsedAt: doc.lastUsedAt,
+    versions: doc.versions.length,
+  };
 }

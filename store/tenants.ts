@@ -1,5 +1,11 @@
 import type { Collection, Db } from 'mongodb';
-import { DEFAULT_TENANT_POLICY, type PlatformConnection, type SecretStoreSetting, type Tenant, type TenantPolicy } from '../shared/runbooks';
+import {
+  DEFAULT_TENANT_POLICY,
+  type PlatformConnection,
+  type SecretStoreSetting,
+  type Tenant,
+  type TenantPolicy,
+} from '../shared/runbooks';
 
 export class TenantExistsError extends Error {}
 
@@ -15,7 +21,16 @@ export class TenantStore {
     await this.tenants.createIndex({ tenantId: 1 }, { unique: true, name: 'tenantId_unique' });
   }
 
-  async create(input: { tenantId: string; name: string; policy?: Partial<TenantPolicy>; connections?: PlatformConnection[]; secretStore?: SecretStoreSetting }, now = new Date()): Promise<Tenant> {
+  async create(
+    input: {
+      tenantId: string;
+      name: string;
+      policy?: Partial<TenantPolicy>;
+      connections?: PlatformConnection[];
+      secretStore?: SecretStoreSetting;
+    },
+    now = new Date(),
+  ): Promise<Tenant> {
     const tenant: Tenant = {
       tenantId: input.tenantId,
       name: input.name,
@@ -39,7 +54,16 @@ export class TenantStore {
   }
 
   /** Replaces the policy fields given and the connections of the platforms given. */
-  async update(tenantId: string, change: { name?: string; policy?: Partial<TenantPolicy>; connections?: PlatformConnection[]; secretStore?: SecretStoreSetting }, now = new Date()): Promise<Tenant | null> {
+  async update(
+    tenantId: string,
+    change: {
+      name?: string;
+      policy?: Partial<TenantPolicy>;
+      connections?: PlatformConnection[];
+      secretStore?: SecretStoreSetting;
+    },
+    now = new Date(),
+  ): Promise<Tenant | null> {
     const current = await this.get(tenantId);
     if (!current) return null;
     const replaced = new Set((change.connections ?? []).map((c) => c.platform));
@@ -48,14 +72,19 @@ export class TenantStore {
       name: change.name ?? current.name,
       policy: { ...current.policy, ...change.policy },
       connections: [...current.connections.filter((c) => !replaced.has(c.platform)), ...(change.connections ?? [])],
-      ...(change.secretStore ?? current.secretStore ? { secretStore: change.secretStore ?? current.secretStore } : {}),
+      ...((change.secretStore ?? current.secretStore)
+        ? { secretStore: change.secretStore ?? current.secretStore }
+        : {}),
       updatedAt: now.toISOString(),
     };
     await this.tenants.replaceOne({ tenantId }, next);
     return next;
   }
 
-  async connection(tenantId: string, platform: PlatformConnection['platform']): Promise<PlatformConnection | undefined> {
+  async connection(
+    tenantId: string,
+    platform: PlatformConnection['platform'],
+  ): Promise<PlatformConnection | undefined> {
     const tenant = await this.get(tenantId);
     return tenant?.connections.find((c) => c.platform === platform);
   }

@@ -18,14 +18,34 @@ const DAY = 86_400_000;
 
 it('reminds every 3 days until the deadline, escalates from the second reminder, then defaults', async () => {
   const tenantId = uniqueQueue('t');
-  const platform = await t.lc.createTenant(tenantId, { reviewReminderEveryDays: 3, reviewDefaultDecision: 'approve', blastRadius: { maxShare: 1, maxCount: 1000 } });
-  const [mgrA, mgrB] = seedReviewPopulation(platform, { prefix: uniqueQueue('p'), managers: 2, subjects: 4, perSubject: 2 });
-  const request: AccessReviewRequest = { tenantId, requestedBy: { id: 'review-schedule', kind: 'schedule' }, reviewId: uniqueQueue('q3'), deadline: new Date(Date.now() + 13 * DAY).toISOString() };
-  const handle = await t.env.client.workflow.start(accessReviewCampaign, { args: [request], taskQueue: t.lc.queues.workflows, workflowId: uniqueQueue('review') });
+  const platform = await t.lc.createTenant(tenantId, {
+    reviewReminderEveryDays: 3,
+    reviewDefaultDecision: 'approve',
+    blastRadius: { maxShare: 1, maxCount: 1000 },
+  });
+  const [mgrA, mgrB] = seedReviewPopulation(platform, {
+    prefix: uniqueQueue('p'),
+    managers: 2,
+    subjects: 4,
+    perSubject: 2,
+  });
+  const request: AccessReviewRequest = {
+    tenantId,
+    requestedBy: { id: 'review-schedule', kind: 'schedule' },
+    reviewId: uniqueQueue('q3'),
+    deadline: new Date(Date.now() + 13 * DAY).toISOString(),
+  };
+  const handle = await t.env.client.workflow.start(accessReviewCampaign, {
+    args: [request],
+    taskQueue: t.lc.queues.workflows,
+    workflowId: uniqueQueue('review'),
+  });
 
   expect(await handle.result()).toMatchObject({ items: 8, approved: 8, defaulted: 8, applied: 0, openShares: 0 });
   for (const manager of [mgrA!, mgrB!]) {
-    const reviewer = t.env.client.workflow.getHandle<typeof reviewerAssignments>(reviewerWorkflowId(tenantId, request.reviewId, manager));
+    const reviewer = t.env.client.workflow.getHandle<typeof reviewerAssignments>(
+      reviewerWorkflowId(tenantId, request.reviewId, manager),
+    );
     expect(await reviewer.result()).toEqual({ reviewerId: manager, decidedByReviewer: 0, defaulted: 4, reminders: 4 });
     const reminders = t.lc.notices.filter((n) => n.summary.includes(`items of ${manager} await`));
     expect(reminders.map((n) => n.status)).toEqual(['reminder', 'escalated', 'escalated', 'escalated']);

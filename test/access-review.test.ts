@@ -38,44 +38,89 @@ const SECOND_IN_DAYS = 1 / 86_400;
 const requestedBy = { id: 'review-schedule', kind: 'schedule' as const };
 
 async function startCampaign(tenantId: string, seconds: number, reviewersPerRun?: number) {
-  const request: AccessReviewRequest = { tenantId, requestedBy, reviewId: uniqueQueue('q3'), deadline: new Date(Date.now() + seconds * 1000).toISOString(), reviewersPerRun };
-  const handle = await temporal.client.workflow.start(accessReviewCampaign, { args: [request], taskQueue: lc.queues.workflows, workflowId: uniqueQueue('review') });
-  const reviewer = (reviewerId: string) => temporal.client.workflow.getHandle<typeof reviewerAssignments>(reviewerWorkflowId(tenantId, request.reviewId, reviewerId));
+  const request: AccessReviewRequest = {
+    tenantId,
+    requestedBy,
+    reviewId: uniqueQueue('q3'),
+    deadline: new Date(Date.now() + seconds * 1000).toISOString(),
+    reviewersPerRun,
+  };
+  const handle = await temporal.client.workflow.start(accessReviewCampaign, {
+    args: [request],
+    taskQueue: lc.queues.workflows,
+    workflowId: uniqueQueue('review'),
+  });
+  const reviewer = (reviewerId: string) =>
+    temporal.client.workflow.getHandle<typeof reviewerAssignments>(
+      reviewerWorkflowId(tenantId, request.reviewId, reviewerId),
+    );
   return { request, handle, reviewer };
 }
 
 it('assigns to managers, reminds and escalates on timers, defaults at the deadline, brakes, then revokes', async () => {
   const tenantId = uniqueQueue('t');
-  const platform = await lc.createTenant(tenantId, { reviewReminderEveryDays: 3 * SECOND_IN_DAYS, reviewDefaultDecision: 'revoke', blastRadius: { maxShare: 0.3, maxCount: 1000 } });
+  const platform = await lc.createTenant(tenantId, {
+    reviewReminderEveryDays: 3 * SECOND_IN_DAYS,
+    reviewDefaultDecision: 'revoke',
+    blastRadius: { maxShare: 0.3, maxCount: 1000 },
+  });
   const prefix = uniqueQueue('p');
   const [mgrA, mgrB] = seedReviewPopulation(platform, { prefix, managers: 2, subjects: 4, perSubject: 2 });
   platform.seedAccount({ userName: `${prefix}-orphan`, entitlements: [{ kind: 'role', id: 'auditor' }] });
   const { handle, reviewer } = await startCampaign(tenantId, 13);
 
   // Manager A reviews subjects 0 and 2 (2 groups each); the decision helper flags the idle groups.
-  const itemsA = await waitFor(() => reviewer(mgrA!).query(reviewItemsQuery), (items) => items.length === 4);
-  expect(itemsA.filter((i) => i.recommendation === 'revoke').map((i) => i.recommendationReason)).toEqual(['no sign-in for 60 days', 'no sign-in for 60 days']);
-  const orphanItems = await waitFor(() => reviewer('security-team').query(reviewItemsQuery), (items) => items.length === 1);
+  const itemsA = await waitFor(
+    () => reviewer(mgrA!).query(reviewItemsQuery),
+    (items) => items.length === 4,
+  );
+  expect(itemsA.filter((i) => i.recommendation === 'revoke').map((i) => i.recommendationReason)).toEqual([
+    'no sign-in for 60 days',
+    'no sign-in for 60 days',
+  ]);
+  const orphanItems = await waitFor(
+    () => reviewer('security-team').query(reviewItemsQuery),
+    (items) => items.length === 1,
+  );
   expect(orphanItems[0]).toMatchObject({ subjectId: `${prefix}-orphan`, entitlementId: 'auditor' });
 
   // Nobody answers: past the deadline every item defaults to revoke, 9 of 9 > 30%, so the campaign brakes.
   const outcomeB = await reviewer(mgrB!).result();
   expect(outcomeB).toMatchObject({ reviewerId: mgrB, decidedByReviewer: 0, defaulted: 4 });
-  const paused = await waitFor(() => handle.query(progressQuery), (p) => p.status === 'paused', 60_000);
+  const paused = await waitFor(
+    () => handle.query(progressQuery),
+    (p) => p.status === 'paused',
+    60_000,
+  );
   expect(paused.needsHuman[0]).toMatch(/^blast-radius brake: 9 of 9 entitlements would be revoked/);
   expect(platform.accounts.get(`${prefix}-user-000001`)!.entitlements).toHaveLength(2); // nothing revoked while paused
 
   // Every reminder counted was sent, the later ones escalated. How many fit before the deadline depends on
   // when the reviewer started in real time; the calendar itself is test/access-review-reminders.test.ts.
   const remindersB = lc.notices.filter((n) => n.summary.includes(`items of ${mgrB} await`)).map((n) => n.status);
-  expect(remindersB).toEqual(Array.from({ length: outcomeB.reminders }, (_, i) => (i === 0 ? 'reminder' : 'escalated')));
+  expect(remindersB).toEqual(
+    Array.from({ length: outcomeB.reminders }, (_, i) => (i === 0 ? 'reminder' : 'escalated')),
+  );
 
-  await handle.signal(blastRadiusGoAheadSignal, { approvedBy: { id: 'ciso', kind: 'user' }, comment: 'checked the HR feed' });
-  expect(await handle.result()).toMatchObject({ items: 9, approved: 0, revoked: 9, defaulted: 9, applied: 9, applyFailed: 0, openShares: 0 });
+  await handle.signal(blastRadiusGoAheadSignal, {
+    approvedBy: { id: 'ciso', kind: 'user' },
+    comment: 'checked the HR feed',
+  });
+  expect(await handle.result()).toMatchObject({
+    items: 9,
+    approved: 0,
+    revoked: 9,
+    defaulted: 9,
+    applied: 9,
+    applyFailed: 0,
+    openShares: 0,
+  });
   expect(platform.accounts.get(`${prefix}-user-000000`)!.entitlements).toEqual([]);
   expect(platform.accounts.get(`${prefix}-orphan`)!.entitlements).toEqual([]);
 
-  const events = (await lc.evidence.forRun(tenantId, handle.workflowId)).map((e) => `${e.event}:${e.outcome}:${e.actor.id}`);
+  const events = (await lc.evidence.forRun(tenantId, handle.workflowId)).map(
+    (e) => `${e.event}:${e.outcome}:${e.actor.id}`,
+  );
   expect(events).toEqual([
     'collect-reference:succeeded:review-schedule',
     'review-items-collected:done:review-schedule',
@@ -91,35 +136,72 @@ const rejectedWith = (reason: RegExp) => ({ cause: { message: expect.stringMatch
 
 it('accepts only valid decisions from the assigned reviewer, stops reminding when the share is done, and applies them', async () => {
   const tenantId = uniqueQueue('t');
-  const platform = await lc.createTenant(tenantId, { reviewReminderEveryDays: 2 * SECOND_IN_DAYS, reviewDefaultDecision: 'approve', blastRadius: { maxShare: 1, maxCount: 1000 } });
+  const platform = await lc.createTenant(tenantId, {
+    reviewReminderEveryDays: 2 * SECOND_IN_DAYS,
+    reviewDefaultDecision: 'approve',
+    blastRadius: { maxShare: 1, maxCount: 1000 },
+  });
   const prefix = uniqueQueue('p');
   const [mgrA, mgrB] = seedReviewPopulation(platform, { prefix, managers: 2, subjects: 4, perSubject: 2 });
   const { request, handle, reviewer } = await startCampaign(tenantId, 9);
-  const itemsA = await waitFor(() => reviewer(mgrA!).query(reviewItemsQuery), (items) => items.length === 4);
-  const itemsB = await waitFor(() => reviewer(mgrB!).query(reviewItemsQuery), (items) => items.length === 4);
-  const decide = (owner: string, by: string, decisions: { itemId: string; decision: 'approve' | 'revoke'; comment?: string }[]) =>
+  const itemsA = await waitFor(
+    () => reviewer(mgrA!).query(reviewItemsQuery),
+    (items) => items.length === 4,
+  );
+  const itemsB = await waitFor(
+    () => reviewer(mgrB!).query(reviewItemsQuery),
+    (items) => items.length === 4,
+  );
+  const decide = (
+    owner: string,
+    by: string,
+    decisions: { itemId: string; decision: 'approve' | 'revoke'; comment?: string }[],
+  ) =>
     reviewer(owner).executeUpdate(reviewDecisionsUpdate, { args: [{ reviewer: { id: by, kind: 'user' }, decisions }] });
 
-  await expect(decide(mgrA!, mgrB!, [{ itemId: itemsA[0]!.itemId, decision: 'approve' }])).rejects.toMatchObject(rejectedWith(/can only be decided by/));
-  await expect(decide(mgrA!, mgrA!, [{ itemId: itemsA[0]!.itemId, decision: 'revoke' }])).rejects.toMatchObject(rejectedWith(/comment is required/));
-  await expect(decide(mgrA!, mgrA!, [{ itemId: itemsB[0]!.itemId, decision: 'approve' }])).rejects.toMatchObject(rejectedWith(/is not assigned to/));
+  await expect(decide(mgrA!, mgrB!, [{ itemId: itemsA[0]!.itemId, decision: 'approve' }])).rejects.toMatchObject(
+    rejectedWith(/can only be decided by/),
+  );
+  await expect(decide(mgrA!, mgrA!, [{ itemId: itemsA[0]!.itemId, decision: 'revoke' }])).rejects.toMatchObject(
+    rejectedWith(/comment is required/),
+  );
+  await expect(decide(mgrA!, mgrA!, [{ itemId: itemsB[0]!.itemId, decision: 'approve' }])).rejects.toMatchObject(
+    rejectedWith(/is not assigned to/),
+  );
 
   // A follows the decision helper; B decides one item and leaves the rest to the default (approve).
-  const verdicts = itemsA.map((i) => (i.recommendation === 'revoke' ? { itemId: i.itemId, decision: 'revoke' as const, comment: 'unused for 60 days' } : { itemId: i.itemId, decision: 'approve' as const }));
+  const verdicts = itemsA.map((i) =>
+    i.recommendation === 'revoke'
+      ? { itemId: i.itemId, decision: 'revoke' as const, comment: 'unused for 60 days' }
+      : { itemId: i.itemId, decision: 'approve' as const },
+  );
   await expect(decide(mgrA!, mgrA!, verdicts)).resolves.toEqual({ recorded: 4, remaining: 0 });
-  expect(await reviewer(mgrA!).result()).toEqual({ reviewerId: mgrA, decidedByReviewer: 4, defaulted: 0, reminders: 0 });
+  expect(await reviewer(mgrA!).result()).toEqual({
+    reviewerId: mgrA,
+    decidedByReviewer: 4,
+    defaulted: 0,
+    reminders: 0,
+  });
   const idleB = itemsB.find((i) => i.recommendation === 'revoke')!;
-  await expect(decide(mgrB!, mgrB!, [{ itemId: idleB.itemId, decision: 'revoke', comment: 'left the project' }])).resolves.toEqual({ recorded: 1, remaining: 3 });
-  expect((await reviewer(mgrB!).query(reviewItemsQuery)).find((i) => i.itemId === idleB.itemId)).toMatchObject({ decision: 'revoke', comment: 'left the project' });
+  await expect(
+    decide(mgrB!, mgrB!, [{ itemId: idleB.itemId, decision: 'revoke', comment: 'left the project' }]),
+  ).resolves.toEqual({ recorded: 1, remaining: 3 });
+  expect((await reviewer(mgrB!).query(reviewItemsQuery)).find((i) => i.itemId === idleB.itemId)).toMatchObject({
+    decision: 'revoke',
+    comment: 'left the project',
+  });
 
   expect(await handle.result()).toMatchObject({ items: 8, approved: 5, revoked: 3, defaulted: 3, applied: 3 });
   const outcomeB = await reviewer(mgrB!).result();
   expect(outcomeB).toMatchObject({ decidedByReviewer: 1, defaulted: 3 });
   expect(lc.notices.filter((n) => n.summary.includes(`items of ${mgrB} await`))).toHaveLength(outcomeB.reminders); // B, unfinished, was reminded
   expect(lc.notices.filter((n) => n.summary.includes(`items of ${mgrA} await`))).toEqual([]); // A finished at once: never reminded
-  const remaining = (user: number) => platform.accounts.get(`${prefix}-user-00000${user}`)!.entitlements.map((e) => e.id);
+  const remaining = (user: number) =>
+    platform.accounts.get(`${prefix}-user-00000${user}`)!.entitlements.map((e) => e.id);
   expect([remaining(0), remaining(2)]).toEqual([['g1'], ['g1']]); // A revoked the idle groups of its subjects
-  const decisions = (await lc.evidence.forRun(tenantId, reviewerWorkflowId(tenantId, request.reviewId, mgrA!))).find((e) => e.event === 'review-decisions');
+  const decisions = (await lc.evidence.forRun(tenantId, reviewerWorkflowId(tenantId, request.reviewId, mgrA!))).find(
+    (e) => e.event === 'review-decisions',
+  );
   expect(decisions).toMatchObject({ actor: { id: mgrA }, detail: { count: 4 } });
   await keepHistory('access-review-reviewer-decided', reviewer(mgrA!));
 });
@@ -127,22 +209,47 @@ it('accepts only valid decisions from the assigned reviewer, stops reminding whe
 it('runs a second stage: the security reviewer sees the revocations with the first decision, overturns one, the other stands', async () => {
   const tenantId = uniqueQueue('t');
   const reviewSecondStage = { reviewerId: 'ciso', decisions: ['revoke' as const], durationDays: 6 * SECOND_IN_DAYS };
-  const platform = await lc.createTenant(tenantId, { reviewReminderEveryDays: 100, reviewDefaultDecision: 'approve', blastRadius: { maxShare: 1, maxCount: 1000 }, reviewSecondStage });
+  const platform = await lc.createTenant(tenantId, {
+    reviewReminderEveryDays: 100,
+    reviewDefaultDecision: 'approve',
+    blastRadius: { maxShare: 1, maxCount: 1000 },
+    reviewSecondStage,
+  });
   const [mgrA] = seedReviewPopulation(platform, { prefix: uniqueQueue('p'), managers: 2, subjects: 4, perSubject: 2 });
   const { request, handle, reviewer } = await startCampaign(tenantId, 9);
-  const itemsA = await waitFor(() => reviewer(mgrA!).query(reviewItemsQuery), (items) => items.length === 4);
-  const idle = itemsA.filter((i) => i.recommendation === 'revoke').map((i) => ({ itemId: i.itemId, decision: 'revoke' as const, comment: 'idle for 60 days' }));
-  await reviewer(mgrA!).executeUpdate(reviewDecisionsUpdate, { args: [{ reviewer: { id: mgrA!, kind: 'user' }, decisions: idle }] });
+  const itemsA = await waitFor(
+    () => reviewer(mgrA!).query(reviewItemsQuery),
+    (items) => items.length === 4,
+  );
+  const idle = itemsA
+    .filter((i) => i.recommendation === 'revoke')
+    .map((i) => ({ itemId: i.itemId, decision: 'revoke' as const, comment: 'idle for 60 days' }));
+  await reviewer(mgrA!).executeUpdate(reviewDecisionsUpdate, {
+    args: [{ reviewer: { id: mgrA!, kind: 'user' }, decisions: idle }],
+  });
 
   // After the first deadline only the two revocations go to the second stage, each showing the first decision.
-  const ciso = temporal.client.workflow.getHandle<typeof reviewerAssignments>(reviewerWorkflowId(tenantId, `${request.reviewId}:stage-2`, 'ciso'));
-  const staged = await waitFor(() => ciso.query(reviewItemsQuery), (items) => items.length > 0, 60_000);
-  expect(staged.map((i) => [i.itemId, i.decision, i.previousStage])).toEqual(idle.map((d) => [d.itemId, undefined, { decision: 'revoke', comment: 'idle for 60 days', decidedBy: mgrA }]));
+  const ciso = temporal.client.workflow.getHandle<typeof reviewerAssignments>(
+    reviewerWorkflowId(tenantId, `${request.reviewId}:stage-2`, 'ciso'),
+  );
+  const staged = await waitFor(
+    () => ciso.query(reviewItemsQuery),
+    (items) => items.length > 0,
+    60_000,
+  );
+  expect(staged.map((i) => [i.itemId, i.decision, i.previousStage])).toEqual(
+    idle.map((d) => [d.itemId, undefined, { decision: 'revoke', comment: 'idle for 60 days', decidedBy: mgrA }]),
+  );
   const [overturned, unanswered] = staged;
-  await ciso.executeUpdate(reviewDecisionsUpdate, { args: [{ reviewer: { id: 'ciso', kind: 'user' }, decisions: [{ itemId: overturned!.itemId, decision: 'approve' }] }] });
+  await ciso.executeUpdate(reviewDecisionsUpdate, {
+    args: [
+      { reviewer: { id: 'ciso', kind: 'user' }, decisions: [{ itemId: overturned!.itemId, decision: 'approve' }] },
+    ],
+  });
 
   expect(await handle.result()).toMatchObject({ items: 8, revoked: 1, approved: 7, applied: 1, applyFailed: 0 });
-  const holds = (item: ReviewItem) => platform.accounts.get(item.subjectId)!.entitlements.some((e) => e.id === item.entitlementId);
+  const holds = (item: ReviewItem) =>
+    platform.accounts.get(item.subjectId)!.entitlements.some((e) => e.id === item.entitlementId);
   expect([holds(overturned!), holds(unanswered!)]).toEqual([true, false]);
   const events = (await lc.evidence.forRun(tenantId, handle.workflowId)).map((e) => `${e.event}:${e.outcome}`);
   expect(events).toEqual(expect.arrayContaining(['review-stage-started:started', 'review-stage-decided:merged']));
@@ -151,8 +258,17 @@ it('runs a second stage: the security reviewer sees the revocations with the fir
 
 it('keeps every history short: the campaign continues as new every few reviewers, items stay in the store', async () => {
   const tenantId = uniqueQueue('t');
-  const platform = await lc.createTenant(tenantId, { reviewReminderEveryDays: 100, reviewDefaultDecision: 'approve', blastRadius: { maxShare: 1, maxCount: 1000 } });
-  const managers = seedReviewPopulation(platform, { prefix: uniqueQueue('p'), managers: 40, subjects: 200, perSubject: 3 });
+  const platform = await lc.createTenant(tenantId, {
+    reviewReminderEveryDays: 100,
+    reviewDefaultDecision: 'approve',
+    blastRadius: { maxShare: 1, maxCount: 1000 },
+  });
+  const managers = seedReviewPopulation(platform, {
+    prefix: uniqueQueue('p'),
+    managers: 40,
+    subjects: 200,
+    perSubject: 3,
+  });
   const { handle, reviewer } = await startCampaign(tenantId, 12, 10);
 
   expect(await handle.result()).toMatchObject({ items: 600, approved: 600, defaulted: 600, openShares: 0 });

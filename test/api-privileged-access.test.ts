@@ -20,7 +20,11 @@ let otherApprover: Auth;
 
 beforeAll(async () => {
   api = await testApi('api_pam');
-  lc = await startLifecycleWorkers({ connection: api.temporal.nativeConnection, db: api.mongo.db, workflowBundle: await bundleWorkflows() });
+  lc = await startLifecycleWorkers({
+    connection: api.temporal.nativeConnection,
+    db: api.mongo.db,
+    workflowBundle: await bundleWorkflows(),
+  });
   app = api.appWith({ queues: lc.queues });
   await lc.createTenant('pam-acme', { privilegedAccessMaxMinutes: 120, approvers: ['approver-1'] });
   desk = await api.keyFor([{ role: 'service-desk', tenantId: 'pam-acme' }], 'desk-dana');
@@ -35,17 +39,29 @@ afterAll(async () => {
 
 it('requests, approves, grants, extends, ends early and revokes, all through the API', async () => {
   lc.platformOf('pam-acme').seedAccount({ userName: 'ada' });
-  const hasAdmin = () => lc.platformOf('pam-acme').accounts.get('ada')!.entitlements.some((e) => e.id === 'global-admin');
+  const hasAdmin = () =>
+    lc
+      .platformOf('pam-acme')
+      .accounts.get('ada')!
+      .entitlements.some((e) => e.id === 'global-admin');
   const started = await request(app)
     .post('/v1/tenants/pam-acme/privileged-access')
     .set(desk)
-    .send({ subject: { subjectId: 'ada', userName: 'ada' }, platform: 'reference', entitlementId: 'global-admin', durationMinutes: 60, justification: 'INC-4711 production outage' })
+    .send({
+      subject: { subjectId: 'ada', userName: 'ada' },
+      platform: 'reference',
+      entitlementId: 'global-admin',
+      durationMinutes: 60,
+      justification: 'INC-4711 production outage',
+    })
     .expect(202);
   const run = started.headers.location!;
   const status = (want: string) =>
     eventually(async () => {
       const res = await request(app).get(run).set(desk).expect(200);
-      return res.body.status === want ? (res.body as { needsHuman: string[]; steps: { stepId: string; status: string }[] }) : undefined;
+      return res.body.status === want
+        ? (res.body as { needsHuman: string[]; steps: { stepId: string; status: string }[] })
+        : undefined;
     }, `status ${want}`);
 
   const waiting = await status('waiting-for-approval');
@@ -53,9 +69,17 @@ it('requests, approves, grants, extends, ends early and revokes, all through the
   expect(hasAdmin()).toBe(false);
 
   // An approver the tenant does not list: the run's validator refuses it (the step's role decides who may approve).
-  const unlisted = await request(app).post(`${run}/approvals`).set(otherApprover).send({ decision: 'approve' }).expect(422);
+  const unlisted = await request(app)
+    .post(`${run}/approvals`)
+    .set(otherApprover)
+    .send({ decision: 'approve' })
+    .expect(422);
   expect(unlisted.body.detail).toBe('approver-2 is not an approver of this tenant');
-  await request(app).post(`${run}/approvals`).set(approver).send({ decision: 'approve', comment: 'confirmed with on-call' }).expect(200, { accepted: true });
+  await request(app)
+    .post(`${run}/approvals`)
+    .set(approver)
+    .send({ decision: 'approve', comment: 'confirmed with on-call' })
+    .expect(200, { accepted: true });
   await request(app).post(`${run}/approvals`).set(approver).send({ decision: 'deny', comment: 'again' }).expect(422);
 
   const granted = await status('waiting');
@@ -68,7 +92,9 @@ it('requests, approves, grants, extends, ends early and revokes, all through the
   expect(over.body.detail).toBe('the time-box may not exceed 120 minutes in total');
 
   await request(app).post(`${run}/end`).set(desk).send({ comment: 'incident resolved' }).expect(202);
-  await expect(api.temporal.client.workflow.getHandle('pam-acme/privileged-access/ada:reference:global-admin').result()).resolves.toMatchObject({ outcome: 'ended-early' });
+  await expect(
+    api.temporal.client.workflow.getHandle('pam-acme/privileged-access/ada:reference:global-admin').result(),
+  ).resolves.toMatchObject({ outcome: 'ended-early' });
   expect(hasAdmin()).toBe(false);
   expect((await status('completed')).steps.map((s) => s.stepId)).toEqual(['grant', 'revoke']);
 
@@ -93,13 +119,31 @@ it('refuses a self-approval (the subject approving their own elevation) in the A
   const started = await request(app)
     .post('/v1/tenants/pam-acme/privileged-access')
     .set(desk)
-    .send({ subject: { subjectId: 'approver-1', userName: 'approver-1' }, platform: 'reference', entitlementId: 'global-admin', durationMinutes: 30, justification: 'self-service elevation attempt' })
+    .send({
+      subject: { subjectId: 'approver-1', userName: 'approver-1' },
+      platform: 'reference',
+      entitlementId: 'global-admin',
+      durationMinutes: 30,
+      justification: 'self-service elevation attempt',
+    })
     .expect(202);
-  await eventually(async () => ((await request(app).get(started.headers.location!).set(desk)).body.status === 'waiting-for-approval' ? true : undefined), 'waiting');
-  const res = await request(app).post(`${started.headers.location!}/approvals`).set(approver).send({ decision: 'approve' }).expect(403);
+  await eventually(
+    async () =>
+      (await request(app).get(started.headers.location!).set(desk)).body.status === 'waiting-for-approval'
+        ? true
+        : undefined,
+    'waiting',
+  );
+  const res = await request(app)
+    .post(`${started.headers.location!}/approvals`)
+    .set(approver)
+    .send({ decision: 'approve' })
+    .expect(403);
   expect(res.body.detail).toBe('the subject cannot approve their own access');
   // The same refusal reaches a client that skips the API.
   const handle = api.temporal.client.workflow.getHandle('pam-acme/privileged-access/approver-1:reference:global-admin');
-  await expect(handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id: 'approver-1', kind: 'user' } }] })).rejects.toThrow();
+  await expect(
+    handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id: 'approver-1', kind: 'user' } }] }),
+  ).rejects.toThrow();
   await request(app).post(`${started.headers.location!}/cancel`).set(desk).expect(202);
 });

@@ -17,7 +17,11 @@ let desk: { Authorization: string };
 
 beforeAll(async () => {
   api = await testApi('api_rotation');
-  lc = await startLifecycleWorkers({ connection: api.temporal.nativeConnection, db: api.mongo.db, workflowBundle: await bundleWorkflows() });
+  lc = await startLifecycleWorkers({
+    connection: api.temporal.nativeConnection,
+    db: api.mongo.db,
+    workflowBundle: await bundleWorkflows(),
+  });
   app = api.appWith({ queues: lc.queues });
   // No grace period, so a dual-phase rotation finishes on the real-time dev server.
   await lc.createTenant('rot-acme', { rotationGracePeriodHours: 0, manualRotationReminderHours: 12 });
@@ -31,21 +35,42 @@ afterAll(async () => {
 
 async function seedCredential(ownerId: string, kind: 'access-key' | 'personal-access-token') {
   lc.platformOf('rot-acme').seedAccount({ userName: ownerId, kind: 'service' });
-  const old = lc.platformOf('rot-acme').seedCredential({ id: `${ownerId}-old`, kind, ownerId, status: 'active', createdAt: '2026-01-01T00:00:00Z', secret: `old-secret-${ownerId}` });
-  await lc.secrets.promote(await lc.secrets.putPending(rotationSecretName('rot-acme', 'reference', ownerId, kind), `old-secret-${ownerId}`, 'seed'));
+  const old = lc.platformOf('rot-acme').seedCredential({
+    id: `${ownerId}-old`,
+    kind,
+    ownerId,
+    status: 'active',
+    createdAt: '2026-01-01T00:00:00Z',
+    secret: `old-secret-${ownerId}`,
+  });
+  await lc.secrets.promote(
+    await lc.secrets.putPending(
+      rotationSecretName('rot-acme', 'reference', ownerId, kind),
+      `old-secret-${ownerId}`,
+      'seed',
+    ),
+  );
   return old;
 }
 
 const rotate = (ownerId: string, credentialId: string, kind: string) =>
-  request(app).post('/v1/tenants/rot-acme/rotations').set(desk).send({ credential: { platform: 'reference', ownerId, credentialId, kind } }).expect(202);
+  request(app)
+    .post('/v1/tenants/rot-acme/rotations')
+    .set(desk)
+    .send({ credential: { platform: 'reference', ownerId, credentialId, kind } })
+    .expect(202);
 
 it('rotates an access key to completion: the old key is gone, the new one is current, no secret in any answer', async () => {
   const old = await seedCredential('svc-ci', 'access-key');
   const started = await rotate('svc-ci', old.id, 'access-key');
-  const done = await eventually(async () => {
-    const res = await request(app).get(started.headers.location!).set(desk).expect(200);
-    return res.body.status === 'completed' ? res : undefined;
-  }, 'the rotation', 30_000);
+  const done = await eventually(
+    async () => {
+      const res = await request(app).get(started.headers.location!).set(desk).expect(200);
+      return res.body.status === 'completed' ? res : undefined;
+    },
+    'the rotation',
+    30_000,
+  );
   expect(JSON.stringify(done.body)).not.toContain('secret-svc-ci');
   const credentials = [...lc.platformOf('rot-acme').credentials.values()].filter((c) => c.ownerId === 'svc-ci');
   expect(credentials.map((c) => c.id)).not.toContain(old.id);
@@ -63,6 +88,12 @@ it('waits for the owner of a credential with no rotation API, who confirms throu
   }, 'the manual task');
   expect(waiting.needsHuman[0]).toMatch(/^rotate personal-access-token .* by hand/);
   await request(app).post(`${started.headers.location!}/manual-rotation-confirmed`).set(desk).send({}).expect(202);
-  const handle = api.temporal.client.workflow.getHandle(runWorkflowId('rot-acme', 'credential-rotation', rotationSubjectKey({ platform: 'reference', ownerId: 'svc-pat', credentialId: old.id })));
+  const handle = api.temporal.client.workflow.getHandle(
+    runWorkflowId(
+      'rot-acme',
+      'credential-rotation',
+      rotationSubjectKey({ platform: 'reference', ownerId: 'svc-pat', credentialId: old.id }),
+    ),
+  );
   await expect(handle.result()).resolves.toMatchObject({ outcome: 'rotated', mode: 'manual' });
 });

@@ -39,7 +39,10 @@ afterAll(() => {
 });
 
 const call = (path: string, init: RequestInit = {}) =>
-  fetch(`${base}${path}`, { ...init, headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json', ...init.headers } });
+  fetch(`${base}${path}`, {
+    ...init,
+    headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json', ...init.headers },
+  });
 
 async function inFlight(): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
@@ -47,8 +50,14 @@ async function inFlight(): Promise<number> {
 }
 
 it('finishes the request in flight on SIGTERM, then refuses new ones and exits 0', async () => {
-  expect((await call('/v1/tenants', { method: 'POST', body: JSON.stringify({ tenantId: 'shutdown-acme', name: 'Acme' }) })).status).toBe(201);
-  const started = await call('/v1/tenants/shutdown-acme/offboardings', { method: 'POST', body: JSON.stringify({ subject: { subjectId: 'e1', userName: 'e1' } }) });
+  expect(
+    (await call('/v1/tenants', { method: 'POST', body: JSON.stringify({ tenantId: 'shutdown-acme', name: 'Acme' }) }))
+      .status,
+  ).toBe(201);
+  const started = await call('/v1/tenants/shutdown-acme/offboardings', {
+    method: 'POST',
+    body: JSON.stringify({ subject: { subjectId: 'e1', userName: 'e1' } }),
+  });
   expect(started.status).toBe(202);
 
   const slow = call(started.headers.get('location')!);

@@ -7,7 +7,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetPolicyCommand, GetUserCommand, GetUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
-import { DescribeSecretCommand, GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { awsIamAdapterFactory } from '../activities/aws-iam';
 import { readSecretRef } from '../activities/connection-secrets';
 import { PlatformError } from '../activities/errors';
@@ -25,7 +29,11 @@ let secrets: SecretsManagerClient;
 let activities: PlatformActivities;
 
 /** The tenant's secret store: moto's Secrets Manager, rotated secrets under tenant-a/. */
-const tenantSecretStore = () => awsSecretsManagerStoreFactory({ ...motoConnection('aws-iam', moto.url), settings: { region: 'eu-west-1', namePrefix: 'tenant-a/' } }, readSecretRef);
+const tenantSecretStore = () =>
+  awsSecretsManagerStoreFactory(
+    { ...motoConnection('aws-iam', moto.url), settings: { region: 'eu-west-1', namePrefix: 'tenant-a/' } },
+    readSecretRef,
+  );
 
 function activitiesFor(connection: PlatformConnection): PlatformActivities {
   return createPlatformActivities('aws-iam', {
@@ -61,9 +69,16 @@ describe('offboarding', () => {
 
     expect(await offboard()).toEqual(['done', 'done', 'done']);
     const state = await iamUserState(iam, seeded.userName);
-    expect(state).toMatchObject({ loginProfile: false, groups: [], attachedPolicies: [], inlinePolicies: ['AWSRevokeOlderSessions'] });
+    expect(state).toMatchObject({
+      loginProfile: false,
+      groups: [],
+      attachedPolicies: [],
+      inlinePolicies: ['AWSRevokeOlderSessions'],
+    });
     expect(state.accessKeys).toEqual(seeded.accessKeyIds.map((id) => ({ id, status: 'Inactive' })));
-    const deny = await iam.send(new GetUserPolicyCommand({ UserName: seeded.userName, PolicyName: 'AWSRevokeOlderSessions' }));
+    const deny = await iam.send(
+      new GetUserPolicyCommand({ UserName: seeded.userName, PolicyName: 'AWSRevokeOlderSessions' }),
+    );
     const statement = JSON.parse(decodeURIComponent(deny.PolicyDocument!)).Statement[0];
     expect(statement).toMatchObject({ Effect: 'Deny', Action: ['*'] });
     expect(Date.parse(statement.Condition.DateLessThan['aws:TokenIssueTime'])).toBeGreaterThan(Date.now() - 60_000);
@@ -106,9 +121,15 @@ describe('accounts and entitlements', () => {
     const userName = uniqueName('joiner');
     const seeded = await seedIamUser(iam, uniqueName('team'));
     const subject = { ...subjectFor(userName), email: 'joiner@example.com', displayName: 'Joan Iner' };
-    const entitlements = [{ kind: 'group' as const, id: seeded.groups[0]! }, { kind: 'policy' as const, id: seeded.policyArn }];
+    const entitlements = [
+      { kind: 'group' as const, id: seeded.groups[0]! },
+      { kind: 'policy' as const, id: seeded.policyArn },
+    ];
 
-    await expect(run('createAccount', { subject, entitlements })).resolves.toMatchObject({ outcome: 'done', data: { accountId: userName } });
+    await expect(run('createAccount', { subject, entitlements })).resolves.toMatchObject({
+      outcome: 'done',
+      data: { accountId: userName },
+    });
     await expect(run('createAccount', { subject, entitlements })).resolves.toMatchObject({ outcome: 'already-done' });
     const listed = await run('listEntitlements', { subject });
     expect(listed.data).toEqual([
@@ -116,19 +137,36 @@ describe('accounts and entitlements', () => {
       { kind: 'policy', id: seeded.policyArn, name: expect.any(String) },
     ]);
 
-    await expect(run('updateAccount', { subject, changes: { email: 'joan@example.com' } })).resolves.toMatchObject({ outcome: 'done' });
-    await expect(run('updateAccount', { subject, changes: { email: 'joan@example.com' } })).resolves.toMatchObject({ outcome: 'already-done' });
+    await expect(run('updateAccount', { subject, changes: { email: 'joan@example.com' } })).resolves.toMatchObject({
+      outcome: 'done',
+    });
+    await expect(run('updateAccount', { subject, changes: { email: 'joan@example.com' } })).resolves.toMatchObject({
+      outcome: 'already-done',
+    });
     const user = await iam.send(new GetUserCommand({ UserName: userName }));
-    expect(user.User?.Tags).toEqual(expect.arrayContaining([{ Key: 'email', Value: 'joan@example.com' }, { Key: 'identity-runbooks:subject-id', Value: `e-${userName}` }]));
+    expect(user.User?.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'email', Value: 'joan@example.com' },
+        { Key: 'identity-runbooks:subject-id', Value: `e-${userName}` },
+      ]),
+    );
 
-    await expect(run('removeEntitlement', { subject, entitlement: entitlements[0]! })).resolves.toMatchObject({ outcome: 'done' });
-    await expect(run('removeEntitlement', { subject, entitlement: entitlements[0]! })).resolves.toMatchObject({ outcome: 'already-done' });
-    await expect(run('addEntitlement', { subject, entitlement: entitlements[1]! })).resolves.toMatchObject({ outcome: 'already-done' });
+    await expect(run('removeEntitlement', { subject, entitlement: entitlements[0]! })).resolves.toMatchObject({
+      outcome: 'done',
+    });
+    await expect(run('removeEntitlement', { subject, entitlement: entitlements[0]! })).resolves.toMatchObject({
+      outcome: 'already-done',
+    });
+    await expect(run('addEntitlement', { subject, entitlement: entitlements[1]! })).resolves.toMatchObject({
+      outcome: 'already-done',
+    });
   });
 
   it('refuses to adopt a same-named user that belongs to another subject', async () => {
     const seeded = await seedIamUser(iam, uniqueName('taken'));
-    const err = await failure(run('createAccount', { subject: { subjectId: 'someone-else', userName: seeded.userName } }));
+    const err = await failure(
+      run('createAccount', { subject: { subjectId: 'someone-else', userName: seeded.userName } }),
+    );
     expect(err).toMatchObject({ type: 'PlatformConflict', nonRetryable: true });
   });
 });
@@ -137,16 +175,28 @@ describe('non-human credentials and rotation', () => {
   it('rotates a service user key: exactly one active key remains, the new one, stored as AWSCURRENT; a repeat is already done', async () => {
     const serviceUser = uniqueName('svc-ci');
     await run('createAccount', { subject: subjectFor(serviceUser) });
-    const first = await run('createCredential', { ownerId: serviceUser, kind: 'access-key', secretName: `${serviceUser}/key`, idempotencyKey: `${serviceUser}-bootstrap` });
+    const first = await run('createCredential', {
+      ownerId: serviceUser,
+      kind: 'access-key',
+      secretName: `${serviceUser}/key`,
+      idempotencyKey: `${serviceUser}-bootstrap`,
+    });
     const store = tenantSecretStore();
     await store.promote(first.data!.secretRef);
     const oldKeyId = first.data!.credential.id;
 
     const rotate = async (idempotencyKey: string) => {
-      const created = await run('createCredential', { ownerId: serviceUser, kind: 'access-key', secretName: `${serviceUser}/key`, idempotencyKey });
+      const created = await run('createCredential', {
+        ownerId: serviceUser,
+        kind: 'access-key',
+        secretName: `${serviceUser}/key`,
+        idempotencyKey,
+      });
       if (created.data) {
         const adapter = awsIamAdapterFactory(motoConnection('aws-iam', moto.url), readSecretRef);
-        expect(await adapter.verifyCredential!(created.data.credential, await store.reveal(created.data.secretRef))).toBe(true);
+        expect(
+          await adapter.verifyCredential!(created.data.credential, await store.reveal(created.data.secretRef)),
+        ).toBe(true);
         await store.promote(created.data.secretRef);
       }
       const deactivated = await run('deactivateCredential', { ownerId: serviceUser, credentialId: oldKeyId });
@@ -159,7 +209,9 @@ describe('non-human credentials and rotation', () => {
     expect(JSON.stringify(created)).not.toMatch(/SecretAccessKey|"secret"/);
     const newKeyId = created.data!.credential.id;
     const listed = await run('listCredentials', { ownerId: serviceUser });
-    expect(listed.data).toEqual([expect.objectContaining({ id: newKeyId, kind: 'access-key', status: 'active', createdAt: expect.any(String) })]);
+    expect(listed.data).toEqual([
+      expect.objectContaining({ id: newKeyId, kind: 'access-key', status: 'active', createdAt: expect.any(String) }),
+    ]);
 
     const stored = await secrets.send(new DescribeSecretCommand({ SecretId: `tenant-a/${serviceUser}/key` }));
     expect(stored.VersionIdsToStages?.[created.data!.secretRef.versionId!]).toEqual(['AWSCURRENT']);
@@ -200,16 +252,34 @@ describe('non-human credentials and rotation', () => {
         });
       },
     });
-    const request = { ownerId: serviceUser, kind: 'access-key' as const, secretName: `${serviceUser}/key`, idempotencyKey: 'etl-rotation-1' };
+    const request = {
+      ownerId: serviceUser,
+      kind: 'access-key' as const,
+      secretName: `${serviceUser}/key`,
+      idempotencyKey: 'etl-rotation-1',
+    };
 
-    expect(await failure(run('createCredential', request, flaky))).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false });
+    expect(await failure(run('createCredential', request, flaky))).toMatchObject({
+      type: 'PlatformThrottled',
+      nonRetryable: false,
+    });
     const [lost] = (await iamUserState(iam, serviceUser)).accessKeys;
     const retried = await run('createCredential', request, flaky);
     expect(retried).toMatchObject({ outcome: 'done', detail: expect.stringContaining(lost!.id) });
-    expect((await iamUserState(iam, serviceUser)).accessKeys).toEqual([{ id: retried.data!.credential.id, status: 'Active' }]);
+    expect((await iamUserState(iam, serviceUser)).accessKeys).toEqual([
+      { id: retried.data!.credential.id, status: 'Active' },
+    ]);
     const adapter = awsIamAdapterFactory(motoConnection('aws-iam', moto.url), readSecretRef);
-    expect(await adapter.verifyCredential!(retried.data!.credential, await tenantSecretStore().reveal(retried.data!.secretRef))).toBe(true);
-    await expect(run('createCredential', request, flaky)).resolves.toMatchObject({ outcome: 'already-done', data: retried.data });
+    expect(
+      await adapter.verifyCredential!(
+        retried.data!.credential,
+        await tenantSecretStore().reveal(retried.data!.secretRef),
+      ),
+    ).toBe(true);
+    await expect(run('createCredential', request, flaky)).resolves.toMatchObject({
+      outcome: 'already-done',
+      data: retried.data,
+    });
   });
 
   it('keeps to the two-key limit: an inactive key makes room, two active keys are a conflict', async () => {
@@ -219,7 +289,10 @@ describe('non-human credentials and rotation', () => {
     expect(full).toMatchObject({ type: 'PlatformConflict', nonRetryable: true });
 
     await run('deactivateCredential', { ownerId: seeded.userName, credentialId: seeded.accessKeyIds[0]! });
-    await expect(run('createCredential', { ...request, idempotencyKey: 'full-2' })).resolves.toMatchObject({ outcome: 'done', detail: expect.stringContaining(seeded.accessKeyIds[0]!) });
+    await expect(run('createCredential', { ...request, idempotencyKey: 'full-2' })).resolves.toMatchObject({
+      outcome: 'done',
+      detail: expect.stringContaining(seeded.accessKeyIds[0]!),
+    });
     const ids = (await iamUserState(iam, seeded.userName)).accessKeys.map((k) => k.id);
     expect(ids).toHaveLength(2);
     expect(ids).not.toContain(seeded.accessKeyIds[0]);
@@ -227,15 +300,25 @@ describe('non-human credentials and rotation', () => {
 
   it('disables an IAM user used as a service account', async () => {
     const seeded = await seedIamUser(iam, uniqueName('svc-old'));
-    await expect(run('disableServiceAccount', { serviceAccountId: seeded.userName })).resolves.toMatchObject({ outcome: 'done' });
+    await expect(run('disableServiceAccount', { serviceAccountId: seeded.userName })).resolves.toMatchObject({
+      outcome: 'done',
+    });
     expect((await iamUserState(iam, seeded.userName)).accessKeys.every((k) => k.status === 'Inactive')).toBe(true);
-    await expect(run('disableServiceAccount', { serviceAccountId: seeded.userName })).resolves.toMatchObject({ outcome: 'already-done' });
+    await expect(run('disableServiceAccount', { serviceAccountId: seeded.userName })).resolves.toMatchObject({
+      outcome: 'already-done',
+    });
   });
 
   it('verifies a key only for its owner', async () => {
     const seeded = await seedIamUser(iam, uniqueName('svc-verify'));
     const adapter = awsIamAdapterFactory(motoConnection('aws-iam', moto.url), readSecretRef);
-    const credential = { platform: 'aws-iam' as const, id: seeded.accessKeyIds[0]!, kind: 'access-key' as const, ownerId: seeded.userName, status: 'active' as const };
+    const credential = {
+      platform: 'aws-iam' as const,
+      id: seeded.accessKeyIds[0]!,
+      kind: 'access-key' as const,
+      ownerId: seeded.userName,
+      status: 'active' as const,
+    };
     // moto checks no signatures: it answers with the key's owner, which must be the credential's.
     expect(await adapter.verifyCredential!(credential, 'any')).toBe(true);
     expect(await adapter.verifyCredential!({ ...credential, ownerId: 'someone-else' }, 'any')).toBe(false);
@@ -248,9 +331,16 @@ describe('failure classification', () => {
     const missing = await failure(run('disableAccount', { subject: subjectFor('nobody-here') }));
     expect(missing).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
     const seeded = await seedIamUser(iam, uniqueName('kinds'));
-    const wrongKind = await failure(run('addEntitlement', { subject: subjectFor(seeded.userName), entitlement: { kind: 'license', id: 'E5' } }));
+    const wrongKind = await failure(
+      run('addEntitlement', { subject: subjectFor(seeded.userName), entitlement: { kind: 'license', id: 'E5' } }),
+    );
     expect(wrongKind).toMatchObject({ type: 'PlatformInvalidRequest', nonRetryable: true });
-    const badArn = await failure(run('addEntitlement', { subject: subjectFor(seeded.userName), entitlement: { kind: 'policy', id: 'not-an-arn' } }));
+    const badArn = await failure(
+      run('addEntitlement', {
+        subject: subjectFor(seeded.userName),
+        entitlement: { kind: 'policy', id: 'not-an-arn' },
+      }),
+    );
     expect(badArn).toMatchObject({ nonRetryable: true });
   });
 
@@ -262,11 +352,18 @@ describe('failure classification', () => {
     beforeAll(async () => {
       // IAM's Query protocol error body; moto cannot be made to throttle or fail.
       fake = createServer((_req, res) => {
-        res.writeHead(reply.status, { 'Content-Type': 'text/xml', ...(reply.retryAfter && { 'Retry-After': reply.retryAfter }) });
-        res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>${reply.code}</Code><Message>${reply.code} from the fake</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`);
+        res.writeHead(reply.status, {
+          'Content-Type': 'text/xml',
+          ...(reply.retryAfter && { 'Retry-After': reply.retryAfter }),
+        });
+        res.end(
+          `<ErrorResponse><Error><Type>Sender</Type><Code>${reply.code}</Code><Message>${reply.code} from the fake</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`,
+        );
       });
       await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
-      fakeActivities = activitiesFor(motoConnection('aws-iam', `http://127.0.0.1:${(fake.address() as AddressInfo).port}`));
+      fakeActivities = activitiesFor(
+        motoConnection('aws-iam', `http://127.0.0.1:${(fake.address() as AddressInfo).port}`),
+      );
     });
     afterAll(() => new Promise((resolve) => fake.close(resolve)));
 

@@ -16,7 +16,10 @@ let sequence = 0;
 beforeAll(async () => {
   moto = await startMoto();
   sm = awsClients(moto.url).secrets;
-  store = awsSecretsManagerStoreFactory({ ...motoConnection('aws-iam', moto.url), settings: { region: 'eu-west-1', namePrefix: 'tenant-b/' } }, readSecretRef);
+  store = awsSecretsManagerStoreFactory(
+    { ...motoConnection('aws-iam', moto.url), settings: { region: 'eu-west-1', namePrefix: 'tenant-b/' } },
+    readSecretRef,
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -28,7 +31,9 @@ const uniqueName = () => `svc-${++sequence}/api-key`;
 async function stages(name: string): Promise<Record<string, string[]>> {
   const described = await sm.send(new DescribeSecretCommand({ SecretId: `tenant-b/${name}` }));
   // Versions without any label are deprecated: leave them out.
-  return Object.fromEntries(Object.entries(described.VersionIdsToStages ?? {}).filter(([, labels]) => labels.length > 0));
+  return Object.fromEntries(
+    Object.entries(described.VersionIdsToStages ?? {}).filter(([, labels]) => labels.length > 0),
+  );
 }
 
 it('stores a value as AWSPENDING and a repeat of the same request returns the same version', async () => {
@@ -87,7 +92,9 @@ it('refuses a reused idempotency key with a different value', async () => {
 it('refuses to promote a version the secret does not have', async () => {
   const name = uniqueName();
   await store.putPending(name, 'value', 'rotation-1');
-  const err = await store.promote({ store: 'aws-secrets-manager', name, versionId: '00000000-0000-4000-8000-000000000000' }).catch((e: unknown) => e);
+  const err = await store
+    .promote({ store: 'aws-secrets-manager', name, versionId: '00000000-0000-4000-8000-000000000000' })
+    .catch((e: unknown) => e);
   expect(err).toBeInstanceOf(PlatformError);
   expect(err).toMatchObject({ kind: 'not-found' });
 });

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 const root = join(__dirname, '..');
 const compose = ['docker-compose', 'docker'].find((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
 const composeArgs = compose === 'docker' ? ['compose'] : [];
-const hasCompose = compose === 'docker-compose' || (compose === 'docker' && spawnSync('docker', ['compose', 'version']).status === 0);
+const hasCompose =
+  compose === 'docker-compose' || (compose === 'docker' && spawnSync('docker', ['compose', 'version']).status === 0);
 
 function validate(dir: string): { status: number | null; output: string } {
   const result = spawnSync(compose!, [...composeArgs, 'config', '-q'], { cwd: dir, encoding: 'utf8' });
@@ -42,5 +43,6 @@ function projectDir(): string {
 });
 
 if (!hasCompose) {
-  it.skip('docker-compose.yml validation skipped: no compose tool installed (apt-get install docker-compose)', () => undefined);
+  it.skip('docker-compose.yml validation skipped: no compose tool installed (apt-get install docker-compose)', () =>
+    undefined);
 }

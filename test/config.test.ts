@@ -10,7 +10,9 @@ describe('configuration from the environment', () => {
 
   it('names the wrong variable and what is wrong, in one line', () => {
     expect(() => parseConfig({ API_PORT: 'eighty' })).toThrow(/^invalid configuration: API_PORT .+$/);
-    expect(() => parseConfig({ MONGODB_URI: 'postgres://x' })).toThrow('invalid configuration: MONGODB_URI must start with mongodb:// or mongodb+srv://');
+    expect(() => parseConfig({ MONGODB_URI: 'postgres://x' })).toThrow(
+      'invalid configuration: MONGODB_URI must start with mongodb:// or mongodb+srv://',
+    );
   });
 
   it('requires a TLS certificate and key together', () => {
@@ -19,8 +21,12 @@ describe('configuration from the environment', () => {
   });
 
   it('accepts only an http(s) public base URL', () => {
-    expect(parseConfig({ PUBLIC_BASE_URL: 'https://runbooks.example.com' }).PUBLIC_BASE_URL).toBe('https://runbooks.example.com');
-    expect(() => parseConfig({ PUBLIC_BASE_URL: 'ftp://example.com' })).toThrow('invalid configuration: PUBLIC_BASE_URL must be an http(s) URL');
+    expect(parseConfig({ PUBLIC_BASE_URL: 'https://runbooks.example.com' }).PUBLIC_BASE_URL).toBe(
+      'https://runbooks.example.com',
+    );
+    expect(() => parseConfig({ PUBLIC_BASE_URL: 'ftp://example.com' })).toThrow(
+      'invalid configuration: PUBLIC_BASE_URL must be an http(s) URL',
+    );
   });
 
   it('never accepts a short admin key', () => {

@@ -19,19 +19,38 @@ const requestedBy = { id: 'rotation-schedule', kind: 'schedule' as const };
 async function seedTenant(opts: { notifications?: boolean; kind?: 'access-key' | 'personal-access-token' } = {}) {
   const tenantId = uniqueQueue('t');
   const kind = opts.kind ?? 'access-key';
-  const platform = await t.lc.createTenant(tenantId, { rotationGracePeriodHours: 24, manualRotationReminderHours: 12 }, opts.notifications ?? true);
+  const platform = await t.lc.createTenant(
+    tenantId,
+    { rotationGracePeriodHours: 24, manualRotationReminderHours: 12 },
+    opts.notifications ?? true,
+  );
   const ownerId = uniqueQueue('svc');
   platform.seedAccount({ userName: ownerId, kind: 'service' });
-  const old = platform.seedCredential({ id: uniqueQueue('old'), kind, ownerId, status: 'active', createdAt: '2026-01-01T00:00:00Z', secret: `old-secret-${ownerId}` });
+  const old = platform.seedCredential({
+    id: uniqueQueue('old'),
+    kind,
+    ownerId,
+    status: 'active',
+    createdAt: '2026-01-01T00:00:00Z',
+    secret: `old-secret-${ownerId}`,
+  });
   const secretName = rotationSecretName(tenantId, 'reference', ownerId, kind);
   const oldRef = await t.lc.secrets.putPending(secretName, `old-secret-${ownerId}`, 'seed');
   await t.lc.secrets.promote(oldRef);
-  const request: CredentialRotationRequest = { tenantId, requestedBy, credential: { platform: 'reference', ownerId, credentialId: old.id, kind } };
+  const request: CredentialRotationRequest = {
+    tenantId,
+    requestedBy,
+    credential: { platform: 'reference', ownerId, credentialId: old.id, kind },
+  };
   return { tenantId, platform, ownerId, old, oldRef, secretName, request };
 }
 
 function start(request: CredentialRotationRequest) {
-  return t.env.client.workflow.start(credentialRotation, { args: [request], taskQueue: t.lc.queues.workflows, workflowId: uniqueQueue('rotation') });
+  return t.env.client.workflow.start(credentialRotation, {
+    args: [request],
+    taskQueue: t.lc.queues.workflows,
+    workflowId: uniqueQueue('rotation'),
+  });
 }
 
 it('dual-phase: promotes the tested new key, keeps the old one working through the grace period, then deletes it', async () => {
@@ -39,7 +58,10 @@ it('dual-phase: promotes the tested new key, keeps the old one working through t
   const handle = await start(request);
 
   // Grace period: the new secret is current, the old one previous and still accepted by the platform.
-  const waiting = await waitFor(() => handle.query(progressQuery), (p) => p.steps.some((s) => s.stepId === 'grace-period' && s.status === 'waiting'));
+  const waiting = await waitFor(
+    () => handle.query(progressQuery),
+    (p) => p.steps.some((s) => s.stepId === 'grace-period' && s.status === 'waiting'),
+  );
   expect(waiting.status).toBe('waiting');
   const currentRef = (await t.lc.secrets.current(secretName))!;
   expect(currentRef.versionId).not.toBe(oldRef.versionId);
@@ -113,14 +135,19 @@ it('single-phase: retires the old key right after promotion, with no grace timer
   expect(platform.credentials.has(old.id)).toBe(false);
   expect(await timerSeconds(handle)).toEqual([]);
   // Without a notification connection there are no consumers to tell: recorded, not failed.
-  const notify = (await t.lc.evidence.forRun(request.tenantId, handle.workflowId)).find((e) => e.event === 'notify-consumers');
+  const notify = (await t.lc.evidence.forRun(request.tenantId, handle.workflowId)).find(
+    (e) => e.event === 'notify-consumers',
+  );
   expect(notify).toMatchObject({ outcome: 'not-applicable', detail: { reason: 'no consumers configured' } });
 });
 
 it('manual: reminds the owner on a timer until they confirm the rotation by hand', async () => {
   const { ownerId, request } = await seedTenant({ kind: 'personal-access-token' });
   const handle = await start(request);
-  await waitFor(() => handle.query(progressQuery), (p) => p.status === 'waiting');
+  await waitFor(
+    () => handle.query(progressQuery),
+    (p) => p.status === 'waiting',
+  );
   await t.env.sleep('30 hours'); // 12-hour reminders: the first notice and two reminders
   const reminders = t.lc.notices.filter((n) => n.summary.includes(ownerId));
   expect(reminders.length).toBe(3);
@@ -131,7 +158,9 @@ it('manual: reminds the owner on a timer until they confirm the rotation by hand
   expect(await handle.result()).toMatchObject({ outcome: 'rotated', mode: 'manual' });
   const progress = await handle.query(progressQuery);
   expect(progress).toMatchObject({ status: 'completed', needsHuman: [] });
-  const confirmed = (await t.lc.evidence.forRun(request.tenantId, handle.workflowId)).find((e) => e.event === 'manual-rotation-confirmed');
+  const confirmed = (await t.lc.evidence.forRun(request.tenantId, handle.workflowId)).find(
+    (e) => e.event === 'manual-rotation-confirmed',
+  );
   expect(confirmed?.actor).toEqual({ id: 'owner-1', kind: 'user' });
   await keepHistory('credential-rotation-manual', handle);
 });

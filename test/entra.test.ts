@@ -19,7 +19,10 @@ const connection = (fake = graph): PlatformConnection => ({
   settings: { tenantId: 'contoso.onmicrosoft.com', clientId: 'runbooks-app', authorityHost: fake.http.baseUrl },
   credentials: { clientSecret: `env:${clientSecretVar}` },
 });
-const entra = platformHarness('entra', entraAdapterFactory, connection, { ENTRA_CLIENT_SECRET: CLIENT_SECRET, WRONG_SECRET: 'not-the-secret' });
+const entra = platformHarness('entra', entraAdapterFactory, connection, {
+  ENTRA_CLIENT_SECRET: CLIENT_SECRET,
+  WRONG_SECRET: 'not-the-secret',
+});
 
 beforeAll(async () => {
   graph = await new FakeGraph().start();
@@ -30,7 +33,10 @@ afterEach(() => {
   clientSecretVar = 'ENTRA_CLIENT_SECRET';
 });
 
-const subjectOf = (user: FakeUser): Subject => ({ subjectId: `hr-${user.id.slice(0, 6)}`, userName: user.userPrincipalName });
+const subjectOf = (user: FakeUser): Subject => ({
+  subjectId: `hr-${user.id.slice(0, 6)}`,
+  userName: user.userPrincipalName,
+});
 
 it('implements exactly the Entra capability catalogue', () => {
   const adapter = entraAdapterFactory(connection(), () => 'unused');
@@ -41,7 +47,9 @@ describe('offboarding a leaver', () => {
   it('disables the account, revokes sign-in sessions and removes groups (paged), role and license; a repeat is already done', async () => {
     const leaver = graph.addUser('leaver@contoso.com', { licenses: new Set(['sku-e5']) });
     graph.skus.add('sku-e5');
-    const groups = ['sales', 'vpn', 'wiki', 'crm', 'finance'].map((name) => graph.addObject('group', name, { members: new Set([leaver.id]) }));
+    const groups = ['sales', 'vpn', 'wiki', 'crm', 'finance'].map((name) =>
+      graph.addObject('group', name, { members: new Set([leaver.id]) }),
+    );
     const role = graph.addObject('directoryRole', 'Helpdesk Administrator', { members: new Set([leaver.id]) });
     const subject = subjectOf(leaver);
 
@@ -52,20 +60,33 @@ describe('offboarding a leaver', () => {
     expect(leaver.accountEnabled).toBe(false);
     expect(leaver.sessionRevocations).toBe(1);
     expect(removed.outcome).toBe('done');
-    expect(removed.data?.removed.map((e) => `${e.kind}:${e.id}`).sort()).toEqual([...groups.map((g) => `group:${g.id}`), `role:${role.id}`, 'license:sku-e5'].sort());
+    expect(removed.data?.removed.map((e) => `${e.kind}:${e.id}`).sort()).toEqual(
+      [...groups.map((g) => `group:${g.id}`), `role:${role.id}`, 'license:sku-e5'].sort(),
+    );
     expect([...groups, role].filter((g) => g.members.has(leaver.id))).toEqual([]);
     expect(leaver.licenses.size).toBe(0);
     // memberOf had 6 entries at 2 per page: the adapter followed @odata.nextLink.
-    expect(graph.http.requests.filter((r) => r.path.endsWith(`/users/${leaver.id}/memberOf`)).length).toBeGreaterThanOrEqual(3);
+    expect(
+      graph.http.requests.filter((r) => r.path.endsWith(`/users/${leaver.id}/memberOf`)).length,
+    ).toBeGreaterThanOrEqual(3);
 
     await expect(entra.run('disableAccount', { subject })).resolves.toEqual({ outcome: 'already-done' });
-    await expect(entra.run('removeAllEntitlements', { subject })).resolves.toEqual({ outcome: 'already-done', data: { removed: [] } });
+    await expect(entra.run('removeAllEntitlements', { subject })).resolves.toEqual({
+      outcome: 'already-done',
+      data: { removed: [] },
+    });
   });
 
   it('leaves dynamic-group memberships and group-inherited licenses alone (they follow the user), removing the rest', async () => {
-    const leaver = graph.addUser('dynamic@contoso.com', { licenses: new Set(['sku-visio']), inheritedLicenses: new Map([['sku-e5', 'licensing-group']]) });
+    const leaver = graph.addUser('dynamic@contoso.com', {
+      licenses: new Set(['sku-visio']),
+      inheritedLicenses: new Map([['sku-e5', 'licensing-group']]),
+    });
     graph.skus.add('sku-visio');
-    const dynamic = graph.addObject('group', 'all-staff (dynamic)', { members: new Set([leaver.id]), groupTypes: ['DynamicMembership'] });
+    const dynamic = graph.addObject('group', 'all-staff (dynamic)', {
+      members: new Set([leaver.id]),
+      groupTypes: ['DynamicMembership'],
+    });
     const result = await entra.run('removeAllEntitlements', { subject: subjectOf(leaver) });
     expect(result.data?.removed).toEqual([{ kind: 'license', id: 'sku-visio', name: 'SKU-sku-' }]);
     expect(leaver.licenses.size).toBe(0);
@@ -79,7 +100,9 @@ describe('offboarding a leaver', () => {
     await expect(entra.run('deleteAccount', { subject: subjectOf(leaver) })).resolves.toEqual({ outcome: 'done' });
     expect(graph.users.has(leaver.id)).toBe(false);
     expect(group.members.size).toBe(0);
-    await expect(entra.run('deleteAccount', { subject: subjectOf(leaver) })).resolves.toEqual({ outcome: 'already-done' });
+    await expect(entra.run('deleteAccount', { subject: subjectOf(leaver) })).resolves.toEqual({
+      outcome: 'already-done',
+    });
   });
 
   it('hands every application, service principal and group the leaver owns to the new owner', async () => {
@@ -104,10 +127,17 @@ describe('offboarding a leaver', () => {
       ],
     });
     const subject = subjectOf(user);
-    await expect(entra.run('listFederationLinks', { subject })).resolves.toEqual({ outcome: 'done', data: [{ providerId: 'facebook.com', externalUserId: 'fb-123' }] });
-    await expect(entra.run('removeFederationLink', { subject, providerId: 'facebook.com' })).resolves.toEqual({ outcome: 'done' });
+    await expect(entra.run('listFederationLinks', { subject })).resolves.toEqual({
+      outcome: 'done',
+      data: [{ providerId: 'facebook.com', externalUserId: 'fb-123' }],
+    });
+    await expect(entra.run('removeFederationLink', { subject, providerId: 'facebook.com' })).resolves.toEqual({
+      outcome: 'done',
+    });
     expect(user.identities.map((i) => i.signInType)).toEqual(['userPrincipalName']);
-    await expect(entra.run('removeFederationLink', { subject, providerId: 'facebook.com' })).resolves.toEqual({ outcome: 'already-done' });
+    await expect(entra.run('removeFederationLink', { subject, providerId: 'facebook.com' })).resolves.toEqual({
+      outcome: 'already-done',
+    });
   });
 });
 
@@ -115,7 +145,12 @@ describe('joiners and movers', () => {
   it('creates a user with a group and a license once; a repeat is already done with the same id', async () => {
     const group = graph.addObject('group', 'engineering');
     graph.skus.add('sku-e3');
-    const subject: Subject = { subjectId: 'hr-42', userName: 'joiner@contoso.com', displayName: 'Jo Iner', email: 'joiner@contoso.com' };
+    const subject: Subject = {
+      subjectId: 'hr-42',
+      userName: 'joiner@contoso.com',
+      displayName: 'Jo Iner',
+      email: 'joiner@contoso.com',
+    };
     const entitlements = [
       { kind: 'group' as const, id: group.id },
       { kind: 'license' as const, id: 'sku-e3' },
@@ -126,15 +161,22 @@ describe('joiners and movers', () => {
     expect(created).toMatchObject({ displayName: 'Jo Iner', accountEnabled: true });
     expect(group.members.has(created.id)).toBe(true);
     expect(created.licenses.has('sku-e3')).toBe(true);
-    await expect(entra.run('createAccount', { subject, entitlements })).resolves.toEqual({ outcome: 'already-done', data: { accountId: created.id } });
+    await expect(entra.run('createAccount', { subject, entitlements })).resolves.toEqual({
+      outcome: 'already-done',
+      data: { accountId: created.id },
+    });
   });
 
   it('updates the display name, re-enables an account, and adds then removes a group idempotently', async () => {
     const user = graph.addUser('mover@contoso.com', { displayName: 'Old Name', accountEnabled: false });
     const group = graph.addObject('group', 'ops');
     const subject = { ...subjectOf(user), accounts: { entra: user.id } };
-    await expect(entra.run('updateAccount', { subject, changes: { displayName: 'New Name' } })).resolves.toEqual({ outcome: 'done' });
-    await expect(entra.run('updateAccount', { subject, changes: { displayName: 'New Name' } })).resolves.toEqual({ outcome: 'already-done' });
+    await expect(entra.run('updateAccount', { subject, changes: { displayName: 'New Name' } })).resolves.toEqual({
+      outcome: 'done',
+    });
+    await expect(entra.run('updateAccount', { subject, changes: { displayName: 'New Name' } })).resolves.toEqual({
+      outcome: 'already-done',
+    });
     await expect(entra.run('enableAccount', { subject })).resolves.toEqual({ outcome: 'done' });
     await expect(entra.run('enableAccount', { subject })).resolves.toEqual({ outcome: 'already-done' });
     expect(user).toMatchObject({ displayName: 'New Name', accountEnabled: true });
@@ -144,7 +186,9 @@ describe('joiners and movers', () => {
     await expect(entra.run('addEntitlement', { subject, entitlement })).resolves.toEqual({ outcome: 'already-done' });
     expect(group.members.has(user.id)).toBe(true);
     await expect(entra.run('removeEntitlement', { subject, entitlement })).resolves.toEqual({ outcome: 'done' });
-    await expect(entra.run('removeEntitlement', { subject, entitlement })).resolves.toEqual({ outcome: 'already-done' });
+    await expect(entra.run('removeEntitlement', { subject, entitlement })).resolves.toEqual({
+      outcome: 'already-done',
+    });
     expect(group.members.size).toBe(0);
   });
 });
@@ -152,33 +196,62 @@ describe('joiners and movers', () => {
 describe('temporary access pass', () => {
   it('issues a pass into the secret store only; a repeat is already done; a pass whose value was lost is replaced', async () => {
     const user = graph.addUser('tap-joiner@contoso.com');
-    const request = { ownerId: user.userPrincipalName, kind: 'temporary-access-pass' as const, secretName: 'joiners/tap', idempotencyKey: 'onboarding-1/tap' };
+    const request = {
+      ownerId: user.userPrincipalName,
+      kind: 'temporary-access-pass' as const,
+      secretName: 'joiners/tap',
+      idempotencyKey: 'onboarding-1/tap',
+    };
     const created = await entra.run('createCredential', request);
     const issued = user.temporaryAccessPasses[0]!;
-    expect(created).toMatchObject({ outcome: 'done', data: { credential: { kind: 'temporary-access-pass', id: `tap:${issued.id}`, ownerId: user.userPrincipalName } } });
+    expect(created).toMatchObject({
+      outcome: 'done',
+      data: { credential: { kind: 'temporary-access-pass', id: `tap:${issued.id}`, ownerId: user.userPrincipalName } },
+    });
     expect(issued).toMatchObject({ isUsableOnce: true, lifetimeInMinutes: 480 });
     expect(JSON.stringify(created)).not.toContain(issued.temporaryAccessPass);
     await expect(entra.secrets.reveal(created.data!.secretRef)).resolves.toBe(issued.temporaryAccessPass);
 
     // A retry finds the pass and its stored value: already done, same reference.
-    await expect(entra.run('createCredential', request)).resolves.toMatchObject({ outcome: 'already-done', data: { secretRef: created.data!.secretRef } });
+    await expect(entra.run('createCredential', request)).resolves.toMatchObject({
+      outcome: 'already-done',
+      data: { secretRef: created.data!.secretRef },
+    });
     // A pass whose value an interrupted attempt never stored cannot be read again: it is replaced.
-    const replaced = await entra.run('createCredential', { ...request, secretName: 'joiners/tap-2', idempotencyKey: 'onboarding-2/tap' });
+    const replaced = await entra.run('createCredential', {
+      ...request,
+      secretName: 'joiners/tap-2',
+      idempotencyKey: 'onboarding-2/tap',
+    });
     expect(replaced.detail).toMatch(/^replaced tap:/);
     expect(user.temporaryAccessPasses.map((p) => p.id)).not.toContain(issued.id);
-    await expect(entra.secrets.reveal(replaced.data!.secretRef)).resolves.toBe(user.temporaryAccessPasses[0]!.temporaryAccessPass);
+    await expect(entra.secrets.reveal(replaced.data!.secretRef)).resolves.toBe(
+      user.temporaryAccessPasses[0]!.temporaryAccessPass,
+    );
   });
 });
 
 describe('application credentials', () => {
   it('adds a client secret that goes to the secret store only, once per idempotency key, verifies it signs in, then removes it', async () => {
     const app = graph.addObject('application', 'payroll-export');
-    const request = { ownerId: app.id, kind: 'client-secret' as const, description: 'payroll rotation', secretName: 'payroll/client-secret', idempotencyKey: 'rotation-7' };
+    const request = {
+      ownerId: app.id,
+      kind: 'client-secret' as const,
+      description: 'payroll rotation',
+      secretName: 'payroll/client-secret',
+      idempotencyKey: 'rotation-7',
+    };
 
     const created = await entra.run('createCredential', request);
     const issued = app.passwordCredentials[0]!;
     expect(created.outcome).toBe('done');
-    expect(created.data?.credential).toMatchObject({ platform: 'entra', id: issued.keyId, kind: 'client-secret', ownerId: app.id, status: 'active' });
+    expect(created.data?.credential).toMatchObject({
+      platform: 'entra',
+      id: issued.keyId,
+      kind: 'client-secret',
+      ownerId: app.id,
+      status: 'active',
+    });
     expect(JSON.stringify(created)).not.toContain(issued.secretText);
     expect(entra.secrets.stagesOf(created.data!.secretRef)).toEqual(['pending']);
     await expect(entra.secrets.reveal(created.data!.secretRef)).resolves.toBe(issued.secretText);
@@ -192,25 +265,60 @@ describe('application credentials', () => {
 
     const listed = await entra.run('listCredentials', { ownerId: app.id });
     expect(listed.data?.map((c) => c.id)).toEqual([issued.keyId]);
-    await expect(entra.run('deleteCredential', { ownerId: app.id, credentialId: issued.keyId })).resolves.toEqual({ outcome: 'done' });
+    await expect(entra.run('deleteCredential', { ownerId: app.id, credentialId: issued.keyId })).resolves.toEqual({
+      outcome: 'done',
+    });
     expect(app.passwordCredentials).toEqual([]);
     await expect(adapter.verifyCredential!(created.data!.credential, issued.secretText!)).resolves.toBe(false);
-    await expect(entra.run('deleteCredential', { ownerId: app.id, credentialId: issued.keyId })).resolves.toEqual({ outcome: 'already-done' });
-    await expect(entra.run('deleteCredential', { ownerId: 'deleted-app-id', credentialId: issued.keyId })).resolves.toEqual({ outcome: 'already-done' });
+    await expect(entra.run('deleteCredential', { ownerId: app.id, credentialId: issued.keyId })).resolves.toEqual({
+      outcome: 'already-done',
+    });
+    await expect(
+      entra.run('deleteCredential', { ownerId: 'deleted-app-id', credentialId: issued.keyId }),
+    ).resolves.toEqual({ outcome: 'already-done' });
   });
 
-  it("lists the secrets and certificates of the apps a person owns, with dates and expiry status", async () => {
+  it('lists the secrets and certificates of the apps a person owns, with dates and expiry status', async () => {
     const owner = graph.addUser('dev@contoso.com');
-    const expired = { keyId: 'k-old', displayName: 'old', startDateTime: '2020-01-01T00:00:00Z', endDateTime: '2021-01-01T00:00:00Z' };
-    const cert = { keyId: 'k-cert', displayName: 'CN=sp', startDateTime: '2025-01-01T00:00:00Z', endDateTime: '2099-01-01T00:00:00Z' };
-    const app = graph.addObject('application', 'dev-tool', { owners: new Set([owner.id]), passwordCredentials: [expired] });
+    const expired = {
+      keyId: 'k-old',
+      displayName: 'old',
+      startDateTime: '2020-01-01T00:00:00Z',
+      endDateTime: '2021-01-01T00:00:00Z',
+    };
+    const cert = {
+      keyId: 'k-cert',
+      displayName: 'CN=sp',
+      startDateTime: '2025-01-01T00:00:00Z',
+      endDateTime: '2099-01-01T00:00:00Z',
+    };
+    const app = graph.addObject('application', 'dev-tool', {
+      owners: new Set([owner.id]),
+      passwordCredentials: [expired],
+    });
     const sp = graph.addObject('servicePrincipal', 'dev-tool', { owners: new Set([owner.id]), keyCredentials: [cert] });
     graph.addObject('group', 'devs', { owners: new Set([owner.id]) });
 
     const listed = await entra.run('listCredentials', { subject: subjectOf(owner) });
     expect(listed.data).toEqual([
-      { platform: 'entra', id: 'k-old', kind: 'client-secret', ownerId: app.id, status: 'inactive', createdAt: expired.startDateTime, description: 'old' },
-      { platform: 'entra', id: 'k-cert', kind: 'certificate', ownerId: sp.id, status: 'active', createdAt: cert.startDateTime, description: 'CN=sp' },
+      {
+        platform: 'entra',
+        id: 'k-old',
+        kind: 'client-secret',
+        ownerId: app.id,
+        status: 'inactive',
+        createdAt: expired.startDateTime,
+        description: 'old',
+      },
+      {
+        platform: 'entra',
+        id: 'k-cert',
+        kind: 'certificate',
+        ownerId: sp.id,
+        status: 'active',
+        createdAt: cert.startDateTime,
+        description: 'CN=sp',
+      },
     ]);
   });
 
@@ -218,16 +326,25 @@ describe('application credentials', () => {
     const sp = graph.addObject('servicePrincipal', 'legacy-daemon');
     await expect(entra.run('disableServiceAccount', { serviceAccountId: sp.id })).resolves.toEqual({ outcome: 'done' });
     expect(sp.accountEnabled).toBe(false);
-    await expect(entra.run('disableServiceAccount', { serviceAccountId: sp.id })).resolves.toEqual({ outcome: 'already-done' });
+    await expect(entra.run('disableServiceAccount', { serviceAccountId: sp.id })).resolves.toEqual({
+      outcome: 'already-done',
+    });
   });
 });
 
 describe('tenant inventory (access reviews, rotation campaigns)', () => {
   // A directory of its own per test, so a listing holds exactly what the test put there.
   let directory: FakeGraph;
-  const inventory = platformHarness('entra', entraAdapterFactory, () => connection(directory), { ENTRA_CLIENT_SECRET: CLIENT_SECRET });
+  const inventory = platformHarness('entra', entraAdapterFactory, () => connection(directory), {
+    ENTRA_CLIENT_SECRET: CLIENT_SECRET,
+  });
   const adapter = () => entraAdapterFactory(connection(directory), () => CLIENT_SECRET);
-  const secret = (keyId: string, endDateTime = '2099-01-01T00:00:00Z') => ({ keyId, displayName: keyId, startDateTime: '2025-01-01T00:00:00Z', endDateTime });
+  const secret = (keyId: string, endDateTime = '2099-01-01T00:00:00Z') => ({
+    keyId,
+    displayName: keyId,
+    startDateTime: '2025-01-01T00:00:00Z',
+    endDateTime,
+  });
 
   beforeEach(async () => {
     directory = await new FakeGraph().start();
@@ -236,14 +353,27 @@ describe('tenant inventory (access reviews, rotation campaigns)', () => {
   afterEach(() => directory.stop());
 
   it('lists every user by @odata.nextLink, $top a page: employee id or UPN, the manager by UPN, the last sign-in', async () => {
-    const boss = directory.addUser('boss@contoso.com', { employeeId: 'E-100', displayName: 'Bo Ss', mail: 'boss@contoso.com', lastSignInDateTime: '2026-11-30T08:15:00Z' });
-    const ana = directory.addUser('ana@contoso.com', { manager: boss.id, employeeId: 'E-101', lastSignInDateTime: '2026-11-01T09:00:00Z' });
+    const boss = directory.addUser('boss@contoso.com', {
+      employeeId: 'E-100',
+      displayName: 'Bo Ss',
+      mail: 'boss@contoso.com',
+      lastSignInDateTime: '2026-11-30T08:15:00Z',
+    });
+    const ana = directory.addUser('ana@contoso.com', {
+      manager: boss.id,
+      employeeId: 'E-101',
+      lastSignInDateTime: '2026-11-01T09:00:00Z',
+    });
     const staff = [
       ana,
       directory.addUser('ben@contoso.com', { manager: boss.id, lastSignInDateTime: '2026-11-02T09:00:00Z' }),
       directory.addUser('cy@contoso.com', { manager: boss.id, employeeId: 'E-103' }),
       directory.addUser('di@contoso.com', { manager: boss.id }),
-      directory.addUser('ed@contoso.com', { manager: boss.id, employeeId: 'E-105', lastSignInDateTime: '2026-11-05T09:00:00Z' }),
+      directory.addUser('ed@contoso.com', {
+        manager: boss.id,
+        employeeId: 'E-105',
+        lastSignInDateTime: '2026-11-05T09:00:00Z',
+      }),
       directory.addUser('flo@contoso.com', { manager: ana.id, lastSignInDateTime: '2026-11-06T09:00:00Z' }),
     ];
     const crm = directory.addObject('group', 'crm', { members: new Set([ana.id]) });
@@ -253,7 +383,14 @@ describe('tenant inventory (access reviews, rotation campaigns)', () => {
     // The last page of users leads on to the service principals (none in this directory).
     expect(pages.map((p) => p.accounts.length)).toEqual([3, 3, 1, 0]);
     const [first, ...rest] = pages.flatMap((p) => p.accounts);
-    expect(first).toEqual({ subjectId: 'E-100', userName: 'boss@contoso.com', email: 'boss@contoso.com', displayName: 'Bo Ss', lastActiveAt: '2026-11-30T08:15:00Z', accounts: { entra: boss.id } });
+    expect(first).toEqual({
+      subjectId: 'E-100',
+      userName: 'boss@contoso.com',
+      email: 'boss@contoso.com',
+      displayName: 'Bo Ss',
+      lastActiveAt: '2026-11-30T08:15:00Z',
+      accounts: { entra: boss.id },
+    });
     expect(rest.map((a) => [a.subjectId, a.managerId, a.lastActiveAt, a.accounts?.entra])).toEqual([
       ['E-101', 'boss@contoso.com', '2026-11-01T09:00:00Z', staff[0]!.id],
       ['ben@contoso.com', 'boss@contoso.com', '2026-11-02T09:00:00Z', staff[1]!.id],
@@ -263,19 +400,30 @@ describe('tenant inventory (access reviews, rotation campaigns)', () => {
       ['flo@contoso.com', 'ana@contoso.com', '2026-11-06T09:00:00Z', staff[5]!.id],
     ]);
     // A listed account is a subject the review's next step acts on (by its object id).
-    await expect(inventory.run('listEntitlements', { subject: rest[0]! })).resolves.toEqual({ outcome: 'done', data: [{ kind: 'group', id: crm.id, name: 'crm' }] });
+    await expect(inventory.run('listEntitlements', { subject: rest[0]! })).resolves.toEqual({
+      outcome: 'done',
+      data: [{ kind: 'group', id: crm.id, name: 'crm' }],
+    });
     // A cursor naming another host (a tampered heartbeat) is refused before the token is sent anywhere.
-    await expect(entra.listAccounts!({ cursor: 'https://graph.example.net/v1.0/users?$skiptoken=3', limit: 3 })).rejects.toMatchObject({ kind: 'invalid' });
-    await expect(entra.listAccounts!({ cursor: 'sp:https://graph.example.net/v1.0/servicePrincipals?$skiptoken=2', limit: 3 })).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(
+      entra.listAccounts!({ cursor: 'https://graph.example.net/v1.0/users?$skiptoken=3', limit: 3 }),
+    ).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(
+      entra.listAccounts!({ cursor: 'sp:https://graph.example.net/v1.0/servicePrincipals?$skiptoken=2', limit: 3 }),
+    ).rejects.toMatchObject({ kind: 'invalid' });
   });
 
   it('goes on from the last page of users to the service principals holding a directory role, as service accounts without a manager', async () => {
     const users = ['ana', 'ben', 'cy'].map((name) => directory.addUser(`${name}@contoso.com`));
     const backup = directory.addObject('servicePrincipal', 'backup-daemon');
     directory.addObject('servicePrincipal', 'no-roles-app');
-    const identity = directory.addObject('servicePrincipal', 'vm-identity', { servicePrincipalType: 'ManagedIdentity' });
+    const identity = directory.addObject('servicePrincipal', 'vm-identity', {
+      servicePrincipalType: 'ManagedIdentity',
+    });
     // Microsoft's own (first-party) service principal: Microsoft manages its roles, so it is not reviewed.
-    const exchange = directory.addObject('servicePrincipal', 'Office 365 Exchange Online', { appOwnerOrganizationId: 'f8cdef31-a31e-4b4a-93e4-5f571e91255a' });
+    const exchange = directory.addObject('servicePrincipal', 'Office 365 Exchange Online', {
+      appOwnerOrganizationId: 'f8cdef31-a31e-4b4a-93e4-5f571e91255a',
+    });
     const roles = [
       directory.assignRole(backup.id, 'Application Administrator'),
       directory.assignRole(backup.id, 'Cloud Application Administrator'),
@@ -286,12 +434,29 @@ describe('tenant inventory (access reviews, rotation campaigns)', () => {
     const userRole = directory.assignRole(users[0]!.id, 'Global Reader');
 
     const pages = await everyPage((cursor) => adapter().listAccounts!({ cursor, limit: 2 }));
-    expect(pages.map((p) => p.accounts.map((a) => a.userName))).toEqual([['ana@contoso.com', 'ben@contoso.com'], ['cy@contoso.com'], ['backup-daemon'], ['vm-identity']]);
+    expect(pages.map((p) => p.accounts.map((a) => a.userName))).toEqual([
+      ['ana@contoso.com', 'ben@contoso.com'],
+      ['cy@contoso.com'],
+      ['backup-daemon'],
+      ['vm-identity'],
+    ]);
     expect(pages[1]!.nextCursor).toBe('sp:');
     expect(pages[2]!.nextCursor).toMatch(/^sp:http:\/\/127\.0\.0\.1:\d+\/v1\.0\/servicePrincipals\?/);
     const [robot, managed] = pages.slice(2).flatMap((p) => p.accounts);
-    expect(robot).toEqual({ subjectId: `sp:${backup.appId}`, userName: 'backup-daemon', displayName: 'backup-daemon', accounts: { entra: backup.id }, service: true });
-    expect(managed).toEqual({ subjectId: `sp:${identity.appId}`, userName: 'vm-identity', displayName: 'vm-identity', accounts: { entra: identity.id }, service: true });
+    expect(robot).toEqual({
+      subjectId: `sp:${backup.appId}`,
+      userName: 'backup-daemon',
+      displayName: 'backup-daemon',
+      accounts: { entra: backup.id },
+      service: true,
+    });
+    expect(managed).toEqual({
+      subjectId: `sp:${identity.appId}`,
+      userName: 'vm-identity',
+      displayName: 'vm-identity',
+      accounts: { entra: identity.id },
+      service: true,
+    });
 
     // Its entitlements are its role assignments (3, at the fake's 2 a page), the scoped one naming its scope.
     await expect(inventory.run('listEntitlements', { subject: robot! })).resolves.toEqual({
@@ -306,29 +471,53 @@ describe('tenant inventory (access reviews, rotation campaigns)', () => {
     // A revoked item's subject as the review stores it (no service flag): the assignment is deleted, once.
     const stored: Subject = { subjectId: robot!.subjectId, userName: robot!.userName, accounts: robot!.accounts };
     const entitlement = { kind: 'role' as const, id: roles[0]!.id };
-    await expect(inventory.run('removeEntitlement', { subject: stored, entitlement })).resolves.toEqual({ outcome: 'done' });
-    expect([...directory.roleAssignments.keys()].filter((id) => roles.some((r) => r.id === id))).toEqual([roles[1]!.id, roles[2]!.id]);
-    await expect(inventory.run('removeEntitlement', { subject: stored, entitlement })).resolves.toEqual({ outcome: 'already-done' });
+    await expect(inventory.run('removeEntitlement', { subject: stored, entitlement })).resolves.toEqual({
+      outcome: 'done',
+    });
+    expect([...directory.roleAssignments.keys()].filter((id) => roles.some((r) => r.id === id))).toEqual([
+      roles[1]!.id,
+      roles[2]!.id,
+    ]);
+    await expect(inventory.run('removeEntitlement', { subject: stored, entitlement })).resolves.toEqual({
+      outcome: 'already-done',
+    });
 
     // A `sp:` subject naming a user's object id is no service principal: nothing of the user's is touched.
     const impostor: Subject = { subjectId: 'sp:forged', userName: 'ana', accounts: { entra: users[0]!.id } };
-    expect(await activityFailure(inventory.run('removeEntitlement', { subject: impostor, entitlement: { kind: 'role', id: userRole.id } }))).toMatchObject({ type: 'PlatformNotFound' });
+    expect(
+      await activityFailure(
+        inventory.run('removeEntitlement', { subject: impostor, entitlement: { kind: 'role', id: userRole.id } }),
+      ),
+    ).toMatchObject({ type: 'PlatformNotFound' });
     expect(directory.roleAssignments.has(userRole.id)).toBe(true);
   });
 
   it('enumerates every application secret and certificate, a page of applications at a time, owned by the object id rotation uses', async () => {
     const apps = [
       directory.addObject('application', 'crm-sync', { passwordCredentials: [secret('crm-secret')] }),
-      directory.addObject('application', 'hr-feed', { passwordCredentials: [secret('hr-secret')], keyCredentials: [secret('hr-cert')] }),
+      directory.addObject('application', 'hr-feed', {
+        passwordCredentials: [secret('hr-secret')],
+        keyCredentials: [secret('hr-cert')],
+      }),
       directory.addObject('application', 'no-credentials'),
-      directory.addObject('application', 'old-portal', { passwordCredentials: [secret('portal-secret', '2025-06-01T00:00:00Z')] }),
+      directory.addObject('application', 'old-portal', {
+        passwordCredentials: [secret('portal-secret', '2025-06-01T00:00:00Z')],
+      }),
       directory.addObject('application', 'backup', { keyCredentials: [secret('backup-cert')] }),
     ];
 
     const pages = await everyPage((cursor) => adapter().listCredentialsPage!({ cursor, limit: 2 }));
     expect(pages).toHaveLength(3);
     const listed = pages.flatMap((p) => p.credentials);
-    expect(listed[0]).toEqual({ platform: 'entra', id: 'crm-secret', kind: 'client-secret', ownerId: apps[0]!.id, status: 'active', createdAt: '2025-01-01T00:00:00Z', description: 'crm-secret' });
+    expect(listed[0]).toEqual({
+      platform: 'entra',
+      id: 'crm-secret',
+      kind: 'client-secret',
+      ownerId: apps[0]!.id,
+      status: 'active',
+      createdAt: '2025-01-01T00:00:00Z',
+      description: 'crm-secret',
+    });
     expect(listed.map((c) => [c.id, c.kind, c.ownerId, c.status])).toEqual([
       ['crm-secret', 'client-secret', apps[0]!.id, 'active'],
       ['hr-secret', 'client-secret', apps[1]!.id, 'active'],
@@ -338,23 +527,35 @@ describe('tenant inventory (access reviews, rotation campaigns)', () => {
     ]);
     // listCredentials without an owner is this enumeration; its owner ids are the ones deleteCredential acts on.
     await expect(inventory.run('listCredentials', {})).resolves.toEqual({ outcome: 'done', data: listed });
-    await expect(inventory.run('deleteCredential', { ownerId: listed[1]!.ownerId, credentialId: 'hr-secret' })).resolves.toEqual({ outcome: 'done' });
+    await expect(
+      inventory.run('deleteCredential', { ownerId: listed[1]!.ownerId, credentialId: 'hr-secret' }),
+    ).resolves.toEqual({ outcome: 'done' });
     expect(apps[1]!.passwordCredentials).toEqual([]);
   });
 
   it("fails as throttled with Graph's delay when a later page is throttled, and the retry of that cursor goes on where it stopped", async () => {
     const names = ['a1', 'a2', 'a3', 'a4', 'a5'];
-    for (const name of names) directory.addObject('application', name, { passwordCredentials: [secret(`${name}-secret`)] });
+    for (const name of names)
+      directory.addObject('application', name, { passwordCredentials: [secret(`${name}-secret`)] });
     directory.maxPageSize = 2; // fewer than the $top asked: the adapter follows nextLink, not page length
     directory.throttlePage(2, 7);
-    expect(await activityFailure(inventory.run('listCredentials', {}))).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 7000 });
+    expect(await activityFailure(inventory.run('listCredentials', {}))).toMatchObject({
+      type: 'PlatformThrottled',
+      nonRetryable: false,
+      nextRetryDelay: 7000,
+    });
 
     const entra = adapter();
     const first = await entra.listCredentialsPage!({ limit: 100 });
     directory.throttlePage(1, 7);
-    await expect(entra.listCredentialsPage!({ cursor: first.nextCursor, limit: 100 })).rejects.toMatchObject({ kind: 'throttled', retryAfterMs: 7000 });
+    await expect(entra.listCredentialsPage!({ cursor: first.nextCursor, limit: 100 })).rejects.toMatchObject({
+      kind: 'throttled',
+      retryAfterMs: 7000,
+    });
     const rest = await everyPage((cursor) => entra.listCredentialsPage!({ cursor, limit: 100 }), first.nextCursor);
-    expect([first, ...rest].flatMap((p) => p.credentials.map((c) => c.id))).toEqual(names.map((name) => `${name}-secret`));
+    expect([first, ...rest].flatMap((p) => p.credentials.map((c) => c.id))).toEqual(
+      names.map((name) => `${name}-secret`),
+    );
   });
 });
 
@@ -371,16 +572,28 @@ describe('failure classification', () => {
   it('retries a Graph 503 but not a 403 (missing permission)', async () => {
     const user = graph.addUser('perm@contoso.com');
     graph.http.failNext(1, 503);
-    expect(await activityFailure(entra.run('revokeSessions', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformServerError', nonRetryable: false });
+    expect(await activityFailure(entra.run('revokeSessions', { subject: subjectOf(user) }))).toMatchObject({
+      type: 'PlatformServerError',
+      nonRetryable: false,
+    });
     graph.http.failNext(1, 403);
-    expect(await activityFailure(entra.run('revokeSessions', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
+    expect(await activityFailure(entra.run('revokeSessions', { subject: subjectOf(user) }))).toMatchObject({
+      type: 'PlatformForbidden',
+      nonRetryable: true,
+    });
     expect(user.sessionRevocations).toBe(0);
   });
 
   it('does not retry an action on an unknown user', async () => {
     const subject: Subject = { subjectId: 'hr-x', userName: 'nobody@contoso.com' };
-    expect(await activityFailure(entra.run('disableAccount', { subject }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
-    expect(await activityFailure(entra.run('revokeSessions', { subject }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
+    expect(await activityFailure(entra.run('disableAccount', { subject }))).toMatchObject({
+      type: 'PlatformNotFound',
+      nonRetryable: true,
+    });
+    expect(await activityFailure(entra.run('revokeSessions', { subject }))).toMatchObject({
+      type: 'PlatformNotFound',
+      nonRetryable: true,
+    });
   });
 
   it('gets a fresh token once when Graph rejects the cached one (401), and fails as forbidden when that is rejected too', async () => {
@@ -393,13 +606,18 @@ describe('failure classification', () => {
     expect(tokenRequests()).toBe(before + 1);
 
     graph.http.failNext(2, 401);
-    expect(await activityFailure(entra.run('enableAccount', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
+    expect(await activityFailure(entra.run('enableAccount', { subject: subjectOf(user) }))).toMatchObject({
+      type: 'PlatformForbidden',
+      nonRetryable: true,
+    });
     expect(user.accountEnabled).toBe(false);
   });
 
   it('reports a rejected client secret as forbidden without revealing it', async () => {
     clientSecretVar = 'WRONG_SECRET';
-    const failure = await activityFailure(entra.run('listEntitlements', { subject: { subjectId: 'hr-y', userName: 'any@contoso.com' } }));
+    const failure = await activityFailure(
+      entra.run('listEntitlements', { subject: { subjectId: 'hr-y', userName: 'any@contoso.com' } }),
+    );
     expect(failure).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
     expect(JSON.stringify({ message: failure.message, details: failure.details })).not.toMatch(/not-the-secret|s3cret/);
   });
@@ -407,6 +625,9 @@ describe('failure classification', () => {
   it('refuses a certificate credential it cannot create, as unsupported', async () => {
     const app = graph.addObject('application', 'cert-app');
     const request = { ownerId: app.id, kind: 'certificate' as const, secretName: 'x', idempotencyKey: 'k' };
-    expect(await activityFailure(entra.run('createCredential', request))).toMatchObject({ type: 'UnsupportedAction', nonRetryable: true });
+    expect(await activityFailure(entra.run('createCredential', request))).toMatchObject({
+      type: 'UnsupportedAction',
+      nonRetryable: true,
+    });
   });
 });

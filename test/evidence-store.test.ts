@@ -23,8 +23,12 @@ const record = (event: string, at: string): EvidenceRecord => ({
 });
 
 it('appends once per key, so a retried activity writes nothing twice', async () => {
-  expect(await store.append('run-1/step-a/done', record('step-done', '2026-01-01T00:00:02Z'))).toEqual({ appended: true });
-  expect(await store.append('run-1/step-a/done', record('step-done', '2026-01-01T00:00:09Z'))).toEqual({ appended: false });
+  expect(await store.append('run-1/step-a/done', record('step-done', '2026-01-01T00:00:02Z'))).toEqual({
+    appended: true,
+  });
+  expect(await store.append('run-1/step-a/done', record('step-done', '2026-01-01T00:00:09Z'))).toEqual({
+    appended: false,
+  });
   await store.append('run-1/requested', record('requested', '2026-01-01T00:00:01Z'));
   const trail = await store.forRun('acme', 'acme/offboarding/e-1');
   expect(trail.map((r) => [r.event, r.at])).toEqual([

@@ -69,13 +69,24 @@ it('names the offending field of a bad request', async () => {
 
 it('answers unknown routes and malformed JSON with problem details', async () => {
   await request(app).get('/v1/nowhere').set(auth).expect(404);
-  const res = await request(app).post('/v1/self-tests').set(auth).set('Content-Type', 'application/json').send('{"broken"').expect(400);
+  const res = await request(app)
+    .post('/v1/self-tests')
+    .set(auth)
+    .set('Content-Type', 'application/json')
+    .send('{"broken"')
+    .expect(400);
   expect(res.body.type).toMatch(/malformed-json$/);
 });
 
 it('reports which backend is down on /readyz with 503', async () => {
   const deadClient = new MongoClient('mongodb://127.0.0.1:9/', { serverSelectionTimeoutMS: 300 });
-  const downApp = createApp({ temporal: temporal.client, mongo: { client: deadClient, db: deadClient.db('x') }, log, queues: taskQueues(), adminApiKey: ADMIN_KEY });
+  const downApp = createApp({
+    temporal: temporal.client,
+    mongo: { client: deadClient, db: deadClient.db('x') },
+    log,
+    queues: taskQueues(),
+    adminApiKey: ADMIN_KEY,
+  });
   const res = await request(downApp).get('/readyz').expect(503);
   expect(res.body.checks).toEqual({ temporal: 'up', mongodb: 'down' });
   expect(res.body.title).toBe('Not ready: mongodb unreachable');

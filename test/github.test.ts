@@ -19,7 +19,11 @@ const TOKEN = 'github_pat_11AAAAAAA0123456789';
 const appKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const env = { GH_TOKEN: TOKEN, GH_APP_KEY: appKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 const readSecret = (ref: string) => env[ref.slice(4) as keyof typeof env];
-const fake = new GitHubFake('acme', TOKEN, { appId: '123456', installationId: '987', publicKeyPem: appKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+const fake = new GitHubFake('acme', TOKEN, {
+  appId: '123456',
+  installationId: '987',
+  publicKeyPem: appKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+});
 /** The recommended setup: the adapter authenticates as a GitHub App installation. */
 let connection: PlatformConnection;
 /** An org owner's personal access token instead. */
@@ -29,15 +33,26 @@ const { run } = platformHarness('github', githubAdapterFactory, () => connection
 
 beforeAll(async () => {
   const http = await fake.start();
-  connection = { platform: 'github', baseUrl: http.baseUrl, settings: { org: 'acme', appId: '123456', installationId: '987' }, credentials: { appPrivateKey: 'env:GH_APP_KEY' } };
-  patConnection = { platform: 'github', baseUrl: http.baseUrl, settings: { org: 'acme' }, credentials: { token: 'env:GH_TOKEN' } };
+  connection = {
+    platform: 'github',
+    baseUrl: http.baseUrl,
+    settings: { org: 'acme', appId: '123456', installationId: '987' },
+    credentials: { appPrivateKey: 'env:GH_APP_KEY' },
+  };
+  patConnection = {
+    platform: 'github',
+    baseUrl: http.baseUrl,
+    settings: { org: 'acme' },
+    credentials: { token: 'env:GH_TOKEN' },
+  };
   adapter = githubAdapterFactory(connection, readSecret);
 });
 afterAll(() => fake.http.stop());
 
 const subject = (login: string): Subject => ({ subjectId: `hr-${login}`, userName: login });
 /** What the access review's collection throws for a failed page: the PlatformError classified as an activity failure. */
-const pageFailure = (page: Promise<unknown>) => activityFailure(page.catch((err: unknown) => Promise.reject(toActivityFailure(err))));
+const pageFailure = (page: Promise<unknown>) =>
+  activityFailure(page.catch((err: unknown) => Promise.reject(toActivityFailure(err))));
 const activeMembers = () => [...fake.members].filter(([, m]) => m.state === 'active').map(([login]) => login);
 
 it('implements exactly its catalogue actions', () => {
@@ -62,18 +77,29 @@ it("with an owner's token, lists what GitHub shows it and says that fine-grained
   expect(listed.data!.map((c) => c.id)).toEqual([`sso:${sso}`]);
   expect(listed.detail).toMatch(/fine-grained PAT grants not visible/);
   const revoked = await withPat.revokeSessions!({ subject: subject('ben') });
-  expect(revoked).toMatchObject({ outcome: 'done', detail: expect.stringMatching(/^1 token authorizations revoked; fine-grained PAT grants not visible/) });
+  expect(revoked).toMatchObject({
+    outcome: 'done',
+    detail: expect.stringMatching(/^1 token authorizations revoked; fine-grained PAT grants not visible/),
+  });
   expect(fake.fineGrainedGrants.some((g) => g.owner.login === 'ben')).toBe(true);
 });
 
 it('invites a joiner to the org with their teams once', async () => {
   fake.addUser('ada');
   fake.addTeam('platform');
-  const created = await adapter.createAccount!({ subject: subject('ada'), entitlements: [{ kind: 'team', id: 'platform' }] });
+  const created = await adapter.createAccount!({
+    subject: subject('ada'),
+    entitlements: [{ kind: 'team', id: 'platform' }],
+  });
   expect(created).toEqual({ outcome: 'done', data: { accountId: 'ada' } });
-  expect(fake.invitations).toEqual([{ invitee_id: fake.users.get('ada'), role: 'direct_member', team_ids: [fake.teams.get('platform')!.id] }]);
+  expect(fake.invitations).toEqual([
+    { invitee_id: fake.users.get('ada'), role: 'direct_member', team_ids: [fake.teams.get('platform')!.id] },
+  ]);
   expect(fake.members.get('ada')).toMatchObject({ state: 'pending' });
-  expect(await adapter.createAccount!({ subject: subject('ada') })).toEqual({ outcome: 'already-done', data: { accountId: 'ada' } });
+  expect(await adapter.createAccount!({ subject: subject('ada') })).toEqual({
+    outcome: 'already-done',
+    data: { accountId: 'ada' },
+  });
   expect(fake.invitations).toHaveLength(1);
 });
 
@@ -89,17 +115,31 @@ it('lists teams over several pages, the owner role and outside-collaborator acce
   for (const slug of ['t1', 't2', 't3', 't4', 't5']) fake.addTeam(slug, slug === 't2' || slug === 't5' ? ['cy'] : []);
   ['x1', 'x2', 'cy'].forEach((c) => fake.outsideCollaborators.add(c));
   const { data } = await adapter.listEntitlements!({ subject: subject('cy') });
-  expect(data!.map((e) => `${e.kind}:${e.id}`)).toEqual(['role:org-owner', 'team:t2', 'team:t5', 'org-membership:outside-collaborator']);
+  expect(data!.map((e) => `${e.kind}:${e.id}`)).toEqual([
+    'role:org-owner',
+    'team:t2',
+    'team:t5',
+    'org-membership:outside-collaborator',
+  ]);
 
   const removed = await adapter.removeAllEntitlements!({ subject: subject('cy') });
   expect(removed.data!.removed).toHaveLength(4);
   expect(fake.members.get('cy')!.role).toBe('member');
   expect(fake.teams.get('t2')!.members.has('cy')).toBe(false);
   expect(fake.outsideCollaborators.has('cy')).toBe(false);
-  expect(await adapter.removeAllEntitlements!({ subject: subject('cy') })).toEqual({ outcome: 'already-done', data: { removed: [] } });
-  expect(await adapter.removeEntitlement!({ subject: subject('cy'), entitlement: { kind: 'team', id: 't5' } })).toEqual({ outcome: 'already-done' });
-  expect(await adapter.addEntitlement!({ subject: subject('cy'), entitlement: { kind: 'team', id: 't1' } })).toEqual({ outcome: 'done' });
-  expect(await adapter.addEntitlement!({ subject: subject('cy'), entitlement: { kind: 'team', id: 't1' } })).toEqual({ outcome: 'already-done' });
+  expect(await adapter.removeAllEntitlements!({ subject: subject('cy') })).toEqual({
+    outcome: 'already-done',
+    data: { removed: [] },
+  });
+  expect(await adapter.removeEntitlement!({ subject: subject('cy'), entitlement: { kind: 'team', id: 't5' } })).toEqual(
+    { outcome: 'already-done' },
+  );
+  expect(await adapter.addEntitlement!({ subject: subject('cy'), entitlement: { kind: 'team', id: 't1' } })).toEqual({
+    outcome: 'done',
+  });
+  expect(await adapter.addEntitlement!({ subject: subject('cy'), entitlement: { kind: 'team', id: 't1' } })).toEqual({
+    outcome: 'already-done',
+  });
 });
 
 it("finds a leaver's SSO-authorized tokens and keys, fine-grained PATs and deploy keys across repositories, and revokes each once", async () => {
@@ -112,15 +152,42 @@ it("finds a leaver's SSO-authorized tokens and keys, fine-grained PATs and deplo
 
   const { data } = await run('listCredentials', { subject: subject('dee') });
   expect(data).toEqual([
-    { platform: 'github', id: `sso:${sso}`, kind: 'ssh-key', ownerId: 'dee', status: 'active', createdAt: '2025-01-15T00:00:00Z', description: 'laptop' },
-    { platform: 'github', id: `fine-grained-pat:${pat}`, kind: 'personal-access-token', ownerId: 'dee', status: 'active', createdAt: '2025-02-01T00:00:00Z', lastUsedAt: '2025-03-01T00:00:00Z', description: 'ci-deploy' },
-    { platform: 'github', id: `deploy-key:infra/${key.id}`, kind: 'deploy-key', ownerId: 'dee', status: 'active', createdAt: '2025-01-02T03:04:05Z', description: 'dee-prod-deploy' },
+    {
+      platform: 'github',
+      id: `sso:${sso}`,
+      kind: 'ssh-key',
+      ownerId: 'dee',
+      status: 'active',
+      createdAt: '2025-01-15T00:00:00Z',
+      description: 'laptop',
+    },
+    {
+      platform: 'github',
+      id: `fine-grained-pat:${pat}`,
+      kind: 'personal-access-token',
+      ownerId: 'dee',
+      status: 'active',
+      createdAt: '2025-02-01T00:00:00Z',
+      lastUsedAt: '2025-03-01T00:00:00Z',
+      description: 'ci-deploy',
+    },
+    {
+      platform: 'github',
+      id: `deploy-key:infra/${key.id}`,
+      kind: 'deploy-key',
+      ownerId: 'dee',
+      status: 'active',
+      createdAt: '2025-01-02T03:04:05Z',
+      description: 'dee-prod-deploy',
+    },
   ]);
-  for (const c of data!) expect(await run('deleteCredential', { ownerId: 'dee', credentialId: c.id })).toEqual({ outcome: 'done' });
+  for (const c of data!)
+    expect(await run('deleteCredential', { ownerId: 'dee', credentialId: c.id })).toEqual({ outcome: 'done' });
   expect(fake.repos.get('infra')!.map((k) => k.title)).toEqual(['infra-bot']);
   expect(fake.fineGrainedGrants.some((g) => g.owner.login === 'dee')).toBe(false);
   expect(fake.credentialAuthorizations.map((a) => a.login)).toEqual(['someone-else']);
-  for (const c of data!) expect(await run('deleteCredential', { ownerId: 'dee', credentialId: c.id })).toEqual({ outcome: 'already-done' });
+  for (const c of data!)
+    expect(await run('deleteCredential', { ownerId: 'dee', credentialId: c.id })).toEqual({ outcome: 'already-done' });
   expect((await run('listCredentials', { ownerId: 'repo:api' })).data!.map((c) => c.description)).toEqual(['api-bot']);
 });
 
@@ -160,19 +227,29 @@ it('lists the org members (not pending invitees) over several pages as accounts 
   const accounts = pages.flat();
   expect(accounts.map((a) => a.userName)).toEqual(activeMembers());
   expect(accounts.map((a) => a.userName)).not.toContain('pia');
-  expect(accounts.find((a) => a.userName === 'kai')).toEqual({ subjectId: 'kai', userName: 'kai', accounts: { github: 'kai' } });
+  expect(accounts.find((a) => a.userName === 'kai')).toEqual({
+    subjectId: 'kai',
+    userName: 'kai',
+    accounts: { github: 'kai' },
+  });
 
   const lea = accounts.find((a) => a.userName === 'lea')!;
-  expect(await adapter.removeEntitlement!({ subject: lea, entitlement: { kind: 'team', id: 'reviewed' } })).toEqual({ outcome: 'done' });
+  expect(await adapter.removeEntitlement!({ subject: lea, entitlement: { kind: 'team', id: 'reviewed' } })).toEqual({
+    outcome: 'done',
+  });
   expect(fake.teams.get('reviewed')!.members.has('lea')).toBe(false);
 });
 
 it("enumerates every fine-grained PAT the org approved, across pages, as the tenant-wide credential listing; an owner's token may not", async () => {
-  const ids = ['ci', 'deploy', 'backup', 'docs', 'release'].map((name, i) => fake.addFineGrainedGrant(i % 2 ? 'kai' : 'lea', name));
+  const ids = ['ci', 'deploy', 'backup', 'docs', 'release'].map((name, i) =>
+    fake.addFineGrainedGrant(i % 2 ? 'kai' : 'lea', name),
+  );
   fake.fineGrainedGrants.find((g) => g.id === ids[4])!.token_expired = true;
   const before = fake.http.requests.length;
   const { data } = await run('listCredentials', {});
-  expect(fake.http.requests.slice(before).filter((r) => r.path === '/orgs/acme/personal-access-tokens').length).toBeGreaterThanOrEqual(3);
+  expect(
+    fake.http.requests.slice(before).filter((r) => r.path === '/orgs/acme/personal-access-tokens').length,
+  ).toBeGreaterThanOrEqual(3);
   expect(data!.map((c) => c.id)).toEqual(fake.fineGrainedGrants.map((g) => `fine-grained-pat:${g.id}`));
   expect(data).toContainEqual({
     platform: 'github',
@@ -184,16 +261,25 @@ it("enumerates every fine-grained PAT the org approved, across pages, as the ten
     lastUsedAt: '2025-03-01T00:00:00Z',
     description: 'deploy',
   });
-  expect(data!.find((c) => c.id === `fine-grained-pat:${ids[4]}`)).toMatchObject({ ownerId: 'lea', status: 'inactive' });
+  expect(data!.find((c) => c.id === `fine-grained-pat:${ids[4]}`)).toMatchObject({
+    ownerId: 'lea',
+    status: 'inactive',
+  });
 
   const withPat = platformHarness('github', githubAdapterFactory, () => patConnection, env);
-  expect(await activityFailure(withPat.run('listCredentials', {}))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
+  expect(await activityFailure(withPat.run('listCredentials', {}))).toMatchObject({
+    type: 'PlatformForbidden',
+    nonRetryable: true,
+  });
 });
 
 it('classifies a rate limit while paging as retryable at the time GitHub gives, resumes from the same cursor, and refuses a cursor to another origin', async () => {
   const first = await adapter.listAccounts!({ limit: 2 });
   expect(first.nextCursor).toBeDefined();
-  fake.http.failNext(1, 403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 30) });
+  fake.http.failNext(1, 403, {
+    'x-ratelimit-remaining': '0',
+    'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 30),
+  });
   const primary = await pageFailure(adapter.listAccounts!({ cursor: first.nextCursor, limit: 2 }));
   expect(primary).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false });
   expect(primary.nextRetryDelay).toBeGreaterThan(25_000);
@@ -204,12 +290,18 @@ it('classifies a rate limit while paging as retryable at the time GitHub gives, 
   ['one', 'two', 'three'].forEach((name) => fake.addFineGrainedGrant('kai', name));
   const grants = await adapter.listCredentialsPage!({ limit: 2 });
   fake.http.failNext(1, 429, { 'retry-after': '5' });
-  expect(await pageFailure(adapter.listCredentialsPage!({ cursor: grants.nextCursor, limit: 2 }))).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 5000 });
-  expect((await adapter.listCredentialsPage!({ cursor: grants.nextCursor, limit: 2 })).credentials.map((c) => c.id)).toEqual(
-    fake.fineGrainedGrants.slice(2, 4).map((g) => `fine-grained-pat:${g.id}`),
-  );
+  expect(await pageFailure(adapter.listCredentialsPage!({ cursor: grants.nextCursor, limit: 2 }))).toMatchObject({
+    type: 'PlatformThrottled',
+    nonRetryable: false,
+    nextRetryDelay: 5000,
+  });
+  expect(
+    (await adapter.listCredentialsPage!({ cursor: grants.nextCursor, limit: 2 })).credentials.map((c) => c.id),
+  ).toEqual(fake.fineGrainedGrants.slice(2, 4).map((g) => `fine-grained-pat:${g.id}`));
 
-  await expect(adapter.listAccounts!({ cursor: 'https://api.evil.example/orgs/acme/members?page=2', limit: 2 })).rejects.toMatchObject({ kind: 'invalid' });
+  await expect(
+    adapter.listAccounts!({ cursor: 'https://api.evil.example/orgs/acme/members?page=2', limit: 2 }),
+  ).rejects.toMatchObject({ kind: 'invalid' });
 });
 
 describe('rate limits and failures through the platform activities', () => {
@@ -239,7 +331,10 @@ describe('rate limits and failures through the platform activities', () => {
     const err = await activityFailure(wrongToken.run('disableAccount', { subject: subject('gus') }));
     expect(err).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
     expect(err.message).not.toContain('ghp_wrong');
-    expect(await activityFailure(run('createAccount', { subject: subject('nobody') }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
+    expect(await activityFailure(run('createAccount', { subject: subject('nobody') }))).toMatchObject({
+      type: 'PlatformNotFound',
+      nonRetryable: true,
+    });
     expect(await run('disableAccount', { subject: subject('gus') })).toEqual({ outcome: 'done' });
   });
 });
@@ -257,14 +352,23 @@ it('is retried by Temporal at the rate-limit reset GitHub gave, not at the backo
       resolveSecretStore: () => Promise.reject(new Error('not used')),
     }),
   });
-  fake.http.failNext(1, 403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1) });
+  fake.http.failNext(1, 403, {
+    'x-ratelimit-remaining': '0',
+    'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1),
+  });
   try {
     // An hour of backoff: only the delay from x-ratelimit-reset lets the retry happen within the test.
     const result = await worker.runUntil(
       temporal.client.workflow.execute<typeof platformStep>('platformStep', {
         taskQueue,
         workflowId: uniqueQueue('github-retry'),
-        args: [{ action: 'disableAccount', request: { tenantId: 'acme', subject: subject('hank') }, initialInterval: '1 hour' }],
+        args: [
+          {
+            action: 'disableAccount',
+            request: { tenantId: 'acme', subject: subject('hank') },
+            initialInterval: '1 hour',
+          },
+        ],
       }),
     );
     expect(result).toEqual({ outcome: 'done', attempt: 2 }); // the second attempt, at GitHub's reset

@@ -32,7 +32,12 @@ export default async function globalSetup(): Promise<void> {
   } else {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'irb-ferretdb-'));
-    ferretdb = startProcess('ferretdb', join(TOOLS_BIN, 'ferretdb'), ['-listen-addr', `127.0.0.1:${port}`, '-data-dir', dataDir]);
+    ferretdb = startProcess('ferretdb', join(TOOLS_BIN, 'ferretdb'), [
+      '-listen-addr',
+      `127.0.0.1:${port}`,
+      '-data-dir',
+      dataDir,
+    ]);
     await waitForPort(port, 'FerretDB');
     process.env.TEST_MONGODB_URI = `mongodb://127.0.0.1:${port}/`;
   }

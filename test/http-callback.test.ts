@@ -7,7 +7,13 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ActivityFailure, ApplicationFailure, CancelledFailure, TimeoutFailure, WorkflowFailedError } from '@temporalio/client';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancelledFailure,
+  TimeoutFailure,
+  WorkflowFailedError,
+} from '@temporalio/client';
 import { TimeoutType } from '@temporalio/common';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import express from 'express';
@@ -24,7 +30,14 @@ import type { callAndWaitStep, CallAndWaitInput } from './workflows/call-and-wai
 interface CustomerCall {
   headers: IncomingMessage['headers'];
   raw: string;
-  body: { callbackId: string; callbackUrl: string; callbackToken: string; runId: string; stepId: string; payload: Record<string, unknown> };
+  body: {
+    callbackId: string;
+    callbackUrl: string;
+    callbackToken: string;
+    runId: string;
+    stepId: string;
+    payload: Record<string, unknown>;
+  };
 }
 
 /** The customer system: records each call and answers with the next queued status (202 by default). */
@@ -86,7 +99,11 @@ beforeAll(async () => {
   ]);
   const callbacks = new CallbackStore(mongo.db);
   await callbacks.ensureIndexes();
-  const connection: PlatformConnection = { platform: 'http-callback', settings: { allowedOrigins: customer.origin }, credentials: { token: 'env:ERP_TOKEN', signingSecret: 'env:ERP_SIGNING' } };
+  const connection: PlatformConnection = {
+    platform: 'http-callback',
+    settings: { allowedOrigins: customer.origin },
+    credentials: { token: 'env:ERP_TOKEN', signingSecret: 'env:ERP_SIGNING' },
+  };
   taskQueue = uniqueQueue('http-callback');
   worker = await Worker.create({
     connection: temporal.nativeConnection,
@@ -96,11 +113,15 @@ beforeAll(async () => {
       callbacks,
       callbackBaseUrl: CALLBACK_BASE,
       connection: (tenantId) => Promise.resolve(tenantId === 'acme' ? connection : undefined),
-      readSecrets: () => Promise.resolve((ref: string) => (ref === 'env:ERP_SIGNING' ? SIGNING_SECRET : 'erp-bearer-token')),
+      readSecrets: () =>
+        Promise.resolve((ref: string) => (ref === 'env:ERP_SIGNING' ? SIGNING_SECRET : 'erp-bearer-token')),
     }),
   });
   running = worker.run();
-  api = express().use(express.json()).use('/v1/callbacks', callbacksRouter({ temporal: temporal.client, mongo })).use(errorHandler(createLogger('silent', 'test')));
+  api = express()
+    .use(express.json())
+    .use('/v1/callbacks', callbacksRouter({ temporal: temporal.client, mongo }))
+    .use(errorHandler(createLogger('silent', 'test')));
 });
 
 afterAll(async () => {
@@ -114,7 +135,15 @@ function start(input: Partial<CallAndWaitInput> = {}) {
   return temporal.client.workflow.start<typeof callAndWaitStep>('callAndWaitStep', {
     taskQueue,
     workflowId: `call-and-wait-${++workflowCount}-${Date.now()}`,
-    args: [{ tenantId: 'acme', url: `${customer.origin}/erp/approvals`, payload: { asset: 'laptop-42' }, scheduleToCloseTimeout: '1 minute', ...input }],
+    args: [
+      {
+        tenantId: 'acme',
+        url: `${customer.origin}/erp/approvals`,
+        payload: { asset: 'laptop-42' },
+        scheduleToCloseTimeout: '1 minute',
+        ...input,
+      },
+    ],
   });
 }
 
@@ -138,8 +167,14 @@ it('calls the customer with an opaque callback URL, and the callback completes t
   expect(call.body.callbackId).toBe(first.body.callbackId);
   expect(call.headers['idempotency-key']).toBe(call.body.callbackId);
   expect(call.headers.authorization).toBe('Bearer erp-bearer-token');
-  expect(call.headers['x-signature-256']).toBe(`sha256=${createHmac('sha256', SIGNING_SECRET).update(call.raw).digest('hex')}`);
-  expect(call.body).toMatchObject({ runId: handle.workflowId, stepId: 'approve-in-erp', payload: { asset: 'laptop-42' } });
+  expect(call.headers['x-signature-256']).toBe(
+    `sha256=${createHmac('sha256', SIGNING_SECRET).update(call.raw).digest('hex')}`,
+  );
+  expect(call.body).toMatchObject({
+    runId: handle.workflowId,
+    stepId: 'approve-in-erp',
+    payload: { asset: 'laptop-42' },
+  });
   expect(call.body.callbackUrl).toBe(`${CALLBACK_BASE}/v1/callbacks/${call.body.callbackId}`);
   expect(call.body.callbackId).toMatch(/^[A-Za-z0-9_-]{32}$/);
   expect(call.body.callbackToken).toBe(first.body.callbackToken);
@@ -148,9 +183,13 @@ it('calls the customer with an opaque callback URL, and the callback completes t
   // Only the callback token completes the step: the id alone (it shows in URLs and access logs) does not.
   await request(api).post(new URL(call.body.callbackUrl).pathname).send({ status: 'completed' }).expect(401);
   await callback(call, { status: 'completed', result: { forged: true } }, 'not-the-token').expect(404);
-  await callback(call, { status: 'completed', result: { approvedBy: 'erp-admin' } }).expect(200, { status: 'accepted' });
+  await callback(call, { status: 'completed', result: { approvedBy: 'erp-admin' } }).expect(200, {
+    status: 'accepted',
+  });
   expect(await handle.result()).toEqual({ outcome: 'done', data: { approvedBy: 'erp-admin' } });
-  await callback(call, { status: 'completed', result: { approvedBy: 'someone-else' } }).expect(200, { status: 'already-finished' });
+  await callback(call, { status: 'completed', result: { approvedBy: 'someone-else' } }).expect(200, {
+    status: 'already-finished',
+  });
 });
 
 it('keeps waiting while the customer reports progress within the heartbeat timeout', async () => {
@@ -196,7 +235,8 @@ it('tells the customer when the run cancelled the step, on its next report', asy
   const call = await customer.received(customer.calls.length + 1);
   await handle.cancel();
   // The workflow must first turn the cancellation into a request to cancel its activity.
-  const cancelRequested = async () => Number((await handle.describe()).raw.pendingActivities?.[0]?.state) === PENDING_ACTIVITY_STATE_CANCEL_REQUESTED;
+  const cancelRequested = async () =>
+    Number((await handle.describe()).raw.pendingActivities?.[0]?.state) === PENDING_ACTIVITY_STATE_CANCEL_REQUESTED;
   while (!(await cancelRequested())) await new Promise((r) => setTimeout(r, 50));
   const gone = await callback(call, { status: 'in-progress' }).expect(410);
   expect(gone.body.type).toMatch(/callback-cancelled$/);
@@ -207,7 +247,9 @@ it('tells the customer when the run cancelled the step, on its next report', asy
 
 it('refuses a target outside the tenant allow-list, and a customer that rejects the call, without retrying', async () => {
   const calls = customer.calls.length;
-  const outside = await failureOf((await start({ url: 'http://169.254.169.254/latest/meta-data', maximumAttempts: 3 })).result());
+  const outside = await failureOf(
+    (await start({ url: 'http://169.254.169.254/latest/meta-data', maximumAttempts: 3 })).result(),
+  );
   expect(outside.cause).toMatchObject({ type: 'CallbackTargetNotAllowed' });
   customer.statuses.push(422);
   const rejected = await failureOf((await start({ maximumAttempts: 3 })).result());
@@ -217,10 +259,18 @@ it('refuses a target outside the tenant allow-list, and a customer that rejects 
 
 it('answers unknown callback ids with 404 and malformed reports with a problem naming the field', async () => {
   const bearer = { Authorization: 'Bearer some-token' };
-  await request(api).post('/v1/callbacks/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').set(bearer).send({ status: 'completed' }).expect(404);
+  await request(api)
+    .post('/v1/callbacks/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')
+    .set(bearer)
+    .send({ status: 'completed' })
+    .expect(404);
   const badId = await request(api).post('/v1/callbacks/short').set(bearer).send({ status: 'completed' }).expect(400);
   expect(badId.body.errors).toEqual([{ path: 'params.callbackId', message: 'not a callback id' }]);
-  const badBody = await request(api).post('/v1/callbacks/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').set(bearer).send({ status: 'failed' }).expect(400);
+  const badBody = await request(api)
+    .post('/v1/callbacks/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')
+    .set(bearer)
+    .send({ status: 'failed' })
+    .expect(400);
   expect(badBody.headers['content-type']).toMatch(/^application\/problem\+json/);
   expect((badBody.body as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['body.error']);
 });

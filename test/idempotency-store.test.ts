@@ -20,7 +20,10 @@ it('reserves a key once, then replays its answer, and refuses it with another bo
   expect(await store.reserve('k1', hash, t0)).toEqual({ state: 'reserved' });
   expect(await store.reserve('k1', hash, t0)).toEqual({ state: 'in-progress' });
   await store.complete('k1', { status: 202, location: '/runs/1', body: { runId: '1' } });
-  expect(await store.reserve('k1', hash, t0)).toEqual({ state: 'replay', response: { status: 202, location: '/runs/1', body: { runId: '1' } } });
+  expect(await store.reserve('k1', hash, t0)).toEqual({
+    state: 'replay',
+    response: { status: 202, location: '/runs/1', body: { runId: '1' } },
+  });
   expect(await store.reserve('k1', bodyHash({ subject: 'b' }), t0)).toEqual({ state: 'mismatch' });
 });
 
@@ -38,7 +41,9 @@ it('forgets keys after a day: reused afresh, and purged', async () => {
   const hash = bodyHash({ subject: 'd' });
   await store.reserve('k3', hash, t0);
   await store.complete('k3', { status: 202, body: {} });
-  expect(await store.reserve('k3', bodyHash({ other: true }), new Date(t0.getTime() + 25 * hour))).toEqual({ state: 'reserved' });
+  expect(await store.reserve('k3', bodyHash({ other: true }), new Date(t0.getTime() + 25 * hour))).toEqual({
+    state: 'reserved',
+  });
   await store.reserve('k4', hash, t0);
   expect(await store.purgeExpired(new Date(t0.getTime() + 25 * hour))).toBeGreaterThanOrEqual(1);
   expect(await store.reserve('k4', hash, new Date(t0.getTime() + 25 * hour))).toEqual({ state: 'reserved' });

@@ -14,8 +14,13 @@ const root = join(__dirname, '..');
 
 /** The build stage's COPY instructions (sources, destination), up to the runtime stage. */
 function buildStageCopies(): { sources: string[]; dest: string }[] {
-  const lines = readFileSync(join(root, 'Dockerfile'), 'utf8').split('\n').map((l) => l.trim());
-  const stages = lines.reduce<string[][]>((acc, line) => (line.startsWith('FROM ') ? [...acc, []] : (acc.at(-1)?.push(line), acc)), []);
+  const lines = readFileSync(join(root, 'Dockerfile'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim());
+  const stages = lines.reduce<string[][]>(
+    (acc, line) => (line.startsWith('FROM ') ? [...acc, []] : (acc.at(-1)?.push(line), acc)),
+    [],
+  );
   return stages[0]!
     .filter((l) => l.startsWith('COPY ') && !l.includes('--from'))
     .map((l) => {
@@ -42,7 +47,10 @@ function ignored(): (path: string) => boolean {
 /** Copies `source` (relative to the context) to `target`, leaving out what .dockerignore excludes. */
 function copyContext(source: string, target: string, isIgnored: (path: string) => boolean): void {
   const from = join(root, source);
-  cpSync(from, target, { recursive: true, filter: (path) => relative(root, path) === '' || !isIgnored(relative(root, path)) });
+  cpSync(from, target, {
+    recursive: true,
+    filter: (path) => relative(root, path) === '' || !isIgnored(relative(root, path)),
+  });
 }
 
 function filesUnder(dir: string): string[] {
@@ -57,22 +65,30 @@ it('builds the image’s build stage from exactly the files the Dockerfile copie
   const isIgnored = ignored();
   for (const { sources, dest } of buildStageCopies()) {
     for (const source of sources) {
-      const target = dest.endsWith('/') || sources.length > 1 || source === '.' ? join(context, dest, source === '.' ? '' : source) : join(context, dest);
+      const target =
+        dest.endsWith('/') || sources.length > 1 || source === '.'
+          ? join(context, dest, source === '.' ? '' : source)
+          : join(context, dest);
       copyContext(source, target, isIgnored);
     }
   }
   expect(existsSync(join(context, 'test'))).toBe(false);
   // `npm ci` from the same lock file: the repository's installed packages stand in for it.
   symlinkSync(join(root, 'node_modules'), join(context, 'node_modules'), 'dir');
-  execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: context, stdio: 'pipe' });
+  execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
+    cwd: context,
+    stdio: 'pipe',
+  });
 
   // What the image's CMD and the compose file's worker run.
-  for (const entry of ['dist/api/server.js', 'dist/workers/main.js']) expect(existsSync(join(context, entry))).toBe(true);
+  for (const entry of ['dist/api/server.js', 'dist/workers/main.js'])
+    expect(existsSync(join(context, entry))).toBe(true);
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   const runtime = new Set([...Object.keys(pkg.dependencies), ...builtinModules]);
   const required = filesUnder(join(context, 'dist'))
     .filter((f) => f.endsWith('.js'))
     .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/require\("([^".][^"]*)"\)/g)].map((m) => m[1]!));
-  const packageOf = (name: string) => (name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0]!).replace(/^node:/, '');
+  const packageOf = (name: string) =>
+    (name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0]!).replace(/^node:/, '');
   expect([...new Set(required.map(packageOf))].filter((name) => !runtime.has(name)).sort()).toEqual([]);
 });

@@ -13,7 +13,14 @@ import { InMemorySecretStore } from '../activities/secret-stores/in-memory';
 import type { PlatformConnection } from '../shared';
 import { startKeycloak, type KeycloakServer } from './support/keycloak';
 import { failure, platformRunner, subjectFor, uniqueName } from './support/platform-runs';
-import { IDENTITY_PROVIDER, keycloakUserState, provisionRealm, refreshWorks, seedKeycloakUser, type KeycloakTestRealm } from './support/keycloak-fixtures';
+import {
+  IDENTITY_PROVIDER,
+  keycloakUserState,
+  provisionRealm,
+  refreshWorks,
+  seedKeycloakUser,
+  type KeycloakTestRealm,
+} from './support/keycloak-fixtures';
 
 let server: KeycloakServer;
 let t: KeycloakTestRealm;
@@ -44,11 +51,20 @@ describe('offboarding', () => {
   it('leaves the user disabled with no session, no offline token, no federation link and no entitlement; a repeat changes nothing', async () => {
     const seeded = await seedKeycloakUser(t, uniqueName('leaver'));
     const subject = subjectFor(seeded.userName);
-    expect(await keycloakUserState(t, seeded.id)).toMatchObject({ enabled: true, sessions: 1, consents: 1, federationLinks: [IDENTITY_PROVIDER] });
+    expect(await keycloakUserState(t, seeded.id)).toMatchObject({
+      enabled: true,
+      sessions: 1,
+      consents: 1,
+      federationLinks: [IDENTITY_PROVIDER],
+    });
     const offboard = async () => {
-      const outcomes = [(await run('disableAccount', { subject })).outcome, (await run('revokeSessions', { subject })).outcome];
+      const outcomes = [
+        (await run('disableAccount', { subject })).outcome,
+        (await run('revokeSessions', { subject })).outcome,
+      ];
       const links = (await run('listFederationLinks', { subject })).data ?? [];
-      for (const link of links) outcomes.push((await run('removeFederationLink', { subject, providerId: link.providerId })).outcome);
+      for (const link of links)
+        outcomes.push((await run('removeFederationLink', { subject, providerId: link.providerId })).outcome);
       outcomes.push((await run('removeFederationLink', { subject, providerId: IDENTITY_PROVIDER })).outcome);
       outcomes.push((await run('removeAllEntitlements', { subject })).outcome);
       return outcomes;
@@ -56,7 +72,15 @@ describe('offboarding', () => {
 
     expect(await offboard()).toEqual(['done', 'done', 'done', 'already-done', 'done']);
     const state = await keycloakUserState(t, seeded.id);
-    expect(state).toEqual({ enabled: false, sessions: 0, consents: 0, federationLinks: [], groups: [], realmRoles: [`default-roles-${t.realm}`], clientRoles: [] });
+    expect(state).toEqual({
+      enabled: false,
+      sessions: 0,
+      consents: 0,
+      federationLinks: [],
+      groups: [],
+      realmRoles: [`default-roles-${t.realm}`],
+      clientRoles: [],
+    });
     expect(await refreshWorks(t, seeded.refreshToken)).toBe(false);
     expect(await refreshWorks(t, seeded.offlineToken)).toBe(false);
 
@@ -76,15 +100,30 @@ describe('offboarding', () => {
 describe('accounts and entitlements', () => {
   it('creates, updates, disables and enables a user idempotently', async () => {
     const subject = { ...subjectFor(uniqueName('joiner')), email: 'joiner@example.com', displayName: 'Jo Iner' };
-    const entitlements = [{ kind: 'group' as const, id: '/engineering' }, { kind: 'role' as const, id: 'auditor' }];
+    const entitlements = [
+      { kind: 'group' as const, id: '/engineering' },
+      { kind: 'role' as const, id: 'auditor' },
+    ];
     const created = await run('createAccount', { subject, entitlements });
     expect(created).toMatchObject({ outcome: 'done', data: { accountId: expect.stringMatching(/^[0-9a-f-]{36}$/) } });
-    await expect(run('createAccount', { subject, entitlements })).resolves.toMatchObject({ outcome: 'already-done', data: created.data });
+    await expect(run('createAccount', { subject, entitlements })).resolves.toMatchObject({
+      outcome: 'already-done',
+      data: created.data,
+    });
 
-    await expect(run('updateAccount', { subject, changes: { displayName: 'Joanna Iner-Smith' } })).resolves.toMatchObject({ outcome: 'done' });
-    await expect(run('updateAccount', { subject, changes: { displayName: 'Joanna Iner-Smith' } })).resolves.toMatchObject({ outcome: 'already-done' });
+    await expect(
+      run('updateAccount', { subject, changes: { displayName: 'Joanna Iner-Smith' } }),
+    ).resolves.toMatchObject({ outcome: 'done' });
+    await expect(
+      run('updateAccount', { subject, changes: { displayName: 'Joanna Iner-Smith' } }),
+    ).resolves.toMatchObject({ outcome: 'already-done' });
     const user = (await t.admin<Record<string, unknown>>('GET', `/users/${created.data!.accountId}`)).body;
-    expect(user).toMatchObject({ firstName: 'Joanna', lastName: 'Iner-Smith', email: 'joiner@example.com', enabled: true });
+    expect(user).toMatchObject({
+      firstName: 'Joanna',
+      lastName: 'Iner-Smith',
+      email: 'joiner@example.com',
+      enabled: true,
+    });
 
     await expect(run('disableAccount', { subject })).resolves.toMatchObject({ outcome: 'done' });
     await expect(run('enableAccount', { subject })).resolves.toMatchObject({ outcome: 'done' });
@@ -102,15 +141,28 @@ describe('accounts and entitlements', () => {
     ]);
     const group = { kind: 'group' as const, id: '/engineering' };
     await expect(run('addEntitlement', { subject, entitlement: group })).resolves.toMatchObject({ outcome: 'done' });
-    await expect(run('addEntitlement', { subject, entitlement: group })).resolves.toMatchObject({ outcome: 'already-done' });
+    await expect(run('addEntitlement', { subject, entitlement: group })).resolves.toMatchObject({
+      outcome: 'already-done',
+    });
     const clientRole = { kind: 'role' as const, id: 'billing-app/invoice-approver' };
-    await expect(run('removeEntitlement', { subject, entitlement: clientRole })).resolves.toMatchObject({ outcome: 'done' });
-    await expect(run('removeEntitlement', { subject, entitlement: clientRole })).resolves.toMatchObject({ outcome: 'already-done' });
-    expect(await keycloakUserState(t, seeded.id)).toMatchObject({ groups: ['/engineering', '/engineering/oncall'], clientRoles: [] });
+    await expect(run('removeEntitlement', { subject, entitlement: clientRole })).resolves.toMatchObject({
+      outcome: 'done',
+    });
+    await expect(run('removeEntitlement', { subject, entitlement: clientRole })).resolves.toMatchObject({
+      outcome: 'already-done',
+    });
+    expect(await keycloakUserState(t, seeded.id)).toMatchObject({
+      groups: ['/engineering', '/engineering/oncall'],
+      clientRoles: [],
+    });
     // A group named by id is the same entitlement as by path.
     const engineering = (await t.admin<{ id: string }>('GET', '/group-by-path/engineering')).body;
-    await expect(run('removeEntitlement', { subject, entitlement: { kind: 'group', id: engineering.id } })).resolves.toMatchObject({ outcome: 'done' });
-    await expect(run('removeEntitlement', { subject, entitlement: { kind: 'group', id: engineering.id } })).resolves.toMatchObject({ outcome: 'already-done' });
+    await expect(
+      run('removeEntitlement', { subject, entitlement: { kind: 'group', id: engineering.id } }),
+    ).resolves.toMatchObject({ outcome: 'done' });
+    await expect(
+      run('removeEntitlement', { subject, entitlement: { kind: 'group', id: engineering.id } }),
+    ).resolves.toMatchObject({ outcome: 'already-done' });
     expect(await keycloakUserState(t, seeded.id)).toMatchObject({ groups: ['/engineering/oncall'] });
   });
 });
@@ -119,8 +171,18 @@ describe('client service accounts', () => {
   it('rotates a client secret into the secret store: the new one authenticates, the old one not; a repeat is already done', async () => {
     const adapter = keycloakAdapterFactory(t.connection, readSecretRef);
     const [before] = (await run('listCredentials', { ownerId: 'svc-reporting' })).data!;
-    expect(before).toMatchObject({ kind: 'client-secret', ownerId: 'svc-reporting', status: 'active', createdAt: expect.any(String) });
-    const request = { ownerId: 'svc-reporting', kind: 'client-secret' as const, secretName: 'tenant-a/svc-reporting', idempotencyKey: 'rotate-svc-reporting-1' };
+    expect(before).toMatchObject({
+      kind: 'client-secret',
+      ownerId: 'svc-reporting',
+      status: 'active',
+      createdAt: expect.any(String),
+    });
+    const request = {
+      ownerId: 'svc-reporting',
+      kind: 'client-secret' as const,
+      secretName: 'tenant-a/svc-reporting',
+      idempotencyKey: 'rotate-svc-reporting-1',
+    };
     const client = (await t.admin<{ id: string }[]>('GET', '/clients?clientId=svc-reporting')).body[0]!;
     const oldSecret = (await t.admin<{ value: string }>('GET', `/clients/${client.id}/client-secret`)).body.value;
     expect(await adapter.verifyCredential!(before!, oldSecret)).toBe(true);
@@ -137,31 +199,54 @@ describe('client service accounts', () => {
     const again = await run('createCredential', request);
     expect(again).toMatchObject({ outcome: 'already-done', data: { secretRef: created.data!.secretRef } });
     expect(await adapter.verifyCredential!(created.data!.credential, secret)).toBe(true);
-    await expect(run('deactivateCredential', { ownerId: 'svc-reporting', credentialId: before!.id })).resolves.toMatchObject({ outcome: 'already-done' });
-    const current = await failure(run('deleteCredential', { ownerId: 'svc-reporting', credentialId: created.data!.credential.id }));
+    await expect(
+      run('deactivateCredential', { ownerId: 'svc-reporting', credentialId: before!.id }),
+    ).resolves.toMatchObject({ outcome: 'already-done' });
+    const current = await failure(
+      run('deleteCredential', { ownerId: 'svc-reporting', credentialId: created.data!.credential.id }),
+    );
     expect(current).toMatchObject({ type: 'PlatformConflict', nonRetryable: true });
   });
 
   it('disables a client so its secret no longer authenticates', async () => {
     const adapter = keycloakAdapterFactory(t.connection, readSecretRef);
-    const created = await run('createCredential', { ownerId: 'svc-reporting', kind: 'client-secret', secretName: 'tenant-a/svc-reporting', idempotencyKey: 'before-disable' });
+    const created = await run('createCredential', {
+      ownerId: 'svc-reporting',
+      kind: 'client-secret',
+      secretName: 'tenant-a/svc-reporting',
+      idempotencyKey: 'before-disable',
+    });
     const secret = await secrets.reveal(created.data!.secretRef);
-    await expect(run('disableServiceAccount', { serviceAccountId: 'svc-reporting' })).resolves.toMatchObject({ outcome: 'done' });
+    await expect(run('disableServiceAccount', { serviceAccountId: 'svc-reporting' })).resolves.toMatchObject({
+      outcome: 'done',
+    });
     expect(await adapter.verifyCredential!(created.data!.credential, secret)).toBe(false);
-    await expect(run('disableServiceAccount', { serviceAccountId: 'svc-reporting' })).resolves.toMatchObject({ outcome: 'already-done' });
+    await expect(run('disableServiceAccount', { serviceAccountId: 'svc-reporting' })).resolves.toMatchObject({
+      outcome: 'already-done',
+    });
   });
 });
 
 describe('failure classification', () => {
   it('fails a missing user, a wrong kind and bad connection credentials as non-retryable', async () => {
-    expect(await failure(run('disableAccount', { subject: subjectFor('nobody-here') }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
-    expect(await failure(run('createCredential', { ownerId: 'svc-reporting', kind: 'access-key', secretName: 'x', idempotencyKey: 'k' }))).toMatchObject({
+    expect(await failure(run('disableAccount', { subject: subjectFor('nobody-here') }))).toMatchObject({
+      type: 'PlatformNotFound',
+      nonRetryable: true,
+    });
+    expect(
+      await failure(
+        run('createCredential', { ownerId: 'svc-reporting', kind: 'access-key', secretName: 'x', idempotencyKey: 'k' }),
+      ),
+    ).toMatchObject({
       type: 'PlatformInvalidRequest',
       nonRetryable: true,
     });
     process.env.KC_TEST_WRONG_SECRET = 'not-the-secret';
     const wrong = activitiesFor({ ...t.connection, credentials: { clientSecret: 'env:KC_TEST_WRONG_SECRET' } });
-    expect(await failure(run('disableAccount', { subject: subjectFor('anyone') }, wrong))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
+    expect(await failure(run('disableAccount', { subject: subjectFor('anyone') }, wrong))).toMatchObject({
+      type: 'PlatformForbidden',
+      nonRetryable: true,
+    });
   });
 
   describe('behind a proxy in front of the real server', () => {
@@ -182,20 +267,32 @@ describe('failure classification', () => {
         const chunks: Buffer[] = [];
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', () => {
-          const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length')) as Record<string, string>;
+          const headers = Object.fromEntries(
+            Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length'),
+          ) as Record<string, string>;
           const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : Buffer.concat(chunks);
           void fetch(server.url + req.url, { method: req.method, headers, body }).then(async (upstream) => {
-            res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await upstream.arrayBuffer()));
+            res
+              .writeHead(upstream.status, {
+                'content-type': upstream.headers.get('content-type') ?? 'application/json',
+              })
+              .end(Buffer.from(await upstream.arrayBuffer()));
           });
         });
       });
       await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-      viaProxy = activitiesFor({ ...t.connection, baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+      viaProxy = activitiesFor({
+        ...t.connection,
+        baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      });
     });
     afterAll(() => new Promise((resolve) => proxy.close(resolve)));
 
     it('reuses one access token across adapter instances until it expires', async () => {
-      for (let i = 0; i < 3; i++) await expect(run('listCredentials', { ownerId: 'billing-app' }, viaProxy)).resolves.toMatchObject({ outcome: 'done' });
+      for (let i = 0; i < 3; i++)
+        await expect(run('listCredentials', { ownerId: 'billing-app' }, viaProxy)).resolves.toMatchObject({
+          outcome: 'done',
+        });
       expect(tokenRequests).toBe(1);
     });
 
@@ -211,6 +308,9 @@ describe('failure classification', () => {
 
   it('retries an unreachable server', async () => {
     const down = activitiesFor({ ...t.connection, baseUrl: 'http://127.0.0.1:9' });
-    expect(await failure(run('disableAccount', { subject: subjectFor('anyone') }, down))).toMatchObject({ type: 'PlatformUnreachable', nonRetryable: false });
+    expect(await failure(run('disableAccount', { subject: subjectFor('anyone') }, down))).toMatchObject({
+      type: 'PlatformUnreachable',
+      nonRetryable: false,
+    });
   });
 });

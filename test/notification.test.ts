@@ -19,21 +19,36 @@ const teams = new TeamsWebhookFake(TEAMS_SIG);
 const env: NodeJS.ProcessEnv = {};
 let mongo: Awaited<ReturnType<typeof testMongo>>;
 let factory: AdapterFactory;
-const connection = (kind: 'slack' | 'teams', variable: string): PlatformConnection => ({ platform: 'notification', settings: { kind }, credentials: { webhookUrl: `env:${variable}` } });
+const connection = (kind: 'slack' | 'teams', variable: string): PlatformConnection => ({
+  platform: 'notification',
+  settings: { kind },
+  credentials: { webhookUrl: `env:${variable}` },
+});
 
 beforeAll(async () => {
   [mongo] = await Promise.all([testMongo('notification'), slack.http.start(), teams.http.start()]);
   const log = new NotificationLog(mongo.db);
   await log.ensureIndexes();
   factory = createNotificationAdapterFactory(log);
-  Object.assign(env, { SLACK_URL: slack.webhookUrl, TEAMS_URL: teams.webhookUrl, DEAD_URL: `http://127.0.0.1:9/services/T/B/${SLACK_SECRET}` });
+  Object.assign(env, {
+    SLACK_URL: slack.webhookUrl,
+    TEAMS_URL: teams.webhookUrl,
+    DEAD_URL: `http://127.0.0.1:9/services/T/B/${SLACK_SECRET}`,
+  });
 });
 afterAll(() => Promise.all([mongo.drop(), slack.http.stop(), teams.http.stop()]));
 
-const notice = { runId: 'offboarding-acme-e1001', status: 'completed-with-failures', summary: 'Ada <Lovelace> offboarded on 5 of 6 platforms', needsHuman: ['okta: disableAccount failed (PlatformForbidden)'] };
+const notice = {
+  runId: 'offboarding-acme-e1001',
+  status: 'completed-with-failures',
+  summary: 'Ada <Lovelace> offboarded on 5 of 6 platforms',
+  needsHuman: ['okta: disableAccount failed (PlatformForbidden)'],
+};
 
 it('implements exactly its catalogue actions', () => {
-  expect(implementedActions(factory(connection('teams', 'TEAMS_URL'), () => '')).sort()).toEqual([...CAPABILITIES.notification].sort());
+  expect(implementedActions(factory(connection('teams', 'TEAMS_URL'), () => '')).sort()).toEqual(
+    [...CAPABILITIES.notification].sort(),
+  );
 });
 
 it('posts a Slack message naming the run, its status and what needs a human, once', async () => {
@@ -51,7 +66,10 @@ it('posts a Slack message naming the run, its status and what needs a human, onc
 
 it('cuts a long to-do list to what a chat message can hold, saying how much more there is', async () => {
   const { run } = platformHarness('notification', factory, () => connection('slack', 'SLACK_URL'), env);
-  const needsHuman = Array.from({ length: 200 }, (_, i) => `github: deleteCredential deploy-key:repo-${i}/${i} failed <PlatformForbidden> ${'x'.repeat(150)}`);
+  const needsHuman = Array.from(
+    { length: 200 },
+    (_, i) => `github: deleteCredential deploy-key:repo-${i}/${i} failed <PlatformForbidden> ${'x'.repeat(150)}`,
+  );
   expect(await run('notify', { ...notice, runId: 'campaign-1', needsHuman })).toEqual({ outcome: 'done' });
   const todo = slack.messages.at(-1)!.blocks!.at(-1)!.text!.text;
   expect(todo.length).toBeLessThanOrEqual(3000);
@@ -73,9 +91,16 @@ it('posts a Teams Adaptive Card with the run and status as facts, once', async (
 describe('failures never reveal the webhook URL', () => {
   const logged: LogEntry[] = [];
   const logger = new DefaultLogger('TRACE', (entry) => logged.push(entry));
-  const notify = (variable: string, runId: string) => platformHarness('notification', factory, () => connection('slack', variable), env, logger).run('notify', { ...notice, runId });
+  const notify = (variable: string, runId: string) =>
+    platformHarness('notification', factory, () => connection('slack', variable), env, logger).run('notify', {
+      ...notice,
+      runId,
+    });
   afterAll(() => {
-    const everything = JSON.stringify(logged.map((e) => [e.message, e.meta]), (_k, v: unknown) => (v instanceof Error ? `${v.message} ${v.stack}` : v));
+    const everything = JSON.stringify(
+      logged.map((e) => [e.message, e.meta]),
+      (_k, v: unknown) => (v instanceof Error ? `${v.message} ${v.stack}` : v),
+    );
     expect(logged.length).toBeGreaterThan(0);
     expect(everything).not.toContain(SLACK_SECRET);
   });
@@ -86,25 +111,42 @@ describe('failures never reveal the webhook URL', () => {
     slack.gone = 410;
     const archived = await activityFailure(notify('SLACK_URL', 'r-410'));
     slack.gone = undefined;
-    expect(removed).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true, message: 'slack webhook failed with 404' });
+    expect(removed).toMatchObject({
+      type: 'PlatformNotFound',
+      nonRetryable: true,
+      message: 'slack webhook failed with 404',
+    });
     expect(archived).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
     expect(await notify('SLACK_URL', 'r-404')).toEqual({ outcome: 'done' });
   });
 
   it('retries a rate-limited or unreachable webhook, after Retry-After when given', async () => {
     slack.http.failNext(1, 429, { 'Retry-After': '30' });
-    expect(await activityFailure(notify('SLACK_URL', 'r-429'))).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 30_000 });
+    expect(await activityFailure(notify('SLACK_URL', 'r-429'))).toMatchObject({
+      type: 'PlatformThrottled',
+      nonRetryable: false,
+      nextRetryDelay: 30_000,
+    });
     const dead = await activityFailure(notify('DEAD_URL', 'r-dead'));
-    expect(dead).toMatchObject({ type: 'PlatformUnreachable', nonRetryable: false, message: 'slack webhook unreachable' });
+    expect(dead).toMatchObject({
+      type: 'PlatformUnreachable',
+      nonRetryable: false,
+      message: 'slack webhook unreachable',
+    });
   });
 
   it('treats a wrong webhook secret as forbidden', async () => {
     env.WRONG_URL = slack.webhookUrl.replace(SLACK_SECRET, 'not-the-secret');
-    expect(await activityFailure(notify('WRONG_URL', 'r-403'))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
+    expect(await activityFailure(notify('WRONG_URL', 'r-403'))).toMatchObject({
+      type: 'PlatformForbidden',
+      nonRetryable: true,
+    });
   });
 });
 
 it('refuses a connection without a kind or a webhook reference', () => {
-  expect(() => factory({ platform: 'notification', settings: { kind: 'email' }, credentials: { webhookUrl: 'env:X' } }, () => '')).toThrow(/settings.kind/);
+  expect(() =>
+    factory({ platform: 'notification', settings: { kind: 'email' }, credentials: { webhookUrl: 'env:X' } }, () => ''),
+  ).toThrow(/settings.kind/);
   expect(() => factory({ platform: 'notification', settings: { kind: 'slack' } }, () => '')).toThrow(/webhookUrl/);
 });

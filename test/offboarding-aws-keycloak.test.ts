@@ -21,7 +21,13 @@ import { createWorkers } from '../workers/create-workers';
 import { awsClients, iamUserState, seedIamUser } from './support/aws-fixtures';
 import type { Emulator } from './support/emulator';
 import { startKeycloak, type KeycloakServer } from './support/keycloak';
-import { keycloakUserState, provisionRealm, refreshWorks, seedKeycloakUser, type KeycloakTestRealm } from './support/keycloak-fixtures';
+import {
+  keycloakUserState,
+  provisionRealm,
+  refreshWorks,
+  seedKeycloakUser,
+  type KeycloakTestRealm,
+} from './support/keycloak-fixtures';
 import { motoConnection, startMoto } from './support/moto';
 import { uniqueName } from './support/platform-runs';
 import { handedOver, testSecretCipher } from './support/secrets';
@@ -44,14 +50,22 @@ let workflowsQueue: string;
 
 beforeAll(async () => {
   let bundle;
-  [moto, keycloak, env, mongo, bundle] = await Promise.all([startMoto(), startKeycloak(), timeSkippingEnv(), testMongo('offboarding_real'), bundleWorkflows()]);
+  [moto, keycloak, env, mongo, bundle] = await Promise.all([
+    startMoto(),
+    startKeycloak(),
+    timeSkippingEnv(),
+    testMongo('offboarding_real'),
+    bundleWorkflows(),
+  ]);
   process.stdout.write(`moto ready in ${moto.startupMs} ms, keycloak in ${keycloak.startupMs} ms\n`);
   realm = await provisionRealm(keycloak);
   iam = awsClients(moto.url).iam;
   const secretCipher = testSecretCipher();
   stores = createStores(mongo.db, { secretCipher });
   await ensureIndexes(stores);
-  const connections = await Promise.all([motoConnection('aws-iam', moto.url), realm.connection].map((c) => handedOver(stores.secrets, TENANT, c)));
+  const connections = await Promise.all(
+    [motoConnection('aws-iam', moto.url), realm.connection].map((c) => handedOver(stores.secrets, TENANT, c)),
+  );
   await stores.tenants.create({ tenantId: TENANT, name: 'Acme', connections });
   await stores.runbooks.create(
     TENANT,
@@ -61,7 +75,11 @@ beforeAll(async () => {
       name: 'Leaver on AWS IAM and Keycloak',
       steps: [
         ...onEach(PLATFORMS, 'disableAccount', 'disable', { phase: 1, onFailure: 'continue' }),
-        ...onEach(PLATFORMS, 'revokeSessions', 'revoke-sessions', { phase: 1, after: ['disable'], onFailure: 'continue' }),
+        ...onEach(PLATFORMS, 'revokeSessions', 'revoke-sessions', {
+          phase: 1,
+          after: ['disable'],
+          onFailure: 'continue',
+        }),
         ...onEach(PLATFORMS, 'listCredentials', 'credentials', { phase: 2, onFailure: 'continue' }),
         ...onEach(PLATFORMS, 'listFederationLinks', 'federation', { phase: 2, onFailure: 'continue' }),
         ...onEach(PLATFORMS, 'removeAllEntitlements', 'entitlements', { phase: 3, onFailure: 'continue' }),
@@ -72,7 +90,13 @@ beforeAll(async () => {
   const prefix = `${uniqueQueue('offboarding-real')}-`;
   workflowsQueue = taskQueues(prefix).workflows;
   workers = await createWorkers(
-    { connection: env.nativeConnection, namespace: env.namespace ?? 'default', mongo, secretCipher, adapters: { 'aws-iam': awsIamAdapterFactory, keycloak: keycloakAdapterFactory } },
+    {
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      mongo,
+      secretCipher,
+      adapters: { 'aws-iam': awsIamAdapterFactory, keycloak: keycloakAdapterFactory },
+    },
     { taskQueuePrefix: prefix, workflowBundle: bundle },
   );
   running = Promise.all(workers.map((w) => w.run()));
@@ -86,7 +110,13 @@ afterAll(async () => {
 });
 
 async function offboard(subject: Subject, attempt: string): Promise<RunProgress> {
-  const request: OffboardingRequest = { tenantId: TENANT, requestedBy: { id: 'hr-desk', kind: 'user' }, runbookId: RUNBOOK, subject, mode: 'immediate' };
+  const request: OffboardingRequest = {
+    tenantId: TENANT,
+    requestedBy: { id: 'hr-desk', kind: 'user' },
+    runbookId: RUNBOOK,
+    subject,
+    mode: 'immediate',
+  };
   const handle = await env.client.workflow.start<typeof offboarding>('offboarding', {
     args: [request],
     taskQueue: workflowsQueue,
@@ -117,10 +147,23 @@ it('leaves the leaver with no way into AWS or Keycloak; a second run changes not
   });
 
   const aws = await iamUserState(iam, userName);
-  expect(aws).toMatchObject({ loginProfile: false, groups: [], attachedPolicies: [], inlinePolicies: ['AWSRevokeOlderSessions'] });
+  expect(aws).toMatchObject({
+    loginProfile: false,
+    groups: [],
+    attachedPolicies: [],
+    inlinePolicies: ['AWSRevokeOlderSessions'],
+  });
   expect(aws.accessKeys).toEqual(seededIam.accessKeyIds.map((id) => ({ id, status: 'Inactive' })));
   const kc = await keycloakUserState(realm, seededKc.id);
-  expect(kc).toEqual({ enabled: false, sessions: 0, consents: 0, federationLinks: [], groups: [], realmRoles: [`default-roles-${realm.realm}`], clientRoles: [] });
+  expect(kc).toEqual({
+    enabled: false,
+    sessions: 0,
+    consents: 0,
+    federationLinks: [],
+    groups: [],
+    realmRoles: [`default-roles-${realm.realm}`],
+    clientRoles: [],
+  });
   expect(await refreshWorks(realm, seededKc.offlineToken)).toBe(false);
 
   const second = await offboard(subject, 'second');

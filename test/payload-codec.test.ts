@@ -25,7 +25,9 @@ describe('AES-256-GCM payload codec', () => {
     const [encoded] = await codec.encode([payload]);
     expect(Buffer.from(encoded!.data!).toString('latin1')).not.toContain('ada@example.com');
     expect(Buffer.from(encoded!.metadata!['encryption-key-id']!).toString()).toBe('k1');
-    expect(defaultPayloadConverter.fromPayload((await codec.decode([encoded!]))[0]!)).toEqual({ email: 'ada@example.com' });
+    expect(defaultPayloadConverter.fromPayload((await codec.decode([encoded!]))[0]!)).toEqual({
+      email: 'ada@example.com',
+    });
   });
 
   it('decrypts with an older key after rotation and encrypts with the first', async () => {
@@ -51,12 +53,20 @@ describe('AES-256-GCM payload codec', () => {
 
   it('rejects bad key configuration in one line that names the variable and never the key', () => {
     const short = `k1:${Buffer.alloc(16).toString('base64')}`;
-    expect(() => parseConfig({ PAYLOAD_ENCRYPTION_KEYS: short })).toThrow(/^invalid configuration: PAYLOAD_ENCRYPTION_KEYS key "k1" must be 32 bytes of base64 \(got 16\)$/);
-    expect(() => parseConfig({ PAYLOAD_ENCRYPTION_KEYS: 'no-colon' })).toThrow('invalid configuration: PAYLOAD_ENCRYPTION_KEYS entry 1 must be <key id>:<base64 key>');
+    expect(() => parseConfig({ PAYLOAD_ENCRYPTION_KEYS: short })).toThrow(
+      /^invalid configuration: PAYLOAD_ENCRYPTION_KEYS key "k1" must be 32 bytes of base64 \(got 16\)$/,
+    );
+    expect(() => parseConfig({ PAYLOAD_ENCRYPTION_KEYS: 'no-colon' })).toThrow(
+      'invalid configuration: PAYLOAD_ENCRYPTION_KEYS entry 1 must be <key id>:<base64 key>',
+    );
     const k = keyText('k1');
-    expect(() => parseConfig({ PAYLOAD_ENCRYPTION_KEYS: `${k},${k}` })).toThrow('invalid configuration: PAYLOAD_ENCRYPTION_KEYS key id "k1" appears twice');
+    expect(() => parseConfig({ PAYLOAD_ENCRYPTION_KEYS: `${k},${k}` })).toThrow(
+      'invalid configuration: PAYLOAD_ENCRYPTION_KEYS key id "k1" appears twice',
+    );
     expect(parseConfig({ PAYLOAD_ENCRYPTION_KEYS: k }).PAYLOAD_ENCRYPTION_KEYS?.[0]?.id).toBe('k1');
-    expect(() => parseConfig({ WORKER_PLATFORMS: 'okta,myspace' })).toThrow(/^invalid configuration: WORKER_PLATFORMS unknown platform myspace/);
+    expect(() => parseConfig({ WORKER_PLATFORMS: 'okta,myspace' })).toThrow(
+      /^invalid configuration: WORKER_PLATFORMS unknown platform myspace/,
+    );
   });
 });
 
@@ -66,7 +76,10 @@ describe('on the dev server', () => {
 
   beforeAll(async () => {
     [encrypted, plain] = await Promise.all([
-      workflowEnv('codec', { devServer: true, dataConverter: encryptingDataConverter(parseEncryptionKeys(keyText('test'))) }),
+      workflowEnv('codec', {
+        devServer: true,
+        dataConverter: encryptingDataConverter(parseEncryptionKeys(keyText('test'))),
+      }),
       workflowEnv('plain', { devServer: true }),
     ]);
   });
@@ -81,11 +94,19 @@ describe('on the dev server', () => {
       subject: { subjectId: `e-${name}`, userName: name, email: `${name}@example.com`, displayName: 'Zoë Secretname' },
       roleProfile: 'sales',
     };
-    const handle = await w.client.workflow.start<typeof onboarding>('onboarding', { args: [request], taskQueue: w.queues.workflows, workflowId: runWorkflowId(tenantId, 'onboarding', `e-${name}`) });
+    const handle = await w.client.workflow.start<typeof onboarding>('onboarding', {
+      args: [request],
+      taskQueue: w.queues.workflows,
+      workflowId: runWorkflowId(tenantId, 'onboarding', `e-${name}`),
+    });
     await handle.result();
     // Started without search attributes: the workflow upserted them.
     const { typedSearchAttributes } = await handle.describe();
-    expect([typedSearchAttributes.get(TENANT_ID), typedSearchAttributes.get(RUNBOOK_KIND), typedSearchAttributes.get(SUBJECT_ID)]).toEqual([tenantId, 'onboarding', `e-${name}`]);
+    expect([
+      typedSearchAttributes.get(TENANT_ID),
+      typedSearchAttributes.get(RUNBOOK_KIND),
+      typedSearchAttributes.get(SUBJECT_ID),
+    ]).toEqual([tenantId, 'onboarding', `e-${name}`]);
     return historyBytes(handle);
   }
 
@@ -104,9 +125,21 @@ describe('on the dev server', () => {
   it('keeps failure messages out of the stored history, and the client still reads them', async () => {
     const fail = async (w: WorkflowEnv, marker: string) => {
       const tenantId = await w.tenant();
-      const request: OnboardingRequest = { tenantId, requestedBy: { id: 'hr-1', kind: 'user' }, runbookId: 'reference-onboarding', subject: { subjectId: `e-${marker}`, userName: marker }, roleProfile: `profile-${marker}` };
-      const handle = await w.client.workflow.start<typeof onboarding>('onboarding', { args: [request], taskQueue: w.queues.workflows, workflowId: runWorkflowId(tenantId, 'onboarding', `e-${marker}`) });
-      await expect(handle.result()).rejects.toMatchObject({ cause: { message: expect.stringContaining(`no role profile "profile-${marker}"`) } });
+      const request: OnboardingRequest = {
+        tenantId,
+        requestedBy: { id: 'hr-1', kind: 'user' },
+        runbookId: 'reference-onboarding',
+        subject: { subjectId: `e-${marker}`, userName: marker },
+        roleProfile: `profile-${marker}`,
+      };
+      const handle = await w.client.workflow.start<typeof onboarding>('onboarding', {
+        args: [request],
+        taskQueue: w.queues.workflows,
+        workflowId: runWorkflowId(tenantId, 'onboarding', `e-${marker}`),
+      });
+      await expect(handle.result()).rejects.toMatchObject({
+        cause: { message: expect.stringContaining(`no role profile "profile-${marker}"`) },
+      });
       return historyBytes(handle);
     };
     expect((await fail(encrypted, 'quokka')).includes('profile-quokka')).toBe(false);
@@ -119,7 +152,13 @@ describe('on the dev server', () => {
     const tenantId = await w.tenant({ retentionDays: 30 });
     w.reference.seedAccount({ userName: 'gus' });
     const subject = { subjectId: 'e-gus', userName: 'gus' };
-    const request = (by: string): OffboardingRequest => ({ tenantId, requestedBy: { id: by, kind: 'user' }, runbookId: 'reference-offboarding', subject, mode: 'immediate' });
+    const request = (by: string): OffboardingRequest => ({
+      tenantId,
+      requestedBy: { id: by, kind: 'user' },
+      runbookId: 'reference-offboarding',
+      subject,
+      mode: 'immediate',
+    });
     const start = (by: string) =>
       w.client.workflow.start<typeof offboarding>('offboarding', {
         args: [request(by)],

@@ -15,5 +15,7 @@ it('names a taken port and the variable that moves it', async () => {
 });
 
 it('passes when every port is free', async () => {
-  await expect(assertPortsFree([{ port: await freePort(), what: 'FerretDB', variable: 'FERRETDB_PORT' }])).resolves.toBeUndefined();
+  await expect(
+    assertPortsFree([{ port: await freePort(), what: 'FerretDB', variable: 'FERRETDB_PORT' }]),
+  ).resolves.toBeUndefined();
 });

@@ -15,7 +15,10 @@ const rejectedWith = (reason: RegExp) => ({ cause: { message: expect.stringMatch
 
 async function requestAccess(overrides: Partial<PrivilegedAccessRequest> = {}) {
   const tenantId = uniqueQueue('t');
-  const platform = await t.lc.createTenant(tenantId, { privilegedAccessMaxMinutes: 120, approvers: ['approver-1', 'approver-2'] });
+  const platform = await t.lc.createTenant(tenantId, {
+    privilegedAccessMaxMinutes: 120,
+    approvers: ['approver-1', 'approver-2'],
+  });
   const userName = uniqueQueue('ada');
   platform.seedAccount({ userName });
   const request: PrivilegedAccessRequest = {
@@ -29,8 +32,15 @@ async function requestAccess(overrides: Partial<PrivilegedAccessRequest> = {}) {
     approvalTimeoutMinutes: 30,
     ...overrides,
   };
-  const handle = await t.env.client.workflow.start(privilegedAccess, { args: [request], taskQueue: t.lc.queues.workflows, workflowId: uniqueQueue('pam') });
-  await waitFor(() => handle.query(progressQuery), (p) => p.status === 'waiting-for-approval');
+  const handle = await t.env.client.workflow.start(privilegedAccess, {
+    args: [request],
+    taskQueue: t.lc.queues.workflows,
+    workflowId: uniqueQueue('pam'),
+  });
+  await waitFor(
+    () => handle.query(progressQuery),
+    (p) => p.status === 'waiting-for-approval',
+  );
   const hasAdmin = () => platform.accounts.get(userName)!.entitlements.some((e) => e.id === 'global-admin');
   return { tenantId, platform, userName, handle, hasAdmin };
 }
@@ -38,8 +48,13 @@ async function requestAccess(overrides: Partial<PrivilegedAccessRequest> = {}) {
 it('grants after approval and revokes by itself when the time-box ends', async () => {
   const { tenantId, userName, handle, hasAdmin } = await requestAccess();
   expect(hasAdmin()).toBe(false);
-  await expect(handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver, comment: 'ok' }] })).resolves.toEqual({ accepted: true });
-  await waitFor(() => handle.query(progressQuery), (p) => p.status === 'waiting');
+  await expect(
+    handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver, comment: 'ok' }] }),
+  ).resolves.toEqual({ accepted: true });
+  await waitFor(
+    () => handle.query(progressQuery),
+    (p) => p.status === 'waiting',
+  );
   expect(hasAdmin()).toBe(true);
 
   expect(await handle.result()).toMatchObject({ outcome: 'expired' });
@@ -59,11 +74,20 @@ it('grants after approval and revokes by itself when the time-box ends', async (
 
 it('rejects self-approval and approvers the tenant does not list, then accepts a listed approver', async () => {
   const { userName, handle, hasAdmin } = await requestAccess();
-  await expect(handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id: userName, kind: 'user' } }] })).rejects.toMatchObject(rejectedWith(/cannot approve their own request/));
-  await expect(handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id: 'mallory', kind: 'user' } }] })).rejects.toMatchObject(rejectedWith(/mallory is not an approver/));
+  await expect(
+    handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id: userName, kind: 'user' } }] }),
+  ).rejects.toMatchObject(rejectedWith(/cannot approve their own request/));
+  await expect(
+    handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id: 'mallory', kind: 'user' } }] }),
+  ).rejects.toMatchObject(rejectedWith(/mallory is not an approver/));
   expect(hasAdmin()).toBe(false);
-  await handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id: 'approver-2', kind: 'user' } }] });
-  await waitFor(() => handle.query(progressQuery), (p) => p.status === 'waiting');
+  await handle.executeUpdate(approvalUpdate, {
+    args: [{ approved: true, approver: { id: 'approver-2', kind: 'user' } }],
+  });
+  await waitFor(
+    () => handle.query(progressQuery),
+    (p) => p.status === 'waiting',
+  );
   expect(hasAdmin()).toBe(true);
   await handle.signal(endAccessSignal, { by: { id: userName, kind: 'user' }, reason: 'done' });
   expect(await handle.result()).toMatchObject({ outcome: 'ended-early' });
@@ -82,24 +106,38 @@ it('denies a request nobody decides before the approval timeout, without grantin
 it('extends within the tenant cap, refuses beyond it, and ends early on signal', async () => {
   const { tenantId, handle, hasAdmin } = await requestAccess({ durationMinutes: 500 });
   await handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver }] });
-  await waitFor(() => handle.query(progressQuery), (p) => p.status === 'waiting');
+  await waitFor(
+    () => handle.query(progressQuery),
+    (p) => p.status === 'waiting',
+  );
   // Asked for 500 minutes, capped at the tenant's 120: no room to extend.
-  await expect(handle.executeUpdate(extendAccessUpdate, { args: [{ minutes: 1, by: approver }] })).rejects.toMatchObject(rejectedWith(/may not exceed 120 minutes/));
+  await expect(
+    handle.executeUpdate(extendAccessUpdate, { args: [{ minutes: 1, by: approver }] }),
+  ).rejects.toMatchObject(rejectedWith(/may not exceed 120 minutes/));
   await handle.signal(endAccessSignal, { by: approver, reason: 'incident resolved' });
   expect(await handle.result()).toMatchObject({ outcome: 'ended-early' });
   expect(hasAdmin()).toBe(false);
   const revoke = (await t.lc.evidence.forRun(tenantId, handle.workflowId)).find((e) => e.event === 'revoke');
-  expect(revoke?.detail).toMatchObject({ reason: 'ended-early', endedBy: 'approver-1', endReason: 'incident resolved' });
+  expect(revoke?.detail).toMatchObject({
+    reason: 'ended-early',
+    endedBy: 'approver-1',
+    endReason: 'incident resolved',
+  });
 });
 
 it('moves the automatic revoke when the time-box is extended', async () => {
   const request = await requestAccess({ durationMinutes: 60 });
   const { handle, hasAdmin } = request;
   await handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver }] });
-  await waitFor(() => handle.query(progressQuery), (p) => p.status === 'waiting');
+  await waitFor(
+    () => handle.query(progressQuery),
+    (p) => p.status === 'waiting',
+  );
   // The subject cannot extend their own elevation, under their user name or their account on the platform.
   const { userName } = request;
-  await expect(handle.executeUpdate(extendAccessUpdate, { args: [{ minutes: 30, by: { id: userName, kind: 'user' } }] })).rejects.toMatchObject(rejectedWith(/the subject cannot extend their own access/));
+  await expect(
+    handle.executeUpdate(extendAccessUpdate, { args: [{ minutes: 30, by: { id: userName, kind: 'user' } }] }),
+  ).rejects.toMatchObject(rejectedWith(/the subject cannot extend their own access/));
   const { expiresAt } = await handle.executeUpdate(extendAccessUpdate, { args: [{ minutes: 30, by: approver }] });
   const result = await handle.result();
   expect(result.outcome).toBe('expired');
@@ -107,8 +145,12 @@ it('moves the automatic revoke when the time-box is extended', async () => {
   expect(Date.parse(result.revokedAt!)).toBeGreaterThanOrEqual(Date.parse(expiresAt));
   expect(hasAdmin()).toBe(false);
   // Who extended it, and to when, is in the evidence.
-  const extended = (await t.lc.evidence.forRun(request.tenantId, handle.workflowId)).filter((e) => e.event === 'access-extended');
-  expect(extended).toEqual([expect.objectContaining({ actor: approver, detail: expect.objectContaining({ minutes: 30, expiresAt }) })]);
+  const extended = (await t.lc.evidence.forRun(request.tenantId, handle.workflowId)).filter(
+    (e) => e.event === 'access-extended',
+  );
+  expect(extended).toEqual([
+    expect.objectContaining({ actor: approver, detail: expect.objectContaining({ minutes: 30, expiresAt }) }),
+  ]);
   await keepHistory('privileged-access-extended-v2', handle);
 });
 
@@ -117,7 +159,10 @@ it('revokes when the run is cancelled while the grant is still being made', asyn
   // The platform answers the grant with a server error for a while: the grant is in flight when the run is cancelled.
   platform.failNext('addEntitlement', 'server', 1_000);
   await handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver }] });
-  await waitFor(() => handle.query(progressQuery), (p) => p.steps.some((s) => s.stepId === 'grant' && s.status === 'running'));
+  await waitFor(
+    () => handle.query(progressQuery),
+    (p) => p.steps.some((s) => s.stepId === 'grant' && s.status === 'running'),
+  );
   await handle.cancel();
   await expect(handle.result()).rejects.toThrow();
   expect(hasAdmin()).toBe(false);

@@ -10,10 +10,20 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { HISTORIES_DIR, loadHistory } from './support/histories';
 import { bundleWorkflows } from './support/servers';
 
-const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(HISTORIES_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 it('has recorded histories of every lifecycle to replay', () => {
-  for (const kind of ['offboarding-', 'onboarding-', 'credential-rotation-', 'rotation-campaign', 'access-review-campaign-', 'access-review-reviewer-', 'privileged-access-']) {
+  for (const kind of [
+    'offboarding-',
+    'onboarding-',
+    'credential-rotation-',
+    'rotation-campaign',
+    'access-review-campaign-',
+    'access-review-reviewer-',
+    'privileged-access-',
+  ]) {
     expect(files.some((f) => f.startsWith(kind))).toBe(true);
   }
 });
@@ -29,7 +39,11 @@ it('replays every recorded history without nondeterminism', async () => {
 
 it('fails on a history the code no longer matches: an activity renamed in a recorded offboarding', async () => {
   const history = loadHistory('offboarding-catch-up.json');
-  const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'loadRunbook')!;
+  const scheduled = history.events!.find(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'loadRunbook',
+  )!;
   scheduled.activityTaskScheduledEventAttributes!.activityType!.name = 'loadSomethingElse';
-  await expect(Worker.runReplayHistory({ workflowBundle: await bundleWorkflows() }, history)).rejects.toThrow(DeterminismViolationError);
+  await expect(Worker.runReplayHistory({ workflowBundle: await bundleWorkflows() }, history)).rejects.toThrow(
+    DeterminismViolationError,
+  );
 });

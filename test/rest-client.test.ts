@@ -15,18 +15,27 @@ beforeAll(async () => {
     if (url.pathname === '/gone') return void res.writeHead(404).end('{"secret":"never shown"}');
     if (url.pathname === '/broken') return void res.writeHead(503).end();
     if (url.pathname === '/reset') return void req.socket.destroy();
-    if (url.pathname === '/reset-mid-body') return void (res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '100' }).write('{"value": ['), setTimeout(() => req.socket.destroy(), 20));
+    if (url.pathname === '/reset-mid-body')
+      return void (
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '100' }).write('{"value": ['),
+        setTimeout(() => req.socket.destroy(), 20)
+      );
     if (url.pathname === '/silent') return; // never answers
     if (url.pathname === '/items') {
       const page = Number(url.searchParams.get('page') ?? '1');
       const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-      if (page < 3) headers.Link = `<http://127.0.0.1:${(server.address() as AddressInfo).port}/items?page=${page + 1}>; rel="next"`;
+      if (page < 3)
+        headers.Link = `<http://127.0.0.1:${(server.address() as AddressInfo).port}/items?page=${page + 1}>; rel="next"`;
       return void res.writeHead(200, headers).end(JSON.stringify([page]));
     }
     res.writeHead(204).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  client = new RestClient({ platform: 'scim', baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, headers: () => Promise.resolve({ Authorization: 'Bearer t0ken' }) });
+  client = new RestClient({
+    platform: 'scim',
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    headers: () => Promise.resolve({ Authorization: 'Bearer t0ken' }),
+  });
 });
 afterAll(() => new Promise((r) => server.close(r)));
 
@@ -64,7 +73,12 @@ it('looks up something that may not exist: undefined on 404, other failures stil
 
 it("takes the throttle delay from a platform's own rate-limit header when told how", async () => {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const okta = new RestClient({ platform: 'okta', baseUrl: base, headers: () => Promise.resolve({}), retryAfter: () => '3' });
+  const okta = new RestClient({
+    platform: 'okta',
+    baseUrl: base,
+    headers: () => Promise.resolve({}),
+    retryAfter: () => '3',
+  });
   await expect(okta.get('/busy')).rejects.toMatchObject({ kind: 'throttled', retryAfterMs: 3000 });
 });
 
@@ -73,11 +87,22 @@ it('lets a platform classify a failure from its body, falling back to the status
   const seen: string[] = [];
   const classifyFailure = ({ status, body, message }: { status: number; body: string; message: string }) => {
     seen.push(body);
-    return status === 404 && body.includes('never shown') ? new PlatformError('throttled', message, 1000, status) : undefined;
+    return status === 404 && body.includes('never shown')
+      ? new PlatformError('throttled', message, 1000, status)
+      : undefined;
   };
-  const picky = new RestClient({ platform: 'github', baseUrl: base, headers: () => Promise.resolve({}), classifyFailure });
+  const picky = new RestClient({
+    platform: 'github',
+    baseUrl: base,
+    headers: () => Promise.resolve({}),
+    classifyFailure,
+  });
   const classified = await picky.get('/gone').catch((e: unknown) => e as PlatformError);
-  expect(classified).toMatchObject({ kind: 'throttled', retryAfterMs: 1000, message: 'github GET /gone failed with 404' });
+  expect(classified).toMatchObject({
+    kind: 'throttled',
+    retryAfterMs: 1000,
+    message: 'github GET /gone failed with 404',
+  });
   await expect(picky.get('/broken')).rejects.toMatchObject({ kind: 'server' });
   expect(seen).toEqual(['{"secret":"never shown"}', '']);
 });
@@ -95,10 +120,18 @@ it('reports an unreachable platform as a retryable network failure', async () =>
 
 it('reports a connection reset before the answer, or in the middle of its body, as a retryable network failure', async () => {
   await expect(client.get('/reset')).rejects.toMatchObject({ kind: 'network', message: 'scim GET /reset unreachable' });
-  await expect(client.get('/reset-mid-body')).rejects.toMatchObject({ kind: 'network', message: 'scim GET /reset-mid-body: connection lost while reading the answer' });
+  await expect(client.get('/reset-mid-body')).rejects.toMatchObject({
+    kind: 'network',
+    message: 'scim GET /reset-mid-body: connection lost while reading the answer',
+  });
 });
 
 it('gives up on a platform that accepts the call and never answers, as a retryable network failure', async () => {
-  const slow = new RestClient({ platform: 'okta', baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, headers: () => Promise.resolve({}), timeoutMs: 300 });
+  const slow = new RestClient({
+    platform: 'okta',
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    headers: () => Promise.resolve({}),
+    timeoutMs: 300,
+  });
   await expect(slow.get('/silent')).rejects.toMatchObject({ kind: 'network', message: 'okta GET /silent timed out' });
 });

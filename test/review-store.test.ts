@@ -38,7 +38,8 @@ async function campaign(items: StoredReviewItem[]) {
   for (const platform of new Set(items.map((i) => i.platform))) {
     const mine = items.filter((i) => i.platform === platform);
     let chunks = 0;
-    for (let i = 0; i < mine.length; i += 3, chunks += 1) await store.putCollected(tenantId, reviewId, platform, chunks, mine.slice(i, i + 3));
+    for (let i = 0; i < mine.length; i += 3, chunks += 1)
+      await store.putCollected(tenantId, reviewId, platform, chunks, mine.slice(i, i + 3));
     await store.finishCollecting(tenantId, reviewId, platform, chunks);
   }
   return { tenantId, reviewId, built: await store.buildShares(tenantId, reviewId) };
@@ -55,7 +56,11 @@ it('lays shares out in reviewer order, pages never mixing reviewers, repeats dro
 });
 
 it('builds shares once from collected chunks; a repeated build keeps the decisions made since', async () => {
-  const items = [...Array.from({ length: REVIEW_PAGE_SIZE + 5 }, (_, n) => item('mgr-big', n)), item('mgr-small', 1, 'github'), item('mgr-small', 2, 'github')];
+  const items = [
+    ...Array.from({ length: REVIEW_PAGE_SIZE + 5 }, (_, n) => item('mgr-big', n)),
+    item('mgr-small', 1, 'github'),
+    item('mgr-small', 2, 'github'),
+  ];
   const { tenantId, reviewId, built } = await campaign(items);
   expect(built).toEqual({ items: REVIEW_PAGE_SIZE + 7, reviewers: 2 });
   expect(await store.sharesAfter(tenantId, reviewId, undefined, 10)).toEqual([
@@ -65,7 +70,13 @@ it('builds shares once from collected chunks; a repeated build keeps the decisio
   expect(await store.sharesAfter(tenantId, reviewId, 'mgr-big', 10)).toEqual([{ reviewerId: 'mgr-small', total: 2 }]);
   expect(await store.sharesAfter(tenantId, reviewId, 'mgr-small', 10)).toEqual([]);
 
-  await store.recordDecisions(tenantId, reviewId, { id: 'mgr-small', kind: 'user' }, [{ itemId: 'github:u1:group:g', decision: 'approve' }], 'T1');
+  await store.recordDecisions(
+    tenantId,
+    reviewId,
+    { id: 'mgr-small', kind: 'user' },
+    [{ itemId: 'github:u1:group:g', decision: 'approve' }],
+    'T1',
+  );
   expect(await store.buildShares(tenantId, reviewId)).toEqual(built);
   expect((await store.tally(tenantId, reviewId)).approved).toBe(1);
 });
@@ -77,26 +88,63 @@ it('shows undecided items first, across pages, and records decisions all or noth
   expect(first.items[0]).not.toHaveProperty('subject'); // apply-phase data stays in the store
   const mgr = { id: 'mgr', kind: 'user' as const };
 
-  const foreign = await store.recordDecisions(tenantId, reviewId, mgr, [{ itemId: first.items[0]!.itemId, decision: 'approve' }, { itemId: 'okta:nobody:group:g', decision: 'approve' }], 'T1');
+  const foreign = await store.recordDecisions(
+    tenantId,
+    reviewId,
+    mgr,
+    [
+      { itemId: first.items[0]!.itemId, decision: 'approve' },
+      { itemId: 'okta:nobody:group:g', decision: 'approve' },
+    ],
+    'T1',
+  );
   expect(foreign).toEqual({ notAssigned: ['okta:nobody:group:g'], remaining: REVIEW_PAGE_SIZE + 2 });
 
   const ids = first.items.map((i) => i.itemId);
   const lastPage = (await store.window(tenantId, reviewId, 'mgr', 1000)).items.slice(-1)[0]!.itemId;
-  const recorded = await store.recordDecisions(tenantId, reviewId, mgr, [...ids, lastPage].map((itemId) => ({ itemId, decision: 'revoke', comment: 'left' })), 'T2');
+  const recorded = await store.recordDecisions(
+    tenantId,
+    reviewId,
+    mgr,
+    [...ids, lastPage].map((itemId) => ({ itemId, decision: 'revoke', comment: 'left' })),
+    'T2',
+  );
   expect(recorded).toEqual({ notAssigned: [], remaining: REVIEW_PAGE_SIZE - 2 });
   const next = await store.window(tenantId, reviewId, 'mgr', 1000);
   expect(next.items.slice(0, REVIEW_PAGE_SIZE - 2).every((i) => !i.decision)).toBe(true);
-  expect(next.items.slice(-4)).toEqual(expect.arrayContaining([expect.objectContaining({ itemId: lastPage, decision: 'revoke', comment: 'left', defaulted: false })]));
+  expect(next.items.slice(-4)).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ itemId: lastPage, decision: 'revoke', comment: 'left', defaulted: false }),
+    ]),
+  );
 });
 
 it('defaults what is left at the deadline, once, and counts it in the tally', async () => {
   const { tenantId, reviewId } = await campaign([item('a', 1), item('a', 2), item('a', 3), item('b', 4)]);
-  await store.recordDecisions(tenantId, reviewId, { id: 'a', kind: 'user' }, [{ itemId: 'okta:u1:group:g', decision: 'approve' }], 'T1');
-  expect(await store.tally(tenantId, reviewId)).toMatchObject({ items: 4, approved: 1, undecided: 3, openShares: 2, reviewers: 2 });
+  await store.recordDecisions(
+    tenantId,
+    reviewId,
+    { id: 'a', kind: 'user' },
+    [{ itemId: 'okta:u1:group:g', decision: 'approve' }],
+    'T1',
+  );
+  expect(await store.tally(tenantId, reviewId)).toMatchObject({
+    items: 4,
+    approved: 1,
+    undecided: 3,
+    openShares: 2,
+    reviewers: 2,
+  });
 
   expect(await store.closeShare(tenantId, reviewId, 'a', 'revoke', 'T2')).toBe(2);
   expect(await store.closeShare(tenantId, reviewId, 'a', 'revoke', 'T3')).toBe(2); // a retried close reports the same
-  expect(await store.tally(tenantId, reviewId)).toMatchObject({ approved: 1, revoked: 2, undecided: 1, defaulted: 2, openShares: 1 });
+  expect(await store.tally(tenantId, reviewId)).toMatchObject({
+    approved: 1,
+    revoked: 2,
+    undecided: 1,
+    defaulted: 2,
+    openShares: 1,
+  });
   const items = (await store.window(tenantId, reviewId, 'a', 10)).items;
   expect(items.find((i) => i.itemId === 'okta:u2:group:g')).toMatchObject({ decision: 'revoke', defaulted: true });
 });
@@ -116,20 +164,55 @@ it('applies revocations per platform in batches, resumes after a retryable failu
     return Promise.resolve(i.subjectId === 'u4' ? { applied: 'failed', applyError: 'forbidden' } : { applied: 'done' });
   };
 
-  await expect(store.applyRevocations(tenantId, reviewId, 'okta', 2, revoke)).resolves.toEqual({ applied: 2, failed: 0, remaining: true });
+  await expect(store.applyRevocations(tenantId, reviewId, 'okta', 2, revoke)).resolves.toEqual({
+    applied: 2,
+    failed: 0,
+    remaining: true,
+  });
   await expect(store.applyRevocations(tenantId, reviewId, 'okta', 2, revoke)).rejects.toThrow('429');
-  await expect(store.applyRevocations(tenantId, reviewId, 'okta', 10, revoke)).resolves.toEqual({ applied: 2, failed: 1, remaining: false });
-  await expect(store.applyRevocations(tenantId, reviewId, 'okta', 10, revoke)).resolves.toEqual({ applied: 0, failed: 0, remaining: false });
-  await expect(store.applyRevocations(tenantId, reviewId, 'github', 10, revoke)).resolves.toEqual({ applied: 1, failed: 0, remaining: false });
+  await expect(store.applyRevocations(tenantId, reviewId, 'okta', 10, revoke)).resolves.toEqual({
+    applied: 2,
+    failed: 1,
+    remaining: false,
+  });
+  await expect(store.applyRevocations(tenantId, reviewId, 'okta', 10, revoke)).resolves.toEqual({
+    applied: 0,
+    failed: 0,
+    remaining: false,
+  });
+  await expect(store.applyRevocations(tenantId, reviewId, 'github', 10, revoke)).resolves.toEqual({
+    applied: 1,
+    failed: 0,
+    remaining: false,
+  });
 
-  expect(revoked.sort()).toEqual(['github:u9:group:g', 'okta:u0:group:g', 'okta:u1:group:g', 'okta:u2:group:g', 'okta:u3:group:g', 'okta:u4:group:g', 'okta:u7:group:g']);
-  expect(await store.tally(tenantId, reviewId)).toMatchObject({ revoked: 7, applied: 6, applyFailed: 1, openShares: 0 });
+  expect(revoked.sort()).toEqual([
+    'github:u9:group:g',
+    'okta:u0:group:g',
+    'okta:u1:group:g',
+    'okta:u2:group:g',
+    'okta:u3:group:g',
+    'okta:u4:group:g',
+    'okta:u7:group:g',
+  ]);
+  expect(await store.tally(tenantId, reviewId)).toMatchObject({
+    revoked: 7,
+    applied: 6,
+    applyFailed: 1,
+    openShares: 0,
+  });
 });
 
 it('hands chosen first-stage decisions to a second stage once, and writes its answers back (unanswered ones stand)', async () => {
   const { tenantId, reviewId } = await campaign([item('a', 1), item('a', 2), item('b', 3), item('b', 4)]);
   const revoke = (itemId: string) => ({ itemId, decision: 'revoke' as const, comment: 'unused' });
-  await store.recordDecisions(tenantId, reviewId, { id: 'a', kind: 'user' }, [revoke('okta:u1:group:g'), { itemId: 'okta:u2:group:g', decision: 'approve' }], 'T1');
+  await store.recordDecisions(
+    tenantId,
+    reviewId,
+    { id: 'a', kind: 'user' },
+    [revoke('okta:u1:group:g'), { itemId: 'okta:u2:group:g', decision: 'approve' }],
+    'T1',
+  );
   await store.closeShare(tenantId, reviewId, 'b', 'revoke', 'T2');
   const stage = { stageId: `${reviewId}:stage-2`, reviewerId: 'ciso', decisions: ['revoke' as const] };
 
@@ -142,7 +225,13 @@ it('hands chosen first-stage decisions to a second stage once, and writes its an
     ['okta:u4:group:g', { decision: 'revoke', decidedBy: 'default-decision', defaulted: true }],
   ]);
 
-  await store.recordDecisions(tenantId, stage.stageId, { id: 'ciso', kind: 'user' }, [{ itemId: 'okta:u3:group:g', decision: 'approve' }, revoke('okta:u1:group:g')], 'T3');
+  await store.recordDecisions(
+    tenantId,
+    stage.stageId,
+    { id: 'ciso', kind: 'user' },
+    [{ itemId: 'okta:u3:group:g', decision: 'approve' }, revoke('okta:u1:group:g')],
+    'T3',
+  );
   await store.closeShare(tenantId, stage.stageId, 'ciso', 'approve', 'T4');
   expect(await store.mergeStage(tenantId, reviewId, stage.stageId)).toEqual({ overturned: 1 });
   expect(await store.mergeStage(tenantId, reviewId, stage.stageId)).toEqual({ overturned: 1 });

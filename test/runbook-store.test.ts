@@ -34,15 +34,26 @@ it('stores each change as a new immutable version and lists the latest', async (
 it('lets only one of two concurrent writers of the same version create the next', async () => {
   await store.create('acme', 'race', draft('v1'), 'alice');
   // Both edited version 1 (If-Match: 1): whether the second reads before or after the first writes, it must lose.
-  const results = await Promise.allSettled([store.update('acme', 'race', draft('a'), 'a', 1), store.update('acme', 'race', draft('b'), 'b', 1)]);
+  const results = await Promise.allSettled([
+    store.update('acme', 'race', draft('a'), 'a', 1),
+    store.update('acme', 'race', draft('b'), 'b', 1),
+  ]);
   expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-  expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: expect.any(RunbookVersionConflictError) });
+  expect(results.find((r) => r.status === 'rejected')).toMatchObject({
+    reason: expect.any(RunbookVersionConflictError),
+  });
   expect((await store.versions('acme', 'race')).map((r) => r.version)).toEqual([2, 1]);
-  await expect(store.update('acme', 'race', draft('stale'), 'c', 1)).rejects.toBeInstanceOf(RunbookVersionConflictError);
+  await expect(store.update('acme', 'race', draft('stale'), 'c', 1)).rejects.toBeInstanceOf(
+    RunbookVersionConflictError,
+  );
 });
 
 it('never stores an invalid runbook and names every problem', async () => {
-  const bad = { kind: 'offboarding', name: 'x', steps: [{ id: 'a', platform: 'mars', action: 'disableAccount', onFailure: 'continue', after: ['zz'] }] };
+  const bad = {
+    kind: 'offboarding',
+    name: 'x',
+    steps: [{ id: 'a', platform: 'mars', action: 'disableAccount', onFailure: 'continue', after: ['zz'] }],
+  };
   const err = await store.create('acme', 'bad', bad, 'alice').catch((e: unknown) => e);
   expect(err).toBeInstanceOf(InvalidRunbookError);
   expect((err as InvalidRunbookError).problems.map((p) => p.path)).toEqual(['steps.0.platform', 'steps.0.after.0']);
@@ -57,8 +68,14 @@ it('archives a runbook: gone from lists and new runs, every version kept for pin
   expect((await store.versions('acme', 'old')).length).toBe(1);
   const { loadRunbook } = createRunbookActivities({ runbooks: store });
   const env = new MockActivityEnvironment();
-  await expect(env.run(loadRunbook, 'acme', 'offboarding' as const, 'old')).rejects.toMatchObject({ type: 'RunbookArchived', nonRetryable: true });
-  await expect(env.run(loadRunbook, 'acme', 'offboarding' as const, 'old', 1)).resolves.toMatchObject({ runbookId: 'old', version: 1 });
+  await expect(env.run(loadRunbook, 'acme', 'offboarding' as const, 'old')).rejects.toMatchObject({
+    type: 'RunbookArchived',
+    nonRetryable: true,
+  });
+  await expect(env.run(loadRunbook, 'acme', 'offboarding' as const, 'old', 1)).resolves.toMatchObject({
+    runbookId: 'old',
+    version: 1,
+  });
 });
 
 it('loads the product seeds once, however often it starts', async () => {
@@ -66,18 +83,32 @@ it('loads the product seeds once, however often it starts', async () => {
   const again = await store.loadSeeds(SEED_RUNBOOKS);
   expect(first.inserted).toBe(SEED_RUNBOOKS.length);
   expect(again.inserted).toBe(0);
-  expect((await store.list(PRODUCT_TENANT)).map((r) => r.runbookId).sort()).toEqual(SEED_RUNBOOKS.map((s) => s.runbookId).sort());
+  expect((await store.list(PRODUCT_TENANT)).map((r) => r.runbookId).sort()).toEqual(
+    SEED_RUNBOOKS.map((s) => s.runbookId).sort(),
+  );
 });
 
-it('resolves a run\'s runbook: named, tenant default, then product default; refuses the wrong kind', async () => {
+it("resolves a run's runbook: named, tenant default, then product default; refuses the wrong kind", async () => {
   await store.loadSeeds(SEED_RUNBOOKS);
   const { loadRunbook } = createRunbookActivities({ runbooks: store });
   const env = new MockActivityEnvironment();
-  await expect(env.run(loadRunbook, 'globex', 'offboarding' as const)).resolves.toMatchObject({ runbookId: 'standard-offboarding', tenantId: PRODUCT_TENANT });
+  await expect(env.run(loadRunbook, 'globex', 'offboarding' as const)).resolves.toMatchObject({
+    runbookId: 'standard-offboarding',
+    tenantId: PRODUCT_TENANT,
+  });
   await store.create('globex', 'our-leaver', draft('ours'), 'alice');
   await store.setDefault('globex', 'our-leaver');
-  await expect(env.run(loadRunbook, 'globex', 'offboarding' as const)).resolves.toMatchObject({ runbookId: 'our-leaver', tenantId: 'globex' });
-  await expect(env.run(loadRunbook, 'globex', 'offboarding' as const, 'reference-offboarding')).resolves.toMatchObject({ tenantId: PRODUCT_TENANT });
-  await expect(env.run(loadRunbook, 'globex', 'onboarding' as const, 'our-leaver')).rejects.toMatchObject({ type: 'RunbookKindMismatch' });
-  await expect(env.run(loadRunbook, 'globex', 'offboarding' as const, 'missing')).rejects.toMatchObject({ type: 'RunbookNotFound' });
+  await expect(env.run(loadRunbook, 'globex', 'offboarding' as const)).resolves.toMatchObject({
+    runbookId: 'our-leaver',
+    tenantId: 'globex',
+  });
+  await expect(env.run(loadRunbook, 'globex', 'offboarding' as const, 'reference-offboarding')).resolves.toMatchObject({
+    tenantId: PRODUCT_TENANT,
+  });
+  await expect(env.run(loadRunbook, 'globex', 'onboarding' as const, 'our-leaver')).rejects.toMatchObject({
+    type: 'RunbookKindMismatch',
+  });
+  await expect(env.run(loadRunbook, 'globex', 'offboarding' as const, 'missing')).rejects.toMatchObject({
+    type: 'RunbookNotFound',
+  });
 });

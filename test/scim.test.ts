@@ -13,10 +13,15 @@ const TOKEN = 'scim-bearer-t0ken';
 let app: FakeScim;
 let tokenVar = 'SCIM_TOKEN';
 let settings: Record<string, string> = {};
-const scim = platformHarness('scim', scimAdapterFactory, () => ({ platform: 'scim', baseUrl: app.baseUrl, settings, credentials: { token: `env:${tokenVar}` } }), {
-  SCIM_TOKEN: TOKEN,
-  STALE_TOKEN: 'revoked-t0ken',
-});
+const scim = platformHarness(
+  'scim',
+  scimAdapterFactory,
+  () => ({ platform: 'scim', baseUrl: app.baseUrl, settings, credentials: { token: `env:${tokenVar}` } }),
+  {
+    SCIM_TOKEN: TOKEN,
+    STALE_TOKEN: 'revoked-t0ken',
+  },
+);
 
 beforeAll(async () => {
   app = await new FakeScim(TOKEN).start();
@@ -29,10 +34,16 @@ afterEach(() => {
   tokenVar = 'SCIM_TOKEN';
 });
 
-const subjectOf = (user: FakeScimUser): Subject => ({ subjectId: `hr-${user.id.slice(0, 6)}`, userName: user.userName });
+const subjectOf = (user: FakeScimUser): Subject => ({
+  subjectId: `hr-${user.id.slice(0, 6)}`,
+  userName: user.userName,
+});
 
 it('implements exactly the SCIM capability catalogue', () => {
-  const adapter = scimAdapterFactory({ platform: 'scim', baseUrl: 'http://127.0.0.1:9/scim/v2', credentials: { token: 'env:X' } }, () => 'unused');
+  const adapter = scimAdapterFactory(
+    { platform: 'scim', baseUrl: 'http://127.0.0.1:9/scim/v2', credentials: { token: 'env:X' } },
+    () => 'unused',
+  );
   expect(implementedActions(adapter).sort()).toEqual([...CAPABILITIES.scim].sort());
 });
 
@@ -53,19 +64,29 @@ describe('offboarding a leaver', () => {
     expect(groups.filter((g) => g.members.has(leaver.id))).toEqual([]);
     expect(groups[0]!.members.has(bystander.id)).toBe(true);
     // Five groups at two per page: three Groups pages for the listing.
-    expect(app.http.requests.filter((r) => r.method === 'GET' && r.path === '/scim/v2/Groups').length).toBeGreaterThanOrEqual(3);
+    expect(
+      app.http.requests.filter((r) => r.method === 'GET' && r.path === '/scim/v2/Groups').length,
+    ).toBeGreaterThanOrEqual(3);
 
     await expect(scim.run('disableAccount', { subject })).resolves.toEqual({ outcome: 'already-done' });
-    await expect(scim.run('removeAllEntitlements', { subject })).resolves.toEqual({ outcome: 'already-done', data: { removed: [] } });
+    await expect(scim.run('removeAllEntitlements', { subject })).resolves.toEqual({
+      outcome: 'already-done',
+      data: { removed: [] },
+    });
   });
 
   it("removes memberships with a value list where the provider rejects the RFC's path filter (settings.memberRemoval)", async () => {
     app.memberRemoval = 'value';
     const leaver = app.addUser('value-form@acme.test');
     const group = app.addGroup('support', [leaver.id]);
-    expect(await activityFailure(scim.run('removeAllEntitlements', { subject: subjectOf(leaver) }))).toMatchObject({ type: 'PlatformInvalidRequest', nonRetryable: true });
+    expect(await activityFailure(scim.run('removeAllEntitlements', { subject: subjectOf(leaver) }))).toMatchObject({
+      type: 'PlatformInvalidRequest',
+      nonRetryable: true,
+    });
     settings = { memberRemoval: 'value' };
-    await expect(scim.run('removeAllEntitlements', { subject: subjectOf(leaver) })).resolves.toMatchObject({ outcome: 'done' });
+    await expect(scim.run('removeAllEntitlements', { subject: subjectOf(leaver) })).resolves.toMatchObject({
+      outcome: 'done',
+    });
     expect(group.members.size).toBe(0);
   });
 
@@ -73,26 +94,46 @@ describe('offboarding a leaver', () => {
     const leaver = app.addUser('gone@acme.test');
     await expect(scim.run('deleteAccount', { subject: subjectOf(leaver) })).resolves.toEqual({ outcome: 'done' });
     expect(app.users.has(leaver.id)).toBe(false);
-    await expect(scim.run('deleteAccount', { subject: subjectOf(leaver) })).resolves.toEqual({ outcome: 'already-done' });
-    await expect(scim.run('deleteAccount', { subject: { ...subjectOf(leaver), accounts: { scim: leaver.id } } })).resolves.toEqual({ outcome: 'already-done' });
+    await expect(scim.run('deleteAccount', { subject: subjectOf(leaver) })).resolves.toEqual({
+      outcome: 'already-done',
+    });
+    await expect(
+      scim.run('deleteAccount', { subject: { ...subjectOf(leaver), accounts: { scim: leaver.id } } }),
+    ).resolves.toEqual({ outcome: 'already-done' });
   });
 });
 
 describe('joiners and movers', () => {
   it('creates a user in a group once, found again by userName filter on repeat', async () => {
     const group = app.addGroup('new-starters');
-    const subject: Subject = { subjectId: 'hr-7', userName: 'Joiner@acme.test', displayName: 'Jo Iner', email: 'joiner@acme.test' };
+    const subject: Subject = {
+      subjectId: 'hr-7',
+      userName: 'Joiner@acme.test',
+      displayName: 'Jo Iner',
+      email: 'joiner@acme.test',
+    };
     const first = await scim.run('createAccount', { subject, entitlements: [{ kind: 'group', id: group.id }] });
     const user = app.userByName('joiner@acme.test')!;
     expect(first).toEqual({ outcome: 'done', data: { accountId: user.id } });
-    expect(user).toMatchObject({ externalId: 'hr-7', displayName: 'Jo Iner', active: true, emails: [{ value: 'joiner@acme.test', primary: true, type: 'work' }] });
+    expect(user).toMatchObject({
+      externalId: 'hr-7',
+      displayName: 'Jo Iner',
+      active: true,
+      emails: [{ value: 'joiner@acme.test', primary: true, type: 'work' }],
+    });
     expect(group.members.has(user.id)).toBe(true);
-    await expect(scim.run('createAccount', { subject, entitlements: [{ kind: 'group', id: group.id }] })).resolves.toEqual({ outcome: 'already-done', data: { accountId: user.id } });
+    await expect(
+      scim.run('createAccount', { subject, entitlements: [{ kind: 'group', id: group.id }] }),
+    ).resolves.toEqual({ outcome: 'already-done', data: { accountId: user.id } });
     expect([...app.users.values()].filter((u) => u.userName === 'Joiner@acme.test')).toHaveLength(1);
   });
 
   it('replaces the user (PUT) for a changed email and name, re-enables, and moves groups idempotently', async () => {
-    const user = app.addUser('mover@acme.test', { displayName: 'Mo Ver', active: false, emails: [{ value: 'old@acme.test', primary: true, type: 'work' }] });
+    const user = app.addUser('mover@acme.test', {
+      displayName: 'Mo Ver',
+      active: false,
+      emails: [{ value: 'old@acme.test', primary: true, type: 'work' }],
+    });
     const group = app.addGroup('platform');
     const subject = subjectOf(user);
     const changes = { email: 'mover@acme.test', displayName: 'Mo Ver-Moved' };
@@ -107,7 +148,10 @@ describe('joiners and movers', () => {
     const entitlement = { kind: 'group' as const, id: group.id };
     await expect(scim.run('addEntitlement', { subject, entitlement })).resolves.toEqual({ outcome: 'done' });
     await expect(scim.run('addEntitlement', { subject, entitlement })).resolves.toEqual({ outcome: 'already-done' });
-    await expect(scim.run('listEntitlements', { subject })).resolves.toEqual({ outcome: 'done', data: [{ kind: 'group', id: group.id, name: 'platform' }] });
+    await expect(scim.run('listEntitlements', { subject })).resolves.toEqual({
+      outcome: 'done',
+      data: [{ kind: 'group', id: group.id, name: 'platform' }],
+    });
     await expect(scim.run('removeEntitlement', { subject, entitlement })).resolves.toEqual({ outcome: 'done' });
     await expect(scim.run('removeEntitlement', { subject, entitlement })).resolves.toEqual({ outcome: 'already-done' });
     expect(group.members.size).toBe(0);
@@ -122,7 +166,11 @@ describe('access review inventory', () => {
   });
   afterEach(() => directory.stop());
 
-  const adapter = () => scimAdapterFactory({ platform: 'scim', baseUrl: directory.baseUrl, credentials: { token: 'env:SCIM_TOKEN' } }, () => TOKEN);
+  const adapter = () =>
+    scimAdapterFactory(
+      { platform: 'scim', baseUrl: directory.baseUrl, credentials: { token: 'env:SCIM_TOKEN' } },
+      () => TOKEN,
+    );
 
   /** Every page of listAccounts with `limit` as the count asked for. */
   async function accountPages(limit: number): Promise<Subject[][]> {
@@ -131,8 +179,15 @@ describe('access review inventory', () => {
   }
 
   it('lists every user a ListResponse page at a time, with the enterprise employee number and manager', async () => {
-    const emails = [{ value: 'bo@home.test', type: 'home' }, { value: 'boss@acme.test', primary: true, type: 'work' }];
-    const boss = directory.addUser('boss@acme.test', { displayName: 'Bo Ss', emails, enterprise: { employeeNumber: 'E-1' } });
+    const emails = [
+      { value: 'bo@home.test', type: 'home' },
+      { value: 'boss@acme.test', primary: true, type: 'work' },
+    ];
+    const boss = directory.addUser('boss@acme.test', {
+      displayName: 'Bo Ss',
+      emails,
+      enterprise: { employeeNumber: 'E-1' },
+    });
     const ana = directory.addUser('ana@acme.test', { enterprise: { employeeNumber: 'E-2', manager: boss.id } });
     const team = [
       ana,
@@ -145,7 +200,13 @@ describe('access review inventory', () => {
     const pages = await accountPages(2);
     expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
     const [first, ...rest] = pages.flat();
-    expect(first).toEqual({ subjectId: 'E-1', userName: 'boss@acme.test', email: 'boss@acme.test', displayName: 'Bo Ss', accounts: { scim: boss.id } });
+    expect(first).toEqual({
+      subjectId: 'E-1',
+      userName: 'boss@acme.test',
+      email: 'boss@acme.test',
+      displayName: 'Bo Ss',
+      accounts: { scim: boss.id },
+    });
     expect(rest.map((a) => [a.subjectId, a.managerId, a.accounts?.scim])).toEqual([
       ['E-2', boss.id, team[0]!.id],
       ['ben@acme.test', boss.id, team[1]!.id],
@@ -153,7 +214,10 @@ describe('access review inventory', () => {
       ['di@acme.test', undefined, team[3]!.id],
     ]);
     // A listed account is a subject the review's next step acts on (by its SCIM id).
-    await expect(adapter().listEntitlements!({ subject: rest[0]! })).resolves.toEqual({ outcome: 'done', data: [{ kind: 'group', id: eng.id, name: 'eng' }] });
+    await expect(adapter().listEntitlements!({ subject: rest[0]! })).resolves.toEqual({
+      outcome: 'done',
+      data: [{ kind: 'group', id: eng.id, name: 'eng' }],
+    });
 
     // A provider that caps pages below the count asked for: the next startIndex follows what came, nothing is skipped.
     directory.maxPageSize = 3;
@@ -167,16 +231,29 @@ describe('failure classification', () => {
   it('turns 429 with Retry-After into a retryable failure with that delay', async () => {
     const user = app.addUser('busy@acme.test');
     app.http.failNext(1, 429, { 'Retry-After': '30' });
-    expect(await activityFailure(scim.run('disableAccount', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformThrottled', nonRetryable: false, nextRetryDelay: 30_000 });
+    expect(await activityFailure(scim.run('disableAccount', { subject: subjectOf(user) }))).toMatchObject({
+      type: 'PlatformThrottled',
+      nonRetryable: false,
+      nextRetryDelay: 30_000,
+    });
     expect(user.active).toBe(true);
   });
 
   it('does not retry a forbidden call, an unknown user, or a rejected token (which it never echoes)', async () => {
     const user = app.addUser('locked@acme.test');
     app.http.failNext(1, 403);
-    expect(await activityFailure(scim.run('disableAccount', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformForbidden', nonRetryable: true });
-    expect(await activityFailure(scim.run('disableAccount', { subject: { subjectId: 'x', userName: 'nobody@acme.test' } }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
-    expect(await activityFailure(scim.run('listEntitlements', { subject: { subjectId: 'x', userName: 'n', accounts: { scim: 'no-such-id' } } }))).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
+    expect(await activityFailure(scim.run('disableAccount', { subject: subjectOf(user) }))).toMatchObject({
+      type: 'PlatformForbidden',
+      nonRetryable: true,
+    });
+    expect(
+      await activityFailure(scim.run('disableAccount', { subject: { subjectId: 'x', userName: 'nobody@acme.test' } })),
+    ).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
+    expect(
+      await activityFailure(
+        scim.run('listEntitlements', { subject: { subjectId: 'x', userName: 'n', accounts: { scim: 'no-such-id' } } }),
+      ),
+    ).toMatchObject({ type: 'PlatformNotFound', nonRetryable: true });
 
     tokenVar = 'STALE_TOKEN';
     const rejected = await activityFailure(scim.run('disableAccount', { subject: subjectOf(user) }));
@@ -188,6 +265,9 @@ describe('failure classification', () => {
   it('retries a 502 from the app', async () => {
     const user = app.addUser('flaky@acme.test');
     app.http.failNext(1, 502);
-    expect(await activityFailure(scim.run('enableAccount', { subject: subjectOf(user) }))).toMatchObject({ type: 'PlatformServerError', nonRetryable: false });
+    expect(await activityFailure(scim.run('enableAccount', { subject: subjectOf(user) }))).toMatchObject({
+      type: 'PlatformServerError',
+      nonRetryable: false,
+    });
   });
 });

@@ -28,7 +28,9 @@ it('binds a sealed value to its tenant and name: copied into another tenant, it 
   await vault.put('acme', 'okta-token', 'acme-secret');
   const sealed = await mongo.db.collection('tenant_secrets').findOne({ _id: 'acme/okta-token' as never });
   expect(JSON.stringify(sealed)).not.toContain('acme-secret');
-  await mongo.db.collection('tenant_secrets').insertOne({ ...sealed!, _id: 'globex/okta-token' as never, tenantId: 'globex' });
+  await mongo.db
+    .collection('tenant_secrets')
+    .insertOne({ ...sealed!, _id: 'globex/okta-token' as never, tenantId: 'globex' });
   expect(await vault.readCurrent('acme', 'okta-token')).toBe('acme-secret');
   await expect(vault.readCurrent('globex', 'okta-token')).rejects.toThrow(/not sealed for this tenant and name/);
 });
@@ -40,10 +42,15 @@ it('rotates the master key: old values open under the new key list and are resea
   expect(await rotated.readCurrent('initech', 'scim-token')).toBe('v1');
   // The test above sealed its records under another key also called k1: they do not open, and are named, not resealed.
   const { resealed, unreadable } = await rotated.reseal();
-  expect({ resealed, unreadable: unreadable.sort() }).toEqual({ resealed: 1, unreadable: ['acme/okta-token', 'globex/okta-token'] });
+  expect({ resealed, unreadable: unreadable.sort() }).toEqual({
+    resealed: 1,
+    unreadable: ['acme/okta-token', 'globex/okta-token'],
+  });
   const doc = await mongo.db.collection('tenant_secrets').findOne({ _id: 'initech/scim-token' as never });
   expect((doc!.versions as { sealed: { keyId: string } }[]).map((v) => v.sealed.keyId)).toEqual(['k2']);
-  await expect(new SecretVault(mongo.db, new SecretCipher([k1])).readCurrent('initech', 'scim-token')).rejects.toThrow(/unknown key id "k2"/);
+  await expect(new SecretVault(mongo.db, new SecretCipher([k1])).readCurrent('initech', 'scim-token')).rejects.toThrow(
+    /unknown key id "k2"/,
+  );
 });
 
 it('gives a consumer only what a rotation wrote: a value handed over through intake never comes out, even under a rotated name', async () => {
@@ -76,27 +83,59 @@ describe('a rotation on the product workers', () => {
     await ensureIndexes(stores);
     const platform = new ReferencePlatform();
     const tenantId = uniqueQueue('t');
-    await stores.tenants.create({ tenantId, name: tenantId, policy: { rotationGracePeriodHours: 0 }, connections: [{ platform: 'reference' }] });
+    await stores.tenants.create({
+      tenantId,
+      name: tenantId,
+      policy: { rotationGracePeriodHours: 0 },
+      connections: [{ platform: 'reference' }],
+    });
     platform.seedAccount({ userName: 'svc-ci', kind: 'service' });
-    const old = platform.seedCredential({ id: 'old-key', kind: 'access-key', ownerId: 'svc-ci', status: 'active', secret: 'old-secret' });
+    const old = platform.seedCredential({
+      id: 'old-key',
+      kind: 'access-key',
+      ownerId: 'svc-ci',
+      status: 'active',
+      secret: 'old-secret',
+    });
     const secretName = rotationSecretName(tenantId, 'reference', 'svc-ci', 'access-key');
-    await stores.secrets.promote(tenantId, secretName, await stores.secrets.putPending(tenantId, secretName, 'old-secret', 'seed'));
+    await stores.secrets.promote(
+      tenantId,
+      secretName,
+      await stores.secrets.putPending(tenantId, secretName, 'old-secret', 'seed'),
+    );
 
     const prefix = `${uniqueQueue('vault')}-`;
     const workers = await createWorkers(
-      { connection: env.nativeConnection, namespace: env.namespace ?? 'default', mongo, secretCipher: cipher, adapters: { reference: referenceAdapterFactory(platform) } },
+      {
+        connection: env.nativeConnection,
+        namespace: env.namespace ?? 'default',
+        mongo,
+        secretCipher: cipher,
+        adapters: { reference: referenceAdapterFactory(platform) },
+      },
       { taskQueuePrefix: prefix, workflowBundle: await bundleWorkflows(), platforms: ['reference'] },
     );
     const running = Promise.all(workers.map((w) => w.run()));
-    const request: CredentialRotationRequest = { tenantId, requestedBy: { id: 'rotation-schedule', kind: 'schedule' }, credential: { platform: 'reference', ownerId: 'svc-ci', credentialId: old.id, kind: 'access-key' }, mode: 'single-phase' };
-    const result = await env.client.workflow.execute(credentialRotation, { args: [request], taskQueue: taskQueues(prefix).workflows, workflowId: uniqueQueue('rotation') });
+    const request: CredentialRotationRequest = {
+      tenantId,
+      requestedBy: { id: 'rotation-schedule', kind: 'schedule' },
+      credential: { platform: 'reference', ownerId: 'svc-ci', credentialId: old.id, kind: 'access-key' },
+      mode: 'single-phase',
+    };
+    const result = await env.client.workflow.execute(credentialRotation, {
+      args: [request],
+      taskQueue: taskQueues(prefix).workflows,
+      workflowId: uniqueQueue('rotation'),
+    });
     workers.forEach((w) => w.shutdown());
     await running;
 
     expect(result).toMatchObject({ outcome: 'rotated' });
     const fresh = new SecretVault(mongo.db, new SecretCipher([k1]));
     const current = await fresh.readCurrent(tenantId, secretName);
-    expect(platform.credentialsOf('svc-ci')).toEqual([expect.objectContaining({ id: result.newCredentialId, status: 'active' })]);
+    expect(platform.credentialsOf('svc-ci')).toEqual([
+      expect.objectContaining({ id: result.newCredentialId, status: 'active' }),
+    ]);
     expect(current).toBe(platform.credentials.get(result.newCredentialId!)!.secret);
   });
 });

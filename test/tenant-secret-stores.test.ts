@@ -20,10 +20,18 @@ it("uses the tenant's chosen secret store, and the embedded store for tenants wi
   await tenants.create({
     tenantId: 'aws',
     name: 'AWS',
-    secretStore: { kind: 'aws-secrets-manager', region: 'eu-west-1', credentials: { accessKeyId: 'secret:aws-key-id', secretAccessKey: 'secret:aws-key' } },
+    secretStore: {
+      kind: 'aws-secrets-manager',
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'secret:aws-key-id', secretAccessKey: 'secret:aws-key' },
+    },
   });
   const vault = new SecretVault(mongo.db, new SecretCipher([{ id: 'k1', key: randomBytes(32) }]));
-  const resolve = tenantSecretStores(tenants, () => Promise.resolve(() => 'x'), (tenantId) => embeddedSecretStore(vault, tenantId));
+  const resolve = tenantSecretStores(
+    tenants,
+    () => Promise.resolve(() => 'x'),
+    (tenantId) => embeddedSecretStore(vault, tenantId),
+  );
   expect((await resolve('plain')).name).toBe('embedded');
   expect(await resolve('aws')).toBeInstanceOf(AwsSecretsManagerStore);
 });

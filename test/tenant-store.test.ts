@@ -19,8 +19,18 @@ it('creates a tenant with the default policy and refuses a duplicate id', async 
 });
 
 it('merges policy changes and replaces connections per platform', async () => {
-  await store.create({ tenantId: 'globex', name: 'Globex', connections: [{ platform: 'okta', baseUrl: 'https://a.example', credentials: { apiToken: 'env:OKTA_A' } }] });
-  await store.update('globex', { policy: { rotationMaxAgeDays: 30 }, connections: [{ platform: 'okta', baseUrl: 'https://b.example' }, { platform: 'aws-iam', settings: { region: 'eu-west-1' } }] });
+  await store.create({
+    tenantId: 'globex',
+    name: 'Globex',
+    connections: [{ platform: 'okta', baseUrl: 'https://a.example', credentials: { apiToken: 'env:OKTA_A' } }],
+  });
+  await store.update('globex', {
+    policy: { rotationMaxAgeDays: 30 },
+    connections: [
+      { platform: 'okta', baseUrl: 'https://b.example' },
+      { platform: 'aws-iam', settings: { region: 'eu-west-1' } },
+    ],
+  });
   const tenant = await store.get('globex');
   expect(tenant?.policy.rotationMaxAgeDays).toBe(30);
   expect(tenant?.policy.retentionDays).toBe(DEFAULT_TENANT_POLICY.retentionDays);

@@ -58,18 +58,25 @@ export interface WorkerOptions {
 export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {}): Promise<Worker[]> {
   const queues = taskQueues(options.taskQueuePrefix);
   const common = { connection: deps.connection, namespace: deps.namespace, dataConverter: deps.dataConverter };
-  const workflowSource = options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') };
+  const workflowSource = options.workflowBundle
+    ? { workflowBundle: options.workflowBundle }
+    : { workflowsPath: require.resolve('../workflows') };
   const stores = createStores(deps.mongo.db, { secretCipher: deps.secretCipher });
   const adapters = deps.adapters ?? adapterFactories(stores);
   const readSecrets = deps.readSecrets ?? tenantSecretReader(stores.secrets);
-  const resolveSecretStore = deps.resolveSecretStore ?? tenantSecretStores(stores.tenants, readSecrets, (tenantId) => embeddedSecretStore(stores.secrets, tenantId));
+  const resolveSecretStore =
+    deps.resolveSecretStore ??
+    tenantSecretStores(stores.tenants, readSecrets, (tenantId) => embeddedSecretStore(stores.secrets, tenantId));
   const resolveAdapter = createAdapterResolver(stores.tenants, adapters, readSecrets);
   const platforms = options.platforms ?? [...(Object.keys(adapters) as Platform[]), 'http-callback'];
   const unserved = platforms.filter((p) => !adapters[p] && p !== 'http-callback');
   if (unserved.length) throw new Error(`no adapter for ${unserved.join(', ')} in this build`);
 
   const reviewActivities = createAccessReviewActivities({ reviews: stores.reviews, resolveAdapter });
-  const campaignActivities = createRotationCampaignActivities({ candidates: stores.rotationCandidates, resolveAdapter });
+  const campaignActivities = createRotationCampaignActivities({
+    candidates: stores.rotationCandidates,
+    resolveAdapter,
+  });
   const control = {
     ...createDiagnosticsActivities(deps.mongo),
     ...createRunbookActivities(stores),
@@ -80,7 +87,9 @@ export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {
     rotationCandidates: campaignActivities.rotationCandidates.bind(campaignActivities),
   };
   // A review's collection and revocations, and a rotation campaign's inventory, call the platform: they run on its queue, under its rate limit.
-  const onPlatform = { collectReviewItems: reviewActivities.collectReviewItems.bind(reviewActivities), applyRevocationBatch: reviewActivities.applyRevocationBatch.bind(reviewActivities),
+  const onPlatform = {
+    collectReviewItems: reviewActivities.collectReviewItems.bind(reviewActivities),
+    applyRevocationBatch: reviewActivities.applyRevocationBatch.bind(reviewActivities),
     collectRotationCandidates: campaignActivities.collectRotationCandidates.bind(campaignActivities),
   };
   return Promise.all([

@@ -24,13 +24,33 @@ async function main(): Promise<void> {
   await ensureIndexes(stores);
   const seeds = await stores.runbooks.loadSeeds(SEED_RUNBOOKS);
   const dataConverter = dataConverterFor(config);
-  if (!dataConverter) log.warn('PAYLOAD_ENCRYPTION_KEYS is not set: subject names and emails are stored unencrypted in workflow histories');
-  if (!secretCipher) log.warn('SECRET_STORE_KEYS is not set: the embedded secret store refuses secrets (rotations and secret: references fail)');
+  if (!dataConverter)
+    log.warn(
+      'PAYLOAD_ENCRYPTION_KEYS is not set: subject names and emails are stored unencrypted in workflow histories',
+    );
+  if (!secretCipher)
+    log.warn(
+      'SECRET_STORE_KEYS is not set: the embedded secret store refuses secrets (rotations and secret: references fail)',
+    );
   const workers = await createWorkers(
-    { connection, namespace: config.TEMPORAL_NAMESPACE, mongo, dataConverter, secretCipher, publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://${config.API_HOST}:${config.API_PORT}` },
+    {
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      mongo,
+      dataConverter,
+      secretCipher,
+      publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://${config.API_HOST}:${config.API_PORT}`,
+    },
     { taskQueuePrefix: config.TASK_QUEUE_PREFIX, platforms: config.WORKER_PLATFORMS },
   );
-  log.info({ taskQueues: workers.map((w) => w.options.taskQueue), temporal: config.TEMPORAL_ADDRESS, seedRunbooksLoaded: seeds.inserted }, 'worker started');
+  log.info(
+    {
+      taskQueues: workers.map((w) => w.options.taskQueue),
+      temporal: config.TEMPORAL_ADDRESS,
+      seedRunbooksLoaded: seeds.inserted,
+    },
+    'worker started',
+  );
   // Workers stop on SIGINT/SIGTERM (the SDK's default shutdown signals) after finishing in-flight tasks.
   await Promise.all(workers.map((w) => w.run()));
   await mongo.client.close();
@@ -44,11 +64,26 @@ function withPlatformsFlag(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return values.platforms === undefined ? env : { ...env, WORKER_PLATFORMS: values.platforms };
 }
 
-const SDK_LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+const SDK_LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
 
 /** The SDK's logs, and core's (forwarded), go through pino: one format, one redaction, no console output. */
 function routeSdkLogs(log: Logger, level: string): void {
-  const sdkLevel: LogLevel = level === 'trace' ? 'TRACE' : level === 'debug' ? 'DEBUG' : level === 'info' ? 'INFO' : level === 'warn' ? 'WARN' : 'ERROR';
+  const sdkLevel: LogLevel =
+    level === 'trace'
+      ? 'TRACE'
+      : level === 'debug'
+        ? 'DEBUG'
+        : level === 'info'
+          ? 'INFO'
+          : level === 'warn'
+            ? 'WARN'
+            : 'ERROR';
   const sdk = log.child({ component: 'temporal-sdk' });
   Runtime.install({
     logger: new DefaultLogger(sdkLevel, (entry) => sdk[SDK_LEVELS[entry.level]](entry.meta ?? {}, entry.message)),

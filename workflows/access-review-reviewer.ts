@@ -44,20 +44,41 @@ const ESCALATE_FROM_REMINDER = 2;
  */
 export async function reviewerAssignments(assignment: ReviewerAssignment): Promise<ReviewerOutcome> {
   const { tenantId, reviewId, reviewerId } = assignment;
-  const recorder = new RunRecorder({ tenantId, kind: 'access-review', subjectId: reviewerId, requestedBy: assignment.requestedBy });
+  const recorder = new RunRecorder({
+    tenantId,
+    kind: 'access-review',
+    subjectId: reviewerId,
+    requestedBy: assignment.requestedBy,
+  });
   const reviews = controlActivities<AccessReviewActivities>();
-  const share = new ReviewerShare(assignment, await reviews.reviewerWindow({ tenantId, reviewId, reviewerId, limit: REVIEW_WINDOW }));
+  const share = new ReviewerShare(
+    assignment,
+    await reviews.reviewerWindow({ tenantId, reviewId, reviewerId, limit: REVIEW_WINDOW }),
+  );
 
   setHandler(reviewItemsQuery, () => share.window);
-  setHandler(reviewDecisionsUpdate, (batch) => share.accept(batch), { validator: (batch: ReviewDecisionBatch) => share.validate(batch) });
+  setHandler(reviewDecisionsUpdate, (batch) => share.accept(batch), {
+    validator: (batch: ReviewDecisionBatch) => share.validate(batch),
+  });
 
   /** Writes accepted decisions to the store (one evidence record per write) and turns the page when it is done. */
   const flush = async (): Promise<void> => {
     for (let batch = share.takePending(); batch; batch = share.takePending()) {
-      const { remaining } = await reviews.recordReviewDecisions({ tenantId, reviewId, reviewer: batch.reviewer, decisions: batch.decisions, at: new Date().toISOString() });
+      const { remaining } = await reviews.recordReviewDecisions({
+        tenantId,
+        reviewId,
+        reviewer: batch.reviewer,
+        decisions: batch.decisions,
+        at: new Date().toISOString(),
+      });
       const revoked = batch.decisions.filter((d) => d.decision === 'revoke').map((d) => d.itemId);
-      await recorder.evidence('review-decisions', { actor: batch.reviewer, outcome: 'recorded', detail: { count: batch.decisions.length, revoked: revoked.slice(0, 100) } });
-      if (share.pageDone() && remaining > 0) share.turnPage(await reviews.reviewerWindow({ tenantId, reviewId, reviewerId, limit: REVIEW_WINDOW }));
+      await recorder.evidence('review-decisions', {
+        actor: batch.reviewer,
+        outcome: 'recorded',
+        detail: { count: batch.decisions.length, revoked: revoked.slice(0, 100) },
+      });
+      if (share.pageDone() && remaining > 0)
+        share.turnPage(await reviews.reviewerWindow({ tenantId, reviewId, reviewerId, limit: REVIEW_WINDOW }));
     }
   };
 
@@ -70,7 +91,10 @@ export async function reviewerAssignments(assignment: ReviewerAssignment): Promi
     await flush();
     // Reminders stop the moment the share is done.
     if (share.remaining === 0 || Date.now() >= deadline) break;
-    const woken = await condition(() => share.hasPending() || share.remaining === 0, Math.max(0, Math.min(nextReminder, deadline) - Date.now()));
+    const woken = await condition(
+      () => share.hasPending() || share.remaining === 0,
+      Math.max(0, Math.min(nextReminder, deadline) - Date.now()),
+    );
     if (woken || Date.now() >= deadline) continue;
     reminders += 1;
     nextReminder += every;
@@ -83,7 +107,13 @@ export async function reviewerAssignments(assignment: ReviewerAssignment): Promi
 
   share.close();
   await flush();
-  const { defaulted } = await reviews.closeReviewerShare({ tenantId, reviewId, reviewerId, defaultDecision: assignment.defaultDecision, at: new Date().toISOString() });
+  const { defaulted } = await reviews.closeReviewerShare({
+    tenantId,
+    reviewId,
+    reviewerId,
+    defaultDecision: assignment.defaultDecision,
+    at: new Date().toISOString(),
+  });
   recorder.setStatus('completed');
   await recorder.evidence('review-share-closed', {
     outcome: defaulted > 0 ? `defaulted-${assignment.defaultDecision}` : 'decided',
@@ -111,13 +141,15 @@ class ReviewerShare {
   validate(batch: ReviewDecisionBatch): void {
     const { reviewerId } = this.assignment;
     if (this.closed) throw new Error('this review share is closed');
-    if (batch.reviewer.id !== reviewerId) throw new Error(`items of ${reviewerId} can only be decided by ${reviewerId}`);
+    if (batch.reviewer.id !== reviewerId)
+      throw new Error(`items of ${reviewerId} can only be decided by ${reviewerId}`);
     if (batch.decisions.length === 0) throw new Error('decisions must not be empty');
     const missingComment = batch.decisions.findIndex((d) => d.decision === 'revoke' && !d.comment?.trim());
     if (missingComment >= 0) throw new Error(`decisions[${missingComment}].comment is required to revoke`);
     const ids = new Set(this.window.map((i) => i.itemId));
     const foreign = batch.decisions.find((d) => !ids.has(d.itemId));
-    if (foreign) throw new Error(`item ${foreign.itemId} is not assigned to ${reviewerId} (or not on the current page)`);
+    if (foreign)
+      throw new Error(`item ${foreign.itemId} is not assigned to ${reviewerId} (or not on the current page)`);
   }
 
   accept(batch: ReviewDecisionBatch): { recorded: number; remaining: number } {
@@ -155,7 +187,12 @@ class ReviewerShare {
   }
 }
 
-async function remind(assignment: ReviewerAssignment, recorder: RunRecorder, remaining: number, reminder: number): Promise<void> {
+async function remind(
+  assignment: ReviewerAssignment,
+  recorder: RunRecorder,
+  remaining: number,
+  reminder: number,
+): Promise<void> {
   const escalated = reminder >= ESCALATE_FROM_REMINDER;
   const recipients = escalated ? [assignment.reviewerId, assignment.escalateTo] : [assignment.reviewerId];
   if (assignment.notify) {

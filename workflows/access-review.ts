@@ -14,7 +14,17 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { AccessReviewActivities, CollectRules } from '../activities/access-review';
 import type { TenantActivities } from '../activities/tenants';
 import type { ReviewTally } from '../store/reviews';
-import { DAY_MS, reviewerWorkflowId, supports, type AccessReviewRequest, type Actor, type Platform, type ReviewSecondStage, type RunProgress, type TenantPolicy } from '../shared';
+import {
+  DAY_MS,
+  reviewerWorkflowId,
+  supports,
+  type AccessReviewRequest,
+  type Actor,
+  type Platform,
+  type ReviewSecondStage,
+  type RunProgress,
+  type TenantPolicy,
+} from '../shared';
 import { blastRadiusGoAheadSignal } from '../shared/messages';
 import { reviewerAssignments } from './access-review-reviewer';
 import { controlActivities } from './support/activity-proxies';
@@ -59,9 +69,20 @@ const CLOSE_CHECK_INTERVAL = '10 seconds';
  * the deadline, stop at the blast-radius brake if too much would be revoked, then
  * apply revocations in batches and record the outcome.
  */
-export async function accessReviewCampaign(request: AccessReviewRequest, carried?: CampaignState): Promise<ReviewTally> {
+export async function accessReviewCampaign(
+  request: AccessReviewRequest,
+  carried?: CampaignState,
+): Promise<ReviewTally> {
   const state = carried ?? (await initialState(request));
-  const recorder = new RunRecorder({ tenantId: request.tenantId, kind: 'access-review', subjectId: request.reviewId, requestedBy: request.requestedBy }, state.progress);
+  const recorder = new RunRecorder(
+    {
+      tenantId: request.tenantId,
+      kind: 'access-review',
+      subjectId: request.reviewId,
+      requestedBy: request.requestedBy,
+    },
+    state.progress,
+  );
   setHandler(blastRadiusGoAheadSignal, (goAhead) => void (state.goAhead ??= goAhead));
   const campaign = { request, state, recorder };
 
@@ -83,13 +104,16 @@ function currentStage({ request, state }: Campaign): ReviewStage {
   return state.stage ?? { reviewId: request.reviewId, deadline: request.deadline };
 }
 
-const reviews = () => controlActivities<AccessReviewActivities>({ heartbeatTimeout: '1 minute', startToCloseTimeout: '30 minutes' });
+const reviews = () =>
+  controlActivities<AccessReviewActivities>({ heartbeatTimeout: '1 minute', startToCloseTimeout: '30 minutes' });
 
 /** patched() id: collection and revocation run on each platform's own queue (its rate limit), not on the control queue. */
 const ON_PLATFORM_QUEUES = 'review-on-platform-queues';
 
 /** The review work that calls a platform, on that platform's queue once the run has the patch. */
-function platformReviews(platform: Platform): Pick<AccessReviewActivities, 'collectReviewItems' | 'applyRevocationBatch'> {
+function platformReviews(
+  platform: Platform,
+): Pick<AccessReviewActivities, 'collectReviewItems' | 'applyRevocationBatch'> {
   if (!patched(ON_PLATFORM_QUEUES)) return reviews();
   return proxyActivities<AccessReviewActivities>({
     taskQueue: myTaskQueues().platform(platform),
@@ -101,28 +125,64 @@ function platformReviews(platform: Platform): Pick<AccessReviewActivities, 'coll
 
 async function initialState(request: AccessReviewRequest): Promise<CampaignState> {
   const tenants = controlActivities<TenantActivities>();
-  const [policy, connected] = await Promise.all([tenants.loadTenantPolicy(request.tenantId), tenants.loadTenantPlatforms(request.tenantId)]);
+  const [policy, connected] = await Promise.all([
+    tenants.loadTenantPolicy(request.tenantId),
+    tenants.loadTenantPlatforms(request.tenantId),
+  ]);
   const platforms = (request.platforms ?? connected).filter((p) => supports(p, 'listEntitlements'));
-  if (platforms.length === 0) throw ApplicationFailure.create({ type: 'NothingToReview', message: 'no platform in scope can list entitlements', nonRetryable: true });
-  const progress: RunProgress = { tenantId: request.tenantId, kind: 'access-review', subjectId: request.reviewId, status: 'running', steps: [], needsHuman: [] };
-  return { phase: 'collect', policy, platforms, notify: connected.includes('notification'), items: 0, reviewers: 0, progress };
+  if (platforms.length === 0)
+    throw ApplicationFailure.create({
+      type: 'NothingToReview',
+      message: 'no platform in scope can list entitlements',
+      nonRetryable: true,
+    });
+  const progress: RunProgress = {
+    tenantId: request.tenantId,
+    kind: 'access-review',
+    subjectId: request.reviewId,
+    status: 'running',
+    steps: [],
+    needsHuman: [],
+  };
+  return {
+    phase: 'collect',
+    policy,
+    platforms,
+    notify: connected.includes('notification'),
+    items: 0,
+    reviewers: 0,
+    progress,
+  };
 }
 
 /** What the collection applies: the request's scope and the tenant's correlation, idle limit and privileged entitlements. */
 function collectRules(request: AccessReviewRequest, policy: TenantPolicy): CollectRules {
   const { reviewCorrelateBy: correlateBy, reviewIdleDays: idleDays, privilegedEntitlements } = policy;
-  return { ...(request.scope ? { scope: request.scope } : {}), ...(correlateBy ? { correlateBy } : {}), ...(idleDays ? { idleDays } : {}), ...(privilegedEntitlements ? { privilegedEntitlements } : {}) };
+  return {
+    ...(request.scope ? { scope: request.scope } : {}),
+    ...(correlateBy ? { correlateBy } : {}),
+    ...(idleDays ? { idleDays } : {}),
+    ...(privilegedEntitlements ? { privilegedEntitlements } : {}),
+  };
 }
 
 async function collect({ request, state, recorder }: Campaign): Promise<void> {
   const scope = { tenantId: request.tenantId, reviewId: request.reviewId };
   for (const platform of state.platforms) {
     await recorder.step(`collect-${platform}`, platform, 'listEntitlements', () =>
-      platformReviews(platform).collectReviewItems({ ...scope, platform, fallbackReviewerId: state.policy.fallbackReviewerId, rules: collectRules(request, state.policy) }),
+      platformReviews(platform).collectReviewItems({
+        ...scope,
+        platform,
+        fallbackReviewerId: state.policy.fallbackReviewerId,
+        rules: collectRules(request, state.policy),
+      }),
     );
   }
   Object.assign(state, await reviews().buildReviewerShares(scope));
-  await recorder.evidence('review-items-collected', { outcome: 'done', detail: { items: state.items, reviewers: state.reviewers, platforms: state.platforms } });
+  await recorder.evidence('review-items-collected', {
+    outcome: 'done',
+    detail: { items: state.items, reviewers: state.reviewers, platforms: state.platforms },
+  });
   state.phase = 'assign';
 }
 
@@ -132,12 +192,18 @@ async function assignReviewers(campaign: Campaign): Promise<void> {
   let startedThisRun = 0;
   for (;;) {
     const limit = Math.min(SHARES_PER_PAGE, request.reviewersPerRun ?? REVIEWERS_PER_RUN);
-    const page = await reviews().reviewerShares({ tenantId: request.tenantId, reviewId: currentStage(campaign).reviewId, afterReviewerId: state.afterReviewerId, limit });
+    const page = await reviews().reviewerShares({
+      tenantId: request.tenantId,
+      reviewId: currentStage(campaign).reviewId,
+      afterReviewerId: state.afterReviewerId,
+      limit,
+    });
     if (page.length === 0) break;
     await Promise.all(page.map((share) => startReviewer(campaign, share.reviewerId, share.total)));
     state.afterReviewerId = page[page.length - 1]!.reviewerId;
     startedThisRun += page.length;
-    if (startedThisRun >= (request.reviewersPerRun ?? REVIEWERS_PER_RUN) || workflowInfo().continueAsNewSuggested) await continueAsNew<typeof accessReviewCampaign>(request, state);
+    if (startedThisRun >= (request.reviewersPerRun ?? REVIEWERS_PER_RUN) || workflowInfo().continueAsNewSuggested)
+      await continueAsNew<typeof accessReviewCampaign>(request, state);
   }
   state.phase = 'review';
   // A fresh run waits for the deadline: completions of the children started here are not recorded in its history.
@@ -196,18 +262,36 @@ async function awaitDeadline(campaign: Campaign): Promise<void> {
 
 /** Multi-stage review: the second reviewer gets the first stage's decisions of the chosen kinds, for durationDays from now (none: nothing to start). */
 async function startSecondStage({ request, state, recorder }: Campaign, second: ReviewSecondStage): Promise<void> {
-  const stage = { reviewId: `${request.reviewId}:stage-2`, deadline: new Date(Date.now() + second.durationDays * DAY_MS).toISOString() };
+  const stage = {
+    reviewId: `${request.reviewId}:stage-2`,
+    deadline: new Date(Date.now() + second.durationDays * DAY_MS).toISOString(),
+  };
   const scope = { tenantId: request.tenantId, reviewId: request.reviewId };
-  const { items } = await reviews().startReviewStage({ ...scope, stageId: stage.reviewId, reviewerId: second.reviewerId, decisions: second.decisions });
-  await recorder.evidence('review-stage-started', { outcome: items > 0 ? 'started' : 'nothing-to-review', detail: { stage: 2, reviewId: stage.reviewId, items, reviewerId: second.reviewerId, deadline: stage.deadline } });
+  const { items } = await reviews().startReviewStage({
+    ...scope,
+    stageId: stage.reviewId,
+    reviewerId: second.reviewerId,
+    decisions: second.decisions,
+  });
+  await recorder.evidence('review-stage-started', {
+    outcome: items > 0 ? 'started' : 'nothing-to-review',
+    detail: { stage: 2, reviewId: stage.reviewId, items, reviewerId: second.reviewerId, deadline: stage.deadline },
+  });
   if (items === 0) return;
   Object.assign(state, { stage, afterReviewerId: undefined, phase: 'assign' });
   await continueAsNew<typeof accessReviewCampaign>(request, state);
 }
 
 async function takeSecondStageDecisions({ request, recorder }: Campaign, stage: ReviewStage): Promise<void> {
-  const { overturned } = await reviews().mergeReviewStage({ tenantId: request.tenantId, reviewId: request.reviewId, stageId: stage.reviewId });
-  await recorder.evidence('review-stage-decided', { outcome: 'merged', detail: { stage: 2, reviewId: stage.reviewId, overturned } });
+  const { overturned } = await reviews().mergeReviewStage({
+    tenantId: request.tenantId,
+    reviewId: request.reviewId,
+    stageId: stage.reviewId,
+  });
+  await recorder.evidence('review-stage-decided', {
+    outcome: 'merged',
+    detail: { stage: 2, reviewId: stage.reviewId, overturned },
+  });
 }
 
 /** Too many revocations (share or count) pause the campaign until a human says go ahead. */
@@ -219,11 +303,18 @@ async function blastRadiusBrake({ request, state, recorder }: Campaign): Promise
     const task = `blast-radius brake: ${tally.revoked} of ${tally.items} entitlements would be revoked (limit ${Math.round(maxShare * 100)}% or ${maxCount}); review and send go-ahead`;
     recorder.setStatus('paused');
     recorder.needsHuman(task);
-    await recorder.evidence('blast-radius-brake', { outcome: 'paused', detail: { revoked: tally.revoked, items: tally.items, maxShare, maxCount } });
+    await recorder.evidence('blast-radius-brake', {
+      outcome: 'paused',
+      detail: { revoked: tally.revoked, items: tally.items, maxShare, maxCount },
+    });
     await condition(() => state.goAhead !== undefined);
     recorder.resolved(task);
     recorder.setStatus('running');
-    await recorder.evidence('blast-radius-go-ahead', { outcome: 'approved', actor: state.goAhead!.approvedBy, detail: { comment: state.goAhead!.comment } });
+    await recorder.evidence('blast-radius-go-ahead', {
+      outcome: 'approved',
+      actor: state.goAhead!.approvedBy,
+      detail: { comment: state.goAhead!.comment },
+    });
   }
   state.phase = 'apply';
 }
@@ -232,17 +323,23 @@ async function applyRevocations({ request, state, recorder }: Campaign): Promise
   const scope = { tenantId: request.tenantId, reviewId: request.reviewId };
   let batchesThisRun = 0;
   for (const platform of state.platforms) {
-    for (let more = true; more; ) {
-      const batch = await platformReviews(platform).applyRevocationBatch({ ...scope, platform, limit: REVOCATIONS_PER_BATCH });
+    for (let more = true; more;) {
+      const batch = await platformReviews(platform).applyRevocationBatch({
+        ...scope,
+        platform,
+        limit: REVOCATIONS_PER_BATCH,
+      });
       more = batch.remaining;
       batchesThisRun += 1;
       // Runs recorded before the per-run cap went on until the server suggested continuing as new.
       const runFull = batchesThisRun >= APPLY_BATCHES_PER_RUN && patched('apply-batches-per-run');
-      if (more && (runFull || workflowInfo().continueAsNewSuggested)) await continueAsNew<typeof accessReviewCampaign>(request, state);
+      if (more && (runFull || workflowInfo().continueAsNewSuggested))
+        await continueAsNew<typeof accessReviewCampaign>(request, state);
     }
   }
   const tally = await reviews().reviewTally(scope);
-  if (tally.applyFailed > 0) recorder.needsHuman(`${tally.applyFailed} revocations could not be applied: finish them by hand`);
+  if (tally.applyFailed > 0)
+    recorder.needsHuman(`${tally.applyFailed} revocations could not be applied: finish them by hand`);
   recorder.setStatus(tally.applyFailed > 0 ? 'completed-with-failures' : 'completed');
   await recorder.evidence('review-completed', { outcome: recorder.progress.status, detail: { ...tally } });
   return tally;

@@ -1,4 +1,11 @@
-import { ApplicationFailure, condition, getExternalWorkflowHandle, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { SecretRotationActivities } from '../activities/secret-rotation';
 import type { TenantActivities } from '../activities/tenants';
 import {
@@ -40,12 +47,23 @@ interface Rotation {
  */
 export async function credentialRotation(request: CredentialRotationRequest): Promise<CredentialRotationResult> {
   const { tenantId, credential } = request;
-  const recorder = new RunRecorder({ tenantId, kind: 'credential-rotation', subjectId: credential.ownerId, requestedBy: request.requestedBy });
+  const recorder = new RunRecorder({
+    tenantId,
+    kind: 'credential-rotation',
+    subjectId: credential.ownerId,
+    requestedBy: request.requestedBy,
+  });
   const tenants = controlActivities<TenantActivities>();
-  const [policy, platforms] = await Promise.all([tenants.loadTenantPolicy(tenantId), tenants.loadTenantPlatforms(tenantId)]);
+  const [policy, platforms] = await Promise.all([
+    tenants.loadTenantPolicy(tenantId),
+    tenants.loadTenantPlatforms(tenantId),
+  ]);
   const rotation: Rotation = { request, policy, notifiesConsumers: platforms.includes('notification'), recorder };
   const mode = request.mode ?? rotationModeOf(credential.platform, credential.kind);
-  await recorder.evidence('rotation-requested', { platform: credential.platform, detail: { mode, credentialId: credential.credentialId, kind: credential.kind } });
+  await recorder.evidence('rotation-requested', {
+    platform: credential.platform,
+    detail: { mode, credentialId: credential.credentialId, kind: credential.kind },
+  });
 
   const old = await findCredentialToRotate(rotation);
   if (credential.credentialId && !old) return finish(rotation, { outcome: 'nothing-to-rotate', mode });
@@ -53,7 +71,11 @@ export async function credentialRotation(request: CredentialRotationRequest): Pr
   return rotateAutomatically(rotation, mode, old);
 }
 
-async function rotateAutomatically(rotation: Rotation, mode: RotationMode, old: CredentialInfo | undefined): Promise<CredentialRotationResult> {
+async function rotateAutomatically(
+  rotation: Rotation,
+  mode: RotationMode,
+  old: CredentialInfo | undefined,
+): Promise<CredentialRotationResult> {
   const { request, recorder } = rotation;
   const { tenantId, credential } = request;
   const platform = platformActivities(credential.platform);
@@ -71,12 +93,19 @@ async function rotateAutomatically(rotation: Rotation, mode: RotationMode, old: 
       idempotencyKey: `${workflowId}/${firstExecutionRunId}`,
     }),
   );
-  if (!created.data) throw ApplicationFailure.create({ type: 'CredentialNotCreated', message: `${credential.platform} returned no new credential`, nonRetryable: true });
+  if (!created.data)
+    throw ApplicationFailure.create({
+      type: 'CredentialNotCreated',
+      message: `${credential.platform} returned no new credential`,
+      nonRetryable: true,
+    });
   const { credential: fresh, secretRef } = created.data;
 
   try {
     await recorder.step('test-credential', credential.platform, 'createCredential', () =>
-      controlActivities<SecretRotationActivities>({ retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 4 } }).testCredential({
+      controlActivities<SecretRotationActivities>({
+        retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 4 },
+      }).testCredential({
         tenantId,
         platform: credential.platform,
         credential: fresh,
@@ -93,7 +122,13 @@ async function rotateAutomatically(rotation: Rotation, mode: RotationMode, old: 
     });
   }
 
-  await recorder.step('promote-secret', credential.platform, 'createCredential', () => secrets.promoteSecret({ tenantId, secretRef }), { secret: secretRef.name });
+  await recorder.step(
+    'promote-secret',
+    credential.platform,
+    'createCredential',
+    () => secrets.promoteSecret({ tenantId, secretRef }),
+    { secret: secretRef.name },
+  );
   await tellConsumers(rotation, fresh, secretRef);
   await settle('rotated');
   if (old) await retire(rotation, mode, old);
@@ -103,10 +138,15 @@ async function rotateAutomatically(rotation: Rotation, mode: RotationMode, old: 
 /** The credential named by the request, or the owner's oldest active credential of the kind. */
 async function findCredentialToRotate({ request }: Rotation): Promise<CredentialInfo | undefined> {
   const { tenantId, credential } = request;
-  const listed = await platformActivities(credential.platform).listCredentials({ tenantId, ownerId: credential.ownerId });
+  const listed = await platformActivities(credential.platform).listCredentials({
+    tenantId,
+    ownerId: credential.ownerId,
+  });
   const active = (listed.data ?? []).filter((c) => c.status === 'active');
   if (credential.credentialId) return active.find((c) => c.id === credential.credentialId);
-  return active.filter((c) => c.kind === credential.kind).sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''))[0];
+  return active
+    .filter((c) => c.kind === credential.kind)
+    .sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''))[0];
 }
 
 /** Compensation of a failed test: the new version loses its pending label and the new credential is deleted. */
@@ -116,7 +156,11 @@ async function rollBack({ request, recorder }: Rotation, fresh: CredentialInfo, 
     controlActivities<SecretRotationActivities>().discardPendingSecret({ tenantId, secretRef }),
   );
   await recorder.step('delete-new-credential', credential.platform, 'deleteCredential', () =>
-    platformActivities(credential.platform).deleteCredential({ tenantId, ownerId: fresh.ownerId, credentialId: fresh.id }),
+    platformActivities(credential.platform).deleteCredential({
+      tenantId,
+      ownerId: fresh.ownerId,
+      credentialId: fresh.id,
+    }),
   );
   recorder.setStatus('failed');
   await settle('rolled-back');
@@ -134,20 +178,39 @@ async function retire({ request, policy, recorder }: Rotation, mode: RotationMod
   }
   const platform = platformActivities(credential.platform);
   const target = { tenantId, ownerId: old.ownerId, credentialId: old.id };
-  await recorder.step('deactivate-old-credential', credential.platform, 'deactivateCredential', () => platform.deactivateCredential(target));
-  await recorder.step('delete-old-credential', credential.platform, 'deleteCredential', () => platform.deleteCredential(target));
+  await recorder.step('deactivate-old-credential', credential.platform, 'deactivateCredential', () =>
+    platform.deactivateCredential(target),
+  );
+  await recorder.step('delete-old-credential', credential.platform, 'deleteCredential', () =>
+    platform.deleteCredential(target),
+  );
 }
 
 /** Consumers learn where the new secret is (a reference, never the value). A failed notice does not undo the rotation. */
-async function tellConsumers({ request, notifiesConsumers, recorder }: Rotation, fresh: CredentialInfo, secretRef: SecretRef): Promise<void> {
+async function tellConsumers(
+  { request, notifiesConsumers, recorder }: Rotation,
+  fresh: CredentialInfo,
+  secretRef: SecretRef,
+): Promise<void> {
   if (!notifiesConsumers) {
-    await recorder.evidence('notify-consumers', { platform: 'notification', action: 'notify', outcome: 'not-applicable', detail: { reason: 'no consumers configured' } });
+    await recorder.evidence('notify-consumers', {
+      platform: 'notification',
+      action: 'notify',
+      outcome: 'not-applicable',
+      detail: { reason: 'no consumers configured' },
+    });
     return;
   }
   const summary = `${request.credential.kind} of ${request.credential.ownerId} on ${request.credential.platform} rotated: new credential ${fresh.id}, secret ${secretRef.name} version ${secretRef.versionId ?? 'latest'}`;
   try {
     await recorder.step('notify-consumers', 'notification', 'notify', () =>
-      platformActivities('notification').notify({ tenantId: request.tenantId, runId: workflowInfo().workflowId, status: 'rotated', summary, needsHuman: [] }),
+      platformActivities('notification').notify({
+        tenantId: request.tenantId,
+        runId: workflowInfo().workflowId,
+        status: 'rotated',
+        summary,
+        needsHuman: [],
+      }),
     );
   } catch {
     recorder.needsHuman('tell the consumers of the rotated credential (notification failed)');
@@ -173,29 +236,59 @@ async function rotateByHand(rotation: Rotation, old: CredentialInfo | undefined)
   }
   recorder.finish(step, 'succeeded');
   recorder.resolved(task);
-  await recorder.evidence('manual-rotation-confirmed', { platform: credential.platform, outcome: 'done', actor: confirmedBy });
+  await recorder.evidence('manual-rotation-confirmed', {
+    platform: credential.platform,
+    outcome: 'done',
+    actor: confirmedBy,
+  });
   return finish(rotation, { outcome: 'rotated', mode: 'manual', oldCredentialId: old?.id });
 }
 
-async function remindOwner({ request, notifiesConsumers, recorder }: Rotation, task: string, reminder: number): Promise<void> {
+async function remindOwner(
+  { request, notifiesConsumers, recorder }: Rotation,
+  task: string,
+  reminder: number,
+): Promise<void> {
   const detail = { reminder, ownerId: request.credential.ownerId };
   if (!notifiesConsumers) {
-    await recorder.evidence('owner-reminder', { platform: 'notification', action: 'notify', outcome: 'not-applicable', detail: { ...detail, reason: 'no notification channel; task listed in needsHuman' } });
+    await recorder.evidence('owner-reminder', {
+      platform: 'notification',
+      action: 'notify',
+      outcome: 'not-applicable',
+      detail: { ...detail, reason: 'no notification channel; task listed in needsHuman' },
+    });
     return;
   }
-  await platformActivities('notification').notify({ tenantId: request.tenantId, runId: workflowInfo().workflowId, status: 'waiting', summary: task, needsHuman: [task] });
+  await platformActivities('notification').notify({
+    tenantId: request.tenantId,
+    runId: workflowInfo().workflowId,
+    status: 'waiting',
+    summary: task,
+    needsHuman: [task],
+  });
   await recorder.evidence('owner-reminder', { platform: 'notification', action: 'notify', outcome: 'done', detail });
 }
 
 /** A campaign (parent) frees this rotation's concurrency slot once its active phase is over. */
 async function settle(outcome: RotationOutcome): Promise<void> {
   const { parent, workflowId } = workflowInfo();
-  if (parent) await getExternalWorkflowHandle(parent.workflowId).signal(rotationSettledSignal, { credentialKey: workflowId, outcome });
+  if (parent)
+    await getExternalWorkflowHandle(parent.workflowId).signal(rotationSettledSignal, {
+      credentialKey: workflowId,
+      outcome,
+    });
 }
 
-async function finish({ recorder, request }: Rotation, result: CredentialRotationResult): Promise<CredentialRotationResult> {
+async function finish(
+  { recorder, request }: Rotation,
+  result: CredentialRotationResult,
+): Promise<CredentialRotationResult> {
   if (result.outcome === 'nothing-to-rotate') await settle('nothing-to-rotate');
   recorder.setStatus('completed');
-  await recorder.evidence('rotation-finished', { platform: request.credential.platform, outcome: result.outcome, detail: { ...result } });
+  await recorder.evidence('rotation-finished', {
+    platform: request.credential.platform,
+    outcome: result.outcome,
+    detail: { ...result },
+  });
   return result;
 }

@@ -1,5 +1,12 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import { DAY_MS, type CredentialInfo, type LegalHold, type OffboardingRequest, type RunProgress, type Subject } from '../shared';
+import {
+  DAY_MS,
+  type CredentialInfo,
+  type LegalHold,
+  type OffboardingRequest,
+  type RunProgress,
+  type Subject,
+} from '../shared';
 import { legalHoldSignal } from '../shared/messages';
 import { Run } from './support/run';
 import { runSteps, type StepContext, type StepOutcome } from './support/steps';
@@ -39,7 +46,10 @@ export async function offboarding(request: OffboardingRequest): Promise<RunProgr
 }
 
 /** Resolves when the retention period is over (no hold), or as soon as a legal hold arrives (the hold). */
-async function untilRetentionOver(deleteAfter: number, hold: () => LegalHold | undefined): Promise<LegalHold | undefined> {
+async function untilRetentionOver(
+  deleteAfter: number,
+  hold: () => LegalHold | undefined,
+): Promise<LegalHold | undefined> {
   const remaining = deleteAfter - Date.now();
   if (remaining > 0) await condition(() => hold() !== undefined, remaining);
   return hold();
@@ -51,31 +61,60 @@ async function leaverCredentials(run: Run, { step, call }: StepContext): Promise
   const active = (listed.data ?? []).filter((c) => c.status === 'active');
   if (run.policy.leaverCredentials === 'transfer') {
     // A credential cannot change owner on most platforms: the new owner takes it over and rotates it.
-    active.forEach((c) => run.needsHuman(`${step.platform}: hand ${describe(c)} of ${run.subject.subjectId} to its new owner and rotate it`));
-    return { status: active.length ? 'succeeded' : 'already-done', detail: `${active.length} credential(s) for hand-over` };
+    active.forEach((c) =>
+      run.needsHuman(
+        `${step.platform}: hand ${describe(c)} of ${run.subject.subjectId} to its new owner and rotate it`,
+      ),
+    );
+    return {
+      status: active.length ? 'succeeded' : 'already-done',
+      detail: `${active.length} credential(s) for hand-over`,
+    };
   }
-  await settleAll(active.map((c) => call('deactivateCredential', { ownerId: c.ownerId, credentialId: c.id })), active.map(describe), 'CredentialsNotRevoked');
+  await settleAll(
+    active.map((c) => call('deactivateCredential', { ownerId: c.ownerId, credentialId: c.id })),
+    active.map(describe),
+    'CredentialsNotRevoked',
+  );
   return { status: active.length ? 'succeeded' : 'already-done', detail: `revoked ${active.length} credential(s)` };
 }
 
 async function federationLinks(run: Run, { call }: StepContext): Promise<StepOutcome> {
   const links = (await call('listFederationLinks', { subject: run.subject })).data ?? [];
-  await settleAll(links.map((l) => call('removeFederationLink', { subject: run.subject, providerId: l.providerId })), links.map((l) => `link to ${l.providerId}`), 'FederationLinksNotRemoved');
+  await settleAll(
+    links.map((l) => call('removeFederationLink', { subject: run.subject, providerId: l.providerId })),
+    links.map((l) => `link to ${l.providerId}`),
+    'FederationLinksNotRemoved',
+  );
   return { status: links.length ? 'succeeded' : 'already-done', detail: `removed ${links.length} federation link(s)` };
 }
 
 async function handOverData(run: Run, request: OffboardingRequest, { call }: StepContext): Promise<StepOutcome> {
   const ownerId = request.newOwnerId ?? run.subject.managerId;
-  if (!ownerId) throw ApplicationFailure.create({ type: 'NoNewOwner', message: 'no newOwnerId and no manager to receive the data', nonRetryable: true });
+  if (!ownerId)
+    throw ApplicationFailure.create({
+      type: 'NoNewOwner',
+      message: 'no newOwnerId and no manager to receive the data',
+      nonRetryable: true,
+    });
   const newOwner: Subject = { subjectId: ownerId, userName: ownerId };
   const result = await call('transferOwnership', { subject: run.subject, newOwner });
   return { status: result.outcome === 'done' ? 'succeeded' : 'already-done', detail: `data handed to ${ownerId}` };
 }
 
-async function deleteAfterRetention(run: Run, { call, waiting }: StepContext, retention: () => Promise<LegalHold | undefined>): Promise<StepOutcome> {
+async function deleteAfterRetention(
+  run: Run,
+  { call, waiting }: StepContext,
+  retention: () => Promise<LegalHold | undefined>,
+): Promise<StepOutcome> {
   const hold = await waiting(retention());
   if (hold) {
-    await run.evidence('legal-hold', 'legal-hold', { actor: hold.placedBy, action: 'legal-hold', outcome: 'deletion-stopped', detail: { reason: hold.reason } });
+    await run.evidence('legal-hold', 'legal-hold', {
+      actor: hold.placedBy,
+      action: 'legal-hold',
+      outcome: 'deletion-stopped',
+      detail: { reason: hold.reason },
+    });
     return { status: 'skipped', detail: `legal hold by ${hold.placedBy.id}: ${hold.reason}` };
   }
   const result = await call('deleteAccount', { subject: run.subject });
@@ -85,7 +124,8 @@ async function deleteAfterRetention(run: Run, { call, waiting }: StepContext, re
 /** Tries every item; if any failed, fails the step naming them (the others stay done). */
 async function settleAll(calls: Promise<unknown>[], names: string[], type: string): Promise<void> {
   const failed = (await Promise.allSettled(calls)).flatMap((r, i) => (r.status === 'rejected' ? [names[i]] : []));
-  if (failed.length) throw ApplicationFailure.create({ type, message: `not done: ${failed.join(', ')}`, nonRetryable: true });
+  if (failed.length)
+    throw ApplicationFailure.create({ type, message: `not done: ${failed.join(', ')}`, nonRetryable: true });
 }
 
 function describe(c: CredentialInfo): string {

@@ -23,7 +23,10 @@ export async function onboarding(request: OnboardingRequest): Promise<RunProgres
     });
   }
   await run.stepsRunOn(request.startDate, 'start date');
-  const { halted } = await runSteps(run, steps, { onHalt: 'compensate', handlers: { createCredential: (ctx) => joinerCredential(run, ctx) } });
+  const { halted } = await runSteps(run, steps, {
+    onHalt: 'compensate',
+    handlers: { createCredential: (ctx) => joinerCredential(run, ctx) },
+  });
   return run.finish(halted);
 }
 
@@ -43,10 +46,16 @@ async function joinerCredential(run: Run, { step, call }: StepContext): Promise<
     idempotencyKey: `${run.workflowId}/${step.id}`,
   });
   const { credential, secretRef } = result.data ?? {};
-  if (secretRef) run.needsHuman(`${step.platform}: give ${run.subject.subjectId} the ${kind} from secret ${secretRef.store}/${secretRef.name} (version ${secretRef.versionId ?? 'latest'}) on day one`);
+  if (secretRef)
+    run.needsHuman(
+      `${step.platform}: give ${run.subject.subjectId} the ${kind} from secret ${secretRef.store}/${secretRef.name} (version ${secretRef.versionId ?? 'latest'}) on day one`,
+    );
   return {
     status: result.outcome === 'done' ? 'succeeded' : 'already-done',
     detail: secretRef && `${kind} stored as ${secretRef.name}`,
-    undo: credential && result.outcome === 'done' ? { step, action: 'deleteCredential', input: { ownerId, credentialId: credential.id } } : undefined,
+    undo:
+      credential && result.outcome === 'done'
+        ? { step, action: 'deleteCredential', input: { ownerId, credentialId: credential.id } }
+        : undefined,
   };
 }

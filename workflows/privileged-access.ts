@@ -1,6 +1,13 @@
 import { ApplicationFailure, CancellationScope, condition, patched, setHandler } from '@temporalio/workflow';
 import type { TenantActivities } from '../activities/tenants';
-import { approvalRefusal, extensionRefusal, type Actor, type ApprovalDecision, type PrivilegedAccessRequest, type TenantPolicy } from '../shared';
+import {
+  approvalRefusal,
+  extensionRefusal,
+  type Actor,
+  type ApprovalDecision,
+  type PrivilegedAccessRequest,
+  type TenantPolicy,
+} from '../shared';
 import { approvalUpdate, endAccessSignal, extendAccessUpdate } from '../shared/messages';
 import { controlActivities, platformActivities } from './support/activity-proxies';
 import { RunRecorder } from './support/run-recorder';
@@ -20,27 +27,54 @@ const MINUTE = 60_000;
  * The time-box can be extended up to the tenant's maximum.
  */
 export async function privilegedAccess(request: PrivilegedAccessRequest): Promise<PrivilegedAccessResult> {
-  const recorder = new RunRecorder({ tenantId: request.tenantId, kind: 'privileged-access', subjectId: request.subject.subjectId, requestedBy: request.requestedBy });
+  const recorder = new RunRecorder({
+    tenantId: request.tenantId,
+    kind: 'privileged-access',
+    subjectId: request.subject.subjectId,
+    requestedBy: request.requestedBy,
+  });
   const policy = await controlActivities<TenantActivities>().loadTenantPolicy(request.tenantId);
   const minutes = Math.min(request.durationMinutes, policy.privilegedAccessMaxMinutes);
-  if (!(minutes > 0)) throw ApplicationFailure.create({ type: 'InvalidDuration', message: 'durationMinutes must be positive', nonRetryable: true });
+  if (!(minutes > 0))
+    throw ApplicationFailure.create({
+      type: 'InvalidDuration',
+      message: 'durationMinutes must be positive',
+      nonRetryable: true,
+    });
   await recorder.evidence('access-requested', {
     platform: request.platform,
-    detail: { entitlementId: request.entitlementId, requestedMinutes: request.durationMinutes, grantedMinutes: minutes, justification: request.justification },
+    detail: {
+      entitlementId: request.entitlementId,
+      requestedMinutes: request.durationMinutes,
+      grantedMinutes: minutes,
+      justification: request.justification,
+    },
   });
 
   const decision = await awaitApproval(request, policy, recorder);
   if (!decision?.approved) {
     recorder.setStatus('completed');
-    await recorder.evidence('approval', { outcome: 'denied', actor: decision?.approver ?? { id: 'approval-timeout', kind: 'system' }, detail: { comment: decision?.comment ?? 'no decision before the timeout' } });
+    await recorder.evidence('approval', {
+      outcome: 'denied',
+      actor: decision?.approver ?? { id: 'approval-timeout', kind: 'system' },
+      detail: { comment: decision?.comment ?? 'no decision before the timeout' },
+    });
     return { outcome: 'denied' };
   }
-  await recorder.evidence('approval', { outcome: 'approved', actor: decision.approver, detail: { comment: decision.comment } });
+  await recorder.evidence('approval', {
+    outcome: 'approved',
+    actor: decision.approver,
+    detail: { comment: decision.comment },
+  });
   return grantForTimeBox(request, policy, minutes, recorder);
 }
 
 /** Approval by update: validated (not one's own request, a listed approver, once), so the approver knows it counted. */
-async function awaitApproval(request: PrivilegedAccessRequest, policy: TenantPolicy, recorder: RunRecorder): Promise<ApprovalDecision | undefined> {
+async function awaitApproval(
+  request: PrivilegedAccessRequest,
+  policy: TenantPolicy,
+  recorder: RunRecorder,
+): Promise<ApprovalDecision | undefined> {
   let decision: ApprovalDecision | undefined;
   setHandler(
     approvalUpdate,
@@ -65,7 +99,10 @@ async function awaitApproval(request: PrivilegedAccessRequest, policy: TenantPol
   );
   recorder.setStatus('waiting-for-approval');
   recorder.needsHuman('approve or deny the privileged access request');
-  await condition(() => decision !== undefined, (request.approvalTimeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES) * MINUTE);
+  await condition(
+    () => decision !== undefined,
+    (request.approvalTimeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES) * MINUTE,
+  );
   recorder.resolved('approve or deny the privileged access request');
   return decision;
 }
@@ -75,10 +112,23 @@ async function awaitApproval(request: PrivilegedAccessRequest, policy: TenantPol
  * has begun: the time-box ends, the access is ended early, or the run is cancelled or
  * fails, even during the grant itself (removing an entitlement never granted is a no-op).
  */
-async function grantForTimeBox(request: PrivilegedAccessRequest, policy: TenantPolicy, minutes: number, recorder: RunRecorder): Promise<PrivilegedAccessResult> {
+async function grantForTimeBox(
+  request: PrivilegedAccessRequest,
+  policy: TenantPolicy,
+  minutes: number,
+  recorder: RunRecorder,
+): Promise<PrivilegedAccessResult> {
   const platform = platformActivities(request.platform);
-  const target = { tenantId: request.tenantId, subject: request.subject, entitlement: { kind: request.entitlementKind ?? 'role', id: request.entitlementId } };
-  const grant = () => recorder.step('grant', request.platform, 'addEntitlement', () => platform.addEntitlement(target), { entitlementId: request.entitlementId, minutes });
+  const target = {
+    tenantId: request.tenantId,
+    subject: request.subject,
+    entitlement: { kind: request.entitlementKind ?? 'role', id: request.entitlementId },
+  };
+  const grant = () =>
+    recorder.step('grant', request.platform, 'addEntitlement', () => platform.addEntitlement(target), {
+      entitlementId: request.entitlementId,
+      minutes,
+    });
   // Runs recorded before this change granted outside the revoke scope.
   const revokeCoversGrant = patched('revoke-covers-grant');
   recorder.setStatus('running');
@@ -104,7 +154,8 @@ async function grantForTimeBox(request: PrivilegedAccessRequest, policy: TenantP
         const refusal = extensionRefusal(by.id, request.subject, request.platform);
         if (refusal) throw new Error(refusal);
         const total = minutes + extraMinutes + more;
-        if (total > policy.privilegedAccessMaxMinutes) throw new Error(`the time-box may not exceed ${policy.privilegedAccessMaxMinutes} minutes in total`);
+        if (total > policy.privilegedAccessMaxMinutes)
+          throw new Error(`the time-box may not exceed ${policy.privilegedAccessMaxMinutes} minutes in total`);
       },
     },
   );
@@ -123,7 +174,11 @@ async function grantForTimeBox(request: PrivilegedAccessRequest, policy: TenantP
       // Who extended it, and to when: evidence an auditor asks for.
       while (recordsExtensions && extensions.length > 0) {
         const { by, ...extension } = extensions.shift()!;
-        await recorder.evidence('access-extended', { actor: by, platform: request.platform, detail: { entitlementId: request.entitlementId, ...extension } });
+        await recorder.evidence('access-extended', {
+          actor: by,
+          platform: request.platform,
+          detail: { entitlementId: request.entitlementId, ...extension },
+        });
       }
     }
     outcome = ended ? 'ended-early' : 'expired';

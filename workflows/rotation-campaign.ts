@@ -1,5 +1,14 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { condition, continueAsNew, ParentClosePolicy, patched, proxyActivities, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  continueAsNew,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { RotationCampaignActivities } from '../activities/rotation-campaign';
 import type { TenantActivities } from '../activities/tenants';
 import {
@@ -77,14 +86,28 @@ const ENCODED_ROTATION_IDS = 'encoded-rotation-ids';
  * signals), so grace periods do not hold the campaign. Too many rotations at once
  * trip the blast-radius brake.
  */
-export async function rotationCampaign(request: RotationCampaignRequest, carried?: RotationCampaignState): Promise<CampaignCounts> {
+export async function rotationCampaign(
+  request: RotationCampaignRequest,
+  carried?: RotationCampaignState,
+): Promise<CampaignCounts> {
   const state = carried ?? (await findCandidates(request));
-  const recorder = new RunRecorder({ tenantId: request.tenantId, kind: 'credential-rotation', subjectId: 'rotation-campaign', requestedBy: request.requestedBy }, state.progress);
+  const recorder = new RunRecorder(
+    {
+      tenantId: request.tenantId,
+      kind: 'credential-rotation',
+      subjectId: 'rotation-campaign',
+      requestedBy: request.requestedBy,
+    },
+    state.progress,
+  );
   setHandler(blastRadiusGoAheadSignal, (goAhead) => void (state.goAhead ??= goAhead));
   if (!carried && state.stored?.notEnumerable.length) {
     const task = `${state.stored.notEnumerable.join(', ')}: no tenant-wide credential listing; rotate their credentials one by one (POST /rotations)`;
     recorder.needsHuman(task);
-    await recorder.evidence('rotation-inventory-incomplete', { outcome: 'not-applicable', detail: { platforms: state.stored.notEnumerable } });
+    await recorder.evidence('rotation-inventory-incomplete', {
+      outcome: 'not-applicable',
+      detail: { platforms: state.stored.notEnumerable },
+    });
   }
   if (!carried) await brakeIfTooMany(request, state, recorder);
 
@@ -121,12 +144,18 @@ export async function rotationCampaign(request: RotationCampaignRequest, carried
   }
   await condition(() => unsettled.size === 0);
   recorder.setStatus(state.counts.failed + state.counts['rolled-back'] > 0 ? 'completed-with-failures' : 'completed');
-  await recorder.evidence('rotation-campaign-finished', { outcome: recorder.progress.status, detail: { ...state.counts, candidates: dueCount(state) } });
+  await recorder.evidence('rotation-campaign-finished', {
+    outcome: recorder.progress.status,
+    detail: { ...state.counts, candidates: dueCount(state) },
+  });
   return state.counts;
 }
 
 /** The next candidate to rotate: from the state (runs before the store) or from the stored chunks, one chunk read at a time. */
-async function nextCandidate(request: RotationCampaignRequest, state: RotationCampaignState): Promise<Candidate | undefined> {
+async function nextCandidate(
+  request: RotationCampaignRequest,
+  state: RotationCampaignState,
+): Promise<Candidate | undefined> {
   const s = state.stored;
   if (!s) return state.next < state.candidates.length ? state.candidates[state.next++] : undefined;
   while (s.offset >= s.buffer.length) {
@@ -137,7 +166,12 @@ async function nextCandidate(request: RotationCampaignRequest, state: RotationCa
       s.chunk = 0;
       continue;
     }
-    s.buffer = await controlActivities<RotationCampaignActivities>().rotationCandidates({ tenantId: request.tenantId, campaignId: s.campaignId, platform: source.platform, chunk: s.chunk });
+    s.buffer = await controlActivities<RotationCampaignActivities>().rotationCandidates({
+      tenantId: request.tenantId,
+      campaignId: s.campaignId,
+      platform: source.platform,
+      chunk: s.chunk,
+    });
     s.chunk += 1;
     s.offset = 0;
   }
@@ -151,16 +185,42 @@ function dueCount(state: RotationCampaignState): number {
 
 async function findCandidates(request: RotationCampaignRequest): Promise<RotationCampaignState> {
   const tenants = controlActivities<TenantActivities>();
-  const [policy, platforms] = await Promise.all([tenants.loadTenantPolicy(request.tenantId), tenants.loadTenantPlatforms(request.tenantId)]);
-  const cutoff = request.createdBefore ? Date.parse(request.createdBefore) : Date.now() - (request.maxAgeDays ?? policy.rotationMaxAgeDays) * DAY_MS;
-  const counts: CampaignCounts = { rotated: 0, 'rolled-back': 0, 'manual-task-open': 0, failed: 0, 'nothing-to-rotate': 0, 'already-rotating': 0 };
-  const progress: RunProgress = { tenantId: request.tenantId, kind: 'credential-rotation', subjectId: 'rotation-campaign', status: 'running', steps: [], needsHuman: [] };
+  const [policy, platforms] = await Promise.all([
+    tenants.loadTenantPolicy(request.tenantId),
+    tenants.loadTenantPlatforms(request.tenantId),
+  ]);
+  const cutoff = request.createdBefore
+    ? Date.parse(request.createdBefore)
+    : Date.now() - (request.maxAgeDays ?? policy.rotationMaxAgeDays) * DAY_MS;
+  const counts: CampaignCounts = {
+    rotated: 0,
+    'rolled-back': 0,
+    'manual-task-open': 0,
+    failed: 0,
+    'nothing-to-rotate': 0,
+    'already-rotating': 0,
+  };
+  const progress: RunProgress = {
+    tenantId: request.tenantId,
+    kind: 'credential-rotation',
+    subjectId: 'rotation-campaign',
+    status: 'running',
+    steps: [],
+    needsHuman: [],
+  };
   if (patched(CANDIDATES_IN_STORE)) {
     const { workflowId, firstExecutionRunId } = workflowInfo();
     const campaignId = `${workflowId}@${firstExecutionRunId}`;
     const inScope = platforms.filter((p) => supports(p, 'listCredentials'));
     const found = await Promise.all(
-      inScope.map((platform) => inventoryOn(platform).collectRotationCandidates({ tenantId: request.tenantId, campaignId, platform, createdBefore: cutoff })),
+      inScope.map((platform) =>
+        inventoryOn(platform).collectRotationCandidates({
+          tenantId: request.tenantId,
+          campaignId,
+          platform,
+          createdBefore: cutoff,
+        }),
+      ),
     );
     const stored: StoredCandidates = {
       campaignId,
@@ -172,10 +232,20 @@ async function findCandidates(request: RotationCampaignRequest): Promise<Rotatio
       due: found.reduce((sum, f) => sum + f.due, 0),
       notEnumerable: inScope.filter((_, i) => !found[i]!.enumerable),
     };
-    return { policy, candidates: [], stored, activeCount: found.reduce((sum, f) => sum + f.active, 0), next: 0, counts, progress };
+    return {
+      policy,
+      candidates: [],
+      stored,
+      activeCount: found.reduce((sum, f) => sum + f.active, 0),
+      next: 0,
+      counts,
+      progress,
+    };
   }
   const listed = await Promise.all(
-    platforms.filter((p) => supports(p, 'listCredentials')).map(async (p) => (await platformActivities(p).listCredentials({ tenantId: request.tenantId })).data ?? []),
+    platforms
+      .filter((p) => supports(p, 'listCredentials'))
+      .map(async (p) => (await platformActivities(p).listCredentials({ tenantId: request.tenantId })).data ?? []),
   );
   const active = listed.flat().filter((c) => c.status === 'active');
   const candidates = active
@@ -195,7 +265,11 @@ function inventoryOn(platform: Platform): Pick<RotationCampaignActivities, 'coll
 }
 
 /** Rotating more than the tenant's share or count of its credentials at once waits for a human go-ahead. */
-async function brakeIfTooMany(request: RotationCampaignRequest, state: RotationCampaignState, recorder: RunRecorder): Promise<void> {
+async function brakeIfTooMany(
+  request: RotationCampaignRequest,
+  state: RotationCampaignState,
+  recorder: RunRecorder,
+): Promise<void> {
   const active = state.activeCount;
   const { maxShare, maxCount } = state.policy.blastRadius;
   const due = dueCount(state);
@@ -208,13 +282,24 @@ async function brakeIfTooMany(request: RotationCampaignRequest, state: RotationC
   await condition(() => state.goAhead !== undefined);
   recorder.resolved(task);
   recorder.setStatus('running');
-  await recorder.evidence('blast-radius-go-ahead', { outcome: 'approved', actor: state.goAhead!.approvedBy, detail: { comment: state.goAhead!.comment } });
+  await recorder.evidence('blast-radius-go-ahead', {
+    outcome: 'approved',
+    actor: state.goAhead!.approvedBy,
+    detail: { comment: state.goAhead!.comment },
+  });
 }
 
 /** Starts one rotation; undefined when one for this credential is still running (e.g. in its grace period). */
-async function startRotation(request: RotationCampaignRequest, c: Candidate): Promise<{ id: string; result: Promise<unknown> } | undefined> {
+async function startRotation(
+  request: RotationCampaignRequest,
+  c: Candidate,
+): Promise<{ id: string; result: Promise<unknown> } | undefined> {
   const asTheApiDoes = patched(ONE_ROTATION_RUN);
-  const subjectKey = !asTheApiDoes ? `${c.platform}/${c.ownerId}/${c.credentialId}` : patched(ENCODED_ROTATION_IDS) ? rotationSubjectKey(c) : unencodedRotationSubjectKey(c);
+  const subjectKey = !asTheApiDoes
+    ? `${c.platform}/${c.ownerId}/${c.credentialId}`
+    : patched(ENCODED_ROTATION_IDS)
+      ? rotationSubjectKey(c)
+      : unencodedRotationSubjectKey(c);
   const workflowId = runWorkflowId(request.tenantId, 'credential-rotation', subjectKey);
   try {
     const child = await startChild(credentialRotation, {
@@ -231,7 +316,13 @@ async function startRotation(request: RotationCampaignRequest, c: Candidate): Pr
         : {}),
       // Grace periods outlive the campaign run.
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      args: [{ tenantId: request.tenantId, requestedBy: request.requestedBy, credential: { platform: c.platform, ownerId: c.ownerId, credentialId: c.credentialId, kind: c.kind } }],
+      args: [
+        {
+          tenantId: request.tenantId,
+          requestedBy: request.requestedBy,
+          credential: { platform: c.platform, ownerId: c.ownerId, credentialId: c.credentialId, kind: c.kind },
+        },
+      ],
     });
     return { id: workflowId, result: child.result() };
   } catch (err) {

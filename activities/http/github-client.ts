@@ -5,7 +5,11 @@ import { signJwtRs256 } from './jwt';
 import { cachedToken, forgetToken, grantKey } from './oauth';
 import { type FailedResponse, RestClient } from './rest-client';
 
-const GITHUB_HEADERS = { Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28', 'User-Agent': 'identity-runbooks' };
+const GITHUB_HEADERS = {
+  Accept: 'application/vnd.github+json',
+  'X-GitHub-Api-Version': '2022-11-28',
+  'User-Agent': 'identity-runbooks',
+};
 
 interface GitHubAuth {
   /** The Authorization header value for the next request. */
@@ -39,12 +43,16 @@ function githubAuth(connection: PlatformConnection, baseUrl: string, readSecret:
   if (appId && installationId && appPrivateKey) {
     const key = () => grantKey(baseUrl, appId, installationId, readSecret(appPrivateKey));
     return {
-      authorization: async () => `Bearer ${await cachedToken(key(), () => installationToken(baseUrl, appId, installationId, readSecret(appPrivateKey)))}`,
+      authorization: async () =>
+        `Bearer ${await cachedToken(key(), () => installationToken(baseUrl, appId, installationId, readSecret(appPrivateKey)))}`,
       forget: () => forgetToken(key()),
     };
   }
   if (token) return { authorization: () => Promise.resolve(`Bearer ${readSecret(token)}`), forget: () => false };
-  throw new PlatformError('invalid', 'github connection needs credentials.token, or settings.appId, settings.installationId and credentials.appPrivateKey');
+  throw new PlatformError(
+    'invalid',
+    'github connection needs credentials.token, or settings.appId, settings.installationId and credentials.appPrivateKey',
+  );
 }
 
 /** Exchanges a short-lived app JWT (iss = app id, at most 10 minutes) for an installation access token. */
@@ -52,8 +60,15 @@ async function installationToken(baseUrl: string, appId: string, installationId:
   const now = Math.floor(Date.now() / 1000);
   // iat 60 s in the past absorbs clock drift, as GitHub advises.
   const jwt = signJwtRs256({ iat: now - 60, exp: now + 540, iss: appId }, privateKeyPem, 'github app private key');
-  const rest = new RestClient({ platform: 'github', baseUrl, classifyFailure: githubFailure, headers: () => Promise.resolve({ ...GITHUB_HEADERS, Authorization: `Bearer ${jwt}` }) });
-  const res = await rest.post<{ token: string; expires_at: string }>(`/app/installations/${encodeURIComponent(installationId)}/access_tokens`);
+  const rest = new RestClient({
+    platform: 'github',
+    baseUrl,
+    classifyFailure: githubFailure,
+    headers: () => Promise.resolve({ ...GITHUB_HEADERS, Authorization: `Bearer ${jwt}` }),
+  });
+  const res = await rest.post<{ token: string; expires_at: string }>(
+    `/app/installations/${encodeURIComponent(installationId)}/access_tokens`,
+  );
   return { accessToken: res.body.token, expiresAt: Date.parse(res.body.expires_at) };
 }
 
@@ -70,7 +85,9 @@ function githubFailure({ status, headers, body, message }: FailedResponse): Plat
   if (retryAfter !== undefined) return new PlatformError('throttled', message, retryAfter, status);
   const reset = Number(headers.get('x-ratelimit-reset'));
   // The reset is whole seconds and may already be past when the reply is read: wait at least a second.
-  if (headers.get('x-ratelimit-remaining') === '0' && reset > 0) return new PlatformError('throttled', message, Math.max(1000, reset * 1000 - Date.now()), status);
-  if (status === 429 || /secondary rate limit/i.test(body)) return new PlatformError('throttled', message, SECONDARY_LIMIT_DEFAULT_MS, status);
+  if (headers.get('x-ratelimit-remaining') === '0' && reset > 0)
+    return new PlatformError('throttled', message, Math.max(1000, reset * 1000 - Date.now()), status);
+  if (status === 429 || /secondary rate limit/i.test(body))
+    return new PlatformError('throttled', message, SECONDARY_LIMIT_DEFAULT_MS, status);
   return undefined;
 }

@@ -44,7 +44,14 @@ export function serviceAccountToken(opts: ServiceAccountTokenOptions): Promise<s
   const tokenUrl = tokenUrlOf(opts);
   return cachedToken(serviceAccountKey(opts), () => {
     const iat = Math.floor(Date.now() / 1000);
-    const claims = { iss: opts.key.client_email, scope: opts.scopes.join(' '), aud: tokenUrl, iat, exp: iat + LIFETIME_S, ...(opts.subject ? { sub: opts.subject } : {}) };
+    const claims = {
+      iss: opts.key.client_email,
+      scope: opts.scopes.join(' '),
+      aud: tokenUrl,
+      iat,
+      exp: iat + LIFETIME_S,
+      ...(opts.subject ? { sub: opts.subject } : {}),
+    };
     const assertion = signJwtRs256(claims, opts.key.private_key, 'google service-account private_key');
     return requestToken('google-workspace', tokenUrl, new URLSearchParams({ grant_type: JWT_BEARER, assertion }));
   });
@@ -60,5 +67,11 @@ function tokenUrlOf(opts: ServiceAccountTokenOptions): string {
 }
 
 function serviceAccountKey(opts: ServiceAccountTokenOptions): string {
-  return grantKey(tokenUrlOf(opts), opts.key.client_email, opts.subject ?? '', opts.scopes.join(' '), opts.key.private_key);
+  return grantKey(
+    tokenUrlOf(opts),
+    opts.key.client_email,
+    opts.subject ?? '',
+    opts.scopes.join(' '),
+    opts.key.private_key,
+  );
 }

@@ -30,7 +30,10 @@ export async function cachedToken(key: string, fetchToken: () => Promise<AccessT
   if (cached && cached.refreshAt > Date.now()) return cached.accessToken;
   const fresh = await fetchToken();
   // Short-lived tokens (Keycloak's default is 5 minutes) are still reused for the first half of their life.
-  tokens.set(key, { ...fresh, refreshAt: fresh.expiresAt - Math.min(EXPIRY_MARGIN_MS, (fresh.expiresAt - Date.now()) / 2) });
+  tokens.set(key, {
+    ...fresh,
+    refreshAt: fresh.expiresAt - Math.min(EXPIRY_MARGIN_MS, (fresh.expiresAt - Date.now()) / 2),
+  });
   return fresh.accessToken;
 }
 
@@ -66,7 +69,12 @@ export async function clientCredentialsAccepted(grant: ClientCredentialsGrant): 
 }
 
 function requestClientCredentialsToken(grant: ClientCredentialsGrant): Promise<AccessToken> {
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: grant.clientId, client_secret: grant.clientSecret, scope: grant.scope });
+  const form = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: grant.clientId,
+    client_secret: grant.clientSecret,
+    scope: grant.scope,
+  });
   return requestToken(grant.platform, grant.tokenUrl, form);
 }
 
@@ -80,14 +88,21 @@ export async function requestToken(platform: Platform, tokenUrl: string, form: U
   assertOutboundUrl(platform, tokenUrl);
   let res: Response;
   try {
-    res = await fetch(tokenUrl, { method: 'POST', body: form, headers: { Accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+    res = await fetch(tokenUrl, {
+      method: 'POST',
+      body: form,
+      headers: { Accept: 'application/json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(30_000),
+    });
   } catch {
     throw new PlatformError('network', `${what} could not reach the token endpoint`);
   }
   if (!res.ok) {
     await res.body?.cancel();
     // invalid_client / invalid_grant / unauthorized_client come back as 400 or 401: a credentials problem a retry cannot fix.
-    if (res.status === 400 || res.status === 401) throw new PlatformError('forbidden', `${what} was rejected with ${res.status}`, undefined, res.status);
+    if (res.status === 400 || res.status === 401)
+      throw new PlatformError('forbidden', `${what} was rejected with ${res.status}`, undefined, res.status);
     throw platformErrorFromStatus(res.status, `${what} failed with ${res.status}`, res.headers.get('retry-after'));
   }
   const body = (await res.json()) as { access_token?: string; expires_in?: number };

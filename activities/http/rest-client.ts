@@ -57,7 +57,9 @@ export interface RequestOptions {
  */
 /** fetch's own timeout (AbortSignal.timeout), however the runtime wraps it. */
 function timedOut(err: unknown): boolean {
-  const names = [err, (err as { cause?: unknown } | undefined)?.cause].map((e) => (e as { name?: string } | undefined)?.name);
+  const names = [err, (err as { cause?: unknown } | undefined)?.cause].map(
+    (e) => (e as { name?: string } | undefined)?.name,
+  );
   return names.includes('TimeoutError');
 }
 
@@ -72,19 +74,27 @@ export class RestClient {
       await res.body?.cancel();
       res = await this.send(method, url, opts);
     }
-    if (!res.ok) throw await this.failure(res, `${this.options.platform} ${method} ${url.pathname} failed with ${res.status}`);
+    if (!res.ok)
+      throw await this.failure(res, `${this.options.platform} ${method} ${url.pathname} failed with ${res.status}`);
     let text: string;
     try {
       text = await res.text();
     } catch (err) {
       // The connection reset (or the call's time ran out) after the headers, in the middle of the body.
-      throw new PlatformError('network', `${this.options.platform} ${method} ${url.pathname}: ${timedOut(err) ? 'timed out' : 'connection lost'} while reading the answer`);
+      throw new PlatformError(
+        'network',
+        `${this.options.platform} ${method} ${url.pathname}: ${timedOut(err) ? 'timed out' : 'connection lost'} while reading the answer`,
+      );
     }
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
   }
 
   private async send(method: string, url: URL, opts: RequestOptions): Promise<Response> {
-    const headers: Record<string, string> = { Accept: 'application/json', ...(await this.options.headers()), ...opts.headers };
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      ...(await this.options.headers()),
+      ...opts.headers,
+    };
     if (opts.body !== undefined) headers['Content-Type'] ??= 'application/json';
     try {
       return await fetch(url, {
@@ -120,7 +130,11 @@ export class RestClient {
    * Follows a platform's paging: `next` returns the next page's absolute URL or
    * path (Link rel="next", @odata.nextLink, a page token turned into a path), or undefined at the end.
    */
-  async *pages<P>(firstPath: string, next: (page: RestResponse<P>) => string | undefined, opts: RequestOptions = {}): AsyncGenerator<P> {
+  async *pages<P>(
+    firstPath: string,
+    next: (page: RestResponse<P>) => string | undefined,
+    opts: RequestOptions = {},
+  ): AsyncGenerator<P> {
     let path: string | undefined = firstPath;
     let query = opts.query;
     while (path) {
@@ -132,7 +146,12 @@ export class RestClient {
   }
 
   /** Every item of a paged listing; `items` picks a page's items. */
-  async all<P, T>(firstPath: string, next: (page: RestResponse<P>) => string | undefined, items: (page: P) => readonly T[], opts?: RequestOptions): Promise<T[]> {
+  async all<P, T>(
+    firstPath: string,
+    next: (page: RestResponse<P>) => string | undefined,
+    items: (page: P) => readonly T[],
+    opts?: RequestOptions,
+  ): Promise<T[]> {
     const out: T[] = [];
     for await (const page of this.pages<P>(firstPath, next, opts)) out.push(...items(page));
     return out;
@@ -156,15 +175,21 @@ export class RestClient {
   private url(path: string, query?: RequestOptions['query']): URL {
     const base = new URL(this.options.baseUrl.replace(/\/?$/, '/'));
     const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), base);
-    if (url.origin !== base.origin) throw new PlatformError('invalid', `${this.options.platform} refused a link to another origin than its base URL`);
+    if (url.origin !== base.origin)
+      throw new PlatformError('invalid', `${this.options.platform} refused a link to another origin than its base URL`);
     assertOutboundUrl(this.options.platform, url.toString(), this.options.allowInsecureUrls);
-    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    for (const [key, value] of Object.entries(query ?? {}))
+      if (value !== undefined) url.searchParams.set(key, String(value));
     return url;
   }
 }
 
 /** Refuses (non-retryable, naming no URL) a tenant-set URL that outboundUrlProblem rejects. */
-export function assertOutboundUrl(what: string, url: string, allowInsecure = process.env.ALLOW_INSECURE_PLATFORM_URLS === 'true'): void {
+export function assertOutboundUrl(
+  what: string,
+  url: string,
+  allowInsecure = process.env.ALLOW_INSECURE_PLATFORM_URLS === 'true',
+): void {
   const problem = outboundUrlProblem(url, allowInsecure);
   if (problem) throw new PlatformError('invalid', `${what} URL ${problem}`);
 }
@@ -179,7 +204,10 @@ export function idempotentCreate(call: () => Promise<unknown>): Promise<{ outcom
   return alreadyDoneWhen('conflict', call);
 }
 
-async function alreadyDoneWhen(kind: PlatformError['kind'], call: () => Promise<unknown>): Promise<{ outcome: 'done' | 'already-done' }> {
+async function alreadyDoneWhen(
+  kind: PlatformError['kind'],
+  call: () => Promise<unknown>,
+): Promise<{ outcome: 'done' | 'already-done' }> {
   try {
     await call();
     return { outcome: 'done' };

@@ -23,7 +23,10 @@ const CURRENT = 'AWSCURRENT';
  * `settings.namePrefix` keeps one tenant's rotated secrets under one path.
  */
 export function awsSecretsManagerStoreFactory(connection: PlatformConnection, readSecret: SecretReader): SecretStore {
-  return new AwsSecretsManagerStore(new SecretsManagerClient(awsClientConfig(connection, readSecret)), connection.settings?.namePrefix ?? '');
+  return new AwsSecretsManagerStore(
+    new SecretsManagerClient(awsClientConfig(connection, readSecret)),
+    connection.settings?.namePrefix ?? '',
+  );
 }
 
 export class AwsSecretsManagerStore implements SecretStore {
@@ -51,10 +54,19 @@ export class AwsSecretsManagerStore implements SecretStore {
     }
     if (!stages) {
       // Created without a value; Secrets Manager labels the first version put AWSCURRENT as well as AWSPENDING.
-      await awsCall('CreateSecret', () => this.sm.send(new CreateSecretCommand({ Name: id, Description: 'rotated by identity-runbooks' }))).catch(ignore('conflict'));
+      await awsCall('CreateSecret', () =>
+        this.sm.send(new CreateSecretCommand({ Name: id, Description: 'rotated by identity-runbooks' })),
+      ).catch(ignore('conflict'));
     }
     const put = await awsCall('PutSecretValue', () =>
-      this.sm.send(new PutSecretValueCommand({ SecretId: id, SecretString: value, ClientRequestToken: versionId, VersionStages: [PENDING] })),
+      this.sm.send(
+        new PutSecretValueCommand({
+          SecretId: id,
+          SecretString: value,
+          ClientRequestToken: versionId,
+          VersionStages: [PENDING],
+        }),
+      ),
     );
     return { store: this.name, name: secretName, versionId: put.VersionId };
   }
@@ -67,7 +79,14 @@ export class AwsSecretsManagerStore implements SecretStore {
     const current = versionWith(stages, CURRENT);
     if (current !== version) {
       await awsCall('UpdateSecretVersionStage', () =>
-        this.sm.send(new UpdateSecretVersionStageCommand({ SecretId: id, VersionStage: CURRENT, MoveToVersionId: version, RemoveFromVersionId: current })),
+        this.sm.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId: id,
+            VersionStage: CURRENT,
+            MoveToVersionId: version,
+            RemoveFromVersionId: current,
+          }),
+        ),
       );
     }
     if (stages[version].includes(PENDING)) await this.removeStage(id, PENDING, version);
@@ -92,7 +111,9 @@ export class AwsSecretsManagerStore implements SecretStore {
   }
 
   async reveal(ref: SecretRef): Promise<string> {
-    const got = await awsCall('GetSecretValue', () => this.sm.send(new GetSecretValueCommand({ SecretId: this.secretId(ref.name), VersionId: ref.versionId })));
+    const got = await awsCall('GetSecretValue', () =>
+      this.sm.send(new GetSecretValueCommand({ SecretId: this.secretId(ref.name), VersionId: ref.versionId })),
+    );
     if (got.SecretString === undefined) throw new PlatformError('invalid', `secret ${ref.name} holds no string value`);
     return got.SecretString;
   }
@@ -100,7 +121,9 @@ export class AwsSecretsManagerStore implements SecretStore {
   /** Version id → staging labels, or undefined when the secret does not exist. */
   private async stages(id: string): Promise<Record<string, string[]> | undefined> {
     try {
-      const described = await awsCall('DescribeSecret', () => this.sm.send(new DescribeSecretCommand({ SecretId: id })));
+      const described = await awsCall('DescribeSecret', () =>
+        this.sm.send(new DescribeSecretCommand({ SecretId: id })),
+      );
       return described.VersionIdsToStages ?? {};
     } catch (err) {
       if (err instanceof PlatformError && err.kind === 'not-found') return undefined;
@@ -109,7 +132,11 @@ export class AwsSecretsManagerStore implements SecretStore {
   }
 
   private async removeStage(id: string, stage: string, version: string): Promise<void> {
-    await awsCall('UpdateSecretVersionStage', () => this.sm.send(new UpdateSecretVersionStageCommand({ SecretId: id, VersionStage: stage, RemoveFromVersionId: version })));
+    await awsCall('UpdateSecretVersionStage', () =>
+      this.sm.send(
+        new UpdateSecretVersionStageCommand({ SecretId: id, VersionStage: stage, RemoveFromVersionId: version }),
+      ),
+    );
   }
 
   private secretId(secretName: string): string {
@@ -128,7 +155,9 @@ function versionWith(stages: Record<string, string[]>, stage: string): string | 
 
 /** ClientRequestToken must be 32–64 characters: short or odd keys are hashed (deterministically, so repeats match). */
 function requestToken(idempotencyKey: string): string {
-  return /^[A-Za-z0-9-]{32,64}$/.test(idempotencyKey) ? idempotencyKey : createHash('sha256').update(idempotencyKey).digest('hex');
+  return /^[A-Za-z0-9-]{32,64}$/.test(idempotencyKey)
+    ? idempotencyKey
+    : createHash('sha256').update(idempotencyKey).digest('hex');
 }
 
 function ignore(kind: PlatformError['kind']) {

@@ -14,7 +14,14 @@ export function embeddedSecretStore(vault: SecretVault, tenantId: string): Secre
     name: 'embedded',
     assertWritable() {
       if (!vault.durable) {
-        return Promise.reject(ApplicationFailure.create({ type: 'SecretStoreUnavailable', message: 'the embedded secret store has no key (SECRET_STORE_KEYS): no credential is created whose secret could not be stored', nonRetryable: true }));
+        return Promise.reject(
+          ApplicationFailure.create({
+            type: 'SecretStoreUnavailable',
+            message:
+              'the embedded secret store has no key (SECRET_STORE_KEYS): no credential is created whose secret could not be stored',
+            nonRetryable: true,
+          }),
+        );
       }
       return Promise.resolve();
     },

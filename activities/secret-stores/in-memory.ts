@@ -37,14 +37,18 @@ export class InMemorySecretStore implements SecretStore {
     const target = this.version(ref);
     if (target.stages.has('current')) return Promise.resolve();
     versions.forEach((v) => v.stages.delete('previous'));
-    versions.filter((v) => v.stages.has('current')).forEach((v) => (v.stages.delete('current'), v.stages.add('previous')));
+    versions
+      .filter((v) => v.stages.has('current'))
+      .forEach((v) => (v.stages.delete('current'), v.stages.add('previous')));
     target.stages.delete('pending');
     target.stages.add('current');
     return Promise.resolve();
   }
 
   discardPending(ref: SecretRef): Promise<void> {
-    this.versions(ref.name).find((v) => v.versionId === ref.versionId)?.stages.delete('pending');
+    this.versions(ref.name)
+      .find((v) => v.versionId === ref.versionId)
+      ?.stages.delete('pending');
     return Promise.resolve();
   }
 

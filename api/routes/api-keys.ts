@@ -18,12 +18,22 @@ const GrantSchema = z
       .min(1)
       .max(100)
       .optional()
-      .openapi({ description: 'consumer only (required): the rotated credentials (platform and owner) whose current secret the key may read' }),
+      .openapi({
+        description:
+          'consumer only (required): the rotated credentials (platform and owner) whose current secret the key may read',
+      }),
   })
   .superRefine((grant, ctx) => {
-    if (grant.role === 'consumer' && !grant.credentials) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'a consumer grant names the credentials whose secrets it may read' });
-    if (grant.role === 'consumer' && grant.tenantId === '*') ctx.addIssue({ code: 'custom', path: ['tenantId'], message: 'a consumer grant is on one tenant' });
-    if (grant.role !== 'consumer' && grant.credentials) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'only a consumer grant names credentials' });
+    if (grant.role === 'consumer' && !grant.credentials)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['credentials'],
+        message: 'a consumer grant names the credentials whose secrets it may read',
+      });
+    if (grant.role === 'consumer' && grant.tenantId === '*')
+      ctx.addIssue({ code: 'custom', path: ['tenantId'], message: 'a consumer grant is on one tenant' });
+    if (grant.role !== 'consumer' && grant.credentials)
+      ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'only a consumer grant names credentials' });
   });
 const CreateKey = z.strictObject({
   name: z.string().min(1).max(200),
@@ -52,7 +62,8 @@ function administers(principal: Principal, grants: Grant[]): boolean {
 export function apiKeysRouter(apiKeys: ApiKeyStore, registry: OpenAPIRegistry): Router {
   const router = Router();
   const tag = 'API keys';
-  const visible = (principal: Principal, key: ApiKeyInfo | null): key is ApiKeyInfo => key !== null && administers(principal, key.grants);
+  const visible = (principal: Principal, key: ApiKeyInfo | null): key is ApiKeyInfo =>
+    key !== null && administers(principal, key.grants);
   operation(
     router,
     registry,
@@ -70,20 +81,38 @@ export function apiKeysRouter(apiKeys: ApiKeyStore, registry: OpenAPIRegistry): 
       if (!administers(principal, body.grants)) throw forbidden('you can grant roles only on tenants you administer');
       // A consumer key reads live secrets: a tenant admin could otherwise rotate the identity behind the tenant's
       // own connection and read its new secret. Only the provider's global admins issue them.
-      if (body.grants.some((g) => g.role === 'consumer') && !isGlobalAdmin(principal)) throw forbidden('only an admin on every tenant may issue a consumer key');
+      if (body.grants.some((g) => g.role === 'consumer') && !isGlobalAdmin(principal))
+        throw forbidden('only an admin on every tenant may issue a consumer key');
       // A key acts as its owner in approvals, reviews and evidence: only a global admin may issue one for someone else.
       if (body.ownerId !== undefined && body.ownerId !== principal.actor.id && !isGlobalAdmin(principal)) {
-        throw fieldProblem('body.ownerId', 'only an admin on every tenant may issue a key for another person; leave it out to own the key yourself');
+        throw fieldProblem(
+          'body.ownerId',
+          'only an admin on every tenant may issue a key for another person; leave it out to own the key yourself',
+        );
       }
-      const { key, info } = await apiKeys.create({ ...body, ownerId: body.ownerId ?? principal.actor.id, createdBy: principal.actor.id });
+      const { key, info } = await apiKeys.create({
+        ...body,
+        ownerId: body.ownerId ?? principal.actor.id,
+        createdBy: principal.actor.id,
+      });
       res.locals.auditDetail = { keyId: info.keyId, grants: info.grants };
-      res.status(201).set('Cache-Control', 'no-store').location(`/v1/api-keys/${info.keyId}`).json({ ...info, key });
+      res
+        .status(201)
+        .set('Cache-Control', 'no-store')
+        .location(`/v1/api-keys/${info.keyId}`)
+        .json({ ...info, key });
     },
   );
   operation(
     router,
     registry,
-    { method: 'get', path: '/v1/api-keys', summary: 'List the API keys you administer (never the keys themselves)', tag, responses: { 200: { description: 'Key records', schema: z.object({ items: z.array(KeyInfoSchema) }) } } },
+    {
+      method: 'get',
+      path: '/v1/api-keys',
+      summary: 'List the API keys you administer (never the keys themselves)',
+      tag,
+      responses: { 200: { description: 'Key records', schema: z.object({ items: z.array(KeyInfoSchema) }) } },
+    },
     async (_req, res) => {
       const principal = principalOf(res);
       res.json({ items: (await apiKeys.list()).filter((k) => visible(principal, k)) });
@@ -92,7 +121,14 @@ export function apiKeysRouter(apiKeys: ApiKeyStore, registry: OpenAPIRegistry): 
   operation(
     router,
     registry,
-    { method: 'delete', path: '/v1/api-keys/{keyId}', summary: 'Revoke an API key (permanent)', tag, params: KeyParams, responses: { 204: { description: 'Revoked' } } },
+    {
+      method: 'delete',
+      path: '/v1/api-keys/{keyId}',
+      summary: 'Revoke an API key (permanent)',
+      tag,
+      params: KeyParams,
+      responses: { 204: { description: 'Revoked' } },
+    },
     async (_req, res) => {
       const principal = principalOf(res);
       const { keyId } = valid<unknown, z.infer<typeof KeyParams>>(res).params;

@@ -2,7 +2,14 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Client } from '@temporalio/client';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { approvalUpdate, blastRadiusGoAheadSignal, endAccessSignal, extendAccessUpdate, legalHoldSignal, manualRotationConfirmedSignal } from '../../shared/messages';
+import {
+  approvalUpdate,
+  blastRadiusGoAheadSignal,
+  endAccessSignal,
+  extendAccessUpdate,
+  legalHoldSignal,
+  manualRotationConfirmedSignal,
+} from '../../shared/messages';
 import { approvalRefusal } from '../../shared/approvals';
 import type { Actor, RunbookKind } from '../../shared/runs';
 import { SUBJECT_ID } from '../../shared/search-attributes';
@@ -23,7 +30,13 @@ const Approval = z.strictObject({
 });
 const Reason = z.strictObject({ reason: z.string().min(3).max(2000) });
 const OptionalComment = z.strictObject({ comment: z.string().max(2000).optional() });
-const Extension = z.strictObject({ minutes: z.number().int().min(1).max(24 * 60) });
+const Extension = z.strictObject({
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
+});
 
 interface RunAction<B extends z.ZodType> {
   path: string;
@@ -39,15 +52,20 @@ interface RunAction<B extends z.ZodType> {
 }
 
 /** Human decisions. Updates where the caller must know the run accepted it; signals where the run applies it when it next looks. */
-export function decisionsRouter({ temporal, tenants }: { temporal: Client; tenants: TenantStore }, registry: OpenAPIRegistry): Router {
+export function decisionsRouter(
+  { temporal, tenants }: { temporal: Client; tenants: TenantStore },
+  registry: OpenAPIRegistry,
+): Router {
   const router = Router();
   const add = <B extends z.ZodType>(action: RunAction<B>) => {
     const handler: RequestHandler = async (req, res) => {
       const tenantId = String(req.params.tenantId);
       const run = await findRun(temporal, tenantId, String(req.params.runId));
       res.locals.auditRunId = run.workflowId;
-      if (action.kinds && !action.kinds.includes(run.kind)) throw conflict('wrong-run-kind', `Only ${action.kinds.join(' and ')} runs take this`);
-      if (run.description.status.name !== 'RUNNING') throw conflict('run-closed', 'The run is no longer open for decisions');
+      if (action.kinds && !action.kinds.includes(run.kind))
+        throw conflict('wrong-run-kind', `Only ${action.kinds.join(' and ')} runs take this`);
+      if (run.description.status.name !== 'RUNNING')
+        throw conflict('run-closed', 'The run is no longer open for decisions');
       const body = valid<z.infer<B>>(res).body;
       res.locals.auditDetail = body as Record<string, unknown>;
       const result = await action.act(run, body, principalOf(res).actor, tenantId);
@@ -64,7 +82,12 @@ export function decisionsRouter({ temporal, tenants }: { temporal: Client; tenan
         params: RunParams,
         body: action.body,
         guards: [requireTenant(tenants, ...action.permissions)],
-        responses: { [action.status]: { description: action.status === 202 ? 'Sent to the run' : 'The run accepted it', schema: action.responseSchema } },
+        responses: {
+          [action.status]: {
+            description: action.status === 202 ? 'Sent to the run' : 'The run accepted it',
+            schema: action.responseSchema,
+          },
+        },
       },
       handler,
     );
@@ -80,9 +103,17 @@ export function decisionsRouter({ temporal, tenants }: { temporal: Client; tenan
     act: async (run, { decision, comment, stepId }, approver) => {
       // What the API can see of the one approval rule (shared/approvals.ts); the run applies all of it, the step's role included.
       const requester = run.description.memo?.requestedBy as Actor | undefined;
-      const refusal = approvalRefusal({ approverId: approver.id, requesterId: requester?.id, subject: { subjectId: run.description.typedSearchAttributes?.get(SUBJECT_ID) ?? '' } });
+      const refusal = approvalRefusal({
+        approverId: approver.id,
+        requesterId: requester?.id,
+        subject: { subjectId: run.description.typedSearchAttributes?.get(SUBJECT_ID) ?? '' },
+      });
       if (refusal) throw forbidden(refusal);
-      return executeDecision(() => run.handle.executeUpdate(approvalUpdate, { args: [{ approved: decision === 'approve', comment, stepId, approver }] }));
+      return executeDecision(() =>
+        run.handle.executeUpdate(approvalUpdate, {
+          args: [{ approved: decision === 'approve', comment, stepId, approver }],
+        }),
+      );
     },
   });
   add({
@@ -110,7 +141,8 @@ export function decisionsRouter({ temporal, tenants }: { temporal: Client; tenan
     kinds: ['privileged-access'],
     status: 200,
     responseSchema: z.object({ expiresAt: z.string() }),
-    act: (run, { minutes }, by) => executeDecision(() => run.handle.executeUpdate(extendAccessUpdate, { args: [{ minutes, by }] })),
+    act: (run, { minutes }, by) =>
+      executeDecision(() => run.handle.executeUpdate(extendAccessUpdate, { args: [{ minutes, by }] })),
   });
   add({
     path: 'end',

@@ -4,7 +4,10 @@ import type { AppDeps } from '../app';
 const CHECK_TIMEOUT_MS = 2000;
 
 function withTimeout<T>(promise: Promise<T>): Promise<T> {
-  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref())]);
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref()),
+  ]);
 }
 
 async function reachable(check: () => Promise<unknown>): Promise<boolean> {
@@ -28,14 +31,20 @@ export function healthRouter({ temporal, mongo }: Pick<AppDeps, 'temporal' | 'mo
       reachable(() => mongo.db.command({ ping: 1 })),
     ]);
     const checks = { temporal: temporalUp ? 'up' : 'down', mongodb: mongoUp ? 'up' : 'down' };
-    const down = Object.entries(checks).filter(([, v]) => v === 'down').map(([k]) => k);
+    const down = Object.entries(checks)
+      .filter(([, v]) => v === 'down')
+      .map(([k]) => k);
     if (down.length === 0) return void res.json({ status: 'ready', checks });
-    res.status(503).set('Retry-After', '5').type('application/problem+json').json({
-      type: 'https://identity-runbooks.dev/problems/not-ready',
-      title: `Not ready: ${down.join(' and ')} unreachable`,
-      status: 503,
-      checks,
-    });
+    res
+      .status(503)
+      .set('Retry-After', '5')
+      .type('application/problem+json')
+      .json({
+        type: 'https://identity-runbooks.dev/problems/not-ready',
+        title: `Not ready: ${down.join(' and ')} unreachable`,
+        status: 503,
+        checks,
+      });
   });
   return router;
 }

@@ -18,8 +18,15 @@ const Decisions = z.strictObject({
   decisions: z
     .array(
       z
-        .strictObject({ itemId: z.string().min(1).max(256), decision: z.enum(['approve', 'revoke']), comment: z.string().max(2000).optional() })
-        .refine((d) => d.decision !== 'revoke' || (d.comment?.trim().length ?? 0) > 0, { message: 'a revocation needs a comment', path: ['comment'] }),
+        .strictObject({
+          itemId: z.string().min(1).max(256),
+          decision: z.enum(['approve', 'revoke']),
+          comment: z.string().max(2000).optional(),
+        })
+        .refine((d) => d.decision !== 'revoke' || (d.comment?.trim().length ?? 0) > 0, {
+          message: 'a revocation needs a comment',
+          path: ['comment'],
+        }),
     )
     .min(1)
     .max(500),
@@ -37,7 +44,12 @@ const ReviewItemSchema = z.object({
   comment: z.string().optional(),
   defaulted: z.boolean().optional(),
   previousStage: z
-    .object({ decision: z.enum(['approve', 'revoke']), comment: z.string().optional(), decidedBy: z.string().optional(), defaulted: z.boolean().optional() })
+    .object({
+      decision: z.enum(['approve', 'revoke']),
+      comment: z.string().optional(),
+      decidedBy: z.string().optional(),
+      defaulted: z.boolean().optional(),
+    })
     .optional(),
 });
 
@@ -56,10 +68,14 @@ async function orNotAssigned<T>(call: () => Promise<T>): Promise<T> {
  * workflow (reviewerWorkflowId), so a reviewer reaches only their own items by
  * construction, and the workflow's update validator refuses anything else.
  */
-export function reviewsRouter({ temporal, tenants }: { temporal: Client; tenants: TenantStore }, registry: OpenAPIRegistry): Router {
+export function reviewsRouter(
+  { temporal, tenants }: { temporal: Client; tenants: TenantStore },
+  registry: OpenAPIRegistry,
+): Router {
   const router = Router();
   const tag = 'Reviews';
-  const assignment = (tenantId: string, reviewId: string, reviewerId: string): WorkflowHandle => temporal.workflow.getHandle(reviewerWorkflowId(tenantId, reviewId, reviewerId));
+  const assignment = (tenantId: string, reviewId: string, reviewerId: string): WorkflowHandle =>
+    temporal.workflow.getHandle(reviewerWorkflowId(tenantId, reviewId, reviewerId));
   operation(
     router,
     registry,
@@ -71,14 +87,20 @@ export function reviewsRouter({ temporal, tenants }: { temporal: Client; tenants
       params: ReviewParams,
       query: ItemsQuery,
       guards: [requireTenant(tenants, 'reviews:decide', 'reviews:read-all')],
-      responses: { 200: { description: 'The reviewer’s items with decisions so far', schema: z.object({ items: z.array(ReviewItemSchema) }) } },
+      responses: {
+        200: {
+          description: 'The reviewer’s items with decisions so far',
+          schema: z.object({ items: z.array(ReviewItemSchema) }),
+        },
+      },
     },
     async (req, res) => {
       const tenantId = String(req.params.tenantId);
       const principal = principalOf(res);
       const { reviewer } = valid<unknown, unknown, z.infer<typeof ItemsQuery>>(res).query;
       const reviewerId = reviewer === 'me' ? principal.actor.id : reviewer;
-      if (reviewerId !== principal.actor.id && !can(principal, tenantId, 'reviews:read-all')) throw forbidden('you can read only your own review items');
+      if (reviewerId !== principal.actor.id && !can(principal, tenantId, 'reviews:read-all'))
+        throw forbidden('you can read only your own review items');
       const handle = assignment(tenantId, String(req.params.reviewId), reviewerId);
       res.json({ items: await orNotAssigned(() => handle.query(reviewItemsQuery)) });
     },
@@ -94,7 +116,9 @@ export function reviewsRouter({ temporal, tenants }: { temporal: Client; tenants
       params: ReviewParams,
       body: Decisions,
       guards: [requireTenant(tenants, 'reviews:decide')],
-      responses: { 200: { description: 'Recorded', schema: z.object({ recorded: z.number(), remaining: z.number() }) } },
+      responses: {
+        200: { description: 'Recorded', schema: z.object({ recorded: z.number(), remaining: z.number() }) },
+      },
     },
     async (req, res) => {
       const reviewer = principalOf(res).actor;
@@ -103,7 +127,9 @@ export function reviewsRouter({ temporal, tenants }: { temporal: Client; tenants
       const { decisions } = valid<z.infer<typeof Decisions>>(res).body;
       res.locals.auditDetail = { decisions };
       await orNotAssigned(() => handle.describe());
-      res.json(await executeDecision(() => handle.executeUpdate(reviewDecisionsUpdate, { args: [{ reviewer, decisions }] })));
+      res.json(
+        await executeDecision(() => handle.executeUpdate(reviewDecisionsUpdate, { args: [{ reviewer, decisions }] })),
+      );
     },
   );
   return router;

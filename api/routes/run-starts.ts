@@ -17,7 +17,15 @@ import type { Metrics } from '../metrics';
 import { operation } from '../openapi';
 import { conflict, fieldProblem, problem } from '../problem';
 import { firstRunIdOf, runIdOf } from '../runs';
-import { CredentialKindSchema, EntitlementKindSchema, Id, IsoDate, PlatformSchema, SubjectSchema, TenantParams } from '../schemas';
+import {
+  CredentialKindSchema,
+  EntitlementKindSchema,
+  Id,
+  IsoDate,
+  PlatformSchema,
+  SubjectSchema,
+  TenantParams,
+} from '../schemas';
 import { valid } from '../validate';
 import type { SecretVault } from '../../store/secrets';
 
@@ -30,16 +38,32 @@ const Offboarding = z.strictObject({
   leaveDate: IsoDate.optional(),
   newOwnerId: Id('new owner id').optional(),
 });
-const Onboarding = z.strictObject({ ...common, subject: SubjectSchema, roleProfile: Id('role profile'), startDate: IsoDate.optional() });
+const Onboarding = z.strictObject({
+  ...common,
+  subject: SubjectSchema,
+  roleProfile: Id('role profile'),
+  startDate: IsoDate.optional(),
+});
 const Rotation = z.strictObject({
   ...common,
-  credential: z.strictObject({ platform: PlatformSchema, ownerId: Id('owner id'), credentialId: z.string().min(1).max(256).optional(), kind: CredentialKindSchema }),
+  credential: z.strictObject({
+    platform: PlatformSchema,
+    ownerId: Id('owner id'),
+    credentialId: z.string().min(1).max(256).optional(),
+    kind: CredentialKindSchema,
+  }),
   /** Overrides the platform's rotation mode, e.g. single-phase for consumers that hold one key. */
   mode: z.enum(['dual-phase', 'single-phase', 'manual']).optional(),
 });
 const ReviewScopeSchema = z.strictObject({
-  accounts: z.enum(['people', 'service', 'all']).optional().openapi({ description: 'people, service accounts, or both (default)' }),
-  privilegedOnly: z.boolean().optional().openapi({ description: 'only roles and the tenant policy’s privilegedEntitlements' }),
+  accounts: z
+    .enum(['people', 'service', 'all'])
+    .optional()
+    .openapi({ description: 'people, service accounts, or both (default)' }),
+  privilegedOnly: z
+    .boolean()
+    .optional()
+    .openapi({ description: 'only roles and the tenant policy’s privilegedEntitlements' }),
 });
 const AccessReview = z.strictObject({
   ...common,
@@ -56,7 +80,12 @@ const PrivilegedAccess = z.strictObject({
   entitlementKind: EntitlementKindSchema.optional(),
   durationMinutes: z.number().int().min(1),
   /** No decision within this many minutes = denied. */
-  approvalTimeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+  approvalTimeoutMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .optional(),
   justification: z.string().min(10).max(2000),
 });
 
@@ -79,7 +108,10 @@ interface StartKind<S extends z.ZodObject> {
 }
 
 /** Joiners and leavers: one run per person. */
-const personSubject = (b: { subject: { subjectId: string } }): RunSubject => ({ subjectKey: b.subject.subjectId, subjectId: b.subject.subjectId });
+const personSubject = (b: { subject: { subjectId: string } }): RunSubject => ({
+  subjectKey: b.subject.subjectId,
+  subjectId: b.subject.subjectId,
+});
 
 const START_KINDS = [
   {
@@ -102,7 +134,10 @@ const START_KINDS = [
     summary: 'Rotate one non-human credential',
     body: Rotation,
     storesSecrets: true,
-    subject: (b: z.infer<typeof Rotation>) => ({ subjectKey: rotationSubjectKey(b.credential), subjectId: b.credential.ownerId }),
+    subject: (b: z.infer<typeof Rotation>) => ({
+      subjectKey: rotationSubjectKey(b.credential),
+      subjectId: b.credential.ownerId,
+    }),
   } satisfies StartKind<typeof Rotation>,
   {
     kind: 'access-review',
@@ -119,15 +154,25 @@ const START_KINDS = [
     path: 'privileged-access',
     summary: 'Grant time-bound privileged access (after approval)',
     body: PrivilegedAccess,
-    subject: (b: z.infer<typeof PrivilegedAccess>) => ({ subjectKey: `${b.subject.subjectId}:${b.platform}:${b.entitlementId}`, subjectId: b.subject.subjectId }),
+    subject: (b: z.infer<typeof PrivilegedAccess>) => ({
+      subjectKey: `${b.subject.subjectId}:${b.platform}:${b.entitlementId}`,
+      subjectId: b.subject.subjectId,
+    }),
     check: (b: z.infer<typeof PrivilegedAccess>, tenant: Tenant) => {
       const max = tenant.policy.privilegedAccessMaxMinutes;
-      if (b.durationMinutes > max) throw fieldProblem('body.durationMinutes', `must be at most ${max} (the tenant's policy)`);
+      if (b.durationMinutes > max)
+        throw fieldProblem('body.durationMinutes', `must be at most ${max} (the tenant's policy)`);
     },
   } satisfies StartKind<typeof PrivilegedAccess>,
 ] as const;
 
-export const StartedRun = z.object({ runId: z.string(), kind: z.enum(Object.keys(WORKFLOW_TYPE) as [RunbookKind]), subjectId: z.string(), status: z.string(), joinedExisting: z.boolean() });
+export const StartedRun = z.object({
+  runId: z.string(),
+  kind: z.enum(Object.keys(WORKFLOW_TYPE) as [RunbookKind]),
+  subjectId: z.string(),
+  status: z.string(),
+  joinedExisting: z.boolean(),
+});
 const IdempotencyKey = z.string().regex(/^[A-Za-z0-9_.:-]{8,128}$/, 'must be 8 to 128 letters, digits or _ . : -');
 
 export interface RunStartDeps {
@@ -141,7 +186,14 @@ export interface RunStartDeps {
 }
 
 /** Starts the workflow, or finds the open one with the same id (the same subject is already being handled). */
-async function startOrJoin(deps: RunStartDeps, kind: RunbookKind, tenantId: string, subject: RunSubject, request: object, requestedBy: Actor) {
+async function startOrJoin(
+  deps: RunStartDeps,
+  kind: RunbookKind,
+  tenantId: string,
+  subject: RunSubject,
+  request: object,
+  requestedBy: Actor,
+) {
   const workflowId = runWorkflowId(tenantId, kind, subject.subjectKey);
   try {
     const handle = await deps.temporal.workflow.start(WORKFLOW_TYPE[kind], {
@@ -165,7 +217,12 @@ async function startOrJoin(deps: RunStartDeps, kind: RunbookKind, tenantId: stri
 }
 
 /** A named runbook must exist for the tenant (or the product), be of the run's kind and not be archived. */
-async function checkRunbook(runbooks: RunbookStore, tenantId: string, kind: RunbookKind, runbookId: string | undefined): Promise<void> {
+async function checkRunbook(
+  runbooks: RunbookStore,
+  tenantId: string,
+  kind: RunbookKind,
+  runbookId: string | undefined,
+): Promise<void> {
   if (!runbookId) return;
   const runbook = await runbooks.resolve(tenantId, kind, runbookId);
   if (!runbook) throw fieldProblem('body.runbookId', 'no such runbook');
@@ -182,15 +239,28 @@ function send(res: Response, stored: StoredResponse): void {
  * Runs the start under the caller's Idempotency-Key, when given: the same key
  * and body replays the first answer, another body with that key is 409.
  */
-async function withIdempotency(req: Request, res: Response, store: IdempotencyStore, work: () => Promise<StoredResponse>): Promise<void> {
+async function withIdempotency(
+  req: Request,
+  res: Response,
+  store: IdempotencyStore,
+  work: () => Promise<StoredResponse>,
+): Promise<void> {
   const given = req.get('idempotency-key');
   if (given === undefined) return send(res, await work());
   const parsed = IdempotencyKey.safeParse(given);
   if (!parsed.success) throw fieldProblem('headers.idempotency-key', parsed.error.issues[0]!.message);
   const key = `${principalOf(res).credentialId}|${parsed.data}`;
   const reservation = await store.reserve(key, bodyHash({ path: req.originalUrl, body: req.body as unknown }));
-  if (reservation.state === 'mismatch') throw conflict('idempotency-key-reused', 'This Idempotency-Key was used with a different request');
-  if (reservation.state === 'in-progress') throw problem(409, 'idempotency-key-in-progress', 'A request with this Idempotency-Key is still being processed', {}, { 'Retry-After': '1' });
+  if (reservation.state === 'mismatch')
+    throw conflict('idempotency-key-reused', 'This Idempotency-Key was used with a different request');
+  if (reservation.state === 'in-progress')
+    throw problem(
+      409,
+      'idempotency-key-in-progress',
+      'A request with this Idempotency-Key is still being processed',
+      {},
+      { 'Retry-After': '1' },
+    );
   if (reservation.state === 'replay') return void send(res.set('Idempotent-Replayed', 'true'), reservation.response);
   let stored: StoredResponse;
   try {
@@ -218,7 +288,10 @@ export function runStartsRouter(deps: RunStartDeps, registry: OpenAPIRegistry): 
         params: TenantParams,
         body: spec.body,
         guards: [requireTenant(deps.tenants, 'runs:start')],
-        responses: { 202: { description: 'Started; poll the Location', schema: StartedRun }, 200: { description: 'An open run for this subject already exists: that run', schema: StartedRun } },
+        responses: {
+          202: { description: 'Started; poll the Location', schema: StartedRun },
+          200: { description: 'An open run for this subject already exists: that run', schema: StartedRun },
+        },
       },
       async (req, res) => {
         const tenantId = String(req.params.tenantId);
@@ -226,7 +299,13 @@ export function runStartsRouter(deps: RunStartDeps, registry: OpenAPIRegistry): 
         const tenant = (await deps.tenants.get(tenantId))!;
         spec.check?.(body, tenant, new Date());
         if (spec.storesSecrets && tenant.secretStore?.kind !== 'aws-secrets-manager' && !deps.secrets.durable) {
-          throw problem(503, 'secret-store-unavailable', 'The tenant’s secrets go to the embedded store, which has no key (SECRET_STORE_KEYS): nothing is rotated whose secret could not be kept', {}, { 'Retry-After': '60' });
+          throw problem(
+            503,
+            'secret-store-unavailable',
+            'The tenant’s secrets go to the embedded store, which has no key (SECRET_STORE_KEYS): nothing is rotated whose secret could not be kept',
+            {},
+            { 'Retry-After': '60' },
+          );
         }
         await checkRunbook(deps.runbooks, tenantId, spec.kind, body.runbookId as string | undefined);
         const subject = spec.subject(body);
@@ -234,7 +313,14 @@ export function runStartsRouter(deps: RunStartDeps, registry: OpenAPIRegistry): 
         res.locals.auditRunId = runWorkflowId(tenantId, spec.kind, subject.subjectKey);
         res.locals.auditSubjectId = subject.subjectId;
         await withIdempotency(req, res, deps.idempotency, async () => {
-          const { firstRunId, joinedExisting } = await startOrJoin(deps, spec.kind, tenantId, subject, { ...body, tenantId, requestedBy }, requestedBy);
+          const { firstRunId, joinedExisting } = await startOrJoin(
+            deps,
+            spec.kind,
+            tenantId,
+            subject,
+            { ...body, tenantId, requestedBy },
+            requestedBy,
+          );
           const runId = runIdOf(tenantId, runWorkflowId(tenantId, spec.kind, subject.subjectKey), firstRunId);
           return {
             status: joinedExisting ? 200 : 202,

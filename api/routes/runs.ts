@@ -20,23 +20,45 @@ import { executionStatus, findRun, runIdOf, type FoundRun } from '../runs';
 import { Id, RunParams, TenantId } from '../schemas';
 import { valid } from '../validate';
 
-const EXECUTION_STATUSES = { running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Canceled', terminated: 'Terminated', 'timed-out': 'TimedOut' } as const;
+const EXECUTION_STATUSES = {
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  cancelled: 'Canceled',
+  terminated: 'Terminated',
+  'timed-out': 'TimedOut',
+} as const;
 const ListQuery = z.strictObject({
   kind: z.enum(RUNBOOK_KINDS).optional(),
   status: z.enum(Object.keys(EXECUTION_STATUSES) as [keyof typeof EXECUTION_STATUSES]).optional(),
   subject: Id('subject id').optional(),
-  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,2048}\.[A-Za-z0-9_-]{22}$/, 'not a cursor from a previous page').optional(),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,2048}\.[A-Za-z0-9_-]{22}$/, 'not a cursor from a previous page')
+    .optional(),
   pageSize: z.coerce.number().int().min(1).max(100).default(25),
 });
-const RunSummary = z.object({ runId: z.string(), kind: z.string(), subjectId: z.string(), status: z.string(), startedAt: z.string(), closedAt: z.string().optional() });
+const RunSummary = z.object({
+  runId: z.string(),
+  kind: z.string(),
+  subjectId: z.string(),
+  status: z.string(),
+  startedAt: z.string(),
+  closedAt: z.string().optional(),
+});
 const StepSchema = z.object({
   stepId: z.string(),
   platform: z.string(),
   action: z.string(),
-  status: z.string().openapi({ description: '`retrying` while the platform action failed and Temporal will try again' }),
+  status: z
+    .string()
+    .openapi({ description: '`retrying` while the platform action failed and Temporal will try again' }),
   attempts: z.number(),
   lastError: z.string().optional(),
-  attempt: z.number().optional().openapi({ description: 'While retrying: the attempt now scheduled (of maximumAttempts)' }),
+  attempt: z
+    .number()
+    .optional()
+    .openapi({ description: 'While retrying: the attempt now scheduled (of maximumAttempts)' }),
   maximumAttempts: z.number().optional(),
   nextAttemptAt: z.string().optional(),
   detail: z.string().optional(),
@@ -50,7 +72,14 @@ const RunDetail = RunSummary.extend({
   needsHuman: z.array(z.string()),
   progressAvailable: z.boolean(),
 });
-const EvidenceRecordSchema = z.object({ at: z.string(), event: z.string(), actor: z.object({ id: z.string(), kind: z.string() }), platform: z.string().optional(), action: z.string().optional(), outcome: z.string().optional() });
+const EvidenceRecordSchema = z.object({
+  at: z.string(),
+  event: z.string(),
+  actor: z.object({ id: z.string(), kind: z.string() }),
+  platform: z.string().optional(),
+  action: z.string().optional(),
+  outcome: z.string().optional(),
+});
 
 const QUERY_DEADLINE_MS = 3000;
 
@@ -67,7 +96,9 @@ function visibilityQuery(tenantId: string, filter: z.infer<typeof ListQuery>): s
 /** A run's own progress report; absent when no worker answers in time (the run's state is still shown). */
 async function progressOf(temporal: Client, run: FoundRun): Promise<RunProgress | undefined> {
   try {
-    return await temporal.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => run.handle.query(progressQuery));
+    return await temporal.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+      run.handle.query(progressQuery),
+    );
   } catch {
     return undefined;
   }
@@ -92,7 +123,10 @@ async function withRetries(temporal: Client, run: FoundRun, steps: StepProgress[
     const matches = running.filter((s) => s.action === action);
     if (matches.length !== 1) continue;
     const view = views.find((v) => v.stepId === matches[0]!.stepId)!;
-    const failure = await decodeOptionalFailureToOptionalError(temporal.options.loadedDataConverter, activity.lastFailure).catch(() => undefined);
+    const failure = await decodeOptionalFailureToOptionalError(
+      temporal.options.loadedDataConverter,
+      activity.lastFailure,
+    ).catch(() => undefined);
     // Filled while the activity waits out its retry interval (a later poll after the attempt started finds lastStartedTime instead).
     const next = optionalTsToDate(activity.nextAttemptScheduleTime);
     Object.assign(view, {
@@ -112,7 +146,17 @@ function statusOf(run: FoundRun, progress: RunProgress | undefined): string {
   return executionStatus(execution);
 }
 
-const CSV_COLUMNS = ['at', 'event', 'actorId', 'actorKind', 'subjectId', 'platform', 'action', 'outcome', 'detail'] as const;
+const CSV_COLUMNS = [
+  'at',
+  'event',
+  'actorId',
+  'actorKind',
+  'subjectId',
+  'platform',
+  'action',
+  'outcome',
+  'detail',
+] as const;
 
 /** RFC 4180 quoting; a cell a spreadsheet would run as a formula is prefixed with '. */
 function csvCell(value: unknown): string {
@@ -122,7 +166,11 @@ function csvCell(value: unknown): string {
 }
 
 export function evidenceCsv(records: EvidenceRecord[]): string {
-  const rows = records.map((r) => [r.at, r.event, r.actor.id, r.actor.kind, r.subjectId, r.platform, r.action, r.outcome, r.detail].map(csvCell).join(','));
+  const rows = records.map((r) =>
+    [r.at, r.event, r.actor.id, r.actor.kind, r.subjectId, r.platform, r.action, r.outcome, r.detail]
+      .map(csvCell)
+      .join(','),
+  );
   return [CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
 }
 
@@ -147,7 +195,12 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
       params: z.strictObject({ tenantId: TenantId }),
       query: ListQuery,
       guards: [requireTenant(tenants, 'runs:read')],
-      responses: { 200: { description: 'A page of runs; pass nextCursor as cursor for the next', schema: z.object({ items: z.array(RunSummary), nextCursor: z.string().optional() }) } },
+      responses: {
+        200: {
+          description: 'A page of runs; pass nextCursor as cursor for the next',
+          schema: z.object({ items: z.array(RunSummary), nextCursor: z.string().optional() }),
+        },
+      },
     },
     async (req, res) => {
       const tenantId = String(req.params.tenantId);
@@ -163,7 +216,12 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
       const executions = response.executions.filter((raw) => raw.execution?.workflowId?.startsWith(`${tenantId}/`));
       const items = await Promise.all(
         executions.map(async (raw) => {
-          const info = await executionInfoFromRaw(raw, temporal.options.loadedDataConverter, raw, temporal.options.namespace);
+          const info = await executionInfoFromRaw(
+            raw,
+            temporal.options.loadedDataConverter,
+            raw,
+            temporal.options.namespace,
+          );
           return {
             runId: runIdOf(tenantId, info.workflowId, raw.firstRunId || info.runId),
             kind: info.typedSearchAttributes.get(RUNBOOK_KIND) as RunbookKind,
@@ -181,7 +239,15 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
   operation(
     router,
     registry,
-    { method: 'get', path: '/v1/tenants/{tenantId}/runs/{runId}', summary: 'A run: status, steps per platform, and what needs a human', tag, params: RunParams, guards: [requireTenant(tenants, 'runs:read')], responses: { 200: { description: 'The run', schema: RunDetail } } },
+    {
+      method: 'get',
+      path: '/v1/tenants/{tenantId}/runs/{runId}',
+      summary: 'A run: status, steps per platform, and what needs a human',
+      tag,
+      params: RunParams,
+      guards: [requireTenant(tenants, 'runs:read')],
+      responses: { 200: { description: 'The run', schema: RunDetail } },
+    },
     async (req, res) => {
       const run = await findRun(temporal, String(req.params.tenantId), String(req.params.runId));
       const progress = await progressOf(temporal, run);
@@ -203,11 +269,24 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
   operation(
     router,
     registry,
-    { method: 'post', path: '/v1/tenants/{tenantId}/runs/{runId}/cancel', summary: 'Request cancellation; the run compensates as its runbook says', tag, params: RunParams, guards: [requireTenant(tenants, 'runs:cancel')], responses: { 202: { description: 'Cancellation requested' } } },
+    {
+      method: 'post',
+      path: '/v1/tenants/{tenantId}/runs/{runId}/cancel',
+      summary: 'Request cancellation; the run compensates as its runbook says',
+      tag,
+      params: RunParams,
+      guards: [requireTenant(tenants, 'runs:cancel')],
+      responses: { 202: { description: 'Cancellation requested' } },
+    },
     async (req, res) => {
       const run = await findRun(temporal, String(req.params.tenantId), String(req.params.runId));
       res.locals.auditRunId = run.workflowId;
-      if (run.description.status.name !== 'RUNNING') throw conflict('run-closed', 'The run has already finished', `status: ${executionStatus(run.description.status.name)}`);
+      if (run.description.status.name !== 'RUNNING')
+        throw conflict(
+          'run-closed',
+          'The run has already finished',
+          `status: ${executionStatus(run.description.status.name)}`,
+        );
       await run.handle.cancel();
       res.status(202).json({ runId: String(req.params.runId), status: 'cancel-requested' });
     },
@@ -222,7 +301,13 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
       tag,
       params: RunParams,
       guards: [requireTenant(tenants, 'evidence:read')],
-      responses: { 200: { description: 'Evidence records in time order', schema: z.object({ runId: z.string(), records: z.array(EvidenceRecordSchema) }), alternatives: { 'text/csv': z.string() } } },
+      responses: {
+        200: {
+          description: 'Evidence records in time order',
+          schema: z.object({ runId: z.string(), records: z.array(EvidenceRecordSchema) }),
+          alternatives: { 'text/csv': z.string() },
+        },
+      },
     },
     async (req, res) => {
       const tenantId = String(req.params.tenantId);
@@ -230,7 +315,10 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
       const run = await findRun(temporal, tenantId, runId);
       const records = await evidence.forRun(tenantId, run.workflowId);
       if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
-        res.type('text/csv').attachment(`evidence-${run.subjectId.replace(/[^\w.-]/g, '_')}.csv`).send(evidenceCsv(records));
+        res
+          .type('text/csv')
+          .attachment(`evidence-${run.subjectId.replace(/[^\w.-]/g, '_')}.csv`)
+          .send(evidenceCsv(records));
         return;
       }
       res.json({ runId, records });
@@ -251,7 +339,8 @@ function cursorOf(token: Uint8Array, query: string): string {
 function pageTokenOf(cursor: string, query: string): Buffer {
   const [encoded, digest] = cursor.split('.') as [string, string];
   const token = Buffer.from(encoded, 'base64url');
-  if (cursorDigest(token, query) !== digest) throw fieldProblem('query.cursor', 'not a cursor from a previous page of this listing');
+  if (cursorDigest(token, query) !== digest)
+    throw fieldProblem('query.cursor', 'not a cursor from a previous page of this listing');
   return token;
 }
 

@@ -1,5 +1,12 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleSpec } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleSpec,
+} from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Actor, RotationCampaignRequest } from '../../shared/runs';
@@ -21,18 +28,33 @@ type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 /** One cron field: a star, numbers or names, ranges, lists and steps (every 15 minutes, `1-5`, `MON,WED`). */
 const CRON_FIELD = String.raw`(\*|[0-9A-Za-z]{1,3}(-[0-9A-Za-z]{1,3})?)(\/[1-9][0-9]{0,2})?`;
 /** Five-field cron (minute hour day month weekday), as Temporal schedules read it; Temporal checks the values too (400). */
-const Cron = z.string().max(200).regex(new RegExp(`^${CRON_FIELD}(,${CRON_FIELD})*( +${CRON_FIELD}(,${CRON_FIELD})*){4}$`), 'must be a five-field cron expression, e.g. "0 6 1 */3 *"');
+const Cron = z
+  .string()
+  .max(200)
+  .regex(
+    new RegExp(`^${CRON_FIELD}(,${CRON_FIELD})*( +${CRON_FIELD}(,${CRON_FIELD})*){4}$`),
+    'must be a five-field cron expression, e.g. "0 6 1 */3 *"',
+  );
 /** A Temporal duration: "90d", "12h", "30m" (never zero). */
 const Every = z.string().regex(/^[1-9]\d{0,4} ?(d|h|m)$/, 'must be a duration such as "90d", "12h" or "30m"');
 const RotationCampaign = z
   .strictObject({
     maxAgeDays: z.number().int().min(1).max(3650).optional(),
-    createdBefore: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Rotate every active credential created before this instant, whatever its age (after an incident); instead of maxAgeDays' }),
+    createdBefore: z.iso.datetime({ offset: true }).optional().openapi({
+      description:
+        'Rotate every active credential created before this instant, whatever its age (after an incident); instead of maxAgeDays',
+    }),
     concurrency: z.number().int().min(1).max(100).optional(),
   })
-  .refine((c) => c.maxAgeDays === undefined || c.createdBefore === undefined, { message: 'give maxAgeDays or createdBefore, not both', path: ['createdBefore'] })
+  .refine((c) => c.maxAgeDays === undefined || c.createdBefore === undefined, {
+    message: 'give maxAgeDays or createdBefore, not both',
+    path: ['createdBefore'],
+  })
   // A future cutoff would rotate every credential on every run.
-  .refine((c) => c.createdBefore === undefined || Date.parse(c.createdBefore) <= Date.now(), { message: 'must not be in the future', path: ['createdBefore'] });
+  .refine((c) => c.createdBefore === undefined || Date.parse(c.createdBefore) <= Date.now(), {
+    message: 'must not be in the future',
+    path: ['createdBefore'],
+  });
 
 const When = { cron: Cron.optional(), every: Every.optional() };
 const oneTrigger = (v: { cron?: string; every?: string }) => !(v.cron && v.every);
@@ -48,7 +70,10 @@ const CreateSchedule = z
   })
   .refine((v) => Boolean(v.cron ?? v.every), { message: 'give cron or every', path: ['cron'] })
   .refine(oneTrigger, { message: 'give cron or every, not both', path: ['every'] })
-  .refine((v) => v.kind === 'rotation-campaign' || v.campaign === undefined, { message: 'an access review takes its settings from the tenant policy', path: ['campaign'] });
+  .refine((v) => v.kind === 'rotation-campaign' || v.campaign === undefined, {
+    message: 'an access review takes its settings from the tenant policy',
+    path: ['campaign'],
+  });
 const UpdateSchedule = z
   .strictObject({ ...When, paused: z.boolean().optional(), note: z.string().max(500).optional() })
   .refine(oneTrigger, { message: 'give cron or every, not both', path: ['every'] })
@@ -59,7 +84,10 @@ const ScheduleView = z.object({
   kind: z.enum(SCHEDULE_KINDS),
   paused: z.boolean(),
   note: z.string().optional(),
-  spec: z.object({ calendars: z.array(z.record(z.string(), z.unknown())).optional(), intervals: z.array(z.object({ every: z.number() })).optional() }),
+  spec: z.object({
+    calendars: z.array(z.record(z.string(), z.unknown())).optional(),
+    intervals: z.array(z.object({ every: z.number() })).optional(),
+  }),
   nextActionTimes: z.array(z.string()),
   recentActions: z.array(z.object({ scheduledAt: z.string(), workflowId: z.string() })),
 });
@@ -70,7 +98,10 @@ const RUNBOOK_KIND_OF = { 'rotation-campaign': 'credential-rotation', 'access-re
  * scheduledAccessReview wrapper, which names the review after its quarter and
  * sets the deadline from the tenant's policy.
  */
-const WORKFLOW_OF: Record<ScheduleKind, string> = { 'rotation-campaign': ROTATION_CAMPAIGN_WORKFLOW, 'access-review': SCHEDULED_ACCESS_REVIEW_WORKFLOW };
+const WORKFLOW_OF: Record<ScheduleKind, string> = {
+  'rotation-campaign': ROTATION_CAMPAIGN_WORKFLOW,
+  'access-review': SCHEDULED_ACCESS_REVIEW_WORKFLOW,
+};
 
 const CATCHUP_WINDOW: Record<ScheduleKind, string> = { 'rotation-campaign': '1 day', 'access-review': '7 days' };
 
@@ -88,7 +119,8 @@ async function withCalendarChecked<T>(when: { cron?: string; every?: string }, c
   } catch (err) {
     const e = err as { code?: unknown; cause?: { code?: unknown } };
     const path = when.cron ? 'body.cron' : 'body.every';
-    if (err instanceof TypeError && (when.cron || when.every)) throw fieldProblem(path, `Temporal cannot read this calendar: ${err.message.slice(0, 300)}`);
+    if (err instanceof TypeError && (when.cron || when.every))
+      throw fieldProblem(path, `Temporal cannot read this calendar: ${err.message.slice(0, 300)}`);
     if (e.code === 3 || e.cause?.code === 3) throw fieldProblem(path, 'Temporal cannot read this calendar');
     throw err;
   }
@@ -98,25 +130,38 @@ function specOf(when: { cron?: string; every?: string }): ScheduleSpec {
   return when.cron ? { cronExpressions: [when.cron] } : { intervals: [{ every: when.every! as `${number}d` }] };
 }
 
-function campaignRequest(tenantId: string, requestedBy: Actor, campaign: z.infer<typeof RotationCampaign> = {}): RotationCampaignRequest | { tenantId: string; requestedBy: Actor } {
+function campaignRequest(
+  tenantId: string,
+  requestedBy: Actor,
+  campaign: z.infer<typeof RotationCampaign> = {},
+): RotationCampaignRequest | { tenantId: string; requestedBy: Actor } {
   return { tenantId, requestedBy, ...campaign };
 }
 
 function view(scheduleId: string, d: ScheduleDescription) {
-  const kind = (d.typedSearchAttributes?.get(RUNBOOK_KIND) === 'access-review' ? 'access-review' : 'rotation-campaign');
+  const kind = d.typedSearchAttributes?.get(RUNBOOK_KIND) === 'access-review' ? 'access-review' : 'rotation-campaign';
   return {
     scheduleId,
     kind,
     paused: d.state.paused,
     note: d.state.note || undefined,
-    spec: { calendars: d.spec.calendars as Record<string, unknown>[] | undefined, intervals: d.spec.intervals?.map((i) => ({ every: Number(i.every) })) },
+    spec: {
+      calendars: d.spec.calendars as Record<string, unknown>[] | undefined,
+      intervals: d.spec.intervals?.map((i) => ({ every: Number(i.every) })),
+    },
     nextActionTimes: d.info.nextActionTimes.map((t) => t.toISOString()),
-    recentActions: d.info.recentActions.map((a) => ({ scheduledAt: a.scheduledAt.toISOString(), workflowId: a.action.workflow.workflowId })),
+    recentActions: d.info.recentActions.map((a) => ({
+      scheduledAt: a.scheduledAt.toISOString(),
+      workflowId: a.action.workflow.workflowId,
+    })),
   };
 }
 
 /** Rotation campaigns and access reviews on a calendar: Temporal Schedules per tenant. */
-export function schedulesRouter({ temporal, tenants, queues }: { temporal: Client; tenants: TenantStore; queues: TaskQueues }, registry: OpenAPIRegistry): Router {
+export function schedulesRouter(
+  { temporal, tenants, queues }: { temporal: Client; tenants: TenantStore; queues: TaskQueues },
+  registry: OpenAPIRegistry,
+): Router {
   const router = Router();
   const tag = 'Schedules';
   const handleOf = async (tenantId: string, scheduleId: string) => {
@@ -134,7 +179,16 @@ export function schedulesRouter({ temporal, tenants, queues }: { temporal: Clien
   operation(
     router,
     registry,
-    { method: 'post', path: '/v1/tenants/{tenantId}/schedules', summary: 'Schedule a rotation campaign or an access review (cron or interval)', tag, params: TenantParams, body: CreateSchedule, guards: [requireTenant(tenants, 'schedules:write')], responses: { 201: { description: 'Created', schema: ScheduleView } } },
+    {
+      method: 'post',
+      path: '/v1/tenants/{tenantId}/schedules',
+      summary: 'Schedule a rotation campaign or an access review (cron or interval)',
+      tag,
+      params: TenantParams,
+      body: CreateSchedule,
+      guards: [requireTenant(tenants, 'schedules:write')],
+      responses: { 201: { description: 'Created', schema: ScheduleView } },
+    },
     async (req, res) => {
       const tenantId = String(req.params.tenantId);
       const body = valid<z.infer<typeof CreateSchedule>>(res).body;
@@ -146,26 +200,35 @@ export function schedulesRouter({ temporal, tenants, queues }: { temporal: Clien
         { key: SUBJECT_ID, value: body.scheduleId },
       ];
       res.locals.auditRunId = id;
-      const requestedBy: Actor = { id: body.scheduleId, kind: 'schedule', displayName: `schedule created by ${principalOf(res).actor.id}` };
+      const requestedBy: Actor = {
+        id: body.scheduleId,
+        kind: 'schedule',
+        displayName: `schedule created by ${principalOf(res).actor.id}`,
+      };
       try {
-        const handle = await withCalendarChecked(body, () => temporal.schedule.create({
-          scheduleId: id,
-          spec: specOf(body),
-          action: {
-            type: 'startWorkflow',
-            workflowType: WORKFLOW_OF[body.kind],
-            workflowId: runWorkflowId(tenantId, kind, body.scheduleId),
-            taskQueue: queues.workflows,
-            args: [campaignRequest(tenantId, requestedBy, body.campaign)],
-            memo: { requestedBy },
+        const handle = await withCalendarChecked(body, () =>
+          temporal.schedule.create({
+            scheduleId: id,
+            spec: specOf(body),
+            action: {
+              type: 'startWorkflow',
+              workflowType: WORKFLOW_OF[body.kind],
+              workflowId: runWorkflowId(tenantId, kind, body.scheduleId),
+              taskQueue: queues.workflows,
+              args: [campaignRequest(tenantId, requestedBy, body.campaign)],
+              memo: { requestedBy },
+              typedSearchAttributes: attributes,
+            },
             typedSearchAttributes: attributes,
-          },
-          typedSearchAttributes: attributes,
-          // A campaign still running (e.g. paused at the blast-radius brake) is not started twice; a firing missed during an outage is caught up once.
-          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: CATCHUP_WINDOW[body.kind] },
-          state: { paused: body.paused, note: body.note },
-        }));
-        res.status(201).location(`/v1/tenants/${tenantId}/schedules/${body.scheduleId}`).json(view(body.scheduleId, await handle.describe()));
+            // A campaign still running (e.g. paused at the blast-radius brake) is not started twice; a firing missed during an outage is caught up once.
+            policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: CATCHUP_WINDOW[body.kind] },
+            state: { paused: body.paused, note: body.note },
+          }),
+        );
+        res
+          .status(201)
+          .location(`/v1/tenants/${tenantId}/schedules/${body.scheduleId}`)
+          .json(view(body.scheduleId, await handle.describe()));
       } catch (err) {
         if (err instanceof ScheduleAlreadyRunning) throw conflict('schedule-exists', 'A schedule with this id exists');
         throw err;
@@ -175,13 +238,27 @@ export function schedulesRouter({ temporal, tenants, queues }: { temporal: Clien
   operation(
     router,
     registry,
-    { method: 'get', path: '/v1/tenants/{tenantId}/schedules', summary: 'The tenant’s schedules', tag, params: TenantParams, guards: [requireTenant(tenants, 'schedules:read')], responses: { 200: { description: 'Schedules', schema: z.object({ items: z.array(z.object({ scheduleId: z.string(), paused: z.boolean() })) }) } } },
+    {
+      method: 'get',
+      path: '/v1/tenants/{tenantId}/schedules',
+      summary: 'The tenant’s schedules',
+      tag,
+      params: TenantParams,
+      guards: [requireTenant(tenants, 'schedules:read')],
+      responses: {
+        200: {
+          description: 'Schedules',
+          schema: z.object({ items: z.array(z.object({ scheduleId: z.string(), paused: z.boolean() })) }),
+        },
+      },
+    },
     async (req, res) => {
       const tenantId = String(req.params.tenantId);
       const prefix = temporalScheduleId(tenantId, '');
       const items = [];
       for await (const summary of temporal.schedule.list({ query: `TenantId = '${tenantId}'` })) {
-        if (summary.scheduleId.startsWith(prefix)) items.push({ scheduleId: summary.scheduleId.slice(prefix.length), paused: summary.state.paused });
+        if (summary.scheduleId.startsWith(prefix))
+          items.push({ scheduleId: summary.scheduleId.slice(prefix.length), paused: summary.state.paused });
       }
       res.json({ items });
     },
@@ -189,7 +266,15 @@ export function schedulesRouter({ temporal, tenants, queues }: { temporal: Clien
   operation(
     router,
     registry,
-    { method: 'get', path: '/v1/tenants/{tenantId}/schedules/{scheduleId}', summary: 'A schedule: spec, state, next and recent runs', tag, params: ScheduleParams, guards: [requireTenant(tenants, 'schedules:read')], responses: { 200: { description: 'The schedule', schema: ScheduleView } } },
+    {
+      method: 'get',
+      path: '/v1/tenants/{tenantId}/schedules/{scheduleId}',
+      summary: 'A schedule: spec, state, next and recent runs',
+      tag,
+      params: ScheduleParams,
+      guards: [requireTenant(tenants, 'schedules:read')],
+      responses: { 200: { description: 'The schedule', schema: ScheduleView } },
+    },
     async (req, res) => {
       const { description } = await handleOf(String(req.params.tenantId), String(req.params.scheduleId));
       res.json(view(String(req.params.scheduleId), description));
@@ -198,7 +283,16 @@ export function schedulesRouter({ temporal, tenants, queues }: { temporal: Clien
   operation(
     router,
     registry,
-    { method: 'patch', path: '/v1/tenants/{tenantId}/schedules/{scheduleId}', summary: 'Change the calendar, pause or resume', tag, params: ScheduleParams, body: UpdateSchedule, guards: [requireTenant(tenants, 'schedules:write')], responses: { 200: { description: 'The updated schedule', schema: ScheduleView } } },
+    {
+      method: 'patch',
+      path: '/v1/tenants/{tenantId}/schedules/{scheduleId}',
+      summary: 'Change the calendar, pause or resume',
+      tag,
+      params: ScheduleParams,
+      body: UpdateSchedule,
+      guards: [requireTenant(tenants, 'schedules:write')],
+      responses: { 200: { description: 'The updated schedule', schema: ScheduleView } },
+    },
     async (req, res) => {
       const scheduleId = String(req.params.scheduleId);
       const { handle } = await handleOf(String(req.params.tenantId), scheduleId);
@@ -208,22 +302,34 @@ export function schedulesRouter({ temporal, tenants, queues }: { temporal: Clien
       // One update carries the calendar and the paused state together: a separate pause or unpause
       // could be overtaken by the update, which writes back the whole previous state.
       const by = principalOf(res).actor.id;
-      await withCalendarChecked(change, () => handle.update((previous) => ({
-        ...previous,
-        spec: change.cron || change.every ? specOf(change) : previous.spec,
-        state: {
-          paused: change.paused ?? previous.state.paused,
-          note: change.note ?? (change.paused === undefined ? previous.state.note : `${change.paused ? 'paused' : 'resumed'} by ${by}`),
-          remainingActions: previous.state.remainingActions,
-        },
-      })));
+      await withCalendarChecked(change, () =>
+        handle.update((previous) => ({
+          ...previous,
+          spec: change.cron || change.every ? specOf(change) : previous.spec,
+          state: {
+            paused: change.paused ?? previous.state.paused,
+            note:
+              change.note ??
+              (change.paused === undefined ? previous.state.note : `${change.paused ? 'paused' : 'resumed'} by ${by}`),
+            remainingActions: previous.state.remainingActions,
+          },
+        })),
+      );
       res.json(view(scheduleId, await handle.describe()));
     },
   );
   operation(
     router,
     registry,
-    { method: 'post', path: '/v1/tenants/{tenantId}/schedules/{scheduleId}/trigger', summary: 'Start the campaign now, outside the calendar', tag, params: ScheduleParams, guards: [requireTenant(tenants, 'schedules:write')], responses: { 202: { description: 'Triggered' } } },
+    {
+      method: 'post',
+      path: '/v1/tenants/{tenantId}/schedules/{scheduleId}/trigger',
+      summary: 'Start the campaign now, outside the calendar',
+      tag,
+      params: ScheduleParams,
+      guards: [requireTenant(tenants, 'schedules:write')],
+      responses: { 202: { description: 'Triggered' } },
+    },
     async (req, res) => {
       const { handle } = await handleOf(String(req.params.tenantId), String(req.params.scheduleId));
       res.locals.auditRunId = handle.scheduleId;
@@ -234,7 +340,15 @@ export function schedulesRouter({ temporal, tenants, queues }: { temporal: Clien
   operation(
     router,
     registry,
-    { method: 'delete', path: '/v1/tenants/{tenantId}/schedules/{scheduleId}', summary: 'Delete a schedule (runs it started go on)', tag, params: ScheduleParams, guards: [requireTenant(tenants, 'schedules:write')], responses: { 204: { description: 'Deleted' } } },
+    {
+      method: 'delete',
+      path: '/v1/tenants/{tenantId}/schedules/{scheduleId}',
+      summary: 'Delete a schedule (runs it started go on)',
+      tag,
+      params: ScheduleParams,
+      guards: [requireTenant(tenants, 'schedules:write')],
+      responses: { 204: { description: 'Deleted' } },
+    },
     async (req, res) => {
       const { handle } = await handleOf(String(req.params.tenantId), String(req.params.scheduleId));
       res.locals.auditRunId = handle.scheduleId;

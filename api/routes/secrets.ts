@@ -10,7 +10,9 @@ import { forbidden, notFound, problem } from '../problem';
 import { CredentialKindSchema, Id, PlatformSchema, TenantId } from '../schemas';
 import { valid } from '../validate';
 
-const SecretName = z.string().regex(/^[A-Za-z0-9][\w.-]{0,99}$/, 'letters, digits and _ . - only (1 to 100, starting with a letter or digit)');
+const SecretName = z
+  .string()
+  .regex(/^[A-Za-z0-9][\w.-]{0,99}$/, 'letters, digits and _ . - only (1 to 100, starting with a letter or digit)');
 const SecretParams = z.strictObject({ tenantId: TenantId, name: SecretName });
 const PutSecret = z.strictObject({ value: z.string().min(1).max(16_384) });
 const SecretInfoSchema = z.object({
@@ -22,7 +24,11 @@ const SecretInfoSchema = z.object({
   versions: z.number().int(),
 });
 
-const RotatedCredential = z.strictObject({ platform: PlatformSchema, ownerId: Id('owner id'), kind: CredentialKindSchema });
+const RotatedCredential = z.strictObject({
+  platform: PlatformSchema,
+  ownerId: Id('owner id'),
+  kind: CredentialKindSchema,
+});
 const RotatedSecretSchema = z.object({
   name: z.string(),
   versionId: z.string(),
@@ -37,14 +43,24 @@ const RotatedSecretSchema = z.object({
  * a consumer grant naming the credential's owner) reads the current secret a rotation stored; each read
  * is audited and marks the secret used.
  */
-export function secretsRouter({ tenants, secrets }: { tenants: TenantStore; secrets: SecretVault }, registry: OpenAPIRegistry): Router {
+export function secretsRouter(
+  { tenants, secrets }: { tenants: TenantStore; secrets: SecretVault },
+  registry: OpenAPIRegistry,
+): Router {
   const router = Router();
   const tag = 'Secrets';
   const sealed = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
     } catch (err) {
-      if (err instanceof SecretStoreUnavailableError) throw problem(503, 'secret-store-unavailable', 'The embedded secret store has no key (SECRET_STORE_KEYS)', {}, { 'Retry-After': '60' });
+      if (err instanceof SecretStoreUnavailableError)
+        throw problem(
+          503,
+          'secret-store-unavailable',
+          'The embedded secret store has no key (SECRET_STORE_KEYS)',
+          {},
+          { 'Retry-After': '60' },
+        );
       throw err;
     }
   };
@@ -71,7 +87,15 @@ export function secretsRouter({ tenants, secrets }: { tenants: TenantStore; secr
   operation(
     router,
     registry,
-    { method: 'get', path: '/v1/tenants/{tenantId}/secrets', summary: 'The tenant’s secrets: names and dates, never values', tag, params: z.strictObject({ tenantId: TenantId }), guards: [requireTenant(tenants, 'secrets:read')], responses: { 200: { description: 'Secrets', schema: z.object({ items: z.array(SecretInfoSchema) }) } } },
+    {
+      method: 'get',
+      path: '/v1/tenants/{tenantId}/secrets',
+      summary: 'The tenant’s secrets: names and dates, never values',
+      tag,
+      params: z.strictObject({ tenantId: TenantId }),
+      guards: [requireTenant(tenants, 'secrets:read')],
+      responses: { 200: { description: 'Secrets', schema: z.object({ items: z.array(SecretInfoSchema) }) } },
+    },
     async (req, res) => {
       res.json({ items: await secrets.list(String(req.params.tenantId)) });
     },
@@ -79,7 +103,15 @@ export function secretsRouter({ tenants, secrets }: { tenants: TenantStore; secr
   operation(
     router,
     registry,
-    { method: 'delete', path: '/v1/tenants/{tenantId}/secrets/{name}', summary: 'Delete a secret (connections naming it fail until it is put again)', tag, params: SecretParams, guards: [requireTenant(tenants, 'secrets:write')], responses: { 204: { description: 'Deleted' } } },
+    {
+      method: 'delete',
+      path: '/v1/tenants/{tenantId}/secrets/{name}',
+      summary: 'Delete a secret (connections naming it fail until it is put again)',
+      tag,
+      params: SecretParams,
+      guards: [requireTenant(tenants, 'secrets:write')],
+      responses: { 204: { description: 'Deleted' } },
+    },
     async (_req, res) => {
       const { params } = valid<unknown, z.infer<typeof SecretParams>>(res);
       res.locals.auditDetail = { name: params.name };
@@ -93,7 +125,8 @@ export function secretsRouter({ tenants, secrets }: { tenants: TenantStore; secr
     {
       method: 'post',
       path: '/v1/tenants/{tenantId}/rotated-secrets/current',
-      summary: 'Read the current secret of a rotated credential (consumer keys, for the owners their grant names; audited)',
+      summary:
+        'Read the current secret of a rotated credential (consumer keys, for the owners their grant names; audited)',
       tag,
       params: z.strictObject({ tenantId: TenantId }),
       body: RotatedCredential,
@@ -102,11 +135,16 @@ export function secretsRouter({ tenants, secrets }: { tenants: TenantStore; secr
     },
     async (_req, res) => {
       const { params, body } = valid<z.infer<typeof RotatedCredential>, { tenantId: string }>(res);
-      if (!mayConsume(principalOf(res), params.tenantId, body)) throw forbidden(`this key may not read the secrets of ${body.platform} ${body.ownerId}`);
+      if (!mayConsume(principalOf(res), params.tenantId, body))
+        throw forbidden(`this key may not read the secrets of ${body.platform} ${body.ownerId}`);
       const tenant = await tenants.get(params.tenantId);
       const name = rotationSecretName(params.tenantId, body.platform, body.ownerId, body.kind);
       if (tenant?.secretStore && tenant.secretStore.kind !== 'embedded') {
-        throw problem(409, 'secret-in-external-store', `This tenant keeps rotated secrets in AWS Secrets Manager: read ${tenant.secretStore.namePrefix ?? ''}${name} (stage AWSCURRENT) there`);
+        throw problem(
+          409,
+          'secret-in-external-store',
+          `This tenant keeps rotated secrets in AWS Secrets Manager: read ${tenant.secretStore.namePrefix ?? ''}${name} (stage AWSCURRENT) there`,
+        );
       }
       const secret = await sealed(() => secrets.readRotated(params.tenantId, name));
       res.locals.auditDetail = { name, versionId: secret?.versionId };

@@ -29,7 +29,9 @@ const UpdateTenant = z
     connections: z.array(PlatformConnectionSchema).max(50).optional(),
     secretStore: SecretStoreSchema.optional(),
   })
-  .refine((change) => Object.keys(change).length > 0, { message: 'give at least one of name, policy, connections, secretStore' });
+  .refine((change) => Object.keys(change).length > 0, {
+    message: 'give at least one of name, policy, connections, secretStore',
+  });
 const TenantSchema = z.object({
   tenantId: z.string(),
   name: z.string(),
@@ -45,7 +47,11 @@ const TenantSchema = z.object({
  * metadata, link-local or, outside development, internal address) and `env:` references
  * (only variables carrying the tenant's prefix). Every problem is reported at once.
  */
-function tenantBoundProblems(tenantId: string, change: { connections?: PlatformConnection[]; secretStore?: SecretStoreSetting }, allowInsecure: boolean) {
+function tenantBoundProblems(
+  tenantId: string,
+  change: { connections?: PlatformConnection[]; secretStore?: SecretStoreSetting },
+  allowInsecure: boolean,
+) {
   const problems: { path: string; message: string }[] = [];
   const url = (path: string, value: string | undefined) => {
     const problem = value === undefined ? undefined : outboundUrlProblem(value, allowInsecure);
@@ -54,13 +60,20 @@ function tenantBoundProblems(tenantId: string, change: { connections?: PlatformC
   const refs = (path: string, credentials: Record<string, string> | undefined) => {
     for (const [key, ref] of Object.entries(credentials ?? {})) {
       if (ref.startsWith('env:') && !ref.slice(4).startsWith(tenantEnvPrefix(tenantId))) {
-        problems.push({ path: `${path}.${key}`, message: `an env: reference of this tenant must name a variable starting with ${tenantEnvPrefix(tenantId)}` });
+        problems.push({
+          path: `${path}.${key}`,
+          message: `an env: reference of this tenant must name a variable starting with ${tenantEnvPrefix(tenantId)}`,
+        });
       }
     }
   };
   (change.connections ?? []).forEach((c, i) => {
     url(`body.connections.${i}.baseUrl`, c.baseUrl);
-    (c.settings?.allowedOrigins ?? '').split(',').map((o) => o.trim()).filter(Boolean).forEach((origin) => url(`body.connections.${i}.settings.allowedOrigins`, origin));
+    (c.settings?.allowedOrigins ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean)
+      .forEach((origin) => url(`body.connections.${i}.settings.allowedOrigins`, origin));
     refs(`body.connections.${i}.credentials`, c.credentials);
   });
   if (change.secretStore?.kind === 'aws-secrets-manager') {
@@ -77,7 +90,12 @@ function tenantBoundProblems(tenantId: string, change: { connections?: PlatformC
  * cadence); a PATCH repairs them if Temporal was down at creation.
  */
 export function tenantsRouter(
-  { tenants, temporal, queues, allowInsecurePlatformUrls = false }: { tenants: TenantStore; temporal: Client; queues: TaskQueues; allowInsecurePlatformUrls?: boolean },
+  {
+    tenants,
+    temporal,
+    queues,
+    allowInsecurePlatformUrls = false,
+  }: { tenants: TenantStore; temporal: Client; queues: TaskQueues; allowInsecurePlatformUrls?: boolean },
   registry: OpenAPIRegistry,
 ): Router {
   const router = Router();
@@ -86,7 +104,15 @@ export function tenantsRouter(
   operation(
     router,
     registry,
-    { method: 'post', path: '/v1/tenants', summary: 'Create a tenant', tag, body: CreateTenant, guards: [requireGlobalAdmin()], responses: { 201: { description: 'Created', schema: TenantSchema } } },
+    {
+      method: 'post',
+      path: '/v1/tenants',
+      summary: 'Create a tenant',
+      tag,
+      body: CreateTenant,
+      guards: [requireGlobalAdmin()],
+      responses: { 201: { description: 'Created', schema: TenantSchema } },
+    },
     async (_req, res) => {
       const body = valid<z.infer<typeof CreateTenant>>(res).body;
       res.locals.tenantId = body.tenantId;
@@ -104,7 +130,15 @@ export function tenantsRouter(
   operation(
     router,
     registry,
-    { method: 'get', path: '/v1/tenants/{tenantId}', summary: 'Read a tenant, its policy and connections', tag, params: TenantParams, guards: [requireTenant(tenants, 'tenant:read')], responses: { 200: { description: 'The tenant', schema: TenantSchema } } },
+    {
+      method: 'get',
+      path: '/v1/tenants/{tenantId}',
+      summary: 'Read a tenant, its policy and connections',
+      tag,
+      params: TenantParams,
+      guards: [requireTenant(tenants, 'tenant:read')],
+      responses: { 200: { description: 'The tenant', schema: TenantSchema } },
+    },
     async (req, res) => {
       res.json(await tenants.get(String(req.params.tenantId)));
     },
@@ -112,7 +146,16 @@ export function tenantsRouter(
   operation(
     router,
     registry,
-    { method: 'patch', path: '/v1/tenants/{tenantId}', summary: 'Change name, policy fields or platform connections', tag, params: TenantParams, body: UpdateTenant, guards: [requireTenant(tenants, 'tenant:write')], responses: { 200: { description: 'The updated tenant', schema: TenantSchema } } },
+    {
+      method: 'patch',
+      path: '/v1/tenants/{tenantId}',
+      summary: 'Change name, policy fields or platform connections',
+      tag,
+      params: TenantParams,
+      body: UpdateTenant,
+      guards: [requireTenant(tenants, 'tenant:write')],
+      responses: { 200: { description: 'The updated tenant', schema: TenantSchema } },
+    },
     async (req, res) => {
       const tenantId = String(req.params.tenantId);
       const change = valid<z.infer<typeof UpdateTenant>>(res).body;

@@ -30,7 +30,13 @@ export interface FakeUser {
   /** How many times revokeSignInSessions ran (Graph moves signInSessionsValidFromDateTime). */
   sessionRevocations: number;
   /** Temporary Access Pass methods; the pass itself is returned only by the POST that creates it. */
-  temporaryAccessPasses: { id: string; temporaryAccessPass: string; createdDateTime: string; lifetimeInMinutes: number; isUsableOnce: boolean }[];
+  temporaryAccessPasses: {
+    id: string;
+    temporaryAccessPass: string;
+    createdDateTime: string;
+    lifetimeInMinutes: number;
+    isUsableOnce: boolean;
+  }[];
   employeeId?: string;
   /** The manager's user id (the manager navigation property). */
   manager?: string;
@@ -95,8 +101,11 @@ export class FakeGraph {
   private throttledPage?: { countdown: number; retryAfterSeconds: number };
   private readonly tokens = new Set<string>();
   readonly http = new HttpFake({
-    authorized: (headers, path) => path.endsWith('/oauth2/v2.0/token') || this.tokens.has(headers.authorization?.replace(/^Bearer /, '') ?? ''),
-    errorBody: (status, message) => ({ error: { code: status === 404 ? 'Request_ResourceNotFound' : `Http${status}`, message } }),
+    authorized: (headers, path) =>
+      path.endsWith('/oauth2/v2.0/token') || this.tokens.has(headers.authorization?.replace(/^Bearer /, '') ?? ''),
+    errorBody: (status, message) => ({
+      error: { code: status === 404 ? 'Request_ResourceNotFound' : `Http${status}`, message },
+    }),
   });
 
   get graphUrl(): string {
@@ -124,13 +133,39 @@ export class FakeGraph {
   }
 
   addUser(upn: string, init: Partial<Omit<FakeUser, 'id' | 'userPrincipalName'>> = {}): FakeUser {
-    const user: FakeUser = { id: randomUUID(), userPrincipalName: upn, accountEnabled: true, identities: [], licenses: new Set(), inheritedLicenses: new Map(), sessionRevocations: 0, temporaryAccessPasses: [], ...init };
+    const user: FakeUser = {
+      id: randomUUID(),
+      userPrincipalName: upn,
+      accountEnabled: true,
+      identities: [],
+      licenses: new Set(),
+      inheritedLicenses: new Map(),
+      sessionRevocations: 0,
+      temporaryAccessPasses: [],
+      ...init,
+    };
     this.users.set(user.id, user);
     return user;
   }
 
-  addObject(type: FakeDirectoryObject['type'], displayName: string, init: Partial<FakeDirectoryObject> = {}): FakeDirectoryObject {
-    const object: FakeDirectoryObject = { id: randomUUID(), appId: randomUUID(), type, displayName, members: new Set(), owners: new Set(), accountEnabled: true, passwordCredentials: [], keyCredentials: [], groupTypes: [], ...init };
+  addObject(
+    type: FakeDirectoryObject['type'],
+    displayName: string,
+    init: Partial<FakeDirectoryObject> = {},
+  ): FakeDirectoryObject {
+    const object: FakeDirectoryObject = {
+      id: randomUUID(),
+      appId: randomUUID(),
+      type,
+      displayName,
+      members: new Set(),
+      owners: new Set(),
+      accountEnabled: true,
+      passwordCredentials: [],
+      keyCredentials: [],
+      groupTypes: [],
+      ...init,
+    };
     this.objects.set(object.id, object);
     return object;
   }
@@ -149,38 +184,109 @@ export class FakeGraph {
     h.on('POST', '/:tenant/oauth2/v2.0/token', (req) => this.token(req));
     h.on('GET', '/v1.0/users', (req) => this.listUsers(req));
     h.on('POST', '/v1.0/users', (req) => this.createUser(req.body as Record<string, unknown>));
-    h.on('GET', '/v1.0/applications', (req) => this.page(req, this.find((o) => o.type === 'application').map((o) => selected(req, objectJson(o)))));
-    h.on('GET', '/v1.0/servicePrincipals', (req) => this.page(req, this.find((o) => o.type === 'servicePrincipal').map((o) => selected(req, objectJson(o)))));
+    h.on('GET', '/v1.0/applications', (req) =>
+      this.page(
+        req,
+        this.find((o) => o.type === 'application').map((o) => selected(req, objectJson(o))),
+      ),
+    );
+    h.on('GET', '/v1.0/servicePrincipals', (req) =>
+      this.page(
+        req,
+        this.find((o) => o.type === 'servicePrincipal').map((o) => selected(req, objectJson(o))),
+      ),
+    );
     h.on('GET', '/v1.0/roleManagement/directory/roleAssignments', (req) => this.listRoleAssignments(req));
     h.on('DELETE', '/v1.0/roleManagement/directory/roleAssignments/:id', (req) =>
-      this.roleAssignments.delete(req.params.id!) ? reply(204) : this.http.fail(404, `Resource '${req.params.id}' does not exist`),
+      this.roleAssignments.delete(req.params.id!)
+        ? reply(204)
+        : this.http.fail(404, `Resource '${req.params.id}' does not exist`),
     );
     h.on('GET', '/v1.0/users/:user', (req) => this.withUser(req, (u) => reply(200, userJson(u))));
-    h.on('PATCH', '/v1.0/users/:user', (req) => this.withUser(req, (u) => this.patchUser(u, req.body as Partial<FakeUser>)));
+    h.on('PATCH', '/v1.0/users/:user', (req) =>
+      this.withUser(req, (u) => this.patchUser(u, req.body as Partial<FakeUser>)),
+    );
     h.on('DELETE', '/v1.0/users/:user', (req) => this.withUser(req, (u) => this.deleteUser(u)));
-    h.on('POST', '/v1.0/users/:user/revokeSignInSessions', (req) => this.withUser(req, (u) => (u.sessionRevocations++, reply(200, { value: true }))));
-    h.on('GET', '/v1.0/users/:user/memberOf', (req) => this.withUser(req, (u) => this.page(req, this.find((o) => o.members.has(u.id)).map(objectJson))));
-    h.on('GET', '/v1.0/users/:user/ownedObjects', (req) => this.withUser(req, (u) => this.page(req, this.find((o) => o.owners.has(u.id)).map(objectJson))));
-    h.on('GET', '/v1.0/users/:user/licenseDetails', (req) => this.withUser(req, (u) => this.page(req, [...new Set([...u.licenses, ...u.inheritedLicenses.keys()])].map((skuId) => ({ id: skuId, skuId, skuPartNumber: `SKU-${skuId.slice(0, 4)}` })))));
-    h.on('POST', '/v1.0/users/:user/assignLicense', (req) => this.withUser(req, (u) => this.assignLicense(u, req.body as AssignLicense)));
+    h.on('POST', '/v1.0/users/:user/revokeSignInSessions', (req) =>
+      this.withUser(req, (u) => (u.sessionRevocations++, reply(200, { value: true }))),
+    );
+    h.on('GET', '/v1.0/users/:user/memberOf', (req) =>
+      this.withUser(req, (u) => this.page(req, this.find((o) => o.members.has(u.id)).map(objectJson))),
+    );
+    h.on('GET', '/v1.0/users/:user/ownedObjects', (req) =>
+      this.withUser(req, (u) => this.page(req, this.find((o) => o.owners.has(u.id)).map(objectJson))),
+    );
+    h.on('GET', '/v1.0/users/:user/licenseDetails', (req) =>
+      this.withUser(req, (u) =>
+        this.page(
+          req,
+          [...new Set([...u.licenses, ...u.inheritedLicenses.keys()])].map((skuId) => ({
+            id: skuId,
+            skuId,
+            skuPartNumber: `SKU-${skuId.slice(0, 4)}`,
+          })),
+        ),
+      ),
+    );
+    h.on('POST', '/v1.0/users/:user/assignLicense', (req) =>
+      this.withUser(req, (u) => this.assignLicense(u, req.body as AssignLicense)),
+    );
     const passes = '/v1.0/users/:user/authentication/temporaryAccessPassMethods';
-    h.on('GET', passes, (req) => this.withUser(req, (u) => this.page(req, u.temporaryAccessPasses.map(({ temporaryAccessPass: _hidden, ...listed }) => listed))));
-    h.on('POST', passes, (req) => this.withUser(req, (u) => this.addTemporaryAccessPass(u, req.body as { lifetimeInMinutes?: number; isUsableOnce?: boolean })));
+    h.on('GET', passes, (req) =>
+      this.withUser(req, (u) =>
+        this.page(
+          req,
+          u.temporaryAccessPasses.map(({ temporaryAccessPass: _hidden, ...listed }) => listed),
+        ),
+      ),
+    );
+    h.on('POST', passes, (req) =>
+      this.withUser(req, (u) =>
+        this.addTemporaryAccessPass(u, req.body as { lifetimeInMinutes?: number; isUsableOnce?: boolean }),
+      ),
+    );
     h.on('DELETE', `${passes}/:method`, (req) =>
       this.withUser(req, (u) => {
         const before = u.temporaryAccessPasses.length;
         u.temporaryAccessPasses = u.temporaryAccessPasses.filter((p) => p.id !== req.params.method);
-        return u.temporaryAccessPasses.length < before ? reply(204) : this.http.fail(404, `Resource '${req.params.method}' does not exist`);
+        return u.temporaryAccessPasses.length < before
+          ? reply(204)
+          : this.http.fail(404, `Resource '${req.params.method}' does not exist`);
       }),
     );
-    h.on('GET', '/v1.0/directoryObjects/:id', (req) => this.withObject(req.params.id!, undefined, (o) => reply(200, objectJson(o))));
-    h.on('GET', '/v1.0/:collection/:id', (req) => this.withObject(req.params.id!, req.params.collection, (o) => reply(200, objectJson(o))));
-    h.on('PATCH', '/v1.0/:collection/:id', (req) => this.withObject(req.params.id!, req.params.collection, (o) => this.patchObject(o, req.body as Record<string, unknown>)));
-    h.on('POST', '/v1.0/:collection/:id/addPassword', (req) => this.withObject(req.params.id!, req.params.collection, (o) => this.addPassword(o, req.body as AddPassword)));
-    h.on('POST', '/v1.0/:collection/:id/removePassword', (req) => this.withObject(req.params.id!, req.params.collection, (o) => this.removePassword(o, req.body as { keyId: string })));
+    h.on('GET', '/v1.0/directoryObjects/:id', (req) =>
+      this.withObject(req.params.id!, undefined, (o) => reply(200, objectJson(o))),
+    );
+    h.on('GET', '/v1.0/:collection/:id', (req) =>
+      this.withObject(req.params.id!, req.params.collection, (o) => reply(200, objectJson(o))),
+    );
+    h.on('PATCH', '/v1.0/:collection/:id', (req) =>
+      this.withObject(req.params.id!, req.params.collection, (o) =>
+        this.patchObject(o, req.body as Record<string, unknown>),
+      ),
+    );
+    h.on('POST', '/v1.0/:collection/:id/addPassword', (req) =>
+      this.withObject(req.params.id!, req.params.collection, (o) => this.addPassword(o, req.body as AddPassword)),
+    );
+    h.on('POST', '/v1.0/:collection/:id/removePassword', (req) =>
+      this.withObject(req.params.id!, req.params.collection, (o) =>
+        this.removePassword(o, req.body as { keyId: string }),
+      ),
+    );
     for (const relation of ['members', 'owners'] as const) {
-      h.on('GET', `/v1.0/:collection/:id/${relation}`, (req) => this.withObject(req.params.id!, req.params.collection, (o) => this.page(req, [...o[relation]].map((id) => ({ '@odata.type': '#microsoft.graph.user', id })))));
-      h.on('POST', `/v1.0/:collection/:id/${relation}/$ref`, (req) => this.withObject(req.params.id!, req.params.collection, (o) => this.addRef(o[relation], req.body as { '@odata.id'?: string })));
+      h.on('GET', `/v1.0/:collection/:id/${relation}`, (req) =>
+        this.withObject(req.params.id!, req.params.collection, (o) =>
+          this.page(
+            req,
+            [...o[relation]].map((id) => ({ '@odata.type': '#microsoft.graph.user', id })),
+          ),
+        ),
+      );
+      h.on('POST', `/v1.0/:collection/:id/${relation}/$ref`, (req) =>
+        this.withObject(req.params.id!, req.params.collection, (o) =>
+          this.addRef(o[relation], req.body as { '@odata.id'?: string }),
+        ),
+      );
       h.on('DELETE', `/v1.0/:collection/:id/${relation}/:member/$ref`, (req) =>
         this.withObject(req.params.id!, req.params.collection, (o) => this.removeRef(o, relation, req.params.member!)),
       );
@@ -189,8 +295,10 @@ export class FakeGraph {
 
   private token(req: FakeRequest): FakeReply {
     const form = req.body as Record<string, string>;
-    if (form.grant_type !== 'client_credentials' || form.scope !== 'https://graph.microsoft.com/.default') return reply(400, { error: 'invalid_request' });
-    if (!this.validClient(form.client_id ?? '', form.client_secret ?? '')) return reply(401, { error: 'invalid_client' });
+    if (form.grant_type !== 'client_credentials' || form.scope !== 'https://graph.microsoft.com/.default')
+      return reply(400, { error: 'invalid_request' });
+    if (!this.validClient(form.client_id ?? '', form.client_secret ?? ''))
+      return reply(401, { error: 'invalid_client' });
     const accessToken = randomUUID();
     this.tokens.add(accessToken);
     return reply(200, { token_type: 'Bearer', expires_in: 3599, access_token: accessToken });
@@ -204,12 +312,25 @@ export class FakeGraph {
   }
 
   private userByKey(key: string): FakeUser | undefined {
-    return this.users.get(key) ?? [...this.users.values()].find((u) => u.userPrincipalName.toLowerCase() === key.toLowerCase());
+    return (
+      this.users.get(key) ??
+      [...this.users.values()].find((u) => u.userPrincipalName.toLowerCase() === key.toLowerCase())
+    );
   }
 
-  private addTemporaryAccessPass(user: FakeUser, body: { lifetimeInMinutes?: number; isUsableOnce?: boolean }): FakeReply {
-    if (user.temporaryAccessPasses.length > 0) return this.http.fail(400, 'A user can only have one Temporary Access Pass');
-    const pass = { id: randomUUID(), temporaryAccessPass: `TAP-${randomUUID().slice(0, 8)}`, createdDateTime: new Date().toISOString(), lifetimeInMinutes: body.lifetimeInMinutes ?? 60, isUsableOnce: body.isUsableOnce ?? false };
+  private addTemporaryAccessPass(
+    user: FakeUser,
+    body: { lifetimeInMinutes?: number; isUsableOnce?: boolean },
+  ): FakeReply {
+    if (user.temporaryAccessPasses.length > 0)
+      return this.http.fail(400, 'A user can only have one Temporary Access Pass');
+    const pass = {
+      id: randomUUID(),
+      temporaryAccessPass: `TAP-${randomUUID().slice(0, 8)}`,
+      createdDateTime: new Date().toISOString(),
+      lifetimeInMinutes: body.lifetimeInMinutes ?? 60,
+      isUsableOnce: body.isUsableOnce ?? false,
+    };
     user.temporaryAccessPasses.push(pass);
     return reply(201, pass);
   }
@@ -219,9 +340,14 @@ export class FakeGraph {
     return user ? then(user) : this.http.fail(404, `Resource '${req.params.user}' does not exist`);
   }
 
-  private withObject(id: string, collection: string | undefined, then: (o: FakeDirectoryObject) => FakeReply): FakeReply {
+  private withObject(
+    id: string,
+    collection: string | undefined,
+    then: (o: FakeDirectoryObject) => FakeReply,
+  ): FakeReply {
     const object = this.objects.get(id);
-    if (!object || (collection !== undefined && COLLECTIONS[collection] !== object.type)) return this.http.fail(404, `Resource '${id}' does not exist`);
+    if (!object || (collection !== undefined && COLLECTIONS[collection] !== object.type))
+      return this.http.fail(404, `Resource '${id}' does not exist`);
     return then(object);
   }
 
@@ -238,7 +364,8 @@ export class FakeGraph {
     const query = req.url.searchParams;
     const top = query.has('$top') ? Number(query.get('$top')) : this.pageSize;
     const maxTop = query.get('$select')?.split(',').includes('signInActivity') ? 500 : 999;
-    if (!Number.isInteger(top) || top < 1 || top > maxTop) return this.http.fail(400, `Invalid page size specified: must be between 1 and ${maxTop} inclusive`);
+    if (!Number.isInteger(top) || top < 1 || top > maxTop)
+      return this.http.fail(400, `Invalid page size specified: must be between 1 and ${maxTop} inclusive`);
     const { page, next } = pageOf(items, Number(query.get('$skiptoken') ?? 0), Math.min(top, this.maxPageSize));
     if (next === undefined) return reply(200, { value: page });
     const nextLink = new URL(req.url);
@@ -250,14 +377,26 @@ export class FakeGraph {
   private listUsers(req: FakeRequest): FakeReply {
     const expand = req.url.searchParams.get('$expand');
     const manager = expand === null ? undefined : /^manager(?:\(\$select=([\w,]+)\))?$/.exec(expand);
-    if (expand !== null && !manager) return this.http.fail(400, `Could not find a navigation property for $expand ${expand}`);
+    if (expand !== null && !manager)
+      return this.http.fail(400, `Could not find a navigation property for $expand ${expand}`);
     const managerFields = manager?.[1]?.split(',');
     const listed = (u: FakeUser) => {
-      const signInActivity = { lastSignInDateTime: u.lastSignInDateTime ?? null, lastNonInteractiveSignInDateTime: null };
-      const json = selected(req, { ...userJson(u), employeeId: u.employeeId ?? null, signInActivity }, ['employeeId', 'signInActivity']);
+      const signInActivity = {
+        lastSignInDateTime: u.lastSignInDateTime ?? null,
+        lastNonInteractiveSignInDateTime: null,
+      };
+      const json = selected(req, { ...userJson(u), employeeId: u.employeeId ?? null, signInActivity }, [
+        'employeeId',
+        'signInActivity',
+      ]);
       const boss = manager && u.manager ? this.users.get(u.manager) : undefined;
       if (!boss) return json;
-      return { ...json, manager: managerFields ? { '@odata.type': '#microsoft.graph.user', ...pick(userJson(boss), managerFields) } : userJson(boss) };
+      return {
+        ...json,
+        manager: managerFields
+          ? { '@odata.type': '#microsoft.graph.user', ...pick(userJson(boss), managerFields) }
+          : userJson(boss),
+      };
     };
     return this.page(req, [...this.users.values()].map(listed));
   }
@@ -265,37 +404,54 @@ export class FakeGraph {
   /** Graph requires a filter on principalId or roleDefinitionId (eq); $expand=roleDefinition inlines the definition. */
   private listRoleAssignments(req: FakeRequest): FakeReply {
     const filter = /^(principalId|roleDefinitionId) eq '([^']+)'$/.exec(req.url.searchParams.get('$filter') ?? '');
-    if (!filter) return this.http.fail(400, 'The request must filter role assignments on principalId or roleDefinitionId');
+    if (!filter)
+      return this.http.fail(400, 'The request must filter role assignments on principalId or roleDefinitionId');
     const expand = req.url.searchParams.get('$expand');
-    if (expand !== null && expand !== 'roleDefinition') return this.http.fail(400, `Could not find a navigation property for $expand ${expand}`);
+    if (expand !== null && expand !== 'roleDefinition')
+      return this.http.fail(400, `Could not find a navigation property for $expand ${expand}`);
     const property = filter[1] as 'principalId' | 'roleDefinitionId';
-    const listed = [...this.roleAssignments.values()].filter((a) => a[property] === filter[2]).map((a) => {
-      const json = { '@odata.type': '#microsoft.graph.unifiedRoleAssignment', ...a, appScopeId: null };
-      if (!expand) return json;
-      const roleDefinition = { '@odata.type': '#microsoft.graph.unifiedRoleDefinition', id: a.roleDefinitionId, templateId: a.roleDefinitionId, displayName: this.roleDefinitions.get(a.roleDefinitionId) ?? null };
-      return { ...json, roleDefinition };
-    });
+    const listed = [...this.roleAssignments.values()]
+      .filter((a) => a[property] === filter[2])
+      .map((a) => {
+        const json = { '@odata.type': '#microsoft.graph.unifiedRoleAssignment', ...a, appScopeId: null };
+        if (!expand) return json;
+        const roleDefinition = {
+          '@odata.type': '#microsoft.graph.unifiedRoleDefinition',
+          id: a.roleDefinitionId,
+          templateId: a.roleDefinitionId,
+          displayName: this.roleDefinitions.get(a.roleDefinitionId) ?? null,
+        };
+        return { ...json, roleDefinition };
+      });
     return this.page(req, listed);
   }
 
   private createUser(body: Record<string, unknown>): FakeReply {
     const upn = body.userPrincipalName as string | undefined;
     const password = (body.passwordProfile as { password?: string } | undefined)?.password;
-    if (!upn || !body.mailNickname || !body.displayName || !password) return this.http.fail(400, 'missing required property');
-    if (this.userByKey(upn)) return this.http.fail(400, 'Another object with the same value for property userPrincipalName already exists.');
-    const user = this.addUser(upn, { displayName: body.displayName as string, mail: (body.mail as string | undefined) ?? null, accountEnabled: body.accountEnabled !== false });
+    if (!upn || !body.mailNickname || !body.displayName || !password)
+      return this.http.fail(400, 'missing required property');
+    if (this.userByKey(upn))
+      return this.http.fail(400, 'Another object with the same value for property userPrincipalName already exists.');
+    const user = this.addUser(upn, {
+      displayName: body.displayName as string,
+      mail: (body.mail as string | undefined) ?? null,
+      accountEnabled: body.accountEnabled !== false,
+    });
     return reply(201, userJson(user));
   }
 
   private patchUser(user: FakeUser, body: Partial<FakeUser>): FakeReply {
-    for (const key of ['displayName', 'mail', 'accountEnabled', 'identities'] as const) if (key in body) Object.assign(user, { [key]: body[key] });
+    for (const key of ['displayName', 'mail', 'accountEnabled', 'identities'] as const)
+      if (key in body) Object.assign(user, { [key]: body[key] });
     return reply(204);
   }
 
   private deleteUser(user: FakeUser): FakeReply {
     this.users.delete(user.id);
     for (const object of this.objects.values()) object.members.delete(user.id);
-    for (const assignment of this.roleAssignments.values()) if (assignment.principalId === user.id) this.roleAssignments.delete(assignment.id);
+    for (const assignment of this.roleAssignments.values())
+      if (assignment.principalId === user.id) this.roleAssignments.delete(assignment.id);
     return reply(204);
   }
 
@@ -303,7 +459,8 @@ export class FakeGraph {
     const adding = (body.addLicenses ?? []).map((l) => l.skuId);
     const removing = body.removeLicenses ?? [];
     if (adding.some((sku) => !this.skus.has(sku))) return this.http.fail(400, 'License not found');
-    if (removing.some((sku) => !user.licenses.has(sku))) return this.http.fail(400, 'User does not have a corresponding license');
+    if (removing.some((sku) => !user.licenses.has(sku)))
+      return this.http.fail(400, 'User does not have a corresponding license');
     for (const sku of adding) user.licenses.add(sku);
     for (const sku of removing) user.licenses.delete(sku);
     return reply(200, userJson(user));
@@ -330,18 +487,25 @@ export class FakeGraph {
   private removePassword(object: FakeDirectoryObject, body: { keyId: string }): FakeReply {
     const before = object.passwordCredentials.length;
     object.passwordCredentials = object.passwordCredentials.filter((c) => c.keyId !== body.keyId);
-    return before === object.passwordCredentials.length ? this.http.fail(404, 'No password credential found with that keyId') : reply(204);
+    return before === object.passwordCredentials.length
+      ? this.http.fail(404, 'No password credential found with that keyId')
+      : reply(204);
   }
 
   private removeRef(object: FakeDirectoryObject, relation: 'members' | 'owners', id: string): FakeReply {
-    if (relation === 'members' && object.groupTypes.includes('DynamicMembership')) return this.http.fail(400, 'Insufficient privileges to complete the operation: dynamic membership');
+    if (relation === 'members' && object.groupTypes.includes('DynamicMembership'))
+      return this.http.fail(400, 'Insufficient privileges to complete the operation: dynamic membership');
     return object[relation].delete(id) ? reply(204) : this.http.fail(404, 'reference not found');
   }
 
   private addRef(set: Set<string>, body: { '@odata.id'?: string }): FakeReply {
     const id = /\/directoryObjects\/([^/]+)$/.exec(body['@odata.id'] ?? '')?.[1];
     if (!id || (!this.users.has(id) && !this.objects.has(id))) return this.http.fail(400, 'Invalid object identifier');
-    if (set.has(id)) return this.http.fail(400, 'One or more added object references already exist for the following modified properties');
+    if (set.has(id))
+      return this.http.fail(
+        400,
+        'One or more added object references already exist for the following modified properties',
+      );
     set.add(id);
     return reply(204);
   }
@@ -361,13 +525,28 @@ function userJson(u: FakeUser) {
     ...[...u.licenses].map((skuId) => ({ skuId, assignedByGroup: null, state: 'Active' })),
     ...[...u.inheritedLicenses].map(([skuId, groupId]) => ({ skuId, assignedByGroup: groupId, state: 'Active' })),
   ];
-  return { '@odata.type': '#microsoft.graph.user', id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, mail: u.mail ?? null, accountEnabled: u.accountEnabled, identities: u.identities, licenseAssignmentStates };
+  return {
+    '@odata.type': '#microsoft.graph.user',
+    id: u.id,
+    userPrincipalName: u.userPrincipalName,
+    displayName: u.displayName,
+    mail: u.mail ?? null,
+    accountEnabled: u.accountEnabled,
+    identities: u.identities,
+    licenseAssignmentStates,
+  };
 }
 
 /** A resource as $select shapes it (a selected property without a value is null); without $select, Graph's default set. */
-function selected(req: FakeRequest, json: Record<string, unknown>, notByDefault: string[] = []): Record<string, unknown> {
+function selected(
+  req: FakeRequest,
+  json: Record<string, unknown>,
+  notByDefault: string[] = [],
+): Record<string, unknown> {
   const select = req.url.searchParams.get('$select')?.split(',');
-  return select ? pick(json, select) : Object.fromEntries(Object.entries(json).filter(([property]) => !notByDefault.includes(property)));
+  return select
+    ? pick(json, select)
+    : Object.fromEntries(Object.entries(json).filter(([property]) => !notByDefault.includes(property)));
 }
 
 function pick(json: Record<string, unknown>, properties: string[]): Record<string, unknown> {
@@ -376,11 +555,35 @@ function pick(json: Record<string, unknown>, properties: string[]): Record<strin
 
 /** Secrets are listed without their value, as Graph does (only a hint). */
 function objectJson(o: FakeDirectoryObject) {
-  const listed = (c: FakeAppCredential) => ({ keyId: c.keyId, displayName: c.displayName ?? null, startDateTime: c.startDateTime, endDateTime: c.endDateTime, hint: c.secretText?.slice(0, 3) ?? null });
-  const credentials = o.type === 'application' || o.type === 'servicePrincipal' ? { passwordCredentials: o.passwordCredentials.map(listed), keyCredentials: o.keyCredentials.map(listed) } : {};
+  const listed = (c: FakeAppCredential) => ({
+    keyId: c.keyId,
+    displayName: c.displayName ?? null,
+    startDateTime: c.startDateTime,
+    endDateTime: c.endDateTime,
+    hint: c.secretText?.slice(0, 3) ?? null,
+  });
+  const credentials =
+    o.type === 'application' || o.type === 'servicePrincipal'
+      ? { passwordCredentials: o.passwordCredentials.map(listed), keyCredentials: o.keyCredentials.map(listed) }
+      : {};
   const enabled = o.type === 'servicePrincipal' ? { accountEnabled: o.accountEnabled } : {};
   const group = o.type === 'group' ? { groupTypes: o.groupTypes } : {};
   const app = o.type === 'application' || o.type === 'servicePrincipal' ? { appId: o.appId } : {};
-  const sp = o.type === 'servicePrincipal' ? { servicePrincipalType: o.servicePrincipalType ?? 'Application', appOwnerOrganizationId: o.appOwnerOrganizationId ?? null } : {};
-  return { '@odata.type': `#microsoft.graph.${o.type}`, id: o.id, displayName: o.displayName, ...app, ...credentials, ...enabled, ...group, ...sp };
+  const sp =
+    o.type === 'servicePrincipal'
+      ? {
+          servicePrincipalType: o.servicePrincipalType ?? 'Application',
+          appOwnerOrganizationId: o.appOwnerOrganizationId ?? null,
+        }
+      : {};
+  return {
+    '@odata.type': `#microsoft.graph.${o.type}`,
+    id: o.id,
+    displayName: o.displayName,
+    ...app,
+    ...credentials,
+    ...enabled,
+    ...group,
+    ...sp,
+  };
 }

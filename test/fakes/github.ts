@@ -44,7 +44,14 @@ export class GitHubFake {
     access_granted_at: string;
     token_last_used_at: string | null;
   }[] = [];
-  readonly credentialAuthorizations: { login: string; credential_id: number; credential_type: string; credential_authorized_at: string; credential_accessed_at: string | null; authorized_credential_title: string | null }[] = [];
+  readonly credentialAuthorizations: {
+    login: string;
+    credential_id: number;
+    credential_type: string;
+    credential_authorized_at: string;
+    credential_accessed_at: string | null;
+    authorized_credential_title: string | null;
+  }[] = [];
   /** An org without SAML SSO answers 404 on credential-authorizations. */
   samlSso = true;
   /** Small pages so clients must follow Link rel="next". */
@@ -65,7 +72,11 @@ export class GitHubFake {
         if (path.startsWith('/app/')) return this.validAppJwt(bearer);
         return bearer === token || this.installationTokens.has(bearer);
       },
-      errorBody: (status, message) => ({ message: status === 401 ? 'Bad credentials' : message, documentation_url: 'https://docs.github.com/rest', status: String(status) }),
+      errorBody: (status, message) => ({
+        message: status === 401 ? 'Bad credentials' : message,
+        documentation_url: 'https://docs.github.com/rest',
+        status: String(status),
+      }),
     });
     this.routes();
   }
@@ -84,7 +95,15 @@ export class GitHubFake {
   }
 
   addDeployKey(repo: string, title: string, addedBy: string): FakeDeployKey {
-    const key = { id: this.nextId++, key: `ssh-ed25519 AAAA${title}`, title, read_only: true, created_at: '2025-01-02T03:04:05Z', last_used: null, added_by: addedBy };
+    const key = {
+      id: this.nextId++,
+      key: `ssh-ed25519 AAAA${title}`,
+      title,
+      read_only: true,
+      created_at: '2025-01-02T03:04:05Z',
+      last_used: null,
+      added_by: addedBy,
+    };
     this.repos.set(repo, [...(this.repos.get(repo) ?? []), key]);
     return key;
   }
@@ -105,14 +124,23 @@ export class GitHubFake {
 
   addCredentialAuthorization(login: string, type: 'personal access token' | 'SSH key', title: string): number {
     const id = this.nextId++;
-    this.credentialAuthorizations.push({ login, credential_id: id, credential_type: type, credential_authorized_at: '2025-01-15T00:00:00Z', credential_accessed_at: null, authorized_credential_title: title });
+    this.credentialAuthorizations.push({
+      login,
+      credential_id: id,
+      credential_type: type,
+      credential_authorized_at: '2025-01-15T00:00:00Z',
+      credential_accessed_at: null,
+      authorized_credential_title: title,
+    });
     return id;
   }
 
   private validAppJwt(jwt: string): boolean {
     const [header, claims, signature] = jwt.split('.');
     if (!this.app || !header || !claims || !signature) return false;
-    const valid = createVerify('RSA-SHA256').update(`${header}.${claims}`).verify(this.app.publicKeyPem, signature, 'base64url');
+    const valid = createVerify('RSA-SHA256')
+      .update(`${header}.${claims}`)
+      .verify(this.app.publicKeyPem, signature, 'base64url');
     const c = JSON.parse(Buffer.from(claims, 'base64url').toString()) as { iss: string; iat: number; exp: number };
     const now = Date.now() / 1000;
     return valid && String(c.iss) === this.app.appId && c.exp > now && c.exp - c.iat <= 600;
@@ -134,7 +162,9 @@ export class GitHubFake {
       url.searchParams.set('per_page', String(perPage));
       return url.toString();
     };
-    return reply(200, page, { Link: `<${link(pageNo + 1)}>; rel="next", <${link(Math.ceil(items.length / perPage))}>; rel="last"` });
+    return reply(200, page, {
+      Link: `<${link(pageNo + 1)}>; rel="next", <${link(Math.ceil(items.length / perPage))}>; rel="last"`,
+    });
   }
 
   private notFound(): FakeReply {
@@ -143,18 +173,30 @@ export class GitHubFake {
 
   private routes(): void {
     const orgRoute = (method: string, path: string, handler: (req: FakeRequest) => FakeReply) =>
-      this.http.on(method, `/orgs/:org${path}`, (req) => (req.params.org === this.org ? handler(req) : this.notFound()));
+      this.http.on(method, `/orgs/:org${path}`, (req) =>
+        req.params.org === this.org ? handler(req) : this.notFound(),
+      );
 
     this.http.on('POST', '/app/installations/:id/access_tokens', ({ params }) => {
       if (params.id !== this.app?.installationId) return this.notFound();
       const token = `ghs_${randomUUID().replace(/-/g, '')}`;
       this.installationTokens.add(token);
-      return reply(201, { token, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { members: 'write', organization_personal_access_tokens: 'write' } });
+      return reply(201, {
+        token,
+        expires_at: new Date(Date.now() + 3600_000).toISOString(),
+        permissions: { members: 'write', organization_personal_access_tokens: 'write' },
+      });
     });
-    this.http.on('GET', '/users/:username', ({ params }) => (this.users.has(params.username!) ? reply(200, { login: params.username, id: this.users.get(params.username!) }) : this.notFound()));
+    this.http.on('GET', '/users/:username', ({ params }) =>
+      this.users.has(params.username!)
+        ? reply(200, { login: params.username, id: this.users.get(params.username!) })
+        : this.notFound(),
+    );
     orgRoute('GET', '/memberships/:username', ({ params }) => {
       const m = this.members.get(params.username!);
-      return m ? reply(200, { ...m, organization: { login: this.org }, user: { login: params.username } }) : this.notFound();
+      return m
+        ? reply(200, { ...m, organization: { login: this.org }, user: { login: params.username } })
+        : this.notFound();
     });
     orgRoute('PUT', '/memberships/:username', ({ params, body }) => {
       const role = (body as { role?: 'admin' | 'member' }).role ?? 'member';
@@ -180,18 +222,34 @@ export class GitHubFake {
     orgRoute('GET', '/members', (req) =>
       this.paged(
         req,
-        [...this.members].filter(([, m]) => m.state === 'active').map(([login]) => ({ login, id: this.users.get(login), type: 'User', site_admin: false })),
+        [...this.members]
+          .filter(([, m]) => m.state === 'active')
+          .map(([login]) => ({ login, id: this.users.get(login), type: 'User', site_admin: false })),
       ),
     );
-    orgRoute('GET', '/outside_collaborators', (req) => this.paged(req, [...this.outsideCollaborators].map((login) => ({ login, id: this.users.get(login) }))));
-    orgRoute('DELETE', '/outside_collaborators/:username', ({ params }) => (this.outsideCollaborators.delete(params.username!) ? reply(204) : this.notFound()));
-    orgRoute('GET', '/teams', (req) => this.paged(req, [...this.teams.values()].map(({ id, slug, name }) => ({ id, slug, name }))));
+    orgRoute('GET', '/outside_collaborators', (req) =>
+      this.paged(
+        req,
+        [...this.outsideCollaborators].map((login) => ({ login, id: this.users.get(login) })),
+      ),
+    );
+    orgRoute('DELETE', '/outside_collaborators/:username', ({ params }) =>
+      this.outsideCollaborators.delete(params.username!) ? reply(204) : this.notFound(),
+    );
+    orgRoute('GET', '/teams', (req) =>
+      this.paged(
+        req,
+        [...this.teams.values()].map(({ id, slug, name }) => ({ id, slug, name })),
+      ),
+    );
     orgRoute('GET', '/teams/:slug', ({ params }) => {
       const team = this.teams.get(params.slug!);
       return team ? reply(200, { id: team.id, slug: team.slug, name: team.name }) : this.notFound();
     });
     orgRoute('GET', '/teams/:slug/memberships/:username', ({ params }) =>
-      this.teams.get(params.slug!)?.members.has(params.username!) ? reply(200, { state: 'active', role: 'member' }) : this.notFound(),
+      this.teams.get(params.slug!)?.members.has(params.username!)
+        ? reply(200, { state: 'active', role: 'member' })
+        : this.notFound(),
     );
     orgRoute('PUT', '/teams/:slug/memberships/:username', ({ params }) => {
       const team = this.teams.get(params.slug!);
@@ -199,8 +257,15 @@ export class GitHubFake {
       team.members.add(params.username!);
       return reply(200, { state: 'active', role: 'member' });
     });
-    orgRoute('DELETE', '/teams/:slug/memberships/:username', ({ params }) => (this.teams.get(params.slug!)?.members.delete(params.username!) ? reply(204) : this.notFound()));
-    orgRoute('GET', '/repos', (req) => this.paged(req, [...this.repos.keys()].map((name) => ({ name, full_name: `${this.org}/${name}` }))));
+    orgRoute('DELETE', '/teams/:slug/memberships/:username', ({ params }) =>
+      this.teams.get(params.slug!)?.members.delete(params.username!) ? reply(204) : this.notFound(),
+    );
+    orgRoute('GET', '/repos', (req) =>
+      this.paged(
+        req,
+        [...this.repos.keys()].map((name) => ({ name, full_name: `${this.org}/${name}` })),
+      ),
+    );
     this.http.on('GET', '/repos/:owner/:repo/keys', (req) => {
       const keys = req.params.owner === this.org ? this.repos.get(req.params.repo!) : undefined;
       return keys ? this.paged(req, keys) : this.notFound();
@@ -215,7 +280,10 @@ export class GitHubFake {
     orgRoute('GET', '/personal-access-tokens', (req) => {
       if (!this.byApp(req)) return this.http.fail(403, 'Resource not accessible by personal access token');
       const owners = req.url.searchParams.getAll('owner[]');
-      return this.paged(req, this.fineGrainedGrants.filter((g) => owners.length === 0 || owners.includes(g.owner.login)));
+      return this.paged(
+        req,
+        this.fineGrainedGrants.filter((g) => owners.length === 0 || owners.includes(g.owner.login)),
+      );
     });
     orgRoute('POST', '/personal-access-tokens/:id', (req) => {
       const { params, body } = req;
@@ -229,7 +297,10 @@ export class GitHubFake {
     orgRoute('GET', '/credential-authorizations', (req) => {
       if (!this.samlSso) return this.notFound();
       const login = req.url.searchParams.get('login');
-      return this.paged(req, this.credentialAuthorizations.filter((a) => !login || a.login === login));
+      return this.paged(
+        req,
+        this.credentialAuthorizations.filter((a) => !login || a.login === login),
+      );
     });
     orgRoute('DELETE', '/credential-authorizations/:id', ({ params }) => {
       const at = this.credentialAuthorizations.findIndex((a) => String(a.credential_id) === params.id);

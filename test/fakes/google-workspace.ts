@@ -26,7 +26,15 @@ export interface FakeGoogleUser {
   lastLoginTime: string;
 }
 
-const REASONS: Record<number, string> = { 400: 'invalid', 401: 'authError', 403: 'forbidden', 404: 'notFound', 409: 'duplicate', 429: 'rateLimitExceeded', 503: 'backendError' };
+const REASONS: Record<number, string> = {
+  400: 'invalid',
+  401: 'authError',
+  403: 'forbidden',
+  404: 'notFound',
+  409: 'duplicate',
+  429: 'rateLimitExceeded',
+  503: 'backendError',
+};
 
 function googleError(status: number, message: string, reason = REASONS[status] ?? 'backendError') {
   return { error: { code: status, message, errors: [{ domain: 'global', reason, message }] } };
@@ -38,7 +46,13 @@ export class GoogleWorkspaceFake {
   readonly tokens = new Map<string, { clientId: string; displayText: string }[]>();
   readonly asps = new Map<string, { codeId: number; name: string; creationTime: string; lastTimeUsed: string }[]>();
   readonly signedOut: string[] = [];
-  readonly transfers: { id: string; oldOwnerUserId: string; newOwnerUserId: string; overallTransferStatusCode: string; applicationDataTransfers: { applicationId: string }[] }[] = [];
+  readonly transfers: {
+    id: string;
+    oldOwnerUserId: string;
+    newOwnerUserId: string;
+    overallTransferStatusCode: string;
+    applicationDataTransfers: { applicationId: string }[];
+  }[] = [];
   /** Delegated subjects the token server issued tokens for. */
   readonly tokenSubjects: string[] = [];
   readonly driveApplicationId = '55656082996';
@@ -51,9 +65,18 @@ export class GoogleWorkspaceFake {
   private quotaFailures = 0;
 
   constructor(private readonly serviceAccount: { clientEmail: string; publicKeyPem: string }) {
-    this.tokenServer = new HttpFake({ authorized: () => true, errorBody: (status, message) => ({ error: status === 400 ? 'invalid_grant' : 'server_error', error_description: message }) });
+    this.tokenServer = new HttpFake({
+      authorized: () => true,
+      errorBody: (status, message) => ({
+        error: status === 400 ? 'invalid_grant' : 'server_error',
+        error_description: message,
+      }),
+    });
     this.tokenServer.on('POST', '/token', (req) => this.issueToken(req.body as Record<string, string>));
-    this.directory = new HttpFake({ authorized: (h) => this.issued.has(String(h.authorization).replace(/^Bearer /, '')), errorBody: googleError });
+    this.directory = new HttpFake({
+      authorized: (h) => this.issued.has(String(h.authorization).replace(/^Bearer /, '')),
+      errorBody: googleError,
+    });
     this.routes();
   }
 
@@ -81,7 +104,14 @@ export class GoogleWorkspaceFake {
   }
 
   addUser(primaryEmail: string, extra: Partial<FakeGoogleUser> = {}): FakeGoogleUser {
-    const user = { id: randomUUID().replace(/-/g, '').slice(0, 21), primaryEmail, suspended: false, name: {}, lastLoginTime: '1970-01-01T00:00:00.000Z', ...extra };
+    const user = {
+      id: randomUUID().replace(/-/g, '').slice(0, 21),
+      primaryEmail,
+      suspended: false,
+      name: {},
+      lastLoginTime: '1970-01-01T00:00:00.000Z',
+      ...extra,
+    };
     this.users.set(user.id, user);
     return user;
   }
@@ -95,11 +125,21 @@ export class GoogleWorkspaceFake {
   }
 
   private issueToken(form: Record<string, string>): FakeReply {
-    if (form.grant_type !== 'urn:ietf:params:oauth:grant-type:jwt-bearer' || !form.assertion) return this.tokenServer.fail(400, 'bad grant');
+    if (form.grant_type !== 'urn:ietf:params:oauth:grant-type:jwt-bearer' || !form.assertion)
+      return this.tokenServer.fail(400, 'bad grant');
     const [header, claims, signature] = form.assertion.split('.');
-    const valid = createVerify('RSA-SHA256').update(`${header}.${claims}`).verify(this.serviceAccount.publicKeyPem, signature ?? '', 'base64url');
-    const c = JSON.parse(Buffer.from(claims ?? '', 'base64url').toString()) as { iss: string; aud: string; sub?: string; exp: number; scope: string };
-    if (!valid || c.iss !== this.serviceAccount.clientEmail || c.aud !== this.tokenUrl || c.exp * 1000 < Date.now()) return this.tokenServer.fail(400, 'invalid assertion');
+    const valid = createVerify('RSA-SHA256')
+      .update(`${header}.${claims}`)
+      .verify(this.serviceAccount.publicKeyPem, signature ?? '', 'base64url');
+    const c = JSON.parse(Buffer.from(claims ?? '', 'base64url').toString()) as {
+      iss: string;
+      aud: string;
+      sub?: string;
+      exp: number;
+      scope: string;
+    };
+    if (!valid || c.iss !== this.serviceAccount.clientEmail || c.aud !== this.tokenUrl || c.exp * 1000 < Date.now())
+      return this.tokenServer.fail(400, 'invalid assertion');
     if (c.sub) this.tokenSubjects.push(c.sub);
     const token = `ya29.${randomUUID()}`;
     this.issued.add(token);
@@ -123,17 +163,29 @@ export class GoogleWorkspaceFake {
   private routes(): void {
     const D = '/admin/directory/v1';
     this.on('POST', `${D}/users`, ({ body }) => {
-      const b = body as { primaryEmail: string; name: FakeGoogleUser['name']; password?: string; externalIds?: FakeGoogleUser['externalIds'] };
+      const b = body as {
+        primaryEmail: string;
+        name: FakeGoogleUser['name'];
+        password?: string;
+        externalIds?: FakeGoogleUser['externalIds'];
+      };
       if (!b.password || !b.name?.givenName) return this.directory.fail(400, 'Invalid Input');
       if (this.userByKey(b.primaryEmail)) return this.directory.fail(409, 'Entity already exists.');
-      return reply(200, this.addUser(b.primaryEmail, { name: b.name, ...(b.externalIds ? { externalIds: b.externalIds } : {}) }));
+      return reply(
+        200,
+        this.addUser(b.primaryEmail, { name: b.name, ...(b.externalIds ? { externalIds: b.externalIds } : {}) }),
+      );
     });
     this.on('GET', `${D}/users`, ({ url }) => {
       const q = url.searchParams;
       if (!q.get('customer') && !q.get('domain')) return this.directory.fail(400, 'Bad Request');
       const maxResults = Math.min(Number(q.get('maxResults') ?? 100), 500);
       const { page, next } = pageOf([...this.users.values()], Number(q.get('pageToken') ?? 0), maxResults);
-      return reply(200, { kind: 'admin#directory#users', users: page, ...(next === undefined ? {} : { nextPageToken: String(next) }) });
+      return reply(200, {
+        kind: 'admin#directory#users',
+        users: page,
+        ...(next === undefined ? {} : { nextPageToken: String(next) }),
+      });
     });
     this.on('GET', `${D}/users/:key`, ({ params }) => {
       const user = this.userByKey(params.key!);
@@ -157,16 +209,38 @@ export class GoogleWorkspaceFake {
       this.signedOut.push(user.primaryEmail);
       return reply(204);
     });
-    this.on('GET', `${D}/users/:key/tokens`, ({ params }) => this.withUser(params.key!, (u) => reply(200, { kind: 'admin#directory#tokenList', items: this.tokens.get(u.primaryEmail) ?? [] })));
-    this.on('DELETE', `${D}/users/:key/tokens/:clientId`, ({ params }) => this.withUser(params.key!, (u) => this.remove(this.tokens, u.primaryEmail, (t) => t.clientId === params.clientId)));
-    this.on('GET', `${D}/users/:key/asps`, ({ params }) => this.withUser(params.key!, (u) => reply(200, { kind: 'admin#directory#asps', items: this.asps.get(u.primaryEmail) ?? [] })));
-    this.on('DELETE', `${D}/users/:key/asps/:codeId`, ({ params }) => this.withUser(params.key!, (u) => this.remove(this.asps, u.primaryEmail, (a) => String(a.codeId) === params.codeId)));
+    this.on('GET', `${D}/users/:key/tokens`, ({ params }) =>
+      this.withUser(params.key!, (u) =>
+        reply(200, { kind: 'admin#directory#tokenList', items: this.tokens.get(u.primaryEmail) ?? [] }),
+      ),
+    );
+    this.on('DELETE', `${D}/users/:key/tokens/:clientId`, ({ params }) =>
+      this.withUser(params.key!, (u) =>
+        this.remove(this.tokens, u.primaryEmail, (t) => t.clientId === params.clientId),
+      ),
+    );
+    this.on('GET', `${D}/users/:key/asps`, ({ params }) =>
+      this.withUser(params.key!, (u) =>
+        reply(200, { kind: 'admin#directory#asps', items: this.asps.get(u.primaryEmail) ?? [] }),
+      ),
+    );
+    this.on('DELETE', `${D}/users/:key/asps/:codeId`, ({ params }) =>
+      this.withUser(params.key!, (u) =>
+        this.remove(this.asps, u.primaryEmail, (a) => String(a.codeId) === params.codeId),
+      ),
+    );
     this.on('GET', `${D}/groups`, ({ url }) => {
       const user = this.userByKey(url.searchParams.get('userKey') ?? '');
       if (!user) return this.directory.fail(400, 'userKey or customer is required');
-      const mine = [...this.groups.values()].filter((g) => g.members.has(user.primaryEmail)).map(({ id, email, name }) => ({ id, email, name }));
+      const mine = [...this.groups.values()]
+        .filter((g) => g.members.has(user.primaryEmail))
+        .map(({ id, email, name }) => ({ id, email, name }));
       const { page, next } = pageOf(mine, Number(url.searchParams.get('pageToken') ?? 0), this.pageSize);
-      return reply(200, { kind: 'admin#directory#groups', groups: page, ...(next === undefined ? {} : { nextPageToken: String(next) }) });
+      return reply(200, {
+        kind: 'admin#directory#groups',
+        groups: page,
+        ...(next === undefined ? {} : { nextPageToken: String(next) }),
+      });
     });
     this.on('POST', `${D}/groups/:group/members`, ({ params, body }) => {
       const group = this.groups.get(params.group!);
@@ -190,12 +264,19 @@ export class GoogleWorkspaceFake {
     );
     this.on('GET', `${T}/transfers`, ({ url }) => {
       const q = url.searchParams;
-      const found = this.transfers.filter((t) => t.oldOwnerUserId === q.get('oldOwnerUserId') && t.newOwnerUserId === q.get('newOwnerUserId'));
+      const found = this.transfers.filter(
+        (t) => t.oldOwnerUserId === q.get('oldOwnerUserId') && t.newOwnerUserId === q.get('newOwnerUserId'),
+      );
       return reply(200, { dataTransfers: found });
     });
     this.on('POST', `${T}/transfers`, ({ body }) => {
-      const b = body as { oldOwnerUserId: string; newOwnerUserId: string; applicationDataTransfers: { applicationId: string }[] };
-      if (!this.users.has(b.oldOwnerUserId) || !this.users.has(b.newOwnerUserId)) return this.directory.fail(400, 'Invalid owner');
+      const b = body as {
+        oldOwnerUserId: string;
+        newOwnerUserId: string;
+        applicationDataTransfers: { applicationId: string }[];
+      };
+      if (!this.users.has(b.oldOwnerUserId) || !this.users.has(b.newOwnerUserId))
+        return this.directory.fail(400, 'Invalid owner');
       const transfer = { id: randomUUID(), ...b, overallTransferStatusCode: 'new' };
       this.transfers.push(transfer);
       return reply(200, transfer);

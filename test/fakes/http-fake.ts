@@ -78,7 +78,8 @@ export class HttpFake {
 
   /** The next `times` requests fail with this status and headers (e.g. 429 with Retry-After). */
   failNext(times: number, status: number, headers: Record<string, string> = {}): void {
-    for (let i = 0; i < times; i++) this.injected.push({ status, headers, body: this.error(status, 'injected failure') });
+    for (let i = 0; i < times; i++)
+      this.injected.push({ status, headers, body: this.error(status, 'injected failure') });
   }
 
   error(status: number, message: string): unknown {
@@ -103,7 +104,11 @@ export class HttpFake {
     try {
       const body = await readJson(req);
       if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
-      out = this.injected.shift() ?? (this.options.authorized(req.headers, url.pathname) ? await this.route(method, url, req, body) : this.fail(401, 'unauthorized'));
+      out =
+        this.injected.shift() ??
+        (this.options.authorized(req.headers, url.pathname)
+          ? await this.route(method, url, req, body)
+          : this.fail(401, 'unauthorized'));
     } catch (err) {
       out = this.fail(500, err instanceof Error ? err.message : 'fake failed');
     }
@@ -133,7 +138,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text) return undefined;
-  if (req.headers['content-type']?.includes('x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
+  if (req.headers['content-type']?.includes('x-www-form-urlencoded'))
+    return Object.fromEntries(new URLSearchParams(text));
   return JSON.parse(text) as unknown;
 }
 

@@ -29,18 +29,43 @@ export class JiraServiceManagementFake {
   readonly requests: FakeRequestRecord[] = [];
   pageSize = 2;
 
-  constructor(email: string, apiToken: string, readonly serviceDeskId = '4', readonly requestTypeId = '25') {
+  constructor(
+    email: string,
+    apiToken: string,
+    readonly serviceDeskId = '4',
+    readonly requestTypeId = '25',
+  ) {
     const expected = `Basic ${Buffer.from(`${email}:${apiToken}`).toString('base64')}`;
-    this.http = new HttpFake({ authorized: (h) => h.authorization === expected, errorBody: (_status, message) => ({ errorMessage: message, i18nErrorMessage: { i18nKey: 'sd.error', parameters: [] } }) });
+    this.http = new HttpFake({
+      authorized: (h) => h.authorization === expected,
+      errorBody: (_status, message) => ({
+        errorMessage: message,
+        i18nErrorMessage: { i18nKey: 'sd.error', parameters: [] },
+      }),
+    });
     const R = '/rest/servicedeskapi/request';
     this.http.on('GET', R, (req) => {
       const term = (req.url.searchParams.get('searchTerm') ?? '').toLowerCase();
       const desk = req.url.searchParams.get('serviceDeskId');
-      return this.paged(req, this.requests.filter((r) => (!desk || r.serviceDeskId === desk) && r.summary.toLowerCase().includes(term)).map(view));
+      return this.paged(
+        req,
+        this.requests
+          .filter((r) => (!desk || r.serviceDeskId === desk) && r.summary.toLowerCase().includes(term))
+          .map(view),
+      );
     });
     this.http.on('POST', R, ({ body }) => {
-      const b = body as { serviceDeskId?: string; requestTypeId?: string; requestFieldValues?: { summary?: string; description?: string } };
-      if (b.serviceDeskId !== this.serviceDeskId || b.requestTypeId !== this.requestTypeId || !b.requestFieldValues?.summary) return this.http.fail(400, 'invalid request type or missing summary');
+      const b = body as {
+        serviceDeskId?: string;
+        requestTypeId?: string;
+        requestFieldValues?: { summary?: string; description?: string };
+      };
+      if (
+        b.serviceDeskId !== this.serviceDeskId ||
+        b.requestTypeId !== this.requestTypeId ||
+        !b.requestFieldValues?.summary
+      )
+        return this.http.fail(400, 'invalid request type or missing summary');
       const record: FakeRequestRecord = {
         issueKey: `IT-${this.requests.length + 1}`,
         serviceDeskId: b.serviceDeskId,
@@ -54,15 +79,23 @@ export class JiraServiceManagementFake {
       return reply(201, view(record));
     });
     this.http.on('GET', `${R}/:key`, ({ params }) => this.withRequest(params.key!, (r) => reply(200, view(r))));
-    this.http.on('GET', `${R}/:key/comment`, (req) => this.withRequest(req.params.key!, (r) => this.paged(req, r.comments)));
+    this.http.on('GET', `${R}/:key/comment`, (req) =>
+      this.withRequest(req.params.key!, (r) => this.paged(req, r.comments)),
+    );
     this.http.on('POST', `${R}/:key/comment`, ({ params, body }) =>
       this.withRequest(params.key!, (r) => {
-        const comment = { id: String(r.comments.length + 1), body: (body as { body: string }).body, public: (body as { public?: boolean }).public ?? true };
+        const comment = {
+          id: String(r.comments.length + 1),
+          body: (body as { body: string }).body,
+          public: (body as { public?: boolean }).public ?? true,
+        };
         r.comments.push(comment);
         return reply(201, comment);
       }),
     );
-    this.http.on('GET', `${R}/:key/transition`, (req) => this.withRequest(req.params.key!, () => this.paged(req, TRANSITIONS)));
+    this.http.on('GET', `${R}/:key/transition`, (req) =>
+      this.withRequest(req.params.key!, () => this.paged(req, TRANSITIONS)),
+    );
     this.http.on('POST', `${R}/:key/transition`, ({ params, body }) =>
       this.withRequest(params.key!, (r) => {
         const transition = TRANSITIONS.find((t) => t.id === (body as { id?: string }).id);

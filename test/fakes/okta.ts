@@ -18,7 +18,16 @@ import { HttpFake, pageOf, reply, type FakeReply, type FakeRequest } from './htt
 export interface FakeOktaUser {
   id: string;
   status: 'STAGED' | 'PROVISIONED' | 'ACTIVE' | 'SUSPENDED' | 'LOCKED_OUT' | 'DEPROVISIONED';
-  profile: { login: string; email: string; firstName: string; lastName: string; displayName?: string; employeeNumber?: string; managerId?: string; manager?: string };
+  profile: {
+    login: string;
+    email: string;
+    firstName: string;
+    lastName: string;
+    displayName?: string;
+    employeeNumber?: string;
+    managerId?: string;
+    manager?: string;
+  };
   /** Last sign-in (ISO); Okta shows null before the first. */
   lastLogin?: string;
   roles: { id: string; type: string; assignmentType?: 'USER' | 'GROUP' }[];
@@ -82,7 +91,12 @@ export class FakeOkta {
       authorized: (headers) => headers.authorization === `SSWS ${apiToken}`,
       errorBody: (status, summary) => {
         const [errorCode, standard] = OKTA_ERRORS[status] ?? ['E0000009', 'Internal Server Error'];
-        return { errorCode, errorSummary: summary === 'injected failure' ? standard : summary, errorId: randomUUID(), errorCauses: [] };
+        return {
+          errorCode,
+          errorSummary: summary === 'injected failure' ? standard : summary,
+          errorId: randomUUID(),
+          errorCauses: [],
+        };
       },
     });
     this.groups.set('everyone', { id: 'everyone', type: 'BUILT_IN', name: 'Everyone', members: new Set() });
@@ -100,8 +114,22 @@ export class FakeOkta {
     return this.http.stop();
   }
 
-  addUser(login: string, { profile, ...init }: Partial<Omit<FakeOktaUser, 'id' | 'profile'>> & { profile?: Partial<FakeOktaUser['profile']> } = {}): FakeOktaUser {
-    const user: FakeOktaUser = { id: `00u${randomUUID().slice(0, 12)}`, status: 'ACTIVE', profile: { login, email: login, firstName: 'Test', lastName: 'User', ...profile }, roles: [], grants: [], sessionClears: [], ...init };
+  addUser(
+    login: string,
+    {
+      profile,
+      ...init
+    }: Partial<Omit<FakeOktaUser, 'id' | 'profile'>> & { profile?: Partial<FakeOktaUser['profile']> } = {},
+  ): FakeOktaUser {
+    const user: FakeOktaUser = {
+      id: `00u${randomUUID().slice(0, 12)}`,
+      status: 'ACTIVE',
+      profile: { login, email: login, firstName: 'Test', lastName: 'User', ...profile },
+      roles: [],
+      grants: [],
+      sessionClears: [],
+      ...init,
+    };
     this.users.set(user.id, user);
     this.groups.get('everyone')!.members.add(user.id);
     return user;
@@ -114,14 +142,27 @@ export class FakeOkta {
   }
 
   addApp(label: string, init: Partial<FakeOktaApp> = {}): FakeOktaApp {
-    const app: FakeOktaApp = { id: `0oa${randomUUID().slice(0, 12)}`, name: 'oidc_client', applicationType: 'service', label, status: 'ACTIVE', assigned: new Set(), secrets: [], ...init };
+    const app: FakeOktaApp = {
+      id: `0oa${randomUUID().slice(0, 12)}`,
+      name: 'oidc_client',
+      applicationType: 'service',
+      label,
+      status: 'ACTIVE',
+      assigned: new Set(),
+      secrets: [],
+      ...init,
+    };
     this.apps.set(app.id, app);
     return app;
   }
 
   /** The listing at `path` answers `requests` more requests, then 429 until the window resets `resetInSeconds` from now. */
   limitRate(path: string, requests: number, resetInSeconds = 60): void {
-    this.rateLimits.set(path, { limit: requests, remaining: requests, reset: Math.floor(Date.now() / 1000) + resetInSeconds });
+    this.rateLimits.set(path, {
+      limit: requests,
+      remaining: requests,
+      reset: Math.floor(Date.now() / 1000) + resetInSeconds,
+    });
   }
 
   userByLogin(login: string): FakeOktaUser | undefined {
@@ -130,53 +171,125 @@ export class FakeOkta {
 
   private userRoutes(): void {
     const h = this.http;
-    h.on('GET', '/api/v1/users', (req) => this.page(req, [...this.users.values()].filter((u) => u.status !== 'DEPROVISIONED').map(userJson)));
+    h.on('GET', '/api/v1/users', (req) =>
+      this.page(req, [...this.users.values()].filter((u) => u.status !== 'DEPROVISIONED').map(userJson)),
+    );
     h.on('GET', '/api/v1/users/:user', (req) => this.withUser(req, (u) => reply(200, userJson(u))));
     h.on('POST', '/api/v1/users', (req) => this.createUser(req));
-    h.on('POST', '/api/v1/users/:user', (req) => this.withUser(req, (u) => (Object.assign(u.profile, (req.body as { profile?: object }).profile), reply(200, userJson(u)))));
-    h.on('POST', '/api/v1/users/:user/lifecycle/:transition', (req) => this.withUser(req, (u) => this.lifecycle(u, req.params.transition!)));
+    h.on('POST', '/api/v1/users/:user', (req) =>
+      this.withUser(
+        req,
+        (u) => (Object.assign(u.profile, (req.body as { profile?: object }).profile), reply(200, userJson(u))),
+      ),
+    );
+    h.on('POST', '/api/v1/users/:user/lifecycle/:transition', (req) =>
+      this.withUser(req, (u) => this.lifecycle(u, req.params.transition!)),
+    );
     h.on('DELETE', '/api/v1/users/:user', (req) => this.withUser(req, (u) => this.deleteUser(u)));
     h.on('DELETE', '/api/v1/users/:user/sessions', (req) =>
-      this.withUser(req, (u) => (u.sessionClears.push({ oauthTokens: req.url.searchParams.get('oauthTokens') === 'true' }), reply(204))),
+      this.withUser(
+        req,
+        (u) => (u.sessionClears.push({ oauthTokens: req.url.searchParams.get('oauthTokens') === 'true' }), reply(204)),
+      ),
     );
   }
 
   private entitlementRoutes(): void {
     const h = this.http;
-    h.on('GET', '/api/v1/users/:user/groups', (req) => this.withUser(req, (u) => this.page(req, [...this.groups.values()].filter((g) => g.members.has(u.id)).map(groupJson))));
-    h.on('PUT', '/api/v1/groups/:group/users/:user', (req) => this.withGroupMember(req, (g, u) => (g.members.add(u.id), reply(204))));
-    h.on('DELETE', '/api/v1/groups/:group/users/:user', (req) => this.withGroupMember(req, (g, u) => (g.members.delete(u.id), reply(204))));
-    h.on('GET', '/api/v1/users/:user/roles', (req) => this.withUser(req, (u) => this.page(req, u.roles.map((r) => ({ assignmentType: 'USER', ...r, label: r.type, status: 'ACTIVE' })))));
-    h.on('POST', '/api/v1/users/:user/roles', (req) => this.withUser(req, (u) => this.assignRole(u, (req.body as { type: string }).type)));
-    h.on('DELETE', '/api/v1/users/:user/roles/:role', (req) => this.withUser(req, (u) => this.unassignRole(u, req.params.role!)));
-    h.on('GET', '/api/v1/users/:user/appLinks', (req) =>
-      this.withUser(req, (u) => reply(200, [...this.apps.values()].filter((a) => a.assigned.has(u.id)).map((a) => ({ id: randomUUID(), appInstanceId: a.id, label: a.label, appName: a.label.toLowerCase() })))),
+    h.on('GET', '/api/v1/users/:user/groups', (req) =>
+      this.withUser(req, (u) =>
+        this.page(req, [...this.groups.values()].filter((g) => g.members.has(u.id)).map(groupJson)),
+      ),
     );
-    h.on('POST', '/api/v1/apps/:app/users', (req) => this.withApp(req, (a) => this.assignApp(a, (req.body as { id: string }).id)));
-    h.on('DELETE', '/api/v1/apps/:app/users/:user', (req) => this.withApp(req, (a) => (a.assigned.delete(req.params.user!) ? reply(204) : this.http.fail(404, 'Not found: app user'))));
+    h.on('PUT', '/api/v1/groups/:group/users/:user', (req) =>
+      this.withGroupMember(req, (g, u) => (g.members.add(u.id), reply(204))),
+    );
+    h.on('DELETE', '/api/v1/groups/:group/users/:user', (req) =>
+      this.withGroupMember(req, (g, u) => (g.members.delete(u.id), reply(204))),
+    );
+    h.on('GET', '/api/v1/users/:user/roles', (req) =>
+      this.withUser(req, (u) =>
+        this.page(
+          req,
+          u.roles.map((r) => ({ assignmentType: 'USER', ...r, label: r.type, status: 'ACTIVE' })),
+        ),
+      ),
+    );
+    h.on('POST', '/api/v1/users/:user/roles', (req) =>
+      this.withUser(req, (u) => this.assignRole(u, (req.body as { type: string }).type)),
+    );
+    h.on('DELETE', '/api/v1/users/:user/roles/:role', (req) =>
+      this.withUser(req, (u) => this.unassignRole(u, req.params.role!)),
+    );
+    h.on('GET', '/api/v1/users/:user/appLinks', (req) =>
+      this.withUser(req, (u) =>
+        reply(
+          200,
+          [...this.apps.values()]
+            .filter((a) => a.assigned.has(u.id))
+            .map((a) => ({ id: randomUUID(), appInstanceId: a.id, label: a.label, appName: a.label.toLowerCase() })),
+        ),
+      ),
+    );
+    h.on('POST', '/api/v1/apps/:app/users', (req) =>
+      this.withApp(req, (a) => this.assignApp(a, (req.body as { id: string }).id)),
+    );
+    h.on('DELETE', '/api/v1/apps/:app/users/:user', (req) =>
+      this.withApp(req, (a) =>
+        a.assigned.delete(req.params.user!) ? reply(204) : this.http.fail(404, 'Not found: app user'),
+      ),
+    );
   }
 
   private credentialRoutes(): void {
     const h = this.http;
     h.on('GET', '/api/v1/api-tokens', (req) => this.page(req, [...this.apiTokens.values()].map(tokenJson)));
-    h.on('DELETE', '/api/v1/api-tokens/:id', (req) => (this.apiTokens.delete(req.params.id!) ? reply(204) : this.http.fail(404, 'Not found: api token')));
-    h.on('GET', '/api/v1/users/:user/grants', (req) => this.withUser(req, (u) => this.page(req, u.grants.filter((g) => g.status === 'ACTIVE'))));
-    h.on('DELETE', '/api/v1/users/:user/grants/:grant', (req) => this.withUser(req, (u) => this.revokeGrant(u, req.params.grant!)));
+    h.on('DELETE', '/api/v1/api-tokens/:id', (req) =>
+      this.apiTokens.delete(req.params.id!) ? reply(204) : this.http.fail(404, 'Not found: api token'),
+    );
+    h.on('GET', '/api/v1/users/:user/grants', (req) =>
+      this.withUser(req, (u) =>
+        this.page(
+          req,
+          u.grants.filter((g) => g.status === 'ACTIVE'),
+        ),
+      ),
+    );
+    h.on('DELETE', '/api/v1/users/:user/grants/:grant', (req) =>
+      this.withUser(req, (u) => this.revokeGrant(u, req.params.grant!)),
+    );
     h.on('GET', '/api/v1/apps', (req) => this.listApps(req));
     h.on('GET', '/api/v1/apps/:app', (req) => this.withApp(req, (a) => reply(200, appJson(a))));
-    h.on('POST', '/api/v1/apps/:app/lifecycle/deactivate', (req) => this.withApp(req, (a) => ((a.status = 'INACTIVE'), reply(200, {}))));
-    h.on('GET', '/api/v1/apps/:app/credentials/secrets', (req) => this.withApp(req, (a) => reply(200, a.secrets.map(secretJson))));
+    h.on('POST', '/api/v1/apps/:app/lifecycle/deactivate', (req) =>
+      this.withApp(req, (a) => ((a.status = 'INACTIVE'), reply(200, {}))),
+    );
+    h.on('GET', '/api/v1/apps/:app/credentials/secrets', (req) =>
+      this.withApp(req, (a) => reply(200, a.secrets.map(secretJson))),
+    );
     h.on('POST', '/api/v1/apps/:app/credentials/secrets', (req) => this.withApp(req, (a) => this.createSecret(a)));
     h.on('POST', '/api/v1/apps/:app/credentials/secrets/:secret/lifecycle/deactivate', (req) =>
       this.withSecret(req, (_a, s) => ((s.status = 'INACTIVE'), reply(200, secretJson(s)))),
     );
-    h.on('DELETE', '/api/v1/apps/:app/credentials/secrets/:secret', (req) => this.withSecret(req, (a, s) => this.deleteSecret(a, s)));
-    h.on('GET', '/api/v1/users/:user/idps', (req) => this.withUser(req, (u) => reply(200, [...this.idpLinks].filter(([, links]) => links.has(u.id)).map(([id]) => ({ id, type: 'SAML2', name: id })))));
+    h.on('DELETE', '/api/v1/apps/:app/credentials/secrets/:secret', (req) =>
+      this.withSecret(req, (a, s) => this.deleteSecret(a, s)),
+    );
+    h.on('GET', '/api/v1/users/:user/idps', (req) =>
+      this.withUser(req, (u) =>
+        reply(
+          200,
+          [...this.idpLinks].filter(([, links]) => links.has(u.id)).map(([id]) => ({ id, type: 'SAML2', name: id })),
+        ),
+      ),
+    );
     h.on('GET', '/api/v1/idps/:idp/users/:user', (req) => {
       const externalId = this.idpLinks.get(req.params.idp!)?.get(req.params.user!);
       return externalId ? reply(200, { id: req.params.user, externalId }) : this.http.fail(404, 'Not found: idp user');
     });
-    h.on('DELETE', '/api/v1/idps/:idp/users/:user', (req) => (this.idpLinks.get(req.params.idp!)?.delete(req.params.user!) ? reply(204) : this.http.fail(404, 'Not found: idp user')));
+    h.on('DELETE', '/api/v1/idps/:idp/users/:user', (req) =>
+      this.idpLinks.get(req.params.idp!)?.delete(req.params.user!)
+        ? reply(204)
+        : this.http.fail(404, 'Not found: idp user'),
+    );
   }
 
   /**
@@ -205,7 +318,14 @@ export class FakeOkta {
       quota.remaining -= 1;
       return undefined;
     }
-    return { ...this.http.fail(429, OKTA_ERRORS[429]![1]), headers: { 'X-Rate-Limit-Limit': String(quota.limit), 'X-Rate-Limit-Remaining': '0', 'X-Rate-Limit-Reset': String(quota.reset) } };
+    return {
+      ...this.http.fail(429, OKTA_ERRORS[429]![1]),
+      headers: {
+        'X-Rate-Limit-Limit': String(quota.limit),
+        'X-Rate-Limit-Remaining': '0',
+        'X-Rate-Limit-Reset': String(quota.reset),
+      },
+    };
   }
 
   /** Okta's app filter takes one `eq` expression here (name or status); any other is refused, not ignored. */
@@ -227,7 +347,10 @@ export class FakeOkta {
     return app ? then(app) : this.http.fail(404, `Not found: Resource not found: ${req.params.app} (AppInstance)`);
   }
 
-  private withSecret(req: FakeRequest, then: (app: FakeOktaApp, secret: FakeOktaApp['secrets'][number]) => FakeReply): FakeReply {
+  private withSecret(
+    req: FakeRequest,
+    then: (app: FakeOktaApp, secret: FakeOktaApp['secrets'][number]) => FakeReply,
+  ): FakeReply {
     return this.withApp(req, (app) => {
       const secret = app.secrets.find((s) => s.id === req.params.secret);
       return secret ? then(app, secret) : this.http.fail(404, 'Not found: client secret');
@@ -244,10 +367,18 @@ export class FakeOkta {
   private createUser(req: FakeRequest): FakeReply {
     const body = req.body as { profile?: FakeOktaUser['profile']; groupIds?: string[] };
     const profile = body.profile;
-    if (!profile?.login || !profile.email || !profile.firstName || !profile.lastName) return this.http.fail(400, 'Api validation failed: profile');
-    if (this.userByLogin(profile.login)) return this.http.fail(400, 'Api validation failed: login: An object with this field already exists in the current organization');
-    if (body.groupIds?.some((id) => !this.groups.has(id))) return this.http.fail(400, 'Api validation failed: groupIds');
-    const user = this.addUser(profile.login, { status: req.url.searchParams.get('activate') === 'false' ? 'STAGED' : 'ACTIVE' });
+    if (!profile?.login || !profile.email || !profile.firstName || !profile.lastName)
+      return this.http.fail(400, 'Api validation failed: profile');
+    if (this.userByLogin(profile.login))
+      return this.http.fail(
+        400,
+        'Api validation failed: login: An object with this field already exists in the current organization',
+      );
+    if (body.groupIds?.some((id) => !this.groups.has(id)))
+      return this.http.fail(400, 'Api validation failed: groupIds');
+    const user = this.addUser(profile.login, {
+      status: req.url.searchParams.get('activate') === 'false' ? 'STAGED' : 'ACTIVE',
+    });
     user.profile = { ...profile };
     for (const id of body.groupIds ?? []) this.groups.get(id)!.members.add(user.id);
     return reply(200, userJson(user));
@@ -262,27 +393,31 @@ export class FakeOkta {
     };
     const rule = allowed[transition];
     if (!rule) return this.http.fail(404, 'Not found: lifecycle operation');
-    if (!rule[0].includes(user.status)) return this.http.fail(400, `Cannot ${transition} a user in status ${user.status}`);
+    if (!rule[0].includes(user.status))
+      return this.http.fail(400, `Cannot ${transition} a user in status ${user.status}`);
     user.status = rule[1];
     return reply(200, {});
   }
 
   private deleteUser(user: FakeOktaUser): FakeReply {
-    if (user.status !== 'DEPROVISIONED') return this.lifecycle(user, 'deactivate').status === 200 ? reply(204) : this.http.fail(400, 'cannot deactivate');
+    if (user.status !== 'DEPROVISIONED')
+      return this.lifecycle(user, 'deactivate').status === 200 ? reply(204) : this.http.fail(400, 'cannot deactivate');
     this.users.delete(user.id);
     for (const group of this.groups.values()) group.members.delete(user.id);
     return reply(204);
   }
 
   private assignRole(user: FakeOktaUser, type: string): FakeReply {
-    if (user.roles.some((r) => r.type === type)) return this.http.fail(409, 'The role specified is already assigned to the user.');
+    if (user.roles.some((r) => r.type === type))
+      return this.http.fail(409, 'The role specified is already assigned to the user.');
     const role = { id: `ra${randomUUID().slice(0, 12)}`, type };
     user.roles.push(role);
     return reply(201, role);
   }
 
   private unassignRole(user: FakeOktaUser, roleId: string): FakeReply {
-    if (user.roles.some((r) => r.id === roleId && r.assignmentType === 'GROUP')) return this.http.fail(403, 'The role is assigned through a group');
+    if (user.roles.some((r) => r.id === roleId && r.assignmentType === 'GROUP'))
+      return this.http.fail(403, 'The role is assigned through a group');
     const before = user.roles.length;
     user.roles = user.roles.filter((r) => r.id !== roleId);
     return before === user.roles.length ? this.http.fail(404, 'Not found: role assignment') : reply(204);
@@ -302,14 +437,21 @@ export class FakeOkta {
   }
 
   private createSecret(app: FakeOktaApp): FakeReply {
-    if (app.secrets.length >= 2) return this.http.fail(400, 'Api validation failed: You can only have two secrets at a time');
-    const secret = { id: `ocs${randomUUID().slice(0, 12)}`, status: 'ACTIVE' as const, created: new Date().toISOString(), client_secret: randomUUID() + randomUUID() };
+    if (app.secrets.length >= 2)
+      return this.http.fail(400, 'Api validation failed: You can only have two secrets at a time');
+    const secret = {
+      id: `ocs${randomUUID().slice(0, 12)}`,
+      status: 'ACTIVE' as const,
+      created: new Date().toISOString(),
+      client_secret: randomUUID() + randomUUID(),
+    };
     app.secrets.push(secret);
     return reply(201, { ...secretJson(secret), client_secret: secret.client_secret });
   }
 
   private deleteSecret(app: FakeOktaApp, secret: FakeOktaApp['secrets'][number]): FakeReply {
-    if (secret.status === 'ACTIVE') return this.http.fail(400, 'Api validation failed: Cannot delete an active client secret');
+    if (secret.status === 'ACTIVE')
+      return this.http.fail(400, 'Api validation failed: Cannot delete an active client secret');
     app.secrets = app.secrets.filter((s) => s !== secret);
     return reply(204);
   }
@@ -321,7 +463,14 @@ function userJson(u: FakeOktaUser) {
 
 function appJson(a: FakeOktaApp) {
   const oidc = a.name === 'oidc_client';
-  return { id: a.id, name: a.name, label: a.label, status: a.status, signOnMode: oidc ? 'OPENID_CONNECT' : 'SAML_2_0', settings: oidc ? { oauthClient: { application_type: a.applicationType ?? 'web' } } : {} };
+  return {
+    id: a.id,
+    name: a.name,
+    label: a.label,
+    status: a.status,
+    signOnMode: oidc ? 'OPENID_CONNECT' : 'SAML_2_0',
+    settings: oidc ? { oauthClient: { application_type: a.applicationType ?? 'web' } } : {},
+  };
 }
 
 /** Okta's token metadata: a token expires 30 days (its tokenWindow) after its last use; here, after its creation. */

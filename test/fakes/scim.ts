@@ -57,7 +57,11 @@ export class FakeScim {
     this.http = new HttpFake({
       authorized: (headers) => headers.authorization === `Bearer ${token}`,
       contentType: SCIM_JSON,
-      errorBody: (status, detail) => ({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: String(status), detail }),
+      errorBody: (status, detail) => ({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+        status: String(status),
+        detail,
+      }),
     });
   }
 
@@ -71,8 +75,12 @@ export class FakeScim {
     h.on('GET', '/scim/v2/Users', (req) => this.list(req, [...this.users.values()], (u) => this.userJson(u)));
     h.on('POST', '/scim/v2/Users', (req) => this.scimBody(req, () => this.createUser(req.body as FakeScimUser)));
     h.on('GET', '/scim/v2/Users/:id', (req) => this.withUser(req, (u) => reply(200, this.userJson(u))));
-    h.on('PUT', '/scim/v2/Users/:id', (req) => this.scimBody(req, () => this.withUser(req, (u) => this.replaceUser(u, req.body as FakeScimUser))));
-    h.on('PATCH', '/scim/v2/Users/:id', (req) => this.scimBody(req, () => this.withUser(req, (u) => this.patchUser(u, req.body as PatchBody))));
+    h.on('PUT', '/scim/v2/Users/:id', (req) =>
+      this.scimBody(req, () => this.withUser(req, (u) => this.replaceUser(u, req.body as FakeScimUser))),
+    );
+    h.on('PATCH', '/scim/v2/Users/:id', (req) =>
+      this.scimBody(req, () => this.withUser(req, (u) => this.patchUser(u, req.body as PatchBody))),
+    );
     h.on('DELETE', '/scim/v2/Users/:id', (req) => this.withUser(req, (u) => this.deleteUser(u)));
     h.on('GET', '/scim/v2/Groups', (req) => this.list(req, [...this.groups.values()], groupJson));
     h.on('PATCH', '/scim/v2/Groups/:id', (req) => this.scimBody(req, () => this.patchGroup(req)));
@@ -105,23 +113,45 @@ export class FakeScim {
     // Unfiltered, only the page asked for is rendered (a 100,000-item benchmark pages through this fake).
     if (!filter) return this.listPage(req, all.length, (from, size) => all.slice(from, from + size).map(json));
     const parsed = /^([\w.]+) eq ("(?:[^"\\]|\\.)*")$/.exec(filter);
-    if (!parsed) return reply(400, { ...(this.http.error(400, 'unsupported filter') as object), scimType: 'invalidFilter' });
+    if (!parsed)
+      return reply(400, { ...(this.http.error(400, 'unsupported filter') as object), scimType: 'invalidFilter' });
     const [attribute, literal] = [parsed[1]!, JSON.parse(parsed[2]!) as string];
-    const matched = all.map(json).filter((r) => valuesAt(r, attribute).some((v) => (attribute === 'userName' ? v.toLowerCase() === literal.toLowerCase() : v === literal)));
+    const matched = all
+      .map(json)
+      .filter((r) =>
+        valuesAt(r, attribute).some((v) =>
+          attribute === 'userName' ? v.toLowerCase() === literal.toLowerCase() : v === literal,
+        ),
+      );
     return this.listPage(req, matched.length, (from, size) => pageOf(matched, from, size).page);
   }
 
-  private listPage(req: FakeRequest, totalResults: number, slice: (from: number, size: number) => Record<string, unknown>[]): FakeReply {
+  private listPage(
+    req: FakeRequest,
+    totalResults: number,
+    slice: (from: number, size: number) => Record<string, unknown>[],
+  ): FakeReply {
     // §3.4.2.4: a startIndex below 1 is 1, a negative count is 0 (totalResults only).
     const startIndex = Math.max(1, Number(req.url.searchParams.get('startIndex') ?? 1));
-    const count = Math.max(0, Math.min(this.maxPageSize, Number(req.url.searchParams.get('count') ?? this.maxPageSize)));
+    const count = Math.max(
+      0,
+      Math.min(this.maxPageSize, Number(req.url.searchParams.get('count') ?? this.maxPageSize)),
+    );
     const page = slice(startIndex - 1, count);
-    return reply(200, { schemas: [LIST_RESPONSE], totalResults, startIndex, itemsPerPage: page.length, Resources: page });
+    return reply(200, {
+      schemas: [LIST_RESPONSE],
+      totalResults,
+      startIndex,
+      itemsPerPage: page.length,
+      Resources: page,
+    });
   }
 
   /** RFC 7644 §3.1: requests with a body are application/scim+json. */
   private scimBody(req: FakeRequest, then: () => FakeReply): FakeReply {
-    return req.headers['content-type']?.startsWith(SCIM_JSON) ? then() : this.http.fail(415, 'expected application/scim+json');
+    return req.headers['content-type']?.startsWith(SCIM_JSON)
+      ? then()
+      : this.http.fail(415, 'expected application/scim+json');
   }
 
   private withUser(req: FakeRequest, then: (user: FakeScimUser) => FakeReply): FakeReply {
@@ -131,21 +161,33 @@ export class FakeScim {
 
   private createUser(body: FakeScimUser): FakeReply {
     if (!body.userName) return this.http.fail(400, 'userName is required');
-    if (this.userByName(body.userName)) return reply(409, { ...(this.http.error(409, 'userName is taken') as object), scimType: 'uniqueness' });
-    const user = this.addUser(body.userName, { externalId: body.externalId, displayName: body.displayName, emails: body.emails, active: body.active ?? true });
+    if (this.userByName(body.userName))
+      return reply(409, { ...(this.http.error(409, 'userName is taken') as object), scimType: 'uniqueness' });
+    const user = this.addUser(body.userName, {
+      externalId: body.externalId,
+      displayName: body.displayName,
+      emails: body.emails,
+      active: body.active ?? true,
+    });
     return reply(201, this.userJson(user), { Location: `${this.baseUrl}/Users/${user.id}` });
   }
 
   private replaceUser(user: FakeScimUser, body: FakeScimUser): FakeReply {
     if (body.userName !== user.userName) return this.http.fail(400, 'userName mismatch');
-    Object.assign(user, { displayName: body.displayName, emails: body.emails, active: body.active ?? user.active, externalId: body.externalId });
+    Object.assign(user, {
+      displayName: body.displayName,
+      emails: body.emails,
+      active: body.active ?? user.active,
+      externalId: body.externalId,
+    });
     return reply(200, this.userJson(user));
   }
 
   private patchUser(user: FakeScimUser, body: PatchBody): FakeReply {
     if (!body.schemas?.includes(PATCH_OP)) return this.http.fail(400, 'not a PatchOp message');
     for (const op of body.Operations ?? []) {
-      if (op.op.toLowerCase() !== 'replace' || !['active', 'displayName'].includes(op.path ?? '')) return this.http.fail(400, `unsupported patch ${op.op} ${op.path}`);
+      if (op.op.toLowerCase() !== 'replace' || !['active', 'displayName'].includes(op.path ?? ''))
+        return this.http.fail(400, `unsupported patch ${op.op} ${op.path}`);
       if (op.path === 'active' && user.active && op.value === false) this.count(`deactivate:${user.id}`);
       Object.assign(user, { [op.path!]: op.value });
     }
@@ -168,7 +210,8 @@ export class FakeScim {
       const listed = (op.value as { value: string }[] | undefined)?.map((m) => m.value) ?? [];
       if (op.op === 'add' && op.path === 'members') listed.forEach((id) => group.members.add(id));
       else if (op.op === 'remove' && removal && this.memberRemoval === 'filter') this.leave(group, removal[1]!);
-      else if (op.op === 'remove' && op.path === 'members' && this.memberRemoval === 'value') listed.forEach((id) => this.leave(group, id));
+      else if (op.op === 'remove' && op.path === 'members' && this.memberRemoval === 'value')
+        listed.forEach((id) => this.leave(group, id));
       else return reply(400, { ...(this.http.error(400, 'unsupported patch') as object), scimType: 'invalidPath' });
     }
     return reply(204);
@@ -183,27 +226,49 @@ export class FakeScim {
   }
 
   private userJson({ enterprise, ...u }: FakeScimUser): Record<string, unknown> {
-    const groups = this.userGroupsAttribute ? { groups: [...this.groups.values()].filter((g) => g.members.has(u.id)).map((g) => ({ value: g.id, display: g.displayName })) } : {};
+    const groups = this.userGroupsAttribute
+      ? {
+          groups: [...this.groups.values()]
+            .filter((g) => g.members.has(u.id))
+            .map((g) => ({ value: g.id, display: g.displayName })),
+        }
+      : {};
     const manager = enterprise?.manager ? this.users.get(enterprise.manager) : undefined;
     const extension = enterprise && {
       [ENTERPRISE_USER]: {
         employeeNumber: enterprise.employeeNumber,
-        manager: manager && { value: manager.id, $ref: `${this.baseUrl}/Users/${manager.id}`, displayName: manager.displayName },
+        manager: manager && {
+          value: manager.id,
+          $ref: `${this.baseUrl}/Users/${manager.id}`,
+          displayName: manager.displayName,
+        },
       },
     };
     const schemas = extension ? [USER_SCHEMA, ENTERPRISE_USER] : [USER_SCHEMA];
-    return { schemas, ...u, ...groups, ...extension, meta: { resourceType: 'User', location: `${this.baseUrl}/Users/${u.id}` } };
+    return {
+      schemas,
+      ...u,
+      ...groups,
+      ...extension,
+      meta: { resourceType: 'User', location: `${this.baseUrl}/Users/${u.id}` },
+    };
   }
 }
 
 function groupJson(g: FakeScimGroup): Record<string, unknown> {
-  return { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], id: g.id, displayName: g.displayName, members: [...g.members].map((value) => ({ value })) };
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+    id: g.id,
+    displayName: g.displayName,
+    members: [...g.members].map((value) => ({ value })),
+  };
 }
 
 /** String values at a (possibly dotted, multi-valued) attribute path. */
 function valuesAt(resource: unknown, path: string): string[] {
   const flat = (values: unknown[]): unknown[] => values.flatMap((v) => (Array.isArray(v) ? (v as unknown[]) : [v]));
   let current: unknown[] = [resource];
-  for (const key of path.split('.')) current = flat(current).map((v) => (v as Record<string, unknown> | undefined)?.[key]);
+  for (const key of path.split('.'))
+    current = flat(current).map((v) => (v as Record<string, unknown> | undefined)?.[key]);
   return flat(current).filter((v): v is string => typeof v === 'string');
 }

@@ -15,7 +15,10 @@ import { HttpFake, reply } from './http-fake';
 
 export class SlackWebhookFake {
   readonly http = new HttpFake({ authorized: () => true });
-  readonly messages: { text?: string; blocks?: { type: string; text?: { text: string }; fields?: { text: string }[] }[] }[] = [];
+  readonly messages: {
+    text?: string;
+    blocks?: { type: string; text?: { text: string }; fields?: { text: string }[] }[];
+  }[] = [];
   /** Set to simulate a webhook that was removed (404) or whose channel was archived (410). */
   gone?: 404 | 410;
 
@@ -27,7 +30,8 @@ export class SlackWebhookFake {
       if (!message?.text && !message?.blocks) return reply(400, 'no_text');
       const header = message.blocks?.find((b) => b.type === 'header');
       if (header && (header.text?.text.length ?? 0) > 150) return reply(400, 'invalid_blocks');
-      if (message.blocks?.some((b) => b.type === 'section' && (b.text?.text.length ?? 0) > 3000)) return reply(400, 'invalid_blocks');
+      if (message.blocks?.some((b) => b.type === 'section' && (b.text?.text.length ?? 0) > 3000))
+        return reply(400, 'invalid_blocks');
       this.messages.push(message);
       return reply(200, 'ok');
     });
@@ -44,10 +48,16 @@ export class TeamsWebhookFake {
 
   constructor(private readonly signature: string) {
     this.http.on('POST', '/workflows/:id/triggers/manual/paths/invoke', ({ url, body }) => {
-      if (url.searchParams.get('sig') !== this.signature) return reply(401, { error: { code: 'DirectApiAuthorizationRequired', message: 'signature invalid' } });
-      const message = body as { type?: string; attachments?: { contentType: string; content: TeamsWebhookFake['cards'][number] }[] };
-      const cards = message?.attachments?.filter((a) => a.contentType === 'application/vnd.microsoft.card.adaptive') ?? [];
-      if (message?.type !== 'message' || cards.length === 0) return reply(400, { error: { code: 'InvalidRequestContent', message: 'expected adaptive card attachments' } });
+      if (url.searchParams.get('sig') !== this.signature)
+        return reply(401, { error: { code: 'DirectApiAuthorizationRequired', message: 'signature invalid' } });
+      const message = body as {
+        type?: string;
+        attachments?: { contentType: string; content: TeamsWebhookFake['cards'][number] }[];
+      };
+      const cards =
+        message?.attachments?.filter((a) => a.contentType === 'application/vnd.microsoft.card.adaptive') ?? [];
+      if (message?.type !== 'message' || cards.length === 0)
+        return reply(400, { error: { code: 'InvalidRequestContent', message: 'expected adaptive card attachments' } });
       this.cards.push(...cards.map((c) => c.content));
       return reply(202);
     });

@@ -33,14 +33,23 @@ beforeAll(async () => {
   scim.http.latencyMs = 150;
   const stores = createStores(mongo.db);
   await ensureIndexes(stores);
-  await stores.tenants.create({ tenantId: TENANT, name: 'Worker kill', connections: [{ platform: 'scim', baseUrl: scim.baseUrl, credentials: { token: 'env:TENANT_WORKER_KILL_SCIM_TOKEN' } }] });
+  await stores.tenants.create({
+    tenantId: TENANT,
+    name: 'Worker kill',
+    connections: [
+      { platform: 'scim', baseUrl: scim.baseUrl, credentials: { token: 'env:TENANT_WORKER_KILL_SCIM_TOKEN' } },
+    ],
+  });
   await stores.runbooks.create(
     TENANT,
     RUNBOOK,
     {
       kind: 'offboarding',
       name: 'Leaver on SCIM',
-      steps: [...onEach(['scim'], 'disableAccount', 'disable', { phase: 1, onFailure: 'continue' }), ...onEach(['scim'], 'removeAllEntitlements', 'entitlements', { phase: 3, onFailure: 'continue' })],
+      steps: [
+        ...onEach(['scim'], 'disableAccount', 'disable', { phase: 1, onFailure: 'continue' }),
+        ...onEach(['scim'], 'removeAllEntitlements', 'entitlements', { phase: 3, onFailure: 'continue' }),
+      ],
     },
     'test',
   );
@@ -65,7 +74,12 @@ function startWorker(prefix: string): Promise<ChildProcess> {
     TENANT_WORKER_KILL_SCIM_TOKEN: TOKEN,
   };
   const root = join(__dirname, '..', '..');
-  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'workers', 'main.ts')], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'workers', 'main.ts')], {
+    cwd: root,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   workers.push(child);
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => line.includes('"worker started"') && resolve(child));
@@ -74,7 +88,10 @@ function startWorker(prefix: string): Promise<ChildProcess> {
   });
 }
 
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+  );
 
 async function until(condition: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -86,16 +103,31 @@ async function until(condition: () => boolean, what: string, timeoutMs = 120_000
 
 it('completes every offboarding after the worker is SIGKILLed mid-flight and a new one starts, each effect applied exactly once', async () => {
   const groups: FakeScimGroup[] = ['engineering', 'vpn', 'payroll'].map((name) => scim.addGroup(name));
-  const leavers: FakeScimUser[] = Array.from({ length: LEAVERS }, (_, i) => scim.addUser(`leaver-${String(i).padStart(3, '0')}@example.com`));
+  const leavers: FakeScimUser[] = Array.from({ length: LEAVERS }, (_, i) =>
+    scim.addUser(`leaver-${String(i).padStart(3, '0')}@example.com`),
+  );
   leavers.forEach((u, i) => groups.slice(0, 1 + (i % 3)).forEach((g) => g.members.add(u.id)));
-  const expected = new Set([...leavers.map((u) => `deactivate:${u.id}`), ...groups.flatMap((g) => [...g.members].map((id) => `leave:${g.id}:${id}`))]);
+  const expected = new Set([
+    ...leavers.map((u) => `deactivate:${u.id}`),
+    ...groups.flatMap((g) => [...g.members].map((id) => `leave:${g.id}:${id}`)),
+  ]);
 
   const prefix = `${uniqueQueue('kill')}-`;
   const first = await startWorker(prefix);
   const handles = await Promise.all(
     leavers.map((u) => {
-      const request: OffboardingRequest = { tenantId: TENANT, requestedBy: { id: 'desk', kind: 'user' }, runbookId: RUNBOOK, subject: { subjectId: u.id, userName: u.userName }, mode: 'immediate' };
-      return temporal.client.workflow.start<typeof offboarding>('offboarding', { args: [request], taskQueue: taskQueues(prefix).workflows, workflowId: runWorkflowId(TENANT, 'offboarding', u.id) });
+      const request: OffboardingRequest = {
+        tenantId: TENANT,
+        requestedBy: { id: 'desk', kind: 'user' },
+        runbookId: RUNBOOK,
+        subject: { subjectId: u.id, userName: u.userName },
+        mode: 'immediate',
+      };
+      return temporal.client.workflow.start<typeof offboarding>('offboarding', {
+        args: [request],
+        taskQueue: taskQueues(prefix).workflows,
+        workflowId: runWorkflowId(TENANT, 'offboarding', u.id),
+      });
     }),
   );
 
@@ -105,7 +137,9 @@ it('completes every offboarding after the worker is SIGKILLed mid-flight and a n
   await exited(first);
   const appliedAtKill = scim.applied.size;
   expect(appliedAtKill).toBeLessThan(expected.size / 2);
-  process.stdout.write(`worker killed with ${appliedAtKill} of ${expected.size} effects applied, ${scim.http.requests.length} calls made\n`);
+  process.stdout.write(
+    `worker killed with ${appliedAtKill} of ${expected.size} effects applied, ${scim.http.requests.length} calls made\n`,
+  );
 
   await startWorker(prefix);
   const results: RunProgress[] = await Promise.all(handles.map((h) => h.result()));

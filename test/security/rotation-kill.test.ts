@@ -65,7 +65,12 @@ beforeAll(async () => {
   stores = createStores(mongo.db, { secretCipher: new SecretCipher(parseEncryptionKeys(KEYS)) });
   await ensureIndexes(stores);
   const connection = await handedOver(stores.secrets, TENANT, motoConnection('aws-iam', moto.url));
-  await stores.tenants.create({ tenantId: TENANT, name: 'Acme', policy: { rotationGracePeriodHours: 0 }, connections: [connection] });
+  await stores.tenants.create({
+    tenantId: TENANT,
+    name: 'Acme',
+    policy: { rotationGracePeriodHours: 0 },
+    connections: [connection],
+  });
   prefix = `${uniqueQueue('kill')}-`;
 }, 120_000);
 
@@ -77,35 +82,51 @@ afterAll(async () => {
 
 const STEPS = ['create-credential', 'test-credential', 'promote-secret', 'delete-old-credential'] as const;
 
-it.each(STEPS)('keeps exactly one working key when the worker is killed at %s', async (killAt) => {
-  const userName = uniqueQueue('svc');
-  await iam.send(new CreateUserCommand({ UserName: userName }));
-  const old = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
-  const secretName = rotationSecretName(TENANT, 'aws-iam', userName, 'access-key');
-  await stores.secrets.promote(TENANT, secretName, await stores.secrets.putPending(TENANT, secretName, old.SecretAccessKey!, 'seed'));
+it.each(STEPS)(
+  'keeps exactly one working key when the worker is killed at %s',
+  async (killAt) => {
+    const userName = uniqueQueue('svc');
+    await iam.send(new CreateUserCommand({ UserName: userName }));
+    const old = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
+    const secretName = rotationSecretName(TENANT, 'aws-iam', userName, 'access-key');
+    await stores.secrets.promote(
+      TENANT,
+      secretName,
+      await stores.secrets.putPending(TENANT, secretName, old.SecretAccessKey!, 'seed'),
+    );
 
-  worker = startWorker();
-  const client = new Client({ connection: temporal.client.connection });
-  const request: CredentialRotationRequest = { tenantId: TENANT, requestedBy: { id: 'rotation-schedule', kind: 'schedule' }, credential: { platform: 'aws-iam', ownerId: userName, credentialId: old.AccessKeyId, kind: 'access-key' } };
-  const handle = await client.workflow.start<typeof credentialRotation>('credentialRotation', { args: [request], taskQueue: taskQueues(prefix).workflows, workflowId: uniqueQueue(`rotate-${killAt}`) });
+    worker = startWorker();
+    const client = new Client({ connection: temporal.client.connection });
+    const request: CredentialRotationRequest = {
+      tenantId: TENANT,
+      requestedBy: { id: 'rotation-schedule', kind: 'schedule' },
+      credential: { platform: 'aws-iam', ownerId: userName, credentialId: old.AccessKeyId, kind: 'access-key' },
+    };
+    const handle = await client.workflow.start<typeof credentialRotation>('credentialRotation', {
+      args: [request],
+      taskQueue: taskQueues(prefix).workflows,
+      workflowId: uniqueQueue(`rotate-${killAt}`),
+    });
 
-  // Kill the worker as soon as the step has begun (or, if it was quicker, just after it).
-  for (;;) {
-    const progress = await handle.query(progressQuery).catch(() => undefined);
-    if (progress?.steps.some((s) => s.stepId === killAt && s.status !== 'pending')) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  await kill(worker);
-  worker = startWorker();
-  const result = await handle.result();
-  await kill(worker);
+    // Kill the worker as soon as the step has begun (or, if it was quicker, just after it).
+    for (;;) {
+      const progress = await handle.query(progressQuery).catch(() => undefined);
+      if (progress?.steps.some((s) => s.stepId === killAt && s.status !== 'pending')) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await kill(worker);
+    worker = startWorker();
+    const result = await handle.result();
+    await kill(worker);
 
-  expect(result).toMatchObject({ outcome: 'rotated', oldCredentialId: old.AccessKeyId });
-  const keys = (await iam.send(new ListAccessKeysCommand({ UserName: userName }))).AccessKeyMetadata ?? [];
-  expect(keys.map((k) => [k.AccessKeyId, k.Status])).toEqual([[result.newCredentialId, 'Active']]);
-  const current = await stores.secrets.current(TENANT, secretName);
-  expect(current).toBe(result.secretRef?.versionId);
-  const value = await stores.secrets.readCurrent(TENANT, secretName);
-  expect(value).toMatch(/^\S{20,}$/);
-  expect(value).not.toBe(old.SecretAccessKey);
-}, 300_000);
+    expect(result).toMatchObject({ outcome: 'rotated', oldCredentialId: old.AccessKeyId });
+    const keys = (await iam.send(new ListAccessKeysCommand({ UserName: userName }))).AccessKeyMetadata ?? [];
+    expect(keys.map((k) => [k.AccessKeyId, k.Status])).toEqual([[result.newCredentialId, 'Active']]);
+    const current = await stores.secrets.current(TENANT, secretName);
+    expect(current).toBe(result.secretRef?.versionId);
+    const value = await stores.secrets.readCurrent(TENANT, secretName);
+    expect(value).toMatch(/^\S{20,}$/);
+    expect(value).not.toBe(old.SecretAccessKey);
+  },
+  300_000,
+);

@@ -35,7 +35,9 @@ const platformOf = referencePlatformsPerTenant();
 beforeAll(async () => {
   listener = createServer((req, res) => {
     received.push({ url: req.url ?? '', headers: req.headers });
-    res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errorCode":"E0000007","errorSummary":"Not found"}');
+    res
+      .writeHead(404, { 'Content-Type': 'application/json' })
+      .end('{"errorCode":"E0000007","errorSummary":"Not found"}');
   });
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   attackerUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
@@ -46,19 +48,39 @@ beforeAll(async () => {
   process.env.ADMIN_API_KEY = ADMIN_KEY;
   process.env[`TENANT_${victim.toUpperCase().replaceAll('-', '_')}_OKTA`] = VICTIM_OKTA_TOKEN;
   workers = await createWorkers(
-    { connection: api.temporal.nativeConnection, namespace: 'default', mongo: api.mongo, secretCipher: api.secretCipher, adapters: { okta: oktaAdapterFactory, 'aws-iam': awsIamAdapterFactory, reference: referenceAdapterFactory(platformOf) } },
+    {
+      connection: api.temporal.nativeConnection,
+      namespace: 'default',
+      mongo: api.mongo,
+      secretCipher: api.secretCipher,
+      adapters: {
+        okta: oktaAdapterFactory,
+        'aws-iam': awsIamAdapterFactory,
+        reference: referenceAdapterFactory(platformOf),
+      },
+    },
     { taskQueuePrefix: prefix, workflowBundle: await bundleWorkflows() },
   );
   running = Promise.all(workers.map((w) => w.run()));
   app = api.appWith({ queues: taskQueues(prefix) });
-  for (const tenantId of [victim, evil]) await request(app).post('/v1/tenants').set(admin).send({ tenantId, name: tenantId }).expect(201);
+  for (const tenantId of [victim, evil])
+    await request(app).post('/v1/tenants').set(admin).send({ tenantId, name: tenantId }).expect(201);
   evilAdmin = await api.keyFor([{ role: 'admin', tenantId: evil }], 'mallory');
   victimAdmin = await api.keyFor([{ role: 'admin', tenantId: victim }], 'victor');
   for (const tenantId of [victim, evil]) {
-    await api.stores.runbooks.create(tenantId, 'leaver', { kind: 'offboarding', name: 'Leaver', steps: [
-      { id: 'disable-okta', platform: 'okta', action: 'disableAccount', phase: 1, onFailure: 'continue' },
-      { id: 'disable-aws-iam', platform: 'aws-iam', action: 'disableAccount', phase: 1, onFailure: 'continue' },
-    ] }, 'test');
+    await api.stores.runbooks.create(
+      tenantId,
+      'leaver',
+      {
+        kind: 'offboarding',
+        name: 'Leaver',
+        steps: [
+          { id: 'disable-okta', platform: 'okta', action: 'disableAccount', phase: 1, onFailure: 'continue' },
+          { id: 'disable-aws-iam', platform: 'aws-iam', action: 'disableAccount', phase: 1, onFailure: 'continue' },
+        ],
+      },
+      'test',
+    );
   }
 });
 
@@ -71,32 +93,64 @@ afterAll(async () => {
 
 type Step = { stepId: string; status: string; attempts: number; lastError?: string };
 async function offboard(tenantId: string, auth: { Authorization: string }, userName: string): Promise<Step[]> {
-  const started = await request(app).post(`/v1/tenants/${tenantId}/offboardings`).set(auth).send({ runbookId: 'leaver', subject: { subjectId: `e-${userName}`, userName }, mode: 'immediate' }).expect(202);
-  const run = await eventually(async () => {
-    const res = await request(app).get(started.headers.location!).set(auth).expect(200);
-    return ['completed', 'completed-with-failures', 'failed'].includes(res.body.status as string) ? (res.body as { steps: Step[] }) : undefined;
-  }, 'the offboarding', 60_000);
+  const started = await request(app)
+    .post(`/v1/tenants/${tenantId}/offboardings`)
+    .set(auth)
+    .send({ runbookId: 'leaver', subject: { subjectId: `e-${userName}`, userName }, mode: 'immediate' })
+    .expect(202);
+  const run = await eventually(
+    async () => {
+      const res = await request(app).get(started.headers.location!).set(auth).expect(200);
+      return ['completed', 'completed-with-failures', 'failed'].includes(res.body.status as string)
+        ? (res.body as { steps: Step[] })
+        : undefined;
+    },
+    'the offboarding',
+    60_000,
+  );
   return run.steps;
 }
 
 const leaked = (value: string) => received.filter((r) => JSON.stringify(r.headers).includes(value));
 
 it("refuses a connection that names the worker's own variables or another tenant's, and no run sends them anywhere", async () => {
-  for (const ref of ['env:ADMIN_API_KEY', 'env:PAYLOAD_ENCRYPTION_KEYS', `env:TENANT_${victim.toUpperCase().replaceAll('-', '_')}_OKTA`]) {
-    const res = await request(app).patch(`/v1/tenants/${evil}`).set(evilAdmin).send({ connections: [{ platform: 'okta', baseUrl: attackerUrl, credentials: { apiToken: ref } }] }).expect(400);
+  for (const ref of [
+    'env:ADMIN_API_KEY',
+    'env:PAYLOAD_ENCRYPTION_KEYS',
+    `env:TENANT_${victim.toUpperCase().replaceAll('-', '_')}_OKTA`,
+  ]) {
+    const res = await request(app)
+      .patch(`/v1/tenants/${evil}`)
+      .set(evilAdmin)
+      .send({ connections: [{ platform: 'okta', baseUrl: attackerUrl, credentials: { apiToken: ref } }] })
+      .expect(400);
     expect(res.type).toBe('application/problem+json');
-    expect(res.body.errors).toEqual([{ path: 'body.connections.0.credentials.apiToken', message: expect.stringContaining(`TENANT_${evil.toUpperCase().replaceAll('-', '_')}_`) }]);
+    expect(res.body.errors).toEqual([
+      {
+        path: 'body.connections.0.credentials.apiToken',
+        message: expect.stringContaining(`TENANT_${evil.toUpperCase().replaceAll('-', '_')}_`),
+      },
+    ]);
   }
   // Written past the API (an old record, a restore): the worker still resolves nothing outside the tenant.
-  await api.stores.tenants.update(evil, { connections: [{ platform: 'okta', baseUrl: attackerUrl, credentials: { apiToken: 'env:ADMIN_API_KEY' } }] });
+  await api.stores.tenants.update(evil, {
+    connections: [{ platform: 'okta', baseUrl: attackerUrl, credentials: { apiToken: 'env:ADMIN_API_KEY' } }],
+  });
   const steps = await offboard(evil, evilAdmin, 'bob');
-  expect(steps.find((s) => s.stepId === 'disable-okta')).toMatchObject({ status: 'failed', lastError: expect.stringMatching(/outside tenant/) });
+  expect(steps.find((s) => s.stepId === 'disable-okta')).toMatchObject({
+    status: 'failed',
+    lastError: expect.stringMatching(/outside tenant/),
+  });
   expect(received).toEqual([]);
   expect(leaked(ADMIN_KEY)).toEqual([]);
 });
 
 it('resolves secret: references in the tenant’s own store only: its own value reaches its own host, never another tenant’s', async () => {
-  const put = await request(app).put(`/v1/tenants/${victim}/secrets/okta-token`).set(victimAdmin).send({ value: VICTIM_OKTA_TOKEN }).expect(200);
+  const put = await request(app)
+    .put(`/v1/tenants/${victim}/secrets/okta-token`)
+    .set(victimAdmin)
+    .send({ value: VICTIM_OKTA_TOKEN })
+    .expect(200);
   expect(put.body).toMatchObject({ name: 'okta-token', ref: 'secret:okta-token' });
   expect(JSON.stringify(put.body)).not.toContain(VICTIM_OKTA_TOKEN);
   const listed = await request(app).get(`/v1/tenants/${victim}/secrets`).set(victimAdmin).expect(200);
@@ -107,30 +161,64 @@ it('resolves secret: references in the tenant’s own store only: its own value 
   await request(app).put(`/v1/tenants/${victim}/secrets/okta-token`).set(evilAdmin).send({ value: 'mine' }).expect(404);
 
   // The attacker names the same secret in its own tenant: it resolves in its own (empty) namespace.
-  await request(app).patch(`/v1/tenants/${evil}`).set(evilAdmin).send({ connections: [{ platform: 'okta', baseUrl: attackerUrl, credentials: { apiToken: 'secret:okta-token' } }] }).expect(200);
+  await request(app)
+    .patch(`/v1/tenants/${evil}`)
+    .set(evilAdmin)
+    .send({ connections: [{ platform: 'okta', baseUrl: attackerUrl, credentials: { apiToken: 'secret:okta-token' } }] })
+    .expect(200);
   const evilSteps = await offboard(evil, evilAdmin, 'carol');
-  expect(evilSteps.find((s) => s.stepId === 'disable-okta')).toMatchObject({ status: 'failed', lastError: expect.stringMatching(/has no secret okta-token/) });
+  expect(evilSteps.find((s) => s.stepId === 'disable-okta')).toMatchObject({
+    status: 'failed',
+    lastError: expect.stringMatching(/has no secret okta-token/),
+  });
   expect(leaked(VICTIM_OKTA_TOKEN)).toEqual([]);
 
   // The victim's own connection gets its own value (its Okta here is the same listener).
-  await request(app).patch(`/v1/tenants/${victim}`).set(victimAdmin).send({ connections: [{ platform: 'okta', baseUrl: attackerUrl, credentials: { apiToken: 'secret:okta-token' } }] }).expect(200);
+  await request(app)
+    .patch(`/v1/tenants/${victim}`)
+    .set(victimAdmin)
+    .send({ connections: [{ platform: 'okta', baseUrl: attackerUrl, credentials: { apiToken: 'secret:okta-token' } }] })
+    .expect(200);
   await offboard(victim, victimAdmin, 'dave');
   expect(received.map((r) => r.headers.authorization)).toContain(`SSWS ${VICTIM_OKTA_TOKEN}`);
-  expect((await request(app).get(`/v1/tenants/${victim}/secrets`).set(victimAdmin).expect(200)).body.items[0].lastUsedAt).toBeDefined();
+  expect(
+    (await request(app).get(`/v1/tenants/${victim}/secrets`).set(victimAdmin).expect(200)).body.items[0].lastUsedAt,
+  ).toBeDefined();
 });
 
 it("never acts on a platform with the worker's own identity: an unconnected platform fails at once, NotConnected", async () => {
   const steps = await offboard(evil, evilAdmin, 'erin');
-  expect(steps.find((s) => s.stepId === 'disable-aws-iam')).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.stringMatching(/has no aws-iam connection/) });
+  expect(steps.find((s) => s.stepId === 'disable-aws-iam')).toMatchObject({
+    status: 'failed',
+    attempts: 1,
+    lastError: expect.stringMatching(/has no aws-iam connection/),
+  });
 });
 
 it('refuses URLs into the provider’s network: metadata and link-local always, plain http and loopback outside development', async () => {
   const strict = api.appWith({ allowInsecurePlatformUrls: false });
-  const patch = (target: typeof app, baseUrl: string) => request(target).patch(`/v1/tenants/${evil}`).set(evilAdmin).send({ connections: [{ platform: 'scim', baseUrl }] });
-  for (const url of ['http://169.254.169.254/latest/meta-data/', 'https://[fd00:ec2::254]/', 'https://metadata.google.internal/', 'http://[::ffff:169.254.169.254]/']) {
-    expect((await patch(app, url).expect(400)).body.errors[0]).toMatchObject({ path: 'body.connections.0.baseUrl', message: expect.stringMatching(/link-local or cloud metadata/) });
+  const patch = (target: typeof app, baseUrl: string) =>
+    request(target)
+      .patch(`/v1/tenants/${evil}`)
+      .set(evilAdmin)
+      .send({ connections: [{ platform: 'scim', baseUrl }] });
+  for (const url of [
+    'http://169.254.169.254/latest/meta-data/',
+    'https://[fd00:ec2::254]/',
+    'https://metadata.google.internal/',
+    'http://[::ffff:169.254.169.254]/',
+  ]) {
+    expect((await patch(app, url).expect(400)).body.errors[0]).toMatchObject({
+      path: 'body.connections.0.baseUrl',
+      message: expect.stringMatching(/link-local or cloud metadata/),
+    });
   }
-  for (const url of ['http://scim.example.com/', 'https://127.0.0.1:8443/', 'https://10.0.0.5/', 'https://localhost/']) {
+  for (const url of [
+    'http://scim.example.com/',
+    'https://127.0.0.1:8443/',
+    'https://10.0.0.5/',
+    'https://localhost/',
+  ]) {
     expect((await patch(strict, url).expect(400)).body.errors[0].path).toBe('body.connections.0.baseUrl');
   }
   await patch(strict, 'https://scim.example.com/v2').expect(200);
@@ -138,53 +226,120 @@ it('refuses URLs into the provider’s network: metadata and link-local always, 
 
 it('issues keys only as their creator: a tenant admin cannot mint a key that acts as someone else', async () => {
   for (const ownerId of ['bootstrap-admin', 'victor', 'approver-1']) {
-    const res = await request(app).post('/v1/api-keys').set(evilAdmin).send({ name: 'x', ownerId, grants: [{ role: 'approver', tenantId: evil }] }).expect(400);
-    expect(res.body.errors).toEqual([{ path: 'body.ownerId', message: expect.stringMatching(/only an admin on every tenant/) }]);
+    const res = await request(app)
+      .post('/v1/api-keys')
+      .set(evilAdmin)
+      .send({ name: 'x', ownerId, grants: [{ role: 'approver', tenantId: evil }] })
+      .expect(400);
+    expect(res.body.errors).toEqual([
+      { path: 'body.ownerId', message: expect.stringMatching(/only an admin on every tenant/) },
+    ]);
   }
-  const own = await request(app).post('/v1/api-keys').set(evilAdmin).send({ name: 'mine', grants: [{ role: 'approver', tenantId: evil }] }).expect(201);
+  const own = await request(app)
+    .post('/v1/api-keys')
+    .set(evilAdmin)
+    .send({ name: 'mine', grants: [{ role: 'approver', tenantId: evil }] })
+    .expect(201);
   expect(own.body.ownerId).toBe('mallory');
 });
 
 it('gives a rotated secret to its consumer only: a key the provider issued for that credential; no admin, other credential or other tenant reads it', async () => {
-  await request(app).patch(`/v1/tenants/${victim}`).set(victimAdmin).send({ connections: [{ platform: 'reference' }], policy: { rotationGracePeriodHours: 0 } }).expect(200);
+  await request(app)
+    .patch(`/v1/tenants/${victim}`)
+    .set(victimAdmin)
+    .send({ connections: [{ platform: 'reference' }], policy: { rotationGracePeriodHours: 0 } })
+    .expect(200);
   const platform = platformOf(victim);
   platform.seedAccount({ userName: 'svc-app', kind: 'service' });
-  const old = platform.seedCredential({ id: 'svc-app-old', kind: 'access-key', ownerId: 'svc-app', status: 'active', createdAt: '2026-01-01T00:00:00Z' });
-  const started = await request(app).post(`/v1/tenants/${victim}/rotations`).set(victimAdmin).send({ credential: { platform: 'reference', ownerId: 'svc-app', credentialId: old.id, kind: 'access-key' } }).expect(202);
-  await eventually(async () => {
-    const res = await request(app).get(started.headers.location!).set(victimAdmin).expect(200);
-    return res.body.status === 'completed' ? true : undefined;
-  }, 'the rotation', 60_000);
+  const old = platform.seedCredential({
+    id: 'svc-app-old',
+    kind: 'access-key',
+    ownerId: 'svc-app',
+    status: 'active',
+    createdAt: '2026-01-01T00:00:00Z',
+  });
+  const started = await request(app)
+    .post(`/v1/tenants/${victim}/rotations`)
+    .set(victimAdmin)
+    .send({ credential: { platform: 'reference', ownerId: 'svc-app', credentialId: old.id, kind: 'access-key' } })
+    .expect(202);
+  await eventually(
+    async () => {
+      const res = await request(app).get(started.headers.location!).set(victimAdmin).expect(200);
+      return res.body.status === 'completed' ? true : undefined;
+    },
+    'the rotation',
+    60_000,
+  );
   const [active] = [...platform.credentials.values()].filter((c) => c.ownerId === 'svc-app' && c.status === 'active');
   expect(active!.id).not.toBe(old.id);
 
   const credential = { platform: 'reference', ownerId: 'svc-app', kind: 'access-key' };
-  const grant = (ownerId: string, platform = 'reference') => [{ role: 'consumer', tenantId: victim, credentials: [{ platform, ownerId }] }];
+  const grant = (ownerId: string, platform = 'reference') => [
+    { role: 'consumer', tenantId: victim, credentials: [{ platform, ownerId }] },
+  ];
   // Only the provider's admins issue consumer keys: the tenant's own admin could otherwise read the new secret of the identity behind its connection.
-  const refused = await request(app).post('/v1/api-keys').set(victimAdmin).send({ name: 'mine', grants: grant('svc-app') }).expect(403);
+  const refused = await request(app)
+    .post('/v1/api-keys')
+    .set(victimAdmin)
+    .send({ name: 'mine', grants: grant('svc-app') })
+    .expect(403);
   expect(refused.body.detail).toMatch(/only an admin on every tenant may issue a consumer key/);
-  const minted = await request(app).post('/v1/api-keys').set(admin).send({ name: 'svc-app deploys', ownerId: 'svc-app-pipeline', grants: grant('svc-app') }).expect(201);
+  const minted = await request(app)
+    .post('/v1/api-keys')
+    .set(admin)
+    .send({ name: 'svc-app deploys', ownerId: 'svc-app-pipeline', grants: grant('svc-app') })
+    .expect(201);
   const consumer = { Authorization: `Bearer ${minted.body.key as string}` };
-  const read = await request(app).post(`/v1/tenants/${victim}/rotated-secrets/current`).set(consumer).send(credential).expect(200);
+  const read = await request(app)
+    .post(`/v1/tenants/${victim}/rotated-secrets/current`)
+    .set(consumer)
+    .send(credential)
+    .expect(200);
   expect(read.body.value).toBe(active!.secret);
   expect(read.headers['cache-control']).toBe('no-store');
 
   // Everyone else: another owner's secret, the tenant's own admin, the attacker, the attacker minting a consumer key.
   for (const other of [grant('svc-other'), grant('svc-app', 'okta')]) {
     const key = await request(app).post('/v1/api-keys').set(admin).send({ name: 'other', grants: other }).expect(201);
-    await request(app).post(`/v1/tenants/${victim}/rotated-secrets/current`).set({ Authorization: `Bearer ${key.body.key as string}` }).send(credential).expect(403);
+    await request(app)
+      .post(`/v1/tenants/${victim}/rotated-secrets/current`)
+      .set({ Authorization: `Bearer ${key.body.key as string}` })
+      .send(credential)
+      .expect(403);
   }
-  await request(app).post(`/v1/tenants/${victim}/rotated-secrets/current`).set(victimAdmin).send(credential).expect(403);
+  await request(app)
+    .post(`/v1/tenants/${victim}/rotated-secrets/current`)
+    .set(victimAdmin)
+    .send(credential)
+    .expect(403);
   await request(app).post(`/v1/tenants/${victim}/rotated-secrets/current`).set(evilAdmin).send(credential).expect(404);
-  await request(app).post('/v1/api-keys').set(evilAdmin).send({ name: 'steal', grants: grant('svc-app') }).expect(403);
-  const unscoped = await request(app).post('/v1/api-keys').set(admin).send({ name: 'all', grants: [{ role: 'consumer', tenantId: victim }] }).expect(400);
-  expect(unscoped.body.errors).toEqual([{ path: 'body.grants.0.credentials', message: expect.stringMatching(/names the credentials/) }]);
+  await request(app)
+    .post('/v1/api-keys')
+    .set(evilAdmin)
+    .send({ name: 'steal', grants: grant('svc-app') })
+    .expect(403);
+  const unscoped = await request(app)
+    .post('/v1/api-keys')
+    .set(admin)
+    .send({ name: 'all', grants: [{ role: 'consumer', tenantId: victim }] })
+    .expect(400);
+  expect(unscoped.body.errors).toEqual([
+    { path: 'body.grants.0.credentials', message: expect.stringMatching(/names the credentials/) },
+  ]);
 
   // Every read is in the evidence log, by whom and which version; the value is nowhere in it.
   const trail = await eventually(async () => {
     const records = await api.stores.evidence.forRun(victim, `request:${String(read.headers['x-request-id'])}`);
     return records.length > 0 ? records : undefined;
   }, 'the audit record');
-  expect(trail).toEqual([expect.objectContaining({ event: expect.stringMatching(/^POST .*rotated-secrets\/current$/), outcome: '200', actor: expect.objectContaining({ id: 'svc-app-pipeline' }), detail: expect.objectContaining({ versionId: read.body.versionId }) })]);
+  expect(trail).toEqual([
+    expect.objectContaining({
+      event: expect.stringMatching(/^POST .*rotated-secrets\/current$/),
+      outcome: '200',
+      actor: expect.objectContaining({ id: 'svc-app-pipeline' }),
+      detail: expect.objectContaining({ versionId: read.body.versionId }),
+    }),
+  ]);
   expect(JSON.stringify(trail)).not.toContain(active!.secret);
 });

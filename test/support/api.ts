@@ -34,7 +34,17 @@ export async function testApi(name: string, options: Partial<AppDeps> = {}): Pro
   await ensureIndexes(stores);
   const queuePrefix = `${uniqueQueue(name)}-`;
   const appWith = (deps: Partial<AppDeps>) =>
-    createApp({ temporal: temporal.client, mongo, stores, log: createLogger('silent', 'test'), queues: taskQueues(queuePrefix), adminApiKey: ADMIN_KEY, allowInsecurePlatformUrls: true, ...options, ...deps });
+    createApp({
+      temporal: temporal.client,
+      mongo,
+      stores,
+      log: createLogger('silent', 'test'),
+      queues: taskQueues(queuePrefix),
+      adminApiKey: ADMIN_KEY,
+      allowInsecurePlatformUrls: true,
+      ...options,
+      ...deps,
+    });
   const app = appWith({});
   return {
     app,
@@ -45,7 +55,11 @@ export async function testApi(name: string, options: Partial<AppDeps> = {}): Pro
     temporal,
     queuePrefix,
     keyFor: async (grants, ownerId) => {
-      const res = await request(app).post('/v1/api-keys').set(admin).send({ name: `key for ${ownerId ?? 'test'}`, ownerId, grants }).expect(201);
+      const res = await request(app)
+        .post('/v1/api-keys')
+        .set(admin)
+        .send({ name: `key for ${ownerId ?? 'test'}`, ownerId, grants })
+        .expect(201);
       return { Authorization: `Bearer ${res.body.key as string}` };
     },
     close: async () => {

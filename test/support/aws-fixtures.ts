@@ -20,14 +20,20 @@ import {
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MOTO_ENV } from './moto';
 
-const READ_ONLY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:Get*'], Resource: ['*'] }] });
+const READ_ONLY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: ['s3:Get*'], Resource: ['*'] }],
+});
 
 /** SDK clients on moto for seeding and checking state behind the adapter's back. */
 export function awsClients(endpoint: string) {
   const config = {
     endpoint,
     region: 'eu-west-1',
-    credentials: { accessKeyId: MOTO_ENV.MOTO_TEST_ACCESS_KEY_ID, secretAccessKey: MOTO_ENV.MOTO_TEST_SECRET_ACCESS_KEY },
+    credentials: {
+      accessKeyId: MOTO_ENV.MOTO_TEST_ACCESS_KEY_ID,
+      secretAccessKey: MOTO_ENV.MOTO_TEST_SECRET_ACCESS_KEY,
+    },
   };
   return { iam: new IAMClient(config), secrets: new SecretsManagerClient(config) };
 }
@@ -46,10 +52,22 @@ export interface SeededIamUser {
  * unique per call, so tests sharing one moto do not collide.
  */
 export async function seedIamUser(iam: IAMClient, userName: string): Promise<SeededIamUser> {
-  await iam.send(new CreateUserCommand({ UserName: userName, Tags: [{ Key: 'identity-runbooks:subject-id', Value: `e-${userName}` }] }));
-  await iam.send(new CreateLoginProfileCommand({ UserName: userName, Password: `Pw-${userName}-0123456789!`, PasswordResetRequired: false }));
+  await iam.send(
+    new CreateUserCommand({
+      UserName: userName,
+      Tags: [{ Key: 'identity-runbooks:subject-id', Value: `e-${userName}` }],
+    }),
+  );
+  await iam.send(
+    new CreateLoginProfileCommand({
+      UserName: userName,
+      Password: `Pw-${userName}-0123456789!`,
+      PasswordResetRequired: false,
+    }),
+  );
   const accessKeyIds: string[] = [];
-  for (let i = 0; i < 2; i++) accessKeyIds.push((await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!.AccessKeyId!);
+  for (let i = 0; i < 2; i++)
+    accessKeyIds.push((await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!.AccessKeyId!);
   const groups = [`${userName}-engineering`, `${userName}-oncall`];
   for (const group of groups) {
     await iam.send(new CreateGroupCommand({ GroupName: group }));
@@ -60,7 +78,14 @@ export async function seedIamUser(iam: IAMClient, userName: string): Promise<See
   await iam.send(new PutUserPolicyCommand({ UserName: userName, PolicyName: 'adhoc-s3', PolicyDocument: READ_ONLY }));
   const mfa = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: `${userName}-phone` }));
   const mfaSerial = mfa.VirtualMFADevice!.SerialNumber!;
-  await iam.send(new EnableMFADeviceCommand({ UserName: userName, SerialNumber: mfaSerial, AuthenticationCode1: '123456', AuthenticationCode2: '654321' }));
+  await iam.send(
+    new EnableMFADeviceCommand({
+      UserName: userName,
+      SerialNumber: mfaSerial,
+      AuthenticationCode1: '123456',
+      AuthenticationCode2: '654321',
+    }),
+  );
   return { userName, accessKeyIds, groups, policyArn: policy.Policy!.Arn!, mfaSerial };
 }
 

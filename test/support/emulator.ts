@@ -45,7 +45,10 @@ export async function startEmulator(opts: {
   };
   while (Date.now() - started < opts.timeoutMs) {
     if (exitedEarly) break;
-    const ok = await fetch(opts.probe, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    const ok = await fetch(opts.probe, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return { url: opts.url, startupMs: Date.now() - started, stop };
     await new Promise((r) => setTimeout(r, 500));
   }

@@ -41,7 +41,9 @@ export async function historyText(handle: WorkflowHandle): Promise<string> {
 /** The durations (seconds) of the timers a run started. */
 export async function timerSeconds(handle: WorkflowHandle): Promise<number[]> {
   const { events } = await handle.fetchHistory();
-  return (events ?? []).flatMap((e) => (e.timerStartedEventAttributes ? [Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0)] : []));
+  return (events ?? []).flatMap((e) =>
+    e.timerStartedEventAttributes ? [Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0)] : [],
+  );
 }
 
 /** Polls a read (a query) until `ready` holds (no fixed sleeps). */
@@ -50,15 +52,20 @@ export async function waitFor<T>(read: () => Promise<T>, ready: (value: T) => bo
   for (;;) {
     const value = await read().catch(() => undefined);
     if (value !== undefined && ready(value)) return value;
-    if (Date.now() > until) throw new Error(`condition not met in ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
+    if (Date.now() > until)
+      throw new Error(`condition not met in ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 /** Event counts of every run of a workflow, following its continue-as-new chain from the first run. */
-export async function runHistoryLengths(client: { workflow: { getHandle(id: string, runId?: string): WorkflowHandle } }, workflowId: string, firstRunId: string): Promise<number[]> {
+export async function runHistoryLengths(
+  client: { workflow: { getHandle(id: string, runId?: string): WorkflowHandle } },
+  workflowId: string,
+  firstRunId: string,
+): Promise<number[]> {
   const lengths: number[] = [];
-  for (let runId: string | undefined = firstRunId; runId; ) {
+  for (let runId: string | undefined = firstRunId; runId;) {
     const history: History = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     const events = history.events ?? [];
     lengths.push(events.length);
@@ -69,5 +76,7 @@ export async function runHistoryLengths(client: { workflow: { getHandle(id: stri
 
 /** A kept history, as written by keepHistory. */
 export function loadHistory(file: string): History {
-  return temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')) as Record<string, unknown>);
+  return temporal.api.history.v1.History.fromObject(
+    JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')) as Record<string, unknown>,
+  );
 }

@@ -3,10 +3,23 @@ import type { PlatformConnection } from '../../shared';
 import type { KeycloakServer } from './keycloak';
 
 /** What the adapter's service account may do: users, groups, role mappings, clients; nothing realm-wide. */
-const ADAPTER_ROLES = ['manage-users', 'view-users', 'query-users', 'query-groups', 'manage-clients', 'view-clients', 'query-clients', 'view-realm'];
+const ADAPTER_ROLES = [
+  'manage-users',
+  'view-users',
+  'query-users',
+  'query-groups',
+  'manage-clients',
+  'view-clients',
+  'query-clients',
+  'view-realm',
+];
 export const IDENTITY_PROVIDER = 'corporate-oidc';
 
-type AdminCall = <T = unknown>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T; location?: string }>;
+type AdminCall = <T = unknown>(
+  method: string,
+  path: string,
+  body?: unknown,
+) => Promise<{ status: number; body: T; location?: string }>;
 
 export interface KeycloakTestRealm {
   server: KeycloakServer;
@@ -20,7 +33,12 @@ export interface KeycloakTestRealm {
 async function masterToken(server: KeycloakServer): Promise<string> {
   const res = await fetch(`${server.url}/realms/master/protocol/openid-connect/token`, {
     method: 'POST',
-    body: new URLSearchParams({ grant_type: 'password', client_id: 'admin-cli', username: server.admin.username, password: server.admin.password }),
+    body: new URLSearchParams({
+      grant_type: 'password',
+      client_id: 'admin-cli',
+      username: server.admin.username,
+      password: server.admin.password,
+    }),
   });
   if (!res.ok) throw new Error(`master admin login failed with ${res.status}`);
   return ((await res.json()) as { access_token: string }).access_token;
@@ -31,7 +49,10 @@ function adminApi(server: KeycloakServer, realm: string): AdminCall {
   const send = async (method: string, path: string, body?: unknown) =>
     fetch(`${server.url}/admin/realms${realm ? `/${realm}` : ''}${path}`, {
       method,
-      headers: { Authorization: `Bearer ${await (token ??= masterToken(server))}`, ...(body !== undefined && { 'Content-Type': 'application/json' }) },
+      headers: {
+        Authorization: `Bearer ${await (token ??= masterToken(server))}`,
+        ...(body !== undefined && { 'Content-Type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   return async <T>(method: string, path: string, body?: unknown) => {
@@ -43,7 +64,11 @@ function adminApi(server: KeycloakServer, realm: string): AdminCall {
     }
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${path} failed with ${res.status}: ${text.slice(0, 200)}`);
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, location: res.headers.get('location') ?? undefined };
+    return {
+      status: res.status,
+      body: (text ? JSON.parse(text) : undefined) as T,
+      location: res.headers.get('location') ?? undefined,
+    };
   };
 }
 
@@ -61,15 +86,38 @@ export async function provisionRealm(server: KeycloakServer): Promise<KeycloakTe
   const admin = adminApi(server, realm);
 
   const secret = randomBytes(16).toString('hex');
-  const client = await admin('POST', '/clients', { clientId: 'identity-runbooks', publicClient: false, serviceAccountsEnabled: true, standardFlowEnabled: false, secret });
-  const serviceUser = (await admin<{ id: string }>('GET', `/clients/${idOf(client.location)}/service-account-user`)).body;
+  const client = await admin('POST', '/clients', {
+    clientId: 'identity-runbooks',
+    publicClient: false,
+    serviceAccountsEnabled: true,
+    standardFlowEnabled: false,
+    secret,
+  });
+  const serviceUser = (await admin<{ id: string }>('GET', `/clients/${idOf(client.location)}/service-account-user`))
+    .body;
   const management = (await admin<{ id: string }[]>('GET', '/clients?clientId=realm-management')).body[0]!;
-  const roles = await Promise.all(ADAPTER_ROLES.map(async (name) => (await admin('GET', `/clients/${management.id}/roles/${name}`)).body));
+  const roles = await Promise.all(
+    ADAPTER_ROLES.map(async (name) => (await admin('GET', `/clients/${management.id}/roles/${name}`)).body),
+  );
   await admin('POST', `/users/${serviceUser.id}/role-mappings/clients/${management.id}`, roles);
 
-  await admin('POST', '/clients', { clientId: 'test-login', publicClient: true, directAccessGrantsEnabled: true, standardFlowEnabled: false });
-  await admin('POST', '/clients', { clientId: 'svc-reporting', publicClient: false, serviceAccountsEnabled: true, standardFlowEnabled: false });
-  const billing = await admin('POST', '/clients', { clientId: 'billing-app', publicClient: false, standardFlowEnabled: false });
+  await admin('POST', '/clients', {
+    clientId: 'test-login',
+    publicClient: true,
+    directAccessGrantsEnabled: true,
+    standardFlowEnabled: false,
+  });
+  await admin('POST', '/clients', {
+    clientId: 'svc-reporting',
+    publicClient: false,
+    serviceAccountsEnabled: true,
+    standardFlowEnabled: false,
+  });
+  const billing = await admin('POST', '/clients', {
+    clientId: 'billing-app',
+    publicClient: false,
+    standardFlowEnabled: false,
+  });
   await admin('POST', `/clients/${idOf(billing.location)}/roles`, { name: 'invoice-approver' });
   await admin('POST', '/roles', { name: 'auditor' });
   const engineering = await admin('POST', '/groups', { name: 'engineering' });
@@ -78,7 +126,13 @@ export async function provisionRealm(server: KeycloakServer): Promise<KeycloakTe
     alias: IDENTITY_PROVIDER,
     providerId: 'oidc',
     enabled: true,
-    config: { clientId: 'keycloak', clientSecret: 'unused', authorizationUrl: 'http://127.0.0.1:9/authorize', tokenUrl: 'http://127.0.0.1:9/token', clientAuthMethod: 'client_secret_post' },
+    config: {
+      clientId: 'keycloak',
+      clientSecret: 'unused',
+      authorizationUrl: 'http://127.0.0.1:9/authorize',
+      tokenUrl: 'http://127.0.0.1:9/token',
+      clientAuthMethod: 'client_secret_post',
+    },
   });
 
   const secretVariable = `KC_TEST_SECRET_${realm.replace(/-/g, '_').toUpperCase()}`;
@@ -122,8 +176,14 @@ export async function seedKeycloakUser(t: KeycloakTestRealm, userName: string): 
   await t.admin('PUT', `/users/${id}/groups/${oncall.id}`);
   await t.admin('POST', `/users/${id}/role-mappings/realm`, [(await t.admin('GET', '/roles/auditor')).body]);
   const billing = (await t.admin<{ id: string }[]>('GET', '/clients?clientId=billing-app')).body[0]!;
-  await t.admin('POST', `/users/${id}/role-mappings/clients/${billing.id}`, [(await t.admin('GET', `/clients/${billing.id}/roles/invoice-approver`)).body]);
-  await t.admin('POST', `/users/${id}/federated-identity/${IDENTITY_PROVIDER}`, { identityProvider: IDENTITY_PROVIDER, userId: `ext-${userName}`, userName });
+  await t.admin('POST', `/users/${id}/role-mappings/clients/${billing.id}`, [
+    (await t.admin('GET', `/clients/${billing.id}/roles/invoice-approver`)).body,
+  ]);
+  await t.admin('POST', `/users/${id}/federated-identity/${IDENTITY_PROVIDER}`, {
+    identityProvider: IDENTITY_PROVIDER,
+    userId: `ext-${userName}`,
+    userName,
+  });
   const refreshToken = await login(t, userName, password, 'openid');
   const offlineToken = await login(t, userName, password, 'openid offline_access');
   return { id, userName, password, refreshToken, offlineToken };
@@ -156,7 +216,10 @@ export async function keycloakUserState(t: KeycloakTestRealm, userId: string) {
     t.admin<unknown[]>('GET', `/users/${userId}/consents`),
     t.admin<{ identityProvider: string }[]>('GET', `/users/${userId}/federated-identity`),
     t.admin<{ path: string }[]>('GET', `/users/${userId}/groups`),
-    t.admin<{ realmMappings?: { name: string }[]; clientMappings?: Record<string, unknown> }>('GET', `/users/${userId}/role-mappings`),
+    t.admin<{ realmMappings?: { name: string }[]; clientMappings?: Record<string, unknown> }>(
+      'GET',
+      `/users/${userId}/role-mappings`,
+    ),
   ]);
   return {
     enabled: user.body.enabled,

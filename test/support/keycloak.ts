@@ -13,7 +13,9 @@ export interface KeycloakServer extends Emulator {
 
 /** The Keycloak distribution scripts/setup.sh --with-test-servers installed and built for dev mode. */
 function keycloakHome(): { home: string; javaHome: string } {
-  const built = existsSync(TOOLS) ? readdirSync(TOOLS).filter((d) => d.startsWith('keycloak-') && existsSync(join(TOOLS, d, '.dev-built'))) : [];
+  const built = existsSync(TOOLS)
+    ? readdirSync(TOOLS).filter((d) => d.startsWith('keycloak-') && existsSync(join(TOOLS, d, '.dev-built')))
+    : [];
   const dir = built.sort().at(-1);
   if (!dir) throw new Error(`no Keycloak in ${TOOLS}: run bash scripts/setup.sh --with-test-servers`);
   return { home: join(TOOLS, dir), javaHome: readFileSync(join(TOOLS, dir, '.java-home'), 'utf8').trim() };

@@ -32,7 +32,10 @@ export async function startLifecycleWorkers(opts: {
   const platformOf = referencePlatformsPerTenant();
   const secrets = new InMemorySecretStore();
   const notices: ActionInputs['notify'][] = [];
-  const notifier: PlatformAdapter = { platform: 'notification', notify: (input) => (notices.push(input), Promise.resolve({ outcome: 'done' })) };
+  const notifier: PlatformAdapter = {
+    platform: 'notification',
+    notify: (input) => (notices.push(input), Promise.resolve({ outcome: 'done' })),
+  };
   const stores = createStores(opts.db);
   await ensureIndexes(stores);
   const { tenants, evidence, reviews } = stores;
@@ -45,7 +48,11 @@ export async function startLifecycleWorkers(opts: {
       adapters: { reference: referenceAdapterFactory(platformOf), notification: () => notifier, ...opts.adapters },
       resolveSecretStore: () => Promise.resolve(secrets),
     },
-    { taskQueuePrefix: prefix, workflowBundle: opts.workflowBundle, platforms: ['reference', 'notification', ...(Object.keys(opts.adapters ?? {}) as Platform[])] },
+    {
+      taskQueuePrefix: prefix,
+      workflowBundle: opts.workflowBundle,
+      platforms: ['reference', 'notification', ...(Object.keys(opts.adapters ?? {}) as Platform[])],
+    },
   );
   const running = Promise.all(workers.map((w) => w.run()));
 
@@ -60,7 +67,10 @@ export async function startLifecycleWorkers(opts: {
     reviews,
     /** A tenant connected to the reference platform (and to notifications unless `withNotifications` is false); returns its reference platform. */
     async createTenant(tenantId: string, policy: Partial<TenantPolicy> = {}, withNotifications = true) {
-      const connections: PlatformConnection[] = [{ platform: 'reference' }, ...(withNotifications ? [{ platform: 'notification' as const }] : [])];
+      const connections: PlatformConnection[] = [
+        { platform: 'reference' },
+        ...(withNotifications ? [{ platform: 'notification' as const }] : []),
+      ];
       await tenants.create({ tenantId, name: tenantId, policy, connections });
       return platformOf(tenantId);
     },
@@ -79,10 +89,18 @@ export type LifecycleWorkers = Awaited<ReturnType<typeof startLifecycleWorkers>>
  * test file, started before its tests and stopped after them.
  */
 export function lifecycleOnTimeSkipping(name: string): { env: TestWorkflowEnvironment; lc: LifecycleWorkers } {
-  const ctx = {} as { env: TestWorkflowEnvironment; lc: LifecycleWorkers; mongo?: Awaited<ReturnType<typeof testMongo>> };
+  const ctx = {} as {
+    env: TestWorkflowEnvironment;
+    lc: LifecycleWorkers;
+    mongo?: Awaited<ReturnType<typeof testMongo>>;
+  };
   beforeAll(async () => {
     const [env, mongo, workflowBundle] = await Promise.all([timeSkippingEnv(), testMongo(name), bundleWorkflows()]);
-    Object.assign(ctx, { env, mongo, lc: await startLifecycleWorkers({ connection: env.nativeConnection, db: mongo.db, workflowBundle }) });
+    Object.assign(ctx, {
+      env,
+      mongo,
+      lc: await startLifecycleWorkers({ connection: env.nativeConnection, db: mongo.db, workflowBundle }),
+    });
   });
   afterAll(async () => {
     await ctx.lc?.stop();

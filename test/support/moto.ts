@@ -8,11 +8,15 @@ import { startEmulator, type Emulator } from './emulator';
 export const MOTO_DIR = join(__dirname, '..', '..', '.tools', 'python', 'moto');
 
 /** Credentials moto accepts (it checks no signatures); set in the test process so `env:` references resolve. */
-export const MOTO_ENV = { MOTO_TEST_ACCESS_KEY_ID: 'AKIAMOTOTESTADMIN000', MOTO_TEST_SECRET_ACCESS_KEY: 'moto-test-secret' };
+export const MOTO_ENV = {
+  MOTO_TEST_ACCESS_KEY_ID: 'AKIAMOTOTESTADMIN000',
+  MOTO_TEST_SECRET_ACCESS_KEY: 'moto-test-secret',
+};
 
 /** One moto server (all AWS services on one port) for one test file. */
 export async function startMoto(): Promise<Emulator> {
-  if (!existsSync(join(MOTO_DIR, 'moto'))) throw new Error(`moto is not installed in ${MOTO_DIR}: run bash scripts/setup.sh --with-test-servers`);
+  if (!existsSync(join(MOTO_DIR, 'moto')))
+    throw new Error(`moto is not installed in ${MOTO_DIR}: run bash scripts/setup.sh --with-test-servers`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   return startEmulator({
@@ -27,7 +31,10 @@ export async function startMoto(): Promise<Emulator> {
 }
 
 /** A tenant's AWS connection pointing at moto, with its credentials as `env:` references. */
-export function motoConnection<P extends PlatformConnection['platform']>(platform: P, endpoint: string): PlatformConnection & { platform: P } {
+export function motoConnection<P extends PlatformConnection['platform']>(
+  platform: P,
+  endpoint: string,
+): PlatformConnection & { platform: P } {
   Object.assign(process.env, MOTO_ENV);
   return {
     platform,

@@ -24,7 +24,11 @@ export function platformRunner(tenantId: string, activities: () => PlatformActiv
 }
 
 /** The rejection of a promise (undefined if it resolved), to assert on its type and retryability. */
-export const failure = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (err: unknown) => err);
+export const failure = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
 
 /** A user name no other test of the file (sharing one emulator) uses. */
 export const uniqueName = (base: string): string => `${base}-${randomUUID().slice(0, 8)}`;

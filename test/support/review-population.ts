@@ -7,7 +7,10 @@ const DAY = 86_400_000;
  * spread over `managers` managers, each with `perSubject` groups; even-numbered
  * groups were last used 60 days ago (the decision helper recommends revoke).
  */
-export function seedReviewPopulation(platform: ReferencePlatform, opts: { prefix: string; managers: number; subjects: number; perSubject: number }): string[] {
+export function seedReviewPopulation(
+  platform: ReferencePlatform,
+  opts: { prefix: string; managers: number; subjects: number; perSubject: number },
+): string[] {
   const managers = Array.from({ length: opts.managers }, (_, m) => `${opts.prefix}-mgr-${String(m).padStart(5, '0')}`);
   const now = Date.now();
   for (let s = 0; s < opts.subjects; s += 1) {

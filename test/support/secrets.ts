@@ -13,7 +13,11 @@ export function testSecretCipher(): SecretCipher {
  * tenant's secret store and connects with `secret:` references. `connection` names
  * the values as `env:` references of this test process.
  */
-export async function handedOver(vault: SecretVault, tenantId: string, connection: PlatformConnection): Promise<PlatformConnection> {
+export async function handedOver(
+  vault: SecretVault,
+  tenantId: string,
+  connection: PlatformConnection,
+): Promise<PlatformConnection> {
   const credentials: Record<string, string> = {};
   for (const [key, ref] of Object.entries(connection.credentials ?? {})) {
     const value = process.env[ref.replace(/^env:/, '')];

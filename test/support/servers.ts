@@ -10,13 +10,17 @@ import { TOOLS_BIN } from './tools';
 
 function required(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the tests through jest (test/global-setup.ts starts the servers)`);
+  if (!value)
+    throw new Error(`${name} is not set: run the tests through jest (test/global-setup.ts starts the servers)`);
   return value;
 }
 
 /** A database of its own for one test file, on the shared FerretDB (or TEST_MONGODB_URI). */
 export async function testMongo(prefix = 'test'): Promise<Mongo & { drop(): Promise<void> }> {
-  const mongo = await connectMongo({ MONGODB_URI: required('TEST_MONGODB_URI'), MONGODB_DB: `${prefix}_${randomUUID().slice(0, 8)}` });
+  const mongo = await connectMongo({
+    MONGODB_URI: required('TEST_MONGODB_URI'),
+    MONGODB_DB: `${prefix}_${randomUUID().slice(0, 8)}`,
+  });
   return {
     ...mongo,
     drop: async () => {
@@ -27,9 +31,16 @@ export async function testMongo(prefix = 'test'): Promise<Mongo & { drop(): Prom
 }
 
 /** Client and worker connections to the shared Temporal dev server. */
-export async function testTemporal(): Promise<{ client: Client; nativeConnection: NativeConnection; close(): Promise<void> }> {
+export async function testTemporal(): Promise<{
+  client: Client;
+  nativeConnection: NativeConnection;
+  close(): Promise<void>;
+}> {
   const address = required('TEST_TEMPORAL_ADDRESS');
-  const [connection, nativeConnection] = await Promise.all([Connection.connect({ address }), NativeConnection.connect({ address })]);
+  const [connection, nativeConnection] = await Promise.all([
+    Connection.connect({ address }),
+    NativeConnection.connect({ address }),
+  ]);
   return {
     client: new Client({ connection }),
     nativeConnection,
@@ -58,7 +69,10 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 
 /** Bundle the workflows once per test file (the product's, or a test-only module under test/workflows/). */
 /** The product's workflows bundled once per file; with the failure converter of an encrypting data converter when given. */
-export function bundleWorkflows(workflowsPath = require.resolve('../../workflows'), failureConverterPath?: string): Promise<WorkflowBundleWithSourceMap> {
+export function bundleWorkflows(
+  workflowsPath = require.resolve('../../workflows'),
+  failureConverterPath?: string,
+): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietLogger });
 }
 

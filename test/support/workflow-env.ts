@@ -46,20 +46,34 @@ export interface WorkflowEnvOptions {
  */
 export async function workflowEnv(name: string, options: WorkflowEnvOptions = {}): Promise<WorkflowEnv> {
   const { extraPlatforms = [], devServer = false, dataConverter } = options;
-  const [server, mongo, bundle] = await Promise.all([devServer ? testTemporal() : timeSkippingEnv(), testMongo(name), bundleWorkflows(undefined, dataConverter?.failureConverterPath)]);
+  const [server, mongo, bundle] = await Promise.all([
+    devServer ? testTemporal() : timeSkippingEnv(),
+    testMongo(name),
+    bundleWorkflows(undefined, dataConverter?.failureConverterPath),
+  ]);
   const env = (devServer ? undefined : server) as TestWorkflowEnvironment;
 
   const stores = createStores(mongo.db);
   await ensureIndexes(stores);
   await stores.runbooks.loadSeeds(SEED_RUNBOOKS);
   const reference = new ReferencePlatform();
-  const extra = Object.fromEntries(extraPlatforms.map((p) => [p, new ReferencePlatform()])) as Partial<Record<Platform, ReferencePlatform>>;
+  const extra = Object.fromEntries(extraPlatforms.map((p) => [p, new ReferencePlatform()])) as Partial<
+    Record<Platform, ReferencePlatform>
+  >;
   const adapters: AdapterFactories = { reference: referenceAdapterFactory(reference) };
-  for (const [platform, instance] of Object.entries(extra)) adapters[platform as Platform] = referenceAdapterFactory(instance);
+  for (const [platform, instance] of Object.entries(extra))
+    adapters[platform as Platform] = referenceAdapterFactory(instance);
   const secrets = new InMemorySecretStore();
   const prefix = `${uniqueQueue(name)}-`;
   const workers: Worker[] = await createWorkers(
-    { connection: server.nativeConnection, namespace: env?.namespace ?? 'default', mongo, adapters, dataConverter, resolveSecretStore: () => Promise.resolve(secrets) },
+    {
+      connection: server.nativeConnection,
+      namespace: env?.namespace ?? 'default',
+      mongo,
+      adapters,
+      dataConverter,
+      resolveSecretStore: () => Promise.resolve(secrets),
+    },
     { taskQueuePrefix: prefix, workflowBundle: bundle },
   );
   const running = Promise.all(workers.map((w) => w.run()));
@@ -91,7 +105,10 @@ export async function workflowEnv(name: string, options: WorkflowEnvOptions = {}
 }
 
 /** Polls the progress query until `ready` (the run reached a timer, a gate...); fails after about 10 s. */
-export async function waitForProgress(handle: { query: (q: typeof progressQuery) => Promise<RunProgress> }, ready: (p: RunProgress) => boolean): Promise<RunProgress> {
+export async function waitForProgress(
+  handle: { query: (q: typeof progressQuery) => Promise<RunProgress> },
+  ready: (p: RunProgress) => boolean,
+): Promise<RunProgress> {
   let last: RunProgress | undefined;
   for (let i = 0; i < 200; i++) {
     last = (await handle.query(progressQuery).catch(() => undefined)) ?? last;

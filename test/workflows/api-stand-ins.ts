@@ -6,14 +6,27 @@
  * and do no platform work; the acceptance tests drive the real ones.
  */
 import { condition, defineSignal, setHandler } from '@temporalio/workflow';
-import { approvalUpdate, blastRadiusGoAheadSignal, endAccessSignal, extendAccessUpdate, legalHoldSignal, progressQuery, reviewDecisionsUpdate, reviewItemsQuery } from '../../shared/messages';
+import {
+  approvalUpdate,
+  blastRadiusGoAheadSignal,
+  endAccessSignal,
+  extendAccessUpdate,
+  legalHoldSignal,
+  progressQuery,
+  reviewDecisionsUpdate,
+  reviewItemsQuery,
+} from '../../shared/messages';
 import type { ApprovalDecision, ReviewDecision, ReviewItem, RunbookKind, RunProgress } from '../../shared/runs';
 
 /** Ends a stand-in that is waiting on nothing else. */
 export const finishSignal = defineSignal('testFinish');
 
 function standIn(kind: RunbookKind) {
-  return async (request: { tenantId: string; subject?: { subjectId: string }; reviewId?: string }): Promise<RunProgress> => {
+  return async (request: {
+    tenantId: string;
+    subject?: { subjectId: string };
+    reviewId?: string;
+  }): Promise<RunProgress> => {
     let progress: RunProgress = {
       tenantId: request.tenantId,
       kind,
@@ -31,7 +44,9 @@ function standIn(kind: RunbookKind) {
     setHandler(blastRadiusGoAheadSignal, ({ approvedBy }) => note(`go-ahead by ${approvedBy.id}`));
     setHandler(endAccessSignal, () => void (finished = true));
     let expiresAt = Date.parse('2030-01-01T00:00:00Z');
-    setHandler(extendAccessUpdate, ({ minutes }) => ({ expiresAt: new Date((expiresAt += minutes * 60_000)).toISOString() }));
+    setHandler(extendAccessUpdate, ({ minutes }) => ({
+      expiresAt: new Date((expiresAt += minutes * 60_000)).toISOString(),
+    }));
     setHandler(
       approvalUpdate,
       (d) => {
@@ -47,7 +62,11 @@ function standIn(kind: RunbookKind) {
     );
     await condition(() => decision !== undefined || finished);
     const approved = decision?.approved ?? true;
-    progress = { ...progress, status: approved ? 'completed' : 'cancelled', steps: progress.steps.map((s) => ({ ...s, status: approved ? 'succeeded' : 'skipped', attempts: 1 })) };
+    progress = {
+      ...progress,
+      status: approved ? 'completed' : 'cancelled',
+      steps: progress.steps.map((s) => ({ ...s, status: approved ? 'succeeded' : 'skipped', attempts: 1 })),
+    };
     return progress;
   };
 }
@@ -65,7 +84,11 @@ export async function reviewerAssignments(reviewerId: string, assigned: ReviewIt
   setHandler(
     reviewDecisionsUpdate,
     ({ decisions }) => {
-      for (const d of decisions) Object.assign(items.find((i) => i.itemId === d.itemId)!, { decision: d.decision, comment: d.comment });
+      for (const d of decisions)
+        Object.assign(
+          items.find((i) => i.itemId === d.itemId)!,
+          { decision: d.decision, comment: d.comment },
+        );
       return { recorded: decisions.length, remaining: items.filter((i) => !i.decision).length };
     },
     {

@@ -18,7 +18,14 @@ export async function callAndWaitStep(input: CallAndWaitInput) {
     scheduleToCloseTimeout: input.scheduleToCloseTimeout,
     heartbeatTimeout: input.heartbeatTimeout,
     retry: { initialInterval: '100 milliseconds', maximumAttempts: input.maximumAttempts ?? 1 },
-    cancellationType: input.waitForCancellation ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED : ActivityCancellationType.TRY_CANCEL,
+    cancellationType: input.waitForCancellation
+      ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+      : ActivityCancellationType.TRY_CANCEL,
   });
-  return await callAndWait({ tenantId: input.tenantId, url: input.url, payload: input.payload, stepId: 'approve-in-erp' });
+  return await callAndWait({
+    tenantId: input.tenantId,
+    url: input.url,
+    payload: input.payload,
+    stepId: 'approve-in-erp',
+  });
 }

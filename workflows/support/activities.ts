@@ -4,7 +4,14 @@ import type { EvidenceActivities } from '../../activities/evidence';
 import type { PlatformActivities } from '../../activities/platform-activities';
 import type { RunbookActivities } from '../../activities/runbooks';
 import type { TenantActivities } from '../../activities/tenants';
-import type { ActionInputs, ActionOutputs, ActionResult, Platform, PlatformAction, StepRetryOverride } from '../../shared';
+import type {
+  ActionInputs,
+  ActionOutputs,
+  ActionResult,
+  Platform,
+  PlatformAction,
+  StepRetryOverride,
+} from '../../shared';
 import { PLATFORM_DEFAULTS } from '../../shared/platform-defaults';
 import { myTaskQueues } from './queues';
 
@@ -17,14 +24,22 @@ export function controlActivities() {
   });
 }
 
-export type PlatformCall = <A extends PlatformAction>(action: A, input: ActionInputs[A]) => Promise<ActionResult<ActionOutputs[A]>>;
+export type PlatformCall = <A extends PlatformAction>(
+  action: A,
+  input: ActionInputs[A],
+) => Promise<ActionResult<ActionOutputs[A]>>;
 
 /**
  * Calls actions of one platform on its own task queue, with that platform's
  * timeouts and retry policy (a runbook step may override the retry), adding
  * each call's attempts to `attempts`.
  */
-export function platformCaller(platform: Platform, envelope: { tenantId: string; runId: string; stepId: string }, retry: StepRetryOverride | undefined, attempts: { count: number }): PlatformCall {
+export function platformCaller(
+  platform: Platform,
+  envelope: { tenantId: string; runId: string; stepId: string },
+  retry: StepRetryOverride | undefined,
+  attempts: { count: number },
+): PlatformCall {
   const defaults = PLATFORM_DEFAULTS[platform];
   const maximumAttempts = retry?.maximumAttempts ?? defaults.retry.maximumAttempts;
   const activities = proxyActivities<PlatformActivities>({
@@ -50,7 +65,8 @@ export function platformCaller(platform: Platform, envelope: { tenantId: string;
 /** The attempt the activity reported with its last failure; else what the retry state implies. */
 function failedAttempts(err: unknown, maximumAttempts: number): number {
   if (!(err instanceof ActivityFailure)) return 1;
-  const details = err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as { attempt?: unknown } | undefined) : undefined;
+  const details =
+    err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as { attempt?: unknown } | undefined) : undefined;
   if (typeof details?.attempt === 'number') return details.attempt;
   return err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED ? maximumAttempts : 1;
 }

@@ -1,6 +1,15 @@
 import { ActivityFailure, ApplicationFailure, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { EvidenceActivities } from '../../activities/evidence';
-import type { Actor, EvidenceRecord, Platform, PlatformAction, RunbookKind, RunProgress, RunStatus, StepProgress } from '../../shared';
+import type {
+  Actor,
+  EvidenceRecord,
+  Platform,
+  PlatformAction,
+  RunbookKind,
+  RunProgress,
+  RunStatus,
+  StepProgress,
+} from '../../shared';
 import { progressQuery } from '../../shared/messages';
 import { controlActivities } from './activity-proxies';
 
@@ -19,7 +28,14 @@ export class RunRecorder {
     private readonly run: { tenantId: string; kind: RunbookKind; subjectId: string; requestedBy: Actor },
     initial?: RunProgress,
   ) {
-    this.progress = initial ?? { tenantId: run.tenantId, kind: run.kind, subjectId: run.subjectId, status: 'running', steps: [], needsHuman: [] };
+    this.progress = initial ?? {
+      tenantId: run.tenantId,
+      kind: run.kind,
+      subjectId: run.subjectId,
+      status: 'running',
+      steps: [],
+      needsHuman: [],
+    };
     setHandler(progressQuery, () => this.progress);
   }
 
@@ -54,7 +70,13 @@ export class RunRecorder {
   }
 
   /** Runs one step, tracking its status for progressQuery and recording its outcome as evidence. */
-  async step<T>(stepId: string, platform: Platform, action: PlatformAction, run: () => Promise<T>, detail?: Record<string, unknown>): Promise<T> {
+  async step<T>(
+    stepId: string,
+    platform: Platform,
+    action: PlatformAction,
+    run: () => Promise<T>,
+    detail?: Record<string, unknown>,
+  ): Promise<T> {
     const step = this.startStep(stepId, platform, action);
     try {
       const result = await run();
@@ -67,7 +89,12 @@ export class RunRecorder {
       step.status = 'failed';
       step.lastError = failureMessage(err);
       step.finishedAt = new Date().toISOString();
-      await this.evidence(stepId, { platform, action, outcome: 'failed', detail: { ...detail, error: step.lastError } });
+      await this.evidence(stepId, {
+        platform,
+        action,
+        outcome: 'failed',
+        detail: { ...detail, error: step.lastError },
+      });
       throw err;
     }
   }

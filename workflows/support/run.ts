@@ -8,7 +8,21 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { approvalRefusal, DAY_MS, type ActionInputs, type Actor, type ApprovalDecision, type EvidenceRecord, type RunbookKind, type RunbookStep, type RunProgress, type RunStatus, type StepProgress, type Subject, type TenantPolicy } from '../../shared';
+import {
+  approvalRefusal,
+  DAY_MS,
+  type ActionInputs,
+  type Actor,
+  type ApprovalDecision,
+  type EvidenceRecord,
+  type RunbookKind,
+  type RunbookStep,
+  type RunProgress,
+  type RunStatus,
+  type StepProgress,
+  type Subject,
+  type TenantPolicy,
+} from '../../shared';
 import type { Runbook } from '../../shared/runbooks';
 import { approvalUpdate, progressQuery } from '../../shared/messages';
 import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../../shared/search-attributes';
@@ -48,9 +62,18 @@ export class Run {
     readonly kind: RunbookKind,
     readonly request: RunRequest,
   ) {
-    this.progress = { tenantId: request.tenantId, kind, subjectId: request.subject.subjectId, status: 'running', steps: [], needsHuman: [] };
+    this.progress = {
+      tenantId: request.tenantId,
+      kind,
+      subjectId: request.subject.subjectId,
+      status: 'running',
+      steps: [],
+      needsHuman: [],
+    };
     setHandler(progressQuery, () => ({ ...this.progress, status: this.status() }));
-    setHandler(approvalUpdate, (decision) => this.decide(decision), { validator: (decision: ApprovalDecision) => void this.gateFor(decision) });
+    setHandler(approvalUpdate, (decision) => this.decide(decision), {
+      validator: (decision: ApprovalDecision) => void this.gateFor(decision),
+    });
   }
 
   /** Registers handlers and search attributes, then loads the runbook (pinned from here on) and the tenant policy. */
@@ -79,7 +102,13 @@ export class Run {
 
   /** Registers a step in progress (pending) so the query shows the whole plan from the start. */
   track(step: RunbookStep): StepProgress {
-    const progress: StepProgress = { stepId: step.id, platform: step.platform, action: step.action, status: 'pending', attempts: 0 };
+    const progress: StepProgress = {
+      stepId: step.id,
+      platform: step.platform,
+      action: step.action,
+      status: 'pending',
+      attempts: 0,
+    };
     this.progress.steps.push(progress);
     return progress;
   }
@@ -127,7 +156,9 @@ export class Run {
   }
 
   /** Waits for an approver's decision on a gated step; no decision by the timeout = denied. */
-  async approval(step: RunbookStep & { approval: NonNullable<RunbookStep['approval']> }): Promise<ApprovalDecision | undefined> {
+  async approval(
+    step: RunbookStep & { approval: NonNullable<RunbookStep['approval']> },
+  ): Promise<ApprovalDecision | undefined> {
     this.gates.set(step.id, step);
     await condition(() => this.decisions.has(step.id), step.approval.timeout);
     this.gates.delete(step.id);
@@ -157,7 +188,10 @@ export class Run {
   async finish(halted: boolean): Promise<RunProgress> {
     const failed = this.progress.steps.some((s) => s.status === 'failed');
     this.finalStatus = halted ? 'failed' : failed ? 'completed-with-failures' : 'completed';
-    await this.evidence('finished', 'run-finished', { outcome: this.finalStatus, detail: { needsHuman: this.progress.needsHuman } });
+    await this.evidence('finished', 'run-finished', {
+      outcome: this.finalStatus,
+      detail: { needsHuman: this.progress.needsHuman },
+    });
     return { ...this.progress, status: this.finalStatus };
   }
 
@@ -176,9 +210,19 @@ export class Run {
 
   /** Validates an approval: a waiting step, an allowed approver, never the requester (four eyes). */
   private gateFor(decision: ApprovalDecision): RunbookStep {
-    const reject = (message: string) => ApplicationFailure.create({ type: 'ApprovalRejected', message, nonRetryable: true });
-    const gate = decision.stepId ? this.gates.get(decision.stepId) : this.gates.size === 1 ? [...this.gates.values()][0] : undefined;
-    if (!gate) throw reject(this.gates.size > 1 ? 'several steps wait for approval: name the stepId' : `no step ${decision.stepId ?? 'of this run'} is waiting for approval`);
+    const reject = (message: string) =>
+      ApplicationFailure.create({ type: 'ApprovalRejected', message, nonRetryable: true });
+    const gate = decision.stepId
+      ? this.gates.get(decision.stepId)
+      : this.gates.size === 1
+        ? [...this.gates.values()][0]
+        : undefined;
+    if (!gate)
+      throw reject(
+        this.gates.size > 1
+          ? 'several steps wait for approval: name the stepId'
+          : `no step ${decision.stepId ?? 'of this run'} is waiting for approval`,
+      );
     const refusal = approvalRefusal({
       approverId: decision.approver.id,
       requesterId: this.request.requestedBy.id,

@@ -52,7 +52,11 @@ const UNDOABLE_STEPS_SETTLE = 'undoable-steps-settle';
  * in flight (create, grant, enable) to settle, so what it did is undone too: an account created at the
  * moment of the cancel never stays behind.
  */
-export async function runSteps(run: Run, steps: readonly RunbookStep[], hooks: StepHooks): Promise<{ halted: boolean }> {
+export async function runSteps(
+  run: Run,
+  steps: readonly RunbookStep[],
+  hooks: StepHooks,
+): Promise<{ halted: boolean }> {
   const settle = patched(UNDOABLE_STEPS_SETTLE);
   const progress = new Map(steps.map((s) => [s.id, run.track(s)]));
   const started = new Map<string, Promise<void>>();
@@ -97,7 +101,13 @@ export async function runSteps(run: Run, steps: readonly RunbookStep[], hooks: S
   return { halted: halt !== undefined };
 }
 
-async function runStep(run: Run, step: RunbookStep, p: StepProgress, handler: StepHandler | undefined, settle: boolean): Promise<StepOutcome> {
+async function runStep(
+  run: Run,
+  step: RunbookStep,
+  p: StepProgress,
+  handler: StepHandler | undefined,
+  settle: boolean,
+): Promise<StepOutcome> {
   const waiting = async <T>(promise: Promise<T>): Promise<T> => {
     p.status = 'waiting';
     const value = await promise;
@@ -118,7 +128,9 @@ async function runStep(run: Run, step: RunbookStep, p: StepProgress, handler: St
       detail: { stepId: step.id, comment: decision?.comment },
     });
     if (!decision?.approved) {
-      const detail = decision ? `denied by ${decision.approver.id}` : `no approval within ${step.approval.timeout}: denied`;
+      const detail = decision
+        ? `denied by ${decision.approver.id}`
+        : `no approval within ${step.approval.timeout}: denied`;
       finish(p, 'skipped', detail);
       return { status: 'skipped', detail };
     }
@@ -129,16 +141,32 @@ async function runStep(run: Run, step: RunbookStep, p: StepProgress, handler: St
 }
 
 /** The step's platform action (or its handler), its progress and its evidence. */
-async function act(run: Run, step: RunbookStep, p: StepProgress, handler: StepHandler | undefined, waiting: StepContext['waiting']): Promise<StepOutcome> {
+async function act(
+  run: Run,
+  step: RunbookStep,
+  p: StepProgress,
+  handler: StepHandler | undefined,
+  waiting: StepContext['waiting'],
+): Promise<StepOutcome> {
   p.status = 'running';
   p.startedAt = new Date().toISOString();
   const attempts = { count: 0 };
-  const call = platformCaller(step.platform, { tenantId: run.request.tenantId, runId: run.workflowId, stepId: step.id }, step.retry, attempts);
+  const call = platformCaller(
+    step.platform,
+    { tenantId: run.request.tenantId, runId: run.workflowId, stepId: step.id },
+    step.retry,
+    attempts,
+  );
   try {
     const outcome = handler ? await handler({ step, call, waiting }) : await callAction(run, step, call);
     p.attempts = attempts.count;
     finish(p, outcome.status, outcome.detail);
-    await run.evidence(`step-${outcome.status}`, `${step.id}/${outcome.status}`, { platform: step.platform, action: step.action, outcome: outcome.status, detail: { stepId: step.id, detail: outcome.detail, attempts: p.attempts } });
+    await run.evidence(`step-${outcome.status}`, `${step.id}/${outcome.status}`, {
+      platform: step.platform,
+      action: step.action,
+      outcome: outcome.status,
+      detail: { stepId: step.id, detail: outcome.detail, attempts: p.attempts },
+    });
     return outcome;
   } finally {
     p.attempts = attempts.count;
@@ -147,9 +175,12 @@ async function act(run: Run, step: RunbookStep, p: StepProgress, handler: StepHa
 
 /** The default step: one action with the subject and the step's params; undoable actions carry their undo. */
 async function callAction(run: Run, step: RunbookStep, call: PlatformCall): Promise<StepOutcome> {
-  const input = (step.action === 'notify' ? run.notification(step) : { subject: run.subject, ...step.params }) as ActionInputs[PlatformAction];
+  const input = (
+    step.action === 'notify' ? run.notification(step) : { subject: run.subject, ...step.params }
+  ) as ActionInputs[PlatformAction];
   const result: ActionResult<unknown> = await call(step.action, input);
-  const status = result.outcome === 'done' ? 'succeeded' : result.outcome === 'already-done' ? 'already-done' : 'skipped';
+  const status =
+    result.outcome === 'done' ? 'succeeded' : result.outcome === 'already-done' ? 'already-done' : 'skipped';
   // Only what this run did is undone: an account that already existed stays.
   const inverse = result.outcome === 'done' ? INVERSE[step.action] : undefined;
   return { status, detail: result.detail, undo: inverse && { step, action: inverse, input } };
@@ -168,21 +199,40 @@ async function stepFailed(run: Run, step: RunbookStep, p: StepProgress, err: unk
   const reason = failureMessage(err);
   p.lastError = reason;
   finish(p, 'failed');
-  run.needsHuman(`${step.platform}: ${step.action} for ${run.subject.subjectId} failed after ${p.attempts} attempt(s) (${reason}); finish it by hand`);
-  await run.evidence('step-failed', `${step.id}/failed`, { platform: step.platform, action: step.action, outcome: 'failed', detail: { stepId: step.id, error: reason, attempts: p.attempts } });
+  run.needsHuman(
+    `${step.platform}: ${step.action} for ${run.subject.subjectId} failed after ${p.attempts} attempt(s) (${reason}); finish it by hand`,
+  );
+  await run.evidence('step-failed', `${step.id}/failed`, {
+    platform: step.platform,
+    action: step.action,
+    outcome: 'failed',
+    detail: { stepId: step.id, error: reason, attempts: p.attempts },
+  });
 }
 
 /** Saga: undo in reverse order; an undo that fails is left to a human, the others still run. */
 async function compensate(run: Run, undo: Compensation[], progress: Map<string, StepProgress>): Promise<void> {
   for (const { step, action, input } of undo) {
     const p = progress.get(step.id)!;
-    const call = platformCaller(step.platform, { tenantId: run.request.tenantId, runId: run.workflowId, stepId: `${step.id}-undo` }, step.retry, { count: 0 });
+    const call = platformCaller(
+      step.platform,
+      { tenantId: run.request.tenantId, runId: run.workflowId, stepId: `${step.id}-undo` },
+      step.retry,
+      { count: 0 },
+    );
     try {
       await call(action, input);
       finish(p, 'compensated', `undone by ${action}`);
-      await run.evidence('step-compensated', `${step.id}/compensated`, { platform: step.platform, action, outcome: 'compensated', detail: { stepId: step.id } });
+      await run.evidence('step-compensated', `${step.id}/compensated`, {
+        platform: step.platform,
+        action,
+        outcome: 'compensated',
+        detail: { stepId: step.id },
+      });
     } catch (err) {
-      run.needsHuman(`${step.platform}: undo ${step.action} for ${run.subject.subjectId} with ${action} failed (${failureMessage(err)}); undo it by hand`);
+      run.needsHuman(
+        `${step.platform}: undo ${step.action} for ${run.subject.subjectId} with ${action} failed (${failureMessage(err)}); undo it by hand`,
+      );
     }
   }
 }
