@@ -695,6 +695,7 @@ function toCredentialInfo(ownerId: string, kind: CredentialKind, c: AppCredentia
     ownerId,
     status: expired ? 'inactive' : 'active',
     createdAt: c.startDateTime,
+    ...(c.endDateTime ? { expiresAt: c.endDateTime } : {}),
     description: c.displayName ?? undefined,
   };
 }

@@ -54,6 +54,8 @@ export interface CredentialInfo {
   status: 'active' | 'inactive';
   createdAt?: string;
   lastUsedAt?: string;
+  /** When the platform stops accepting it, where credentials expire (Entra secrets and certificates). */
+  expiresAt?: string;
   description?: string;
 }
 

@@ -308,6 +308,7 @@ describe('application credentials', () => {
         ownerId: app.id,
         status: 'inactive',
         createdAt: expired.startDateTime,
+        expiresAt: expired.endDateTime,
         description: 'old',
       },
       {
@@ -317,6 +318,7 @@ describe('application credentials', () => {
         ownerId: sp.id,
         status: 'active',
         createdAt: cert.startDateTime,
+        expiresAt: cert.endDateTime,
         description: 'CN=sp',
       },
     ]);
@@ -516,14 +518,15 @@ describe('tenant inventory (access reviews, rotation campaigns)', () => {
       ownerId: apps[0]!.id,
       status: 'active',
       createdAt: '2025-01-01T00:00:00Z',
+      expiresAt: '2099-01-01T00:00:00Z',
       description: 'crm-secret',
     });
-    expect(listed.map((c) => [c.id, c.kind, c.ownerId, c.status])).toEqual([
-      ['crm-secret', 'client-secret', apps[0]!.id, 'active'],
-      ['hr-secret', 'client-secret', apps[1]!.id, 'active'],
-      ['hr-cert', 'certificate', apps[1]!.id, 'active'],
-      ['portal-secret', 'client-secret', apps[3]!.id, 'inactive'],
-      ['backup-cert', 'certificate', apps[4]!.id, 'active'],
+    expect(listed.map((c) => [c.id, c.kind, c.ownerId, c.status, c.expiresAt])).toEqual([
+      ['crm-secret', 'client-secret', apps[0]!.id, 'active', '2099-01-01T00:00:00Z'],
+      ['hr-secret', 'client-secret', apps[1]!.id, 'active', '2099-01-01T00:00:00Z'],
+      ['hr-cert', 'certificate', apps[1]!.id, 'active', '2099-01-01T00:00:00Z'],
+      ['portal-secret', 'client-secret', apps[3]!.id, 'inactive', '2025-06-01T00:00:00Z'],
+      ['backup-cert', 'certificate', apps[4]!.id, 'active', '2099-01-01T00:00:00Z'],
     ]);
     // listCredentials without an owner is this enumeration; its owner ids are the ones deleteCredential acts on.
     await expect(inventory.run('listCredentials', {})).resolves.toEqual({ outcome: 'done', data: listed });
