@@ -1,0 +1,172 @@
+/**
+ * Reliability: the Temporal dev server (persistent SQLite database, as `npm start` runs it) is stopped
+ * while 40 offboardings are in flight on a SCIM platform (the SCIM contract fake, 100 ms a call) and
+ * started again on the same port and database. The workers and the client are this project's own and
+ * are not restarted: every run completes and every platform effect happened exactly once.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { scimAdapterFactory } from '../../activities/scim';
+import { freePort, startProcess, waitForPort, type Supervised } from '../../scripts/processes';
+import type { OffboardingRequest, RunProgress } from '../../shared';
+import { SEARCH_ATTRIBUTES } from '../../shared/search-attributes';
+import { taskQueues } from '../../shared/task-queues';
+import { runWorkflowId } from '../../shared/workflow-ids';
+import { onEach } from '../../runbooks/steps';
+import { createStores, ensureIndexes } from '../../store';
+import { createWorkers } from '../../workers/create-workers';
+import type { offboarding } from '../../workflows/offboarding';
+import { FakeScim, type FakeScimUser } from '../fakes/scim';
+import { bundleWorkflows, testMongo, uniqueQueue } from '../support/servers';
+import { TOOLS_BIN } from '../support/tools';
+
+const TENANT = 'temporal-restart';
+const RUNBOOK = 'leaver-scim';
+const LEAVERS = 40;
+const TOKEN = 'scim-bearer-for-the-temporal-restart-test';
+
+let temporalArgs: string[];
+let temporalPort: number;
+let server: Supervised | undefined;
+let mongo: Awaited<ReturnType<typeof testMongo>>;
+let scim: FakeScim;
+let connection: Connection;
+let nativeConnection: NativeConnection;
+let workers: Worker[] = [];
+let running: Promise<unknown> | undefined;
+
+async function startTemporal(): Promise<void> {
+  server = startProcess('temporal', join(TOOLS_BIN, 'temporal'), temporalArgs);
+  await waitForPort(temporalPort, 'Temporal dev server');
+}
+
+beforeAll(async () => {
+  [temporalPort, mongo, scim] = await Promise.all([
+    freePort(),
+    testMongo('temporal_restart'),
+    new FakeScim(TOKEN).start(),
+  ]);
+  temporalArgs = [
+    ...[
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(temporalPort),
+      '--ui-port',
+      String(await freePort()),
+    ],
+    ...['--db-filename', join(mkdtempSync(join(tmpdir(), 'irb-temporal-')), 'temporal.db'), '--log-level', 'error'],
+    ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=Keyword`]),
+  ];
+  await startTemporal();
+  process.env.TENANT_TEMPORAL_RESTART_SCIM_TOKEN = TOKEN;
+  scim.http.latencyMs = 100;
+  const stores = createStores(mongo.db);
+  await ensureIndexes(stores);
+  await stores.tenants.create({
+    tenantId: TENANT,
+    name: 'Temporal restart',
+    connections: [
+      { platform: 'scim', baseUrl: scim.baseUrl, credentials: { token: 'env:TENANT_TEMPORAL_RESTART_SCIM_TOKEN' } },
+    ],
+  });
+  await stores.runbooks.create(
+    TENANT,
+    RUNBOOK,
+    {
+      kind: 'offboarding',
+      name: 'Leaver on SCIM',
+      steps: [
+        ...onEach(['scim'], 'disableAccount', 'disable', { phase: 1, onFailure: 'continue' }),
+        ...onEach(['scim'], 'removeAllEntitlements', 'entitlements', { phase: 3, onFailure: 'continue' }),
+      ],
+    },
+    'test',
+  );
+  const address = `127.0.0.1:${temporalPort}`;
+  [connection, nativeConnection] = await Promise.all([
+    Connection.connect({ address }),
+    NativeConnection.connect({ address }),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown());
+  await running?.catch(() => undefined);
+  await nativeConnection?.close();
+  await connection?.close();
+  await server?.stop();
+  await Promise.all([mongo?.drop(), scim?.stop()]);
+});
+
+async function until(condition: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A run's result, asking again while the server is away (the client's calls fail meanwhile). */
+async function resultOf(handle: WorkflowHandle<typeof offboarding>): Promise<RunProgress> {
+  for (;;) {
+    try {
+      return await handle.result();
+    } catch (err) {
+      if (!/unavailable|connect|ECONNREFUSED|deadline/i.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+it('completes every offboarding when the Temporal server restarts mid-run, each effect applied exactly once', async () => {
+  const group = scim.addGroup('engineering');
+  const leavers: FakeScimUser[] = Array.from({ length: LEAVERS }, (_, i) => scim.addUser(`leaver-${i}@example.com`));
+  leavers.forEach((u) => group.members.add(u.id));
+  const expected = new Set([
+    ...leavers.map((u) => `deactivate:${u.id}`),
+    ...leavers.map((u) => `leave:${group.id}:${u.id}`),
+  ]);
+
+  const prefix = `${uniqueQueue('restart')}-`;
+  workers = await createWorkers(
+    { connection: nativeConnection, namespace: 'default', mongo, adapters: { scim: scimAdapterFactory } },
+    { taskQueuePrefix: prefix, workflowBundle: await bundleWorkflows(), platforms: ['scim'] },
+  );
+  running = Promise.all(workers.map((w) => w.run()));
+  const client = new Client({ connection });
+  const handles = await Promise.all(
+    leavers.map((u) => {
+      const request: OffboardingRequest = {
+        tenantId: TENANT,
+        requestedBy: { id: 'desk', kind: 'user' },
+        runbookId: RUNBOOK,
+        subject: { subjectId: u.id, userName: u.userName },
+        mode: 'immediate',
+      };
+      return client.workflow.start<typeof offboarding>('offboarding', {
+        args: [request],
+        taskQueue: taskQueues(prefix).workflows,
+        workflowId: runWorkflowId(TENANT, 'offboarding', u.id),
+      });
+    }),
+  );
+
+  await until(() => scim.applied.size >= 5, 'the first effects on the platform');
+  await server!.stop();
+  const appliedWhileDown = scim.applied.size;
+  expect(appliedWhileDown).toBeLessThan(expected.size);
+  await startTemporal();
+  process.stdout.write(`Temporal restarted with ${appliedWhileDown} of ${expected.size} effects applied\n`);
+
+  const results = await Promise.all(handles.map(resultOf));
+  expect(results.map((r) => r.status)).toEqual(leavers.map(() => 'completed'));
+  expect(new Set(scim.applied.keys())).toEqual(expected);
+  expect([...scim.applied.values()].every((n) => n === 1)).toBe(true);
+  expect(workers.every((w) => w.getState() === 'RUNNING')).toBe(true);
+}, 300_000);
