@@ -14,7 +14,7 @@ import type { AdapterFactory } from './adapters';
 import { awsCall, awsClientConfig, type AwsClientConfig } from './aws-client';
 import { IamUserApi, REVOKE_SESSIONS_POLICY } from './aws-iam-user';
 import { PlatformError } from './errors';
-import type { PlatformAdapter } from './platform-adapter';
+import type { PlatformAdapter, PageRequest, AccountPage, CredentialPage } from './platform-adapter';
 
 /** User tags this adapter writes. The access-key description tag (key = AccessKeyId) follows the IAM console. */
 const TAGS = {
@@ -183,13 +183,7 @@ export class AwsIamAdapter implements PlatformAdapter {
   }
 
   /** Every user's access keys, with their last use, a page of users at a time. */
-  async listCredentialsPage({
-    cursor,
-    limit,
-  }: {
-    cursor?: string;
-    limit: number;
-  }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
+  async listCredentialsPage({ cursor, limit }: PageRequest): Promise<CredentialPage> {
     const page = await this.users.usersPage(cursor, Math.min(limit, 1000));
     const credentials = (await Promise.all(page.users.map((u) => this.accessKeysOf(u.UserName!)))).flat();
     return { credentials, nextCursor: page.marker };
@@ -200,13 +194,7 @@ export class AwsIamAdapter implements PlatformAdapter {
    * (onboarding, or an admin tagging by hand), a user with no console password as a service account, and the
    * last console sign-in or access-key use IAM reports.
    */
-  async listAccounts({
-    cursor,
-    limit,
-  }: {
-    cursor?: string;
-    limit: number;
-  }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+  async listAccounts({ cursor, limit }: PageRequest): Promise<AccountPage> {
     const page = await this.users.usersPage(cursor, Math.min(limit, 1000));
     const accounts = await Promise.all(
       page.users.map(async (u): Promise<Subject> => {

@@ -20,7 +20,7 @@ import {
   forgetClientCredentialsToken,
   type ClientCredentialsGrant,
 } from './http/oauth';
-import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
+import type { AdapterOutputs, PlatformAdapter, PageRequest, AccountPage, CredentialPage } from './platform-adapter';
 
 /**
  * Microsoft Entra ID / Microsoft 365 through Microsoft Graph v1.0, as an app
@@ -265,13 +265,7 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
    * Every application's secrets and certificates, a Graph page of applications at a time. Owner ids are object
    * ids, as listCredentials gives them, so rotation's createCredential and deleteCredential find the application.
    */
-  async listCredentialsPage({
-    cursor,
-    limit,
-  }: {
-    cursor?: string;
-    limit: number;
-  }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
+  async listCredentialsPage({ cursor, limit }: PageRequest): Promise<CredentialPage> {
     const page = await this.listingPage<CredentialHolder>('/applications', cursor, {
       $select: HOLDER_FIELDS,
       $top: Math.min(limit, MAX_TOP),
@@ -284,13 +278,7 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
    * the last page of users, the service principals that hold a directory role. A users cursor is the nextLink; a
    * service principals cursor is `sp:` and the nextLink (`sp:` alone for their first page).
    */
-  async listAccounts({
-    cursor,
-    limit,
-  }: {
-    cursor?: string;
-    limit: number;
-  }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+  async listAccounts({ cursor, limit }: PageRequest): Promise<AccountPage> {
     if (cursor?.startsWith(SERVICE_PRINCIPAL_CURSOR))
       return this.listRoleHolders(cursor.slice(SERVICE_PRINCIPAL_CURSOR.length) || undefined, limit);
     const page = await this.listingPage<ListedUser>('/users', cursor, {
@@ -305,10 +293,7 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
    * (first-party). They are service accounts with no manager: the campaign's fallback reviewer reviews them. A page
    * may keep none and still have a next one.
    */
-  private async listRoleHolders(
-    cursor: string | undefined,
-    limit: number,
-  ): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+  private async listRoleHolders(cursor: string | undefined, limit: number): Promise<AccountPage> {
     const page = await this.listingPage<ListedServicePrincipal>('/servicePrincipals', cursor, {
       $select: SERVICE_PRINCIPAL_FIELDS,
       $top: Math.min(limit, MAX_TOP),

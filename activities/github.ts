@@ -13,7 +13,7 @@ import type { SecretReader } from './connection-secrets';
 import { PlatformError } from './errors';
 import { githubRestClient } from './http/github-client';
 import { idempotentDelete, nextLink, type RestClient, unlessNotFound } from './http/rest-client';
-import type { PlatformAdapter } from './platform-adapter';
+import type { PlatformAdapter, AccountPage, CredentialPage } from './platform-adapter';
 
 /**
  * GitHub (REST API, api.github.com or GHES via baseUrl) for one organisation, settings.org,
@@ -218,7 +218,7 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
   }
 
   /** The org's members as reviewable accounts. GitHub knows no manager: their items go to the fallback reviewer. */
-  async listAccounts(page: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+  async listAccounts(page: { cursor?: string; limit: number }): Promise<AccountPage> {
     const { items, nextCursor } = await this.page<{ login: string }>(`/orgs/${this.org}/members`, page);
     return {
       accounts: items.map((m) => ({ subjectId: m.login, userName: m.login, accounts: { github: m.login } })),
@@ -227,10 +227,7 @@ class GitHubAdapter extends EntitlementAdapter<string> implements PlatformAdapte
   }
 
   /** Every fine-grained PAT the org approved (GitHub App installations only; a token connection is forbidden). */
-  async listCredentialsPage(page: {
-    cursor?: string;
-    limit: number;
-  }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
+  async listCredentialsPage(page: { cursor?: string; limit: number }): Promise<CredentialPage> {
     const { items, nextCursor } = await this.page<FineGrainedGrant>(`/orgs/${this.org}/personal-access-tokens`, page);
     return { credentials: items.map(grantInfo), nextCursor };
   }

@@ -12,7 +12,7 @@ import {
   type ServiceAccountTokenOptions,
 } from './http/google-service-account';
 import { type FailedResponse, idempotentCreate, idempotentDelete, RestClient } from './http/rest-client';
-import type { PlatformAdapter } from './platform-adapter';
+import type { PlatformAdapter, PageRequest, AccountPage } from './platform-adapter';
 
 /**
  * Google Workspace through the Admin SDK Directory API v1 and the Data Transfer API v1.
@@ -254,13 +254,7 @@ class GoogleWorkspaceAdapter extends EntitlementAdapter<GoogleUser> implements P
    * that createAccount writes (else the primary email), the manager from the manager relation, the last sign-in.
    * The account id is Google's immutable user id, so a rename between collection and revocation still resolves.
    */
-  async listAccounts({
-    cursor,
-    limit,
-  }: {
-    cursor?: string;
-    limit: number;
-  }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+  async listAccounts({ cursor, limit }: PageRequest): Promise<AccountPage> {
     const query = {
       customer: this.customerId,
       maxResults: Math.min(limit, 500),

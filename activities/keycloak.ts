@@ -5,7 +5,7 @@ import type { AdapterFactory } from './adapters';
 import { PlatformError } from './errors';
 import { idempotentDelete, type RestClient } from './http/rest-client';
 import { keycloakAdminApi, keycloakRealm, keycloakSecretAccepted, type KeycloakRealm } from './keycloak-client';
-import type { PlatformAdapter } from './platform-adapter';
+import type { PlatformAdapter, PageRequest, AccountPage, CredentialPage } from './platform-adapter';
 
 interface UserRep {
   id: string;
@@ -189,13 +189,7 @@ export class KeycloakAdapter implements PlatformAdapter {
   }
 
   /** Every confidential client with a service account: its current secret (Keycloak's first/max paging). */
-  async listCredentialsPage({
-    cursor,
-    limit,
-  }: {
-    cursor?: string;
-    limit: number;
-  }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
+  async listCredentialsPage({ cursor, limit }: PageRequest): Promise<CredentialPage> {
     const first = Number(cursor ?? 0);
     const clients = (await this.api.get<ClientRep[]>('clients', { query: { first, max: limit } })).body;
     const credentials = clients
@@ -209,13 +203,7 @@ export class KeycloakAdapter implements PlatformAdapter {
    * credentials). The manager is the `manager` user attribute (the user profile's, as an HR sync writes it);
    * the subject id is the `employeeId` attribute where there is one, else the user name.
    */
-  async listAccounts({
-    cursor,
-    limit,
-  }: {
-    cursor?: string;
-    limit: number;
-  }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+  async listAccounts({ cursor, limit }: PageRequest): Promise<AccountPage> {
     const first = Number(cursor ?? 0);
     const users = (
       await this.api.get<(UserRep & { attributes?: Record<string, string[]>; serviceAccountClientLink?: string })[]>(

@@ -12,7 +12,7 @@ import { requiredCredential } from './connection-secrets';
 import { EntitlementAdapter } from './entitlement-adapter';
 import { PlatformError } from './errors';
 import { idempotentDelete, nextLink, RestClient, unlessNotFound, type RestResponse } from './http/rest-client';
-import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
+import type { AdapterOutputs, PlatformAdapter, PageRequest, AccountPage, CredentialPage } from './platform-adapter';
 
 /**
  * Okta through its Management API (developer.okta.com/docs/api), authenticated
@@ -212,13 +212,7 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
    * The org's users as reviewable accounts, a page at a time; the cursor is Okta's next link (RestClient
    * follows it only on the org's origin). Okta's unfiltered listing already leaves DEPROVISIONED users out.
    */
-  async listAccounts({
-    cursor,
-    limit,
-  }: {
-    cursor?: string;
-    limit: number;
-  }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+  async listAccounts({ cursor, limit }: PageRequest): Promise<AccountPage> {
     const page = await this.page<OktaUser>(cursor, '/api/v1/users', { limit: Math.min(limit, PAGE_LIMIT) });
     return { accounts: page.items.map(accountOf), nextCursor: page.next };
   }
@@ -227,13 +221,7 @@ class OktaAdapter extends EntitlementAdapter<OktaUser> implements PlatformAdapte
    * Every API token of the org (owned by the user it acts as), then the client secrets of every OAuth service
    * app (owned by the app), as listCredentials by owner lists them. The cursor names the phase and carries Okta's next link.
    */
-  async listCredentialsPage({
-    cursor,
-    limit,
-  }: {
-    cursor?: string;
-    limit: number;
-  }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }> {
+  async listCredentialsPage({ cursor, limit }: PageRequest): Promise<CredentialPage> {
     const { phase, link } = credentialCursor(cursor);
     const query = { limit: Math.min(limit, PAGE_LIMIT) };
     if (phase === 'api-tokens') {

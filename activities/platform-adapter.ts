@@ -30,16 +30,27 @@ export type PlatformAdapter = { readonly platform: Platform } & { [A in Platform
   /** Rotation's test step: does this new secret authenticate? (never logged) */
   verifyCredential?(credential: CredentialInfo, secret: string): Promise<boolean>;
   /** Access review's inventory: the platform's accounts a page at a time (cursor-paged, like SCIM's and Graph's lists). */
-  listAccounts?(page: { cursor?: string; limit: number }): Promise<{ accounts: Subject[]; nextCursor?: string }>;
+  listAccounts?(page: PageRequest): Promise<AccountPage>;
   /**
    * Every non-human credential of the tenant on this platform, a page at a time: the one enumeration rotation
    * campaigns (and a non-human-identity inventory) stand on. `listCredentials` without a subject or owner pages through it.
    */
-  listCredentialsPage?(page: {
-    cursor?: string;
-    limit: number;
-  }): Promise<{ credentials: CredentialInfo[]; nextCursor?: string }>;
+  listCredentialsPage?(page: PageRequest): Promise<CredentialPage>;
 };
+
+/** One page of a platform listing: where to resume (the last page's `nextCursor`; none for the first) and how many. */
+export interface PageRequest {
+  cursor?: string;
+  limit: number;
+}
+export interface AccountPage {
+  accounts: Subject[];
+  nextCursor?: string;
+}
+export interface CredentialPage {
+  credentials: CredentialInfo[];
+  nextCursor?: string;
+}
 
 /** Builds the adapter for a tenant from its stored connection settings (secret references resolved at call time). */
 export type AdapterResolver = (tenantId: string, platform: Platform) => Promise<PlatformAdapter>;

@@ -4,7 +4,7 @@ import { requiredCredential } from './connection-secrets';
 import { EntitlementAdapter } from './entitlement-adapter';
 import { PlatformError } from './errors';
 import { idempotentDelete, RestClient, unlessNotFound, type RestResponse } from './http/rest-client';
-import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
+import type { AdapterOutputs, PlatformAdapter, PageRequest, AccountPage } from './platform-adapter';
 
 /**
  * A generic SCIM 2.0 service provider (RFC 7643 resources, RFC 7644 protocol),
@@ -147,13 +147,7 @@ class ScimAdapter extends EntitlementAdapter<ScimUser> implements PlatformAdapte
    * The app's users as reviewable accounts, a ListResponse page at a time; the cursor is the next 1-based
    * startIndex. Subject id: the enterprise employeeNumber, else the userName; the manager: the enterprise manager.
    */
-  async listAccounts({
-    cursor,
-    limit,
-  }: {
-    cursor?: string;
-    limit: number;
-  }): Promise<{ accounts: Subject[]; nextCursor?: string }> {
+  async listAccounts({ cursor, limit }: PageRequest): Promise<AccountPage> {
     const startIndex = cursor === undefined ? 1 : Number(cursor);
     const page = (await this.scim.get<ListResponse<ScimUser>>('/Users', { query: { startIndex, count: limit } })).body;
     const next = nextStartIndex(startIndex, page);

@@ -11,20 +11,19 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { scimAdapterFactory } from '../../activities/scim';
 import { freePort, startProcess, waitForPort, type Supervised } from '../../scripts/processes';
-import type { OffboardingRequest, RunProgress } from '../../shared';
+import type { RunProgress } from '../../shared';
 import { SEARCH_ATTRIBUTES } from '../../shared/search-attributes';
 import { taskQueues } from '../../shared/task-queues';
 import { runWorkflowId } from '../../shared/workflow-ids';
-import { onEach } from '../../runbooks/steps';
-import { createStores, ensureIndexes } from '../../store';
 import { createWorkers } from '../../workers/create-workers';
 import type { offboarding } from '../../workflows/offboarding';
+import { eventually } from '../support/api';
+import { scimLeaverRequest, scimLeaverTenant } from '../support/scim-leavers';
 import { FakeScim, type FakeScimUser } from '../fakes/scim';
 import { bundleWorkflows, testMongo, uniqueQueue } from '../support/servers';
 import { TOOLS_BIN } from '../support/tools';
 
 const TENANT = 'temporal-restart';
-const RUNBOOK = 'leaver-scim';
 const LEAVERS = 40;
 const TOKEN = 'scim-bearer-for-the-temporal-restart-test';
 
@@ -66,28 +65,7 @@ beforeAll(async () => {
   await startTemporal();
   process.env.TENANT_TEMPORAL_RESTART_SCIM_TOKEN = TOKEN;
   scim.http.latencyMs = 100;
-  const stores = createStores(mongo.db);
-  await ensureIndexes(stores);
-  await stores.tenants.create({
-    tenantId: TENANT,
-    name: 'Temporal restart',
-    connections: [
-      { platform: 'scim', baseUrl: scim.baseUrl, credentials: { token: 'env:TENANT_TEMPORAL_RESTART_SCIM_TOKEN' } },
-    ],
-  });
-  await stores.runbooks.create(
-    TENANT,
-    RUNBOOK,
-    {
-      kind: 'offboarding',
-      name: 'Leaver on SCIM',
-      steps: [
-        ...onEach(['scim'], 'disableAccount', 'disable', { phase: 1, onFailure: 'continue' }),
-        ...onEach(['scim'], 'removeAllEntitlements', 'entitlements', { phase: 3, onFailure: 'continue' }),
-      ],
-    },
-    'test',
-  );
+  await scimLeaverTenant(mongo.db, TENANT, scim, 'TENANT_TEMPORAL_RESTART_SCIM_TOKEN');
   const address = `127.0.0.1:${temporalPort}`;
   [connection, nativeConnection] = await Promise.all([
     Connection.connect({ address }),
@@ -103,14 +81,6 @@ afterAll(async () => {
   await server?.stop();
   await Promise.all([mongo?.drop(), scim?.stop()]);
 });
-
-async function until(condition: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A run's result, asking again while the server is away (the client's calls fail meanwhile). */
 async function resultOf(handle: WorkflowHandle<typeof offboarding>): Promise<RunProgress> {
@@ -142,13 +112,7 @@ it('completes every offboarding when the Temporal server restarts mid-run, each 
   const client = new Client({ connection });
   const handles = await Promise.all(
     leavers.map((u) => {
-      const request: OffboardingRequest = {
-        tenantId: TENANT,
-        requestedBy: { id: 'desk', kind: 'user' },
-        runbookId: RUNBOOK,
-        subject: { subjectId: u.id, userName: u.userName },
-        mode: 'immediate',
-      };
+      const request = scimLeaverRequest(TENANT, u);
       return client.workflow.start<typeof offboarding>('offboarding', {
         args: [request],
         taskQueue: taskQueues(prefix).workflows,
@@ -157,7 +121,11 @@ it('completes every offboarding when the Temporal server restarts mid-run, each 
     }),
   );
 
-  await until(() => scim.applied.size >= 5, 'the first effects on the platform');
+  await eventually(
+    () => Promise.resolve(scim.applied.size >= 5 || undefined),
+    'the first effects on the platform',
+    120_000,
+  );
   await server!.stop();
   const appliedWhileDown = scim.applied.size;
   expect(appliedWhileDown).toBeLessThan(expected.size);

@@ -9,17 +9,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import type { OffboardingRequest, RunProgress } from '../../shared';
+import type { RunProgress } from '../../shared';
 import { taskQueues } from '../../shared/task-queues';
 import { runWorkflowId } from '../../shared/workflow-ids';
-import { onEach } from '../../runbooks/steps';
-import { createStores, ensureIndexes } from '../../store';
 import type { offboarding } from '../../workflows/offboarding';
+import { eventually } from '../support/api';
+import { scimLeaverRequest, scimLeaverTenant } from '../support/scim-leavers';
 import { FakeScim, type FakeScimGroup, type FakeScimUser } from '../fakes/scim';
 import { testMongo, testTemporal, uniqueQueue } from '../support/servers';
 
 const TENANT = 'worker-kill';
-const RUNBOOK = 'leaver-scim';
 const LEAVERS = 120;
 const TOKEN = 'scim-bearer-for-the-worker-kill-test';
 
@@ -31,28 +30,7 @@ const workers: ChildProcess[] = [];
 beforeAll(async () => {
   [temporal, mongo, scim] = await Promise.all([testTemporal(), testMongo('worker_kill'), new FakeScim(TOKEN).start()]);
   scim.http.latencyMs = 150;
-  const stores = createStores(mongo.db);
-  await ensureIndexes(stores);
-  await stores.tenants.create({
-    tenantId: TENANT,
-    name: 'Worker kill',
-    connections: [
-      { platform: 'scim', baseUrl: scim.baseUrl, credentials: { token: 'env:TENANT_WORKER_KILL_SCIM_TOKEN' } },
-    ],
-  });
-  await stores.runbooks.create(
-    TENANT,
-    RUNBOOK,
-    {
-      kind: 'offboarding',
-      name: 'Leaver on SCIM',
-      steps: [
-        ...onEach(['scim'], 'disableAccount', 'disable', { phase: 1, onFailure: 'continue' }),
-        ...onEach(['scim'], 'removeAllEntitlements', 'entitlements', { phase: 3, onFailure: 'continue' }),
-      ],
-    },
-    'test',
-  );
+  await scimLeaverTenant(mongo.db, TENANT, scim, 'TENANT_WORKER_KILL_SCIM_TOKEN');
 });
 
 afterAll(async () => {
@@ -93,14 +71,6 @@ const exited = (child: ChildProcess) =>
     child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
   );
 
-async function until(condition: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 it('completes every offboarding after the worker is SIGKILLed mid-flight and a new one starts, each effect applied exactly once', async () => {
   const groups: FakeScimGroup[] = ['engineering', 'vpn', 'payroll'].map((name) => scim.addGroup(name));
   const leavers: FakeScimUser[] = Array.from({ length: LEAVERS }, (_, i) =>
@@ -116,13 +86,7 @@ it('completes every offboarding after the worker is SIGKILLed mid-flight and a n
   const first = await startWorker(prefix);
   const handles = await Promise.all(
     leavers.map((u) => {
-      const request: OffboardingRequest = {
-        tenantId: TENANT,
-        requestedBy: { id: 'desk', kind: 'user' },
-        runbookId: RUNBOOK,
-        subject: { subjectId: u.id, userName: u.userName },
-        mode: 'immediate',
-      };
+      const request = scimLeaverRequest(TENANT, u);
       return temporal.client.workflow.start<typeof offboarding>('offboarding', {
         args: [request],
         taskQueue: taskQueues(prefix).workflows,
@@ -132,7 +96,11 @@ it('completes every offboarding after the worker is SIGKILLed mid-flight and a n
   );
 
   // Killed while the platform is part-way: some effects applied, most runs still in flight.
-  await until(() => scim.applied.size >= 20, 'the first effects on the platform');
+  await eventually(
+    () => Promise.resolve(scim.applied.size >= 20 || undefined),
+    'the first effects on the platform',
+    120_000,
+  );
   process.kill(-first.pid!, 'SIGKILL');
   await exited(first);
   const appliedAtKill = scim.applied.size;
