@@ -5,8 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { assertPortsFree, startProcess, waitForPort, type Supervised } from './processes';
-import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { assertPortsFree, startProcess, temporalDevServerArgs, waitForPort, type Supervised } from './processes';
 
 const root = resolve(__dirname, '..');
 const dataDir = resolve(root, process.env.DATA_DIR ?? '.data');
@@ -73,21 +72,16 @@ async function main(): Promise<void> {
 
   if (ownTemporal) {
     children.push(
-      startProcess('temporal', resolve(tools, 'temporal'), [
-        'server',
-        'start-dev',
-        '--ip',
-        '127.0.0.1',
-        '--port',
-        String(temporalPort),
-        '--ui-port',
-        String(uiPort),
-        '--db-filename',
-        resolve(dataDir, 'temporal.db'),
-        '--log-level',
-        'warn',
-        ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=Keyword`]),
-      ]),
+      startProcess(
+        'temporal',
+        resolve(tools, 'temporal'),
+        temporalDevServerArgs({
+          port: temporalPort,
+          uiPort,
+          dbFile: resolve(dataDir, 'temporal.db'),
+          logLevel: 'warn',
+        }),
+      ),
     );
   }
   if (ownStore) {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { createInterface } from 'node:readline';
+import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 
 export interface Supervised {
   name: string;
@@ -83,4 +84,18 @@ export function freePort(): Promise<number> {
       );
     });
   });
+}
+
+/** The Temporal CLI dev server on loopback with a persistent database and this project's search attributes. */
+export function temporalDevServerArgs(opts: {
+  port: number;
+  uiPort: number;
+  dbFile: string;
+  logLevel: string;
+}): string[] {
+  return [
+    ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--ui-port', String(opts.uiPort)],
+    ...['--db-filename', opts.dbFile, '--log-level', opts.logLevel],
+    ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=Keyword`]),
+  ];
 }

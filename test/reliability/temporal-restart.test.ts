@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { scimAdapterFactory } from '../../activities/scim';
-import { freePort, startProcess, waitForPort, type Supervised } from '../../scripts/processes';
+import { freePort, startProcess, temporalDevServerArgs, waitForPort, type Supervised } from '../../scripts/processes';
 import type { RunProgress } from '../../shared';
-import { SEARCH_ATTRIBUTES } from '../../shared/search-attributes';
 import { taskQueues } from '../../shared/task-queues';
 import { runWorkflowId } from '../../shared/workflow-ids';
 import { createWorkers } from '../../workers/create-workers';
@@ -48,20 +47,12 @@ beforeAll(async () => {
     testMongo('temporal_restart'),
     new FakeScim(TOKEN).start(),
   ]);
-  temporalArgs = [
-    ...[
-      'server',
-      'start-dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(temporalPort),
-      '--ui-port',
-      String(await freePort()),
-    ],
-    ...['--db-filename', join(mkdtempSync(join(tmpdir(), 'irb-temporal-')), 'temporal.db'), '--log-level', 'error'],
-    ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=Keyword`]),
-  ];
+  temporalArgs = temporalDevServerArgs({
+    port: temporalPort,
+    uiPort: await freePort(),
+    dbFile: join(mkdtempSync(join(tmpdir(), 'irb-temporal-')), 'temporal.db'),
+    logLevel: 'error',
+  });
   await startTemporal();
   process.env.TENANT_TEMPORAL_RESTART_SCIM_TOKEN = TOKEN;
   scim.http.latencyMs = 100;
