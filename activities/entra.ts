@@ -91,6 +91,14 @@ interface RoleAssignment {
 /** Whom the entitlement actions act on: a user, or (access reviews) a service principal and its directory roles. */
 type Principal = GraphUser | ListedServicePrincipal;
 
+/** A user's appRoleAssignment: an app role of a resource (an enterprise application's service principal). */
+interface AppRoleAssignment {
+  id: string;
+  appRoleId: string;
+  resourceId: string;
+  resourceDisplayName?: string;
+}
+
 interface DirectoryObject {
   id: string;
   '@odata.type'?: string;
@@ -511,7 +519,8 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
 
   /**
    * What can be granted and revoked directly: static group and directory-role
-   * memberships (memberOf) and directly assigned licenses. Dynamic-group
+   * memberships (memberOf), directly assigned licenses and app role assignments (enterprise applications:
+   * kind `app`, id `<resource service principal id>:<app role id>`). Dynamic-group
    * memberships and group-inherited licenses follow the user's attributes and
    * groups, so they are left out (revoking them directly fails). A service principal's are its directory role
    * assignments, one entitlement per assignment (id: the assignment's, as removing one deletes it).
@@ -519,11 +528,12 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
   protected async entitlementsOf(principal: Principal): Promise<Entitlement[]> {
     if (isServicePrincipal(principal)) return (await this.roleAssignments(principal.id)).map(roleAssignmentEntitlement);
     const user = principal;
-    const [memberOf, licenses] = await Promise.all([
+    const [memberOf, licenses, appRoles] = await Promise.all([
       this.graph.all(`/users/${user.id}/memberOf`, nextPage, values<DirectoryObject>, {
         query: { $select: 'id,displayName,groupTypes' },
       }),
       this.graph.all(`/users/${user.id}/licenseDetails`, nextPage, values<{ skuId: string; skuPartNumber?: string }>),
+      this.appRoleAssignments(user.id),
     ]);
     const memberships = memberOf.flatMap((o) => {
       const kind = MEMBERSHIP_KIND[o['@odata.type'] ?? ''];
@@ -536,7 +546,12 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
       ...licenses
         .filter((l) => direct(l.skuId))
         .map((l) => ({ kind: 'license' as const, id: l.skuId, name: l.skuPartNumber })),
+      ...appRoles.map((a) => ({ kind: 'app' as const, id: appRoleRef(a), name: a.resourceDisplayName })),
     ];
+  }
+
+  private appRoleAssignments(userId: string): Promise<AppRoleAssignment[]> {
+    return this.graph.all(`/users/${userId}/appRoleAssignments`, nextPage, values<AppRoleAssignment>);
   }
 
   protected async grant(principal: Principal, entitlement: EntitlementRef): Promise<void> {
@@ -551,6 +566,9 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
         addLicenses: [{ skuId: entitlement.id, disabledPlans: [] }],
         removeLicenses: [],
       });
+    } else if (entitlement.kind === 'app') {
+      const { resourceId, appRoleId } = parseAppRoleRef(entitlement.id);
+      await this.graph.post(`/users/${userId}/appRoleAssignments`, { principalId: userId, resourceId, appRoleId });
     } else {
       await this.graph.post(`${membershipPath(entitlement)}/members/$ref`, this.ref(userId));
     }
@@ -564,6 +582,12 @@ class EntraAdapter extends EntitlementAdapter<Principal> implements PlatformAdap
     const userId = principal.id;
     if (entitlement.kind === 'license') {
       await this.graph.post(`/users/${userId}/assignLicense`, { addLicenses: [], removeLicenses: [entitlement.id] });
+    } else if (entitlement.kind === 'app') {
+      const assignments = (await this.appRoleAssignments(userId)).filter((a) => appRoleRef(a) === entitlement.id);
+      for (const a of assignments)
+        await idempotentDelete(() =>
+          this.graph.delete(`/users/${userId}/appRoleAssignments/${encodeURIComponent(a.id)}`),
+        );
     } else {
       await idempotentDelete(() => this.graph.delete(`${membershipPath(entitlement)}/members/${userId}/$ref`));
     }
@@ -606,10 +630,28 @@ function userPath(subject: Subject): string {
   return `/users/${encodeURIComponent(subject.accounts?.entra ?? subject.userName)}`;
 }
 
+/**
+ * An app role entitlement's id: the resource service principal and the app role, as granting one takes both
+ * (the assignment's own id changes with every grant, so it cannot name the entitlement).
+ */
+function appRoleRef(a: Pick<AppRoleAssignment, 'resourceId' | 'appRoleId'>): string {
+  return `${a.resourceId}:${a.appRoleId}`;
+}
+
+function parseAppRoleRef(id: string): { resourceId: string; appRoleId: string } {
+  const [resourceId, appRoleId, ...rest] = id.split(':');
+  if (!resourceId || !appRoleId || rest.length > 0)
+    throw new PlatformError('invalid', `entra app role entitlement ${id} is not <resource id>:<app role id>`);
+  return { resourceId, appRoleId };
+}
+
 function membershipPath(entitlement: EntitlementRef): string {
   if (entitlement.kind === 'group') return `/groups/${encodeURIComponent(entitlement.id)}`;
   if (entitlement.kind === 'role') return `/directoryRoles/${encodeURIComponent(entitlement.id)}`;
-  throw new PlatformError('unsupported', `entra manages group, role and license entitlements, not ${entitlement.kind}`);
+  throw new PlatformError(
+    'unsupported',
+    `entra manages group, role, app and license entitlements, not ${entitlement.kind}`,
+  );
 }
 
 function credentialsOf(holder: CredentialHolder): CredentialInfo[] {

@@ -191,6 +191,51 @@ describe('joiners and movers', () => {
     });
     expect(group.members.size).toBe(0);
   });
+
+  it("lists a user's enterprise-application roles (paged), grants one once and removes it; a leaver loses them all", async () => {
+    const user = graph.addUser('apps@contoso.com');
+    const salesforce = graph.addObject('servicePrincipal', 'Salesforce');
+    const workday = graph.addObject('servicePrincipal', 'Workday');
+    const admin = graph.assignAppRole(user.id, salesforce.id, 'role-sf-admin');
+    graph.assignAppRole(user.id, workday.id);
+    graph.assignAppRole(user.id, workday.id, 'role-wd-approver');
+    const subject = subjectOf(user);
+
+    const listed = await entra.run('listEntitlements', { subject });
+    expect(listed.data?.filter((e) => e.kind === 'app')).toEqual([
+      { kind: 'app', id: `${salesforce.id}:role-sf-admin`, name: 'Salesforce' },
+      { kind: 'app', id: `${workday.id}:00000000-0000-0000-0000-000000000000`, name: 'Workday' },
+      { kind: 'app', id: `${workday.id}:role-wd-approver`, name: 'Workday' },
+    ]);
+    // Three assignments at two per page: the adapter followed @odata.nextLink.
+    expect(
+      graph.http.requests.filter((r) => r.path.endsWith(`/users/${user.id}/appRoleAssignments`)).length,
+    ).toBeGreaterThanOrEqual(2);
+
+    const reader = { kind: 'app' as const, id: `${salesforce.id}:role-sf-reader` };
+    await expect(entra.run('addEntitlement', { subject, entitlement: reader })).resolves.toEqual({ outcome: 'done' });
+    await expect(entra.run('addEntitlement', { subject, entitlement: reader })).resolves.toEqual({
+      outcome: 'already-done',
+    });
+    const held = () => [...graph.appRoleAssignments.values()].filter((a) => a.principalId === user.id);
+    expect(held().filter((a) => a.appRoleId === 'role-sf-reader')).toHaveLength(1);
+
+    const adminRef = { kind: 'app' as const, id: `${salesforce.id}:${admin.appRoleId}` };
+    await expect(entra.run('removeEntitlement', { subject, entitlement: adminRef })).resolves.toEqual({
+      outcome: 'done',
+    });
+    await expect(entra.run('removeEntitlement', { subject, entitlement: adminRef })).resolves.toEqual({
+      outcome: 'already-done',
+    });
+    expect(graph.appRoleAssignments.has(admin.id)).toBe(false);
+    expect(
+      await activityFailure(entra.run('addEntitlement', { subject, entitlement: { kind: 'app', id: 'not-a-pair' } })),
+    ).toMatchObject({ type: 'PlatformInvalidRequest', nonRetryable: true });
+
+    const removed = await entra.run('removeAllEntitlements', { subject });
+    expect(removed.data?.removed.filter((e) => e.kind === 'app')).toHaveLength(3);
+    expect(held()).toEqual([]);
+  });
 });
 
 describe('temporary access pass', () => {

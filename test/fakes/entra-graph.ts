@@ -6,7 +6,9 @@
  * servicePrincipal addPassword/removePassword, directoryObjects, a user's
  * authentication/temporaryAccessPassMethods (at most one per user: a second POST is 400); listing
  * users (employeeId and signInActivity only when $select names them, $expand=manager),
- * applications and service principals; directory role assignments (roleManagement/directory/roleAssignments:
+ * applications and service principals; a user's appRoleAssignments (list, POST with principalId, resourceId and
+ * appRoleId: 400 when that assignment exists, 404 when the resource service principal does not; DELETE by id);
+ * directory role assignments (roleManagement/directory/roleAssignments:
  * listing requires $filter on principalId or roleDefinitionId, $expand=roleDefinition; DELETE by id);
  * paging via @odata.nextLink, which keeps the request's query, with $top as the page
  * size (1..999, 1..500 with signInActivity; the server may return fewer); errors as
@@ -79,6 +81,15 @@ export interface FakeRoleAssignment {
   directoryScopeId: string;
 }
 
+/** An appRoleAssignment: an app role of a resource service principal granted to a user. */
+export interface FakeAppRoleAssignment {
+  id: string;
+  principalId: string;
+  resourceId: string;
+  /** The app role's id; all zeros for the default access role of an app that declares none. */
+  appRoleId: string;
+}
+
 const COLLECTIONS: Record<string, FakeDirectoryObject['type']> = {
   applications: 'application',
   servicePrincipals: 'servicePrincipal',
@@ -94,6 +105,7 @@ export class FakeGraph {
   /** unifiedRoleDefinition display names by id (built-in roles: the template id). */
   readonly roleDefinitions = new Map<string, string>();
   readonly roleAssignments = new Map<string, FakeRoleAssignment>();
+  readonly appRoleAssignments = new Map<string, FakeAppRoleAssignment>();
   /** Items per page of a listing that sets no $top, small so tests page. */
   pageSize = 2;
   /** Largest page returned whatever $top asks (Graph pages server-side and may return fewer than $top). */
@@ -179,6 +191,13 @@ export class FakeGraph {
     return assignment;
   }
 
+  /** Grants a user an app role of a resource service principal (the default access role unless named). */
+  assignAppRole(principalId: string, resourceId: string, appRoleId = DEFAULT_ACCESS_ROLE): FakeAppRoleAssignment {
+    const assignment: FakeAppRoleAssignment = { id: randomUUID(), principalId, resourceId, appRoleId };
+    this.appRoleAssignments.set(assignment.id, assignment);
+    return assignment;
+  }
+
   private routes(): void {
     const h = this.http;
     h.on('POST', '/:tenant/oauth2/v2.0/token', (req) => this.token(req));
@@ -226,6 +245,24 @@ export class FakeGraph {
             skuPartNumber: `SKU-${skuId.slice(0, 4)}`,
           })),
         ),
+      ),
+    );
+    const appRoles = '/v1.0/users/:user/appRoleAssignments';
+    h.on('GET', appRoles, (req) =>
+      this.withUser(req, (u) =>
+        this.page(
+          req,
+          [...this.appRoleAssignments.values()].filter((a) => a.principalId === u.id).map((a) => this.appRoleJson(a)),
+        ),
+      ),
+    );
+    h.on('POST', appRoles, (req) => this.withUser(req, (u) => this.addAppRoleAssignment(u, req.body as AppRoleBody)));
+    h.on('DELETE', `${appRoles}/:id`, (req) =>
+      this.withUser(req, (u) =>
+        this.appRoleAssignments.get(req.params.id!)?.principalId === u.id &&
+        this.appRoleAssignments.delete(req.params.id!)
+          ? reply(204)
+          : this.http.fail(404, `Resource '${req.params.id}' does not exist`),
       ),
     );
     h.on('POST', '/v1.0/users/:user/assignLicense', (req) =>
@@ -452,7 +489,31 @@ export class FakeGraph {
     for (const object of this.objects.values()) object.members.delete(user.id);
     for (const assignment of this.roleAssignments.values())
       if (assignment.principalId === user.id) this.roleAssignments.delete(assignment.id);
+    for (const assignment of this.appRoleAssignments.values())
+      if (assignment.principalId === user.id) this.appRoleAssignments.delete(assignment.id);
     return reply(204);
+  }
+
+  private addAppRoleAssignment(user: FakeUser, body: AppRoleBody): FakeReply {
+    if (body.principalId !== user.id) return this.http.fail(400, 'principalId must be the user in the path');
+    if (this.objects.get(body.resourceId)?.type !== 'servicePrincipal')
+      return this.http.fail(404, `Resource '${body.resourceId}' does not exist`);
+    const exists = [...this.appRoleAssignments.values()].some(
+      (a) => a.principalId === user.id && a.resourceId === body.resourceId && a.appRoleId === body.appRoleId,
+    );
+    if (exists) return this.http.fail(400, 'Permission being assigned already exists on the object');
+    return reply(201, this.appRoleJson(this.assignAppRole(user.id, body.resourceId, body.appRoleId)));
+  }
+
+  private appRoleJson(a: FakeAppRoleAssignment) {
+    return {
+      id: a.id,
+      appRoleId: a.appRoleId,
+      principalId: a.principalId,
+      principalType: 'User',
+      resourceId: a.resourceId,
+      resourceDisplayName: this.objects.get(a.resourceId)?.displayName,
+    };
   }
 
   private assignLicense(user: FakeUser, body: AssignLicense): FakeReply {
@@ -509,6 +570,14 @@ export class FakeGraph {
     set.add(id);
     return reply(204);
   }
+}
+
+const DEFAULT_ACCESS_ROLE = '00000000-0000-0000-0000-000000000000';
+
+interface AppRoleBody {
+  principalId: string;
+  resourceId: string;
+  appRoleId: string;
 }
 
 interface AssignLicense {
