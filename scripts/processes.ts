@@ -7,9 +7,11 @@ export interface Supervised {
   name: string;
   exited: Promise<number>;
   stop(): Promise<number>;
+  /** SIGKILL at once: the process crashes, its open connections drop. */
+  kill(): Promise<number>;
 }
 
-/** Starts a child whose output lines are prefixed with its name; stop() sends SIGTERM, then SIGKILL after 15 s. */
+/** Starts a child whose output lines are prefixed with its name; stop() sends SIGTERM, then SIGKILL after 15 s; kill() SIGKILL. */
 export function startProcess(
   name: string,
   command: string,
@@ -35,6 +37,10 @@ export function startProcess(
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
       }
+      return exited;
+    },
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       return exited;
     },
   };
