@@ -77,7 +77,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  workers?.forEach((w) => w.shutdown());
+  workers?.forEach((w) => w.getState() === 'RUNNING' && w.shutdown());
   await running;
   await api.close();
 });
@@ -99,6 +99,7 @@ function seedLeaver(name: string): Subject {
 
 type RunView = {
   status: string;
+  closedAt?: string;
   runbook?: { id: string; version: number };
   steps: { stepId: string; status: string }[];
   needsHuman: string[];
@@ -249,4 +250,23 @@ it('stops the retention deletion when legal hold is placed through the API', asy
       }),
     ]),
   );
+});
+
+// Last in this file: it stops the workers.
+it("shows a finished run's steps from its history when no worker is there to answer a query", async () => {
+  const subject = seedLeaver('quinn');
+  const started = await request(app)
+    .post('/v1/tenants/offb-acme/offboardings')
+    .set(desk)
+    .send({ runbookId: 'reference-offboarding', subject, mode: 'immediate' })
+    .expect(202);
+  // Closed in Temporal, not only finished in its own progress report.
+  const done = await runStatus(started.headers.location!, (r) => r.status === 'completed' && Boolean(r.closedAt));
+  workers.forEach((w) => w.shutdown());
+  await running;
+
+  const res = await request(app).get(started.headers.location!).set(desk).expect(200);
+  expect(res.body).toMatchObject({ status: 'completed', progressAvailable: true, needsHuman: [] });
+  expect(res.body.steps).toEqual(done.steps);
+  expect((res.body.steps as unknown[]).length).toBeGreaterThan(5);
 });

@@ -82,6 +82,8 @@ const EvidenceRecordSchema = z.object({
 });
 
 const QUERY_DEADLINE_MS = 3000;
+/** Workflows whose result is their final RunProgress. */
+const RESULT_IS_PROGRESS: ReadonlySet<RunbookKind> = new Set(['offboarding', 'onboarding']);
 
 /** Visibility query for one tenant's lifecycle runs (values are schema-checked ids: no quoting issues). */
 function visibilityQuery(tenantId: string, filter: z.infer<typeof ListQuery>): string {
@@ -97,7 +99,11 @@ function visibilityQuery(tenantId: string, filter: z.infer<typeof ListQuery>): s
 async function progressOf(temporal: Client, run: FoundRun): Promise<RunProgress | undefined> {
   try {
     return await temporal.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-      run.handle.query(progressQuery),
+      // A finished offboarding or onboarding returns its progress: read from its history, no worker needed (a
+      // query would make a busy worker replay the whole run, and time out under load).
+      run.description.status.name === 'COMPLETED' && RESULT_IS_PROGRESS.has(run.kind)
+        ? (run.handle.result() as Promise<RunProgress>)
+        : run.handle.query(progressQuery),
     );
   } catch {
     return undefined;
