@@ -10,6 +10,7 @@ import request from 'supertest';
 import { referenceAdapterFactory, ReferencePlatform } from '../activities/reference';
 import type { Subject } from '../shared/identity';
 import { taskQueues } from '../shared/task-queues';
+import { runWorkflowId } from '../shared/workflow-ids';
 import { SEED_RUNBOOKS } from '../runbooks';
 import { createWorkers } from '../workers/create-workers';
 import { admin, eventually, testApi, type TestApi } from './support/api';
@@ -136,6 +137,21 @@ it('offboards a leaver everywhere through the API: contained, revoked, handed ov
   expect(done.needsHuman).toEqual([]);
   expect(done.steps.length).toBeGreaterThanOrEqual(6);
   expect(done.steps.filter((s) => !['succeeded', 'already-done'].includes(s.status))).toEqual([]);
+
+  // Containment first: sign-in off and sessions revoked were scheduled at the highest task-queue priority, so
+  // behind a platform's rate limit they go ahead of other runs' later phases; every other call keeps the default.
+  const history = await api.temporal.client.workflow
+    .getHandle(runWorkflowId('offb-acme', 'offboarding', subject.subjectId))
+    .fetchHistory();
+  const priorities = (history.events ?? []).flatMap((e) => {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    return scheduled?.taskQueue?.name?.endsWith('platform-reference')
+      ? [`${scheduled.activityType?.name}:${scheduled.priority?.priorityKey ?? 'default'}`]
+      : [];
+  });
+  expect(priorities.filter((p) => p.endsWith(':1')).sort()).toEqual(['disableAccount:1', 'revokeSessions:1']);
+  expect(priorities.filter((p) => !p.endsWith(':1')).every((p) => p.endsWith(':default'))).toBe(true);
+  expect(priorities.length).toBeGreaterThanOrEqual(6);
 
   // The effects, on the platform itself.
   expect(reference.accounts.has('ada')).toBe(false);

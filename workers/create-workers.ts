@@ -48,6 +48,8 @@ export interface WorkerOptions {
   workflowBundle?: { code: string };
   /** Platform queues this process serves (--platforms / WORKER_PLATFORMS); every platform with an adapter by default. */
   platforms?: readonly Platform[];
+  /** Activities per second a platform's queue allows, instead of its default (shared/platform-defaults.ts). */
+  maxActivitiesPerSecond?: Partial<Record<Platform, number>>;
 }
 
 /**
@@ -109,7 +111,8 @@ export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {
                 readSecrets,
               })
             : { ...createPlatformActivities(platform, { resolveAdapter, resolveSecretStore }), ...onPlatform },
-        maxTaskQueueActivitiesPerSecond: PLATFORM_DEFAULTS[platform].maxActivitiesPerSecond,
+        maxTaskQueueActivitiesPerSecond:
+          options.maxActivitiesPerSecond?.[platform] ?? PLATFORM_DEFAULTS[platform].maxActivitiesPerSecond,
       }),
     ),
   ]);

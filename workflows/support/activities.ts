@@ -32,13 +32,15 @@ export type PlatformCall = <A extends PlatformAction>(
 /**
  * Calls actions of one platform on its own task queue, with that platform's
  * timeouts and retry policy (a runbook step may override the retry), adding
- * each call's attempts to `attempts`.
+ * each call's attempts to `attempts`. A `priorityKey` (1 highest, 3 the server's default) orders the call
+ * among others waiting on the platform's queue, e.g. behind its rate limit.
  */
 export function platformCaller(
   platform: Platform,
   envelope: { tenantId: string; runId: string; stepId: string },
   retry: StepRetryOverride | undefined,
   attempts: { count: number },
+  priorityKey?: number,
 ): PlatformCall {
   const defaults = PLATFORM_DEFAULTS[platform];
   const maximumAttempts = retry?.maximumAttempts ?? defaults.retry.maximumAttempts;
@@ -47,6 +49,7 @@ export function platformCaller(
     startToCloseTimeout: defaults.startToCloseTimeout,
     scheduleToCloseTimeout: defaults.scheduleToCloseTimeout,
     retry: { ...defaults.retry, ...retry },
+    ...(priorityKey ? { priority: { priorityKey } } : {}),
   });
   return async (action, input) => {
     const request = { ...input, ...envelope } as Parameters<PlatformActivities[typeof action]>[0];

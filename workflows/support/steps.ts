@@ -42,6 +42,15 @@ export interface StepHooks {
 const UNDOABLE_STEPS_SETTLE = 'undoable-steps-settle';
 
 /**
+ * Containment (sign-in off, sessions killed) goes ahead of every other call waiting on a platform's queue:
+ * a burst of leavers is contained everywhere before the later phases of earlier runs (credential listings,
+ * entitlements, deletion) take the platform's rate limit. Temporal task-queue priority: 1 is the highest, 3
+ * the default every other call keeps. Only the order of waiting tasks changes, not the history's shape.
+ */
+const CONTAINMENT: ReadonlySet<PlatformAction> = new Set(['disableAccount', 'revokeSessions']);
+const CONTAINMENT_PRIORITY = 1;
+
+/**
  * Runs a runbook's steps: phases in order, steps of a phase in parallel, `after`
  * dependencies honoured; per step an optional delay (durable timer) and approval
  * gate, then the platform action. A failure is recorded and, per the step's
@@ -156,6 +165,7 @@ async function act(
     { tenantId: run.request.tenantId, runId: run.workflowId, stepId: step.id },
     step.retry,
     attempts,
+    CONTAINMENT.has(step.action) ? CONTAINMENT_PRIORITY : undefined,
   );
   try {
     const outcome = handler ? await handler({ step, call, waiting }) : await callAction(run, step, call);
