@@ -152,6 +152,20 @@ it('offboards a leaver everywhere through the API: contained, revoked, handed ov
   expect(priorities.filter((p) => p.endsWith(':1')).sort()).toEqual(['disableAccount:1', 'revokeSessions:1']);
   expect(priorities.filter((p) => !p.endsWith(':1')).every((p) => p.endsWith(':default'))).toBe(true);
   expect(priorities.length).toBeGreaterThanOrEqual(6);
+  // On the control queue, what containment waits for: the runbook, the policy and the containment's evidence.
+  const control = (history.events ?? []).flatMap((e) => {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    return scheduled?.taskQueue?.name?.endsWith('-control') && scheduled.priority?.priorityKey === 1
+      ? [scheduled.activityType?.name]
+      : [];
+  });
+  expect(control.sort()).toEqual([
+    'loadRunbook',
+    'loadTenantPolicy',
+    'recordEvidence',
+    'recordEvidence',
+    'recordEvidence',
+  ]);
 
   // The effects, on the platform itself.
   expect(reference.accounts.has('ada')).toBe(false);

@@ -15,12 +15,19 @@ import type {
 import { PLATFORM_DEFAULTS } from '../../shared/platform-defaults';
 import { myTaskQueues } from './queues';
 
-/** Our own systems (runbook store, tenant policy, evidence) on the control queue. */
-export function controlActivities() {
+/**
+ * Temporal task-queue priority of what stands between a leaver and containment (1 is the highest; every other
+ * task keeps the default, 3): it orders waiting tasks only, never the history's shape.
+ */
+export const CONTAINMENT_PRIORITY = 1;
+
+/** Our own systems (runbook store, tenant policy, evidence) on the control queue; at a priority when given. */
+export function controlActivities(priorityKey?: number) {
   return proxyActivities<RunbookActivities & TenantActivities & EvidenceActivities>({
     taskQueue: myTaskQueues().control,
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 20 },
+    ...(priorityKey ? { priority: { priorityKey } } : {}),
   });
 }
 

@@ -26,7 +26,7 @@ import {
 import type { Runbook } from '../../shared/runbooks';
 import { approvalUpdate, progressQuery } from '../../shared/messages';
 import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../../shared/search-attributes';
-import { controlActivities } from './activities';
+import { CONTAINMENT_PRIORITY, controlActivities } from './activities';
 
 /** patched() id: steps wait for the leave or start date themselves, moved by offsetDays. */
 const DATE_RELATIVE_STEPS = 'date-relative-steps';
@@ -49,6 +49,8 @@ export class Run {
   runbook!: Runbook;
   policy!: TenantPolicy;
   private readonly control = controlActivities();
+  /** The control calls a leaver's containment waits for: its runbook, policy and containment evidence. */
+  private readonly urgentControl = controlActivities(CONTAINMENT_PRIORITY);
   private readonly gates = new Map<string, RunbookStep>();
   private readonly decisions = new Map<string, ApprovalDecision>();
   private waitingFor?: string;
@@ -80,15 +82,22 @@ export class Run {
   static async start(kind: RunbookKind, request: RunRequest): Promise<Run> {
     const run = new Run(kind, request);
     run.upsertMissingSearchAttributes();
+    // An offboarding's containment waits for these: they go ahead of other runs' later phases.
+    const control = kind === 'offboarding' ? run.urgentControl : run.control;
     const [runbook, tenantPolicy] = await Promise.all([
-      run.control.loadRunbook(request.tenantId, kind, request.runbookId),
-      run.control.loadTenantPolicy(request.tenantId),
+      control.loadRunbook(request.tenantId, kind, request.runbookId),
+      control.loadTenantPolicy(request.tenantId),
     ]);
     run.runbook = runbook;
     // A runbook's policy values win over the tenant's (e.g. shorter retention for contractors); approvers stay the tenant's.
     run.policy = { ...tenantPolicy, ...runbook.policy, approvers: tenantPolicy.approvers };
     run.progress.runbook = { id: run.runbook.runbookId, version: run.runbook.version };
-    await run.evidence('requested', 'run-requested', { detail: { runbook: run.progress.runbook } });
+    await run.evidence(
+      'requested',
+      'run-requested',
+      { detail: { runbook: run.progress.runbook } },
+      kind === 'offboarding',
+    );
     return run;
   }
 
@@ -167,9 +176,14 @@ export class Run {
 
   /**
    * Append-only evidence, written by an activity. The key is derived from the
-   * run and the event, so a retried or replayed write is stored once.
+   * run and the event, so a retried or replayed write is stored once. `urgent`: containment waits for it.
    */
-  async evidence(event: string, keySuffix: string, fields: Partial<EvidenceRecord> = {}): Promise<void> {
+  async evidence(
+    event: string,
+    keySuffix: string,
+    fields: Partial<EvidenceRecord> = {},
+    urgent = false,
+  ): Promise<void> {
     const { workflowId, firstExecutionRunId } = workflowInfo();
     const record: EvidenceRecord = {
       tenantId: this.request.tenantId,
@@ -181,7 +195,8 @@ export class Run {
       event,
       ...fields,
     };
-    await this.control.recordEvidence({ key: `${workflowId}/${firstExecutionRunId}/${keySuffix}`, record });
+    const control = urgent ? this.urgentControl : this.control;
+    await control.recordEvidence({ key: `${workflowId}/${firstExecutionRunId}/${keySuffix}`, record });
   }
 
   /** Final status: failed when halted, completed-with-failures when a human must finish something. */

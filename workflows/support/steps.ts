@@ -1,6 +1,6 @@
 import { CancellationScope, CancelledFailure, isCancellation, patched, sleep } from '@temporalio/workflow';
 import type { ActionInputs, ActionResult, PlatformAction, RunbookStep, StepProgress } from '../../shared';
-import { platformCaller, type PlatformCall } from './activities';
+import { CONTAINMENT_PRIORITY, platformCaller, type PlatformCall } from './activities';
 import { failureMessage } from './run-recorder';
 import type { Run } from './run';
 
@@ -42,13 +42,12 @@ export interface StepHooks {
 const UNDOABLE_STEPS_SETTLE = 'undoable-steps-settle';
 
 /**
- * Containment (sign-in off, sessions killed) goes ahead of every other call waiting on a platform's queue:
- * a burst of leavers is contained everywhere before the later phases of earlier runs (credential listings,
- * entitlements, deletion) take the platform's rate limit. Temporal task-queue priority: 1 is the highest, 3
- * the default every other call keeps. Only the order of waiting tasks changes, not the history's shape.
+ * Containment (sign-in off, sessions killed) and its evidence go ahead of every other task waiting on a
+ * platform's or the control queue (CONTAINMENT_PRIORITY): a burst of leavers is contained everywhere before
+ * the later phases of earlier runs (credential listings, entitlements, deletion) take the platform's rate limit
+ * or the store. Only the order of waiting tasks changes, not the history's shape.
  */
 const CONTAINMENT: ReadonlySet<PlatformAction> = new Set(['disableAccount', 'revokeSessions']);
-const CONTAINMENT_PRIORITY = 1;
 
 /**
  * Runs a runbook's steps: phases in order, steps of a phase in parallel, `after`
@@ -171,12 +170,17 @@ async function act(
     const outcome = handler ? await handler({ step, call, waiting }) : await callAction(run, step, call);
     p.attempts = attempts.count;
     finish(p, outcome.status, outcome.detail);
-    await run.evidence(`step-${outcome.status}`, `${step.id}/${outcome.status}`, {
-      platform: step.platform,
-      action: step.action,
-      outcome: outcome.status,
-      detail: { stepId: step.id, detail: outcome.detail, attempts: p.attempts },
-    });
+    await run.evidence(
+      `step-${outcome.status}`,
+      `${step.id}/${outcome.status}`,
+      {
+        platform: step.platform,
+        action: step.action,
+        outcome: outcome.status,
+        detail: { stepId: step.id, detail: outcome.detail, attempts: p.attempts },
+      },
+      CONTAINMENT.has(step.action),
+    );
     return outcome;
   } finally {
     p.attempts = attempts.count;
