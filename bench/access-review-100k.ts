@@ -24,7 +24,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { scimAdapterFactory } from '../activities/scim';
 import { connectMongo } from '../infra/mongo';
-import { freePort, startProcess, waitForPort } from '../scripts/processes';
+import { ferretDbArgs, freePort, startProcess, waitForPort } from '../scripts/processes';
 import { reviewerWorkflowId, type ReviewDecision } from '../shared';
 import { blastRadiusGoAheadSignal, progressQuery, reviewDecisionsUpdate, reviewItemsQuery } from '../shared/messages';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
@@ -79,12 +79,11 @@ async function main(): Promise<void> {
     },
   });
   const port = await freePort();
-  const ferretdb = startProcess('ferretdb', join(TOOLS_BIN, 'ferretdb'), [
-    '-listen-addr',
-    `127.0.0.1:${port}`,
-    '-data-dir',
-    mkdtempSync(join(tmpdir(), 'irb-bench-')),
-  ]);
+  const ferretdb = startProcess(
+    'ferretdb',
+    join(TOOLS_BIN, 'ferretdb'),
+    ferretDbArgs({ port, dataDir: mkdtempSync(join(tmpdir(), 'irb-bench-')) }),
+  );
   await waitForPort(port, 'FerretDB');
   const mongo = await connectMongo({ MONGODB_URI: `mongodb://127.0.0.1:${port}/`, MONGODB_DB: 'bench' });
   const workflowBundle = await bundleWorkflowCode({

@@ -5,7 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { assertPortsFree, startProcess, temporalDevServerArgs, waitForPort, type Supervised } from './processes';
+import {
+  assertPortsFree,
+  ferretDbArgs,
+  startProcess,
+  temporalDevServerArgs,
+  waitForPort,
+  type Supervised,
+} from './processes';
 
 const root = resolve(__dirname, '..');
 const dataDir = resolve(root, process.env.DATA_DIR ?? '.data');
@@ -86,12 +93,11 @@ async function main(): Promise<void> {
   }
   if (ownStore) {
     children.push(
-      startProcess('ferretdb', resolve(tools, 'ferretdb'), [
-        '-listen-addr',
-        `127.0.0.1:${ferretPort}`,
-        '-data-dir',
-        resolve(dataDir, 'ferretdb'),
-      ]),
+      startProcess(
+        'ferretdb',
+        resolve(tools, 'ferretdb'),
+        ferretDbArgs({ port: ferretPort, dataDir: resolve(dataDir, 'ferretdb') }),
+      ),
     );
   }
   await Promise.all([

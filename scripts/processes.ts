@@ -92,6 +92,11 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The embedded FerretDB (SQLite backend) on loopback, its data in `dataDir`. */
+export function ferretDbArgs(opts: { port: number; dataDir: string }): string[] {
+  return ['-listen-addr', `127.0.0.1:${opts.port}`, '-data-dir', opts.dataDir];
+}
+
 /** The Temporal CLI dev server on loopback with a persistent database and this project's search attributes. */
 export function temporalDevServerArgs(opts: {
   port: number;

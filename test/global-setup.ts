@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { freePort, startProcess, waitForPort, type Supervised } from '../scripts/processes';
+import { ferretDbArgs, freePort, startProcess, waitForPort, type Supervised } from '../scripts/processes';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { TOOLS_BIN } from './support/tools';
 
@@ -32,12 +32,7 @@ export default async function globalSetup(): Promise<void> {
   } else {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'irb-ferretdb-'));
-    ferretdb = startProcess('ferretdb', join(TOOLS_BIN, 'ferretdb'), [
-      '-listen-addr',
-      `127.0.0.1:${port}`,
-      '-data-dir',
-      dataDir,
-    ]);
+    ferretdb = startProcess('ferretdb', join(TOOLS_BIN, 'ferretdb'), ferretDbArgs({ port, dataDir }));
     await waitForPort(port, 'FerretDB');
     process.env.TEST_MONGODB_URI = `mongodb://127.0.0.1:${port}/`;
   }

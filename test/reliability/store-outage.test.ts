@@ -15,7 +15,7 @@ import { createApp } from '../../api/app';
 import { scimAdapterFactory } from '../../activities/scim';
 import { createLogger } from '../../infra/logger';
 import { connectMongo, type Mongo } from '../../infra/mongo';
-import { freePort, startProcess, waitForPort, type Supervised } from '../../scripts/processes';
+import { ferretDbArgs, freePort, startProcess, waitForPort, type Supervised } from '../../scripts/processes';
 import { taskQueues } from '../../shared/task-queues';
 import { createStores } from '../../store';
 import { createWorkers } from '../../workers/create-workers';
@@ -39,12 +39,7 @@ let workers: Worker[] = [];
 let running: Promise<unknown> | undefined;
 
 async function startStore(): Promise<void> {
-  store = startProcess('ferretdb', join(TOOLS_BIN, 'ferretdb'), [
-    '-listen-addr',
-    `127.0.0.1:${storePort}`,
-    '-data-dir',
-    storeDir,
-  ]);
+  store = startProcess('ferretdb', join(TOOLS_BIN, 'ferretdb'), ferretDbArgs({ port: storePort, dataDir: storeDir }));
   await waitForPort(storePort, 'FerretDB');
 }
 
