@@ -1,7 +1,7 @@
 import { extendZodWithOpenApi, OpenApiGeneratorV31, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { RequestHandler, Router } from 'express';
 import { z } from 'zod';
-import { validate } from './validate';
+import { validated, type Input, type NoSchema, type TypedHandler } from './validate';
 
 extendZodWithOpenApi(z);
 
@@ -16,17 +16,25 @@ export const ProblemSchema = z.object({
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-export interface Operation {
+/** An operation's params or query: an object schema, or none (validate.ts NoSchema). */
+type ObjectSchema = z.ZodObject | NoSchema;
+
+export interface Operation<
+  P extends ObjectSchema = ObjectSchema,
+  Q extends ObjectSchema = ObjectSchema,
+  B extends z.ZodType = z.ZodType,
+  Raw extends boolean = boolean,
+> {
   method: Method;
   /** OpenAPI style, under the app root: `/v1/tenants/{tenantId}`. */
   path: string;
   summary: string;
   tag: string;
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  body?: z.ZodType;
+  params?: P;
+  query?: Q;
+  body?: B;
   /** The handler validates the body itself (to report shape and meaning problems together); the schema only documents it. */
-  bodyValidatedByHandler?: boolean;
+  bodyValidatedByHandler?: Raw;
   /** Success responses by status; errors are documented for every operation. */
   responses: Record<number, { description: string; schema?: z.ZodType; alternatives?: Record<string, z.ZodType> }>;
   /** Run before validation: authorisation, so a caller without access learns nothing from validation errors. */
@@ -60,11 +68,33 @@ export function createRegistry(): OpenAPIRegistry {
 }
 
 /**
- * Declares one operation once: it is added to the Express router (guards, then
- * zod validation, then the handler) and to the OpenAPI document, so the
- * contract and the code cannot drift.
+ * What an operation's handler receives: params, query and body parsed by the
+ * operation's schemas (undefined where it has none). A body the handler
+ * validates itself (bodyValidatedByHandler) is the request's, unknown.
  */
-export function operation(router: Router, registry: OpenAPIRegistry, op: Operation, handler: RequestHandler): void {
+export type OperationInput<
+  P extends ObjectSchema,
+  Q extends ObjectSchema,
+  B extends z.ZodType,
+  Raw extends boolean,
+> = Input<z.output<P>, z.output<Q>, Raw extends true ? unknown : z.output<B>>;
+
+/**
+ * Declares one operation once: it is added to the Express router (guards, then
+ * zod validation, then the handler with the parsed input) and to the OpenAPI
+ * document, so the contract and the code cannot drift.
+ */
+export function operation<
+  P extends ObjectSchema = NoSchema,
+  Q extends ObjectSchema = NoSchema,
+  B extends z.ZodType = NoSchema,
+  Raw extends boolean = false,
+>(
+  router: Router,
+  registry: OpenAPIRegistry,
+  op: Operation<P, Q, B, Raw>,
+  handler: TypedHandler<OperationInput<P, Q, B, Raw>>,
+): void {
   const errorContent = { 'application/problem+json': { schema: ProblemSchema } };
   registry.registerPath({
     method: op.method,
@@ -73,8 +103,9 @@ export function operation(router: Router, registry: OpenAPIRegistry, op: Operati
     tags: [op.tag],
     security: op.public ? [] : [{ bearer: [] }],
     request: {
-      params: op.params,
-      query: op.query,
+      // Object schemas only: NoSchema is a type, never a value.
+      params: op.params as z.ZodObject | undefined,
+      query: op.query as z.ZodObject | undefined,
       body: op.body ? { required: true, content: { 'application/json': { schema: op.body } } } : undefined,
     },
     responses: {
@@ -96,11 +127,21 @@ export function operation(router: Router, registry: OpenAPIRegistry, op: Operati
     },
   });
   const expressPath = op.path.replace(/^\/v1/, '').replace(/\{(\w+)\}/g, ':$1');
-  router[op.method](
-    expressPath,
-    ...(op.guards ?? []),
-    validate({ params: op.params, query: op.query, body: op.bodyValidatedByHandler ? undefined : op.body }),
-    handler,
+  router[op.method](expressPath, ...(op.guards ?? []), validatedHandler(op, handler));
+}
+
+/** The handler behind zod validation; a body the handler validates itself is handed on as it came. */
+function validatedHandler<P extends ObjectSchema, Q extends ObjectSchema, B extends z.ZodType, Raw extends boolean>(
+  op: Operation<P, Q, B, Raw>,
+  handler: TypedHandler<OperationInput<P, Q, B, Raw>>,
+): RequestHandler {
+  if (op.bodyValidatedByHandler) {
+    return validated({ params: op.params, query: op.query }, (req, res, input) =>
+      handler(req, res, { ...input, body: req.body as unknown } as OperationInput<P, Q, B, Raw>),
+    );
+  }
+  return validated({ params: op.params, query: op.query, body: op.body }, (req, res, input) =>
+    handler(req, res, input as OperationInput<P, Q, B, Raw>),
   );
 }
 

@@ -7,7 +7,6 @@ import type { Principal } from '../auth';
 import { operation } from '../openapi';
 import { fieldProblem, forbidden, notFound } from '../problem';
 import { Id, PlatformSchema, RoleSchema, TenantId } from '../schemas';
-import { valid } from '../validate';
 
 const GrantSchema = z
   .strictObject({
@@ -75,9 +74,8 @@ export function apiKeysRouter(apiKeys: ApiKeyStore, registry: OpenAPIRegistry): 
       body: CreateKey,
       responses: { 201: { description: 'The key and its record', schema: KeyInfoSchema.extend({ key: z.string() }) } },
     },
-    async (_req, res) => {
+    async (_req, res, { body }) => {
       const principal = principalOf(res);
-      const body = valid<z.infer<typeof CreateKey>>(res).body;
       if (!administers(principal, body.grants)) throw forbidden('you can grant roles only on tenants you administer');
       // A consumer key reads live secrets: a tenant admin could otherwise rotate the identity behind the tenant's
       // own connection and read its new secret. Only the provider's global admins issue them.
@@ -129,9 +127,8 @@ export function apiKeysRouter(apiKeys: ApiKeyStore, registry: OpenAPIRegistry): 
       params: KeyParams,
       responses: { 204: { description: 'Revoked' } },
     },
-    async (_req, res) => {
+    async (_req, res, { params: { keyId } }) => {
       const principal = principalOf(res);
-      const { keyId } = valid<unknown, z.infer<typeof KeyParams>>(res).params;
       if (!visible(principal, await apiKeys.get(keyId))) throw notFound('API key');
       await apiKeys.revoke(keyId, principal.actor.id);
       res.locals.auditDetail = { keyId };

@@ -4,7 +4,7 @@ import { completeCallback } from '../../activities/http-callback';
 import { CallbackStore } from '../../store/callbacks';
 import type { AppDeps } from '../app';
 import { notFound, problem, unauthorized } from '../problem';
-import { valid, validate } from '../validate';
+import { validated } from '../validate';
 
 const CallbackParams = z.object({ callbackId: z.string().regex(/^[A-Za-z0-9_-]{32}$/, 'not a callback id') });
 const CallbackBody = z.discriminatedUnion('status', [
@@ -27,14 +27,16 @@ const GONE = {
 export function callbacksRouter({ temporal, mongo }: Pick<AppDeps, 'temporal' | 'mongo'>): Router {
   const store = new CallbackStore(mongo.db);
   const router = Router();
-  router.post('/:callbackId', validate({ params: CallbackParams, body: CallbackBody }), async (req, res) => {
-    const token = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
-    if (!token) throw unauthorized();
-    const { params, body } = valid<z.infer<typeof CallbackBody>, z.infer<typeof CallbackParams>>(res);
-    const outcome = await completeCallback(temporal, store, params.callbackId, token, body);
-    if (outcome === 'unknown') throw notFound('callback');
-    if (outcome === 'expired' || outcome === 'cancelled') throw problem(410, `callback-${outcome}`, GONE[outcome]);
-    res.json({ status: outcome });
-  });
+  router.post(
+    '/:callbackId',
+    validated({ params: CallbackParams, body: CallbackBody }, async (req, res, { params, body }) => {
+      const token = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+      if (!token) throw unauthorized();
+      const outcome = await completeCallback(temporal, store, params.callbackId, token, body);
+      if (outcome === 'unknown') throw notFound('callback');
+      if (outcome === 'expired' || outcome === 'cancelled') throw problem(410, `callback-${outcome}`, GONE[outcome]);
+      res.json({ status: outcome });
+    }),
+  );
   return router;
 }

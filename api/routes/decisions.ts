@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Client } from '@temporalio/client';
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import {
   approvalUpdate,
@@ -20,7 +20,6 @@ import { conflict, forbidden } from '../problem';
 import { findRun, type FoundRun } from '../runs';
 import { RunParams } from '../schemas';
 import { executeDecision } from '../updates';
-import { valid } from '../validate';
 
 const Approval = z.strictObject({
   decision: z.enum(['approve', 'deny']),
@@ -58,19 +57,6 @@ export function decisionsRouter(
 ): Router {
   const router = Router();
   const add = <B extends z.ZodType>(action: RunAction<B>) => {
-    const handler: RequestHandler = async (req, res) => {
-      const tenantId = String(req.params.tenantId);
-      const run = await findRun(temporal, tenantId, String(req.params.runId));
-      res.locals.auditRunId = run.workflowId;
-      if (action.kinds && !action.kinds.includes(run.kind))
-        throw conflict('wrong-run-kind', `Only ${action.kinds.join(' and ')} runs take this`);
-      if (run.description.status.name !== 'RUNNING')
-        throw conflict('run-closed', 'The run is no longer open for decisions');
-      const body = valid<z.infer<B>>(res).body;
-      res.locals.auditDetail = body as Record<string, unknown>;
-      const result = await action.act(run, body, principalOf(res).actor, tenantId);
-      res.status(action.status).json(result ?? { runId: String(req.params.runId), accepted: true });
-    };
     operation(
       router,
       registry,
@@ -89,7 +75,17 @@ export function decisionsRouter(
           },
         },
       },
-      handler,
+      async (_req, res, { params: { tenantId, runId }, body }) => {
+        const run = await findRun(temporal, tenantId, runId);
+        res.locals.auditRunId = run.workflowId;
+        if (action.kinds && !action.kinds.includes(run.kind))
+          throw conflict('wrong-run-kind', `Only ${action.kinds.join(' and ')} runs take this`);
+        if (run.description.status.name !== 'RUNNING')
+          throw conflict('run-closed', 'The run is no longer open for decisions');
+        res.locals.auditDetail = body as Record<string, unknown>;
+        const result = await action.act(run, body, principalOf(res).actor, tenantId);
+        res.status(action.status).json(result ?? { runId, accepted: true });
+      },
     );
   };
 

@@ -10,7 +10,6 @@ import { operation } from '../openapi';
 import { forbidden, notFound } from '../problem';
 import { Id, PlatformSchema, TenantId } from '../schemas';
 import { executeDecision } from '../updates';
-import { valid } from '../validate';
 
 const ReviewParams = z.strictObject({ tenantId: TenantId, reviewId: Id('review id') });
 const ItemsQuery = z.strictObject({ reviewer: z.union([z.literal('me'), Id('reviewer id')]).default('me') });
@@ -94,14 +93,12 @@ export function reviewsRouter(
         },
       },
     },
-    async (req, res) => {
-      const tenantId = String(req.params.tenantId);
+    async (_req, res, { params: { tenantId, reviewId }, query: { reviewer } }) => {
       const principal = principalOf(res);
-      const { reviewer } = valid<unknown, unknown, z.infer<typeof ItemsQuery>>(res).query;
       const reviewerId = reviewer === 'me' ? principal.actor.id : reviewer;
       if (reviewerId !== principal.actor.id && !can(principal, tenantId, 'reviews:read-all'))
         throw forbidden('you can read only your own review items');
-      const handle = assignment(tenantId, String(req.params.reviewId), reviewerId);
+      const handle = assignment(tenantId, reviewId, reviewerId);
       res.json({ items: await orNotAssigned(() => handle.query(reviewItemsQuery)) });
     },
   );
@@ -120,11 +117,10 @@ export function reviewsRouter(
         200: { description: 'Recorded', schema: z.object({ recorded: z.number(), remaining: z.number() }) },
       },
     },
-    async (req, res) => {
+    async (_req, res, { params, body: { decisions } }) => {
       const reviewer = principalOf(res).actor;
-      const handle = assignment(String(req.params.tenantId), String(req.params.reviewId), reviewer.id);
+      const handle = assignment(params.tenantId, params.reviewId, reviewer.id);
       res.locals.auditRunId = handle.workflowId;
-      const { decisions } = valid<z.infer<typeof Decisions>>(res).body;
       res.locals.auditDetail = { decisions };
       await orNotAssigned(() => handle.describe());
       res.json(

@@ -26,7 +26,6 @@ import {
   SubjectSchema,
   TenantParams,
 } from '../schemas';
-import { valid } from '../validate';
 import type { SecretVault } from '../../store/secrets';
 
 const common = { runbookId: Id('runbook id').optional(), ticketRef: z.string().min(1).max(128).optional() };
@@ -107,64 +106,75 @@ interface StartKind<S extends z.ZodObject> {
   storesSecrets?: true;
 }
 
+/**
+ * A start kind that declares its own operation: `declare` sees the spec with its body
+ * schema's type, so the handler's body is typed per kind (a list of specs alone would
+ * only know the union).
+ */
+type DeclaredStart = (declare: <S extends z.ZodObject>(spec: StartKind<S>) => void) => void;
+const startKind =
+  <S extends z.ZodObject>(spec: StartKind<S>): DeclaredStart =>
+  (declare) =>
+    declare(spec);
+
 /** Joiners and leavers: one run per person. */
 const personSubject = (b: { subject: { subjectId: string } }): RunSubject => ({
   subjectKey: b.subject.subjectId,
   subjectId: b.subject.subjectId,
 });
 
-const START_KINDS = [
-  {
+const START_KINDS: readonly DeclaredStart[] = [
+  startKind({
     kind: 'offboarding',
     path: 'offboardings',
     summary: 'Offboard a leaver everywhere; joins the open offboarding of the same subject',
     body: Offboarding,
     subject: personSubject,
-  } satisfies StartKind<typeof Offboarding>,
-  {
+  }),
+  startKind({
     kind: 'onboarding',
     path: 'onboardings',
     summary: 'Onboard a joiner from a role profile',
     body: Onboarding,
     subject: personSubject,
-  } satisfies StartKind<typeof Onboarding>,
-  {
+  }),
+  startKind({
     kind: 'credential-rotation',
     path: 'rotations',
     summary: 'Rotate one non-human credential',
     body: Rotation,
     storesSecrets: true,
-    subject: (b: z.infer<typeof Rotation>) => ({
+    subject: (b) => ({
       subjectKey: rotationSubjectKey(b.credential),
       subjectId: b.credential.ownerId,
     }),
-  } satisfies StartKind<typeof Rotation>,
-  {
+  }),
+  startKind({
     kind: 'access-review',
     path: 'access-reviews',
     summary: 'Start an access review campaign',
     body: AccessReview,
-    subject: (b: z.infer<typeof AccessReview>) => ({ subjectKey: b.reviewId, subjectId: b.reviewId }),
-    check: (b: z.infer<typeof AccessReview>, _tenant: Tenant, now: Date) => {
+    subject: (b) => ({ subjectKey: b.reviewId, subjectId: b.reviewId }),
+    check: (b, _tenant, now) => {
       if (Date.parse(b.deadline) <= now.getTime()) throw fieldProblem('body.deadline', 'must be in the future');
     },
-  } satisfies StartKind<typeof AccessReview>,
-  {
+  }),
+  startKind({
     kind: 'privileged-access',
     path: 'privileged-access',
     summary: 'Grant time-bound privileged access (after approval)',
     body: PrivilegedAccess,
-    subject: (b: z.infer<typeof PrivilegedAccess>) => ({
+    subject: (b) => ({
       subjectKey: `${b.subject.subjectId}:${b.platform}:${b.entitlementId}`,
       subjectId: b.subject.subjectId,
     }),
-    check: (b: z.infer<typeof PrivilegedAccess>, tenant: Tenant) => {
+    check: (b, tenant) => {
       const max = tenant.policy.privilegedAccessMaxMinutes;
       if (b.durationMinutes > max)
         throw fieldProblem('body.durationMinutes', `must be at most ${max} (the tenant's policy)`);
     },
-  } satisfies StartKind<typeof PrivilegedAccess>,
-] as const;
+  }),
+];
 
 export const StartedRun = z.object({
   runId: z.string(),
@@ -276,7 +286,7 @@ async function withIdempotency(
 /** POST /v1/tenants/{tenantId}/<kind>: 202 with the run's id and Location (200 when joining an open run). */
 export function runStartsRouter(deps: RunStartDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
-  for (const spec of START_KINDS as readonly StartKind<z.ZodObject>[]) {
+  const start = <S extends z.ZodObject>(spec: StartKind<S>) =>
     operation(
       router,
       registry,
@@ -293,9 +303,7 @@ export function runStartsRouter(deps: RunStartDeps, registry: OpenAPIRegistry): 
           200: { description: 'An open run for this subject already exists: that run', schema: StartedRun },
         },
       },
-      async (req, res) => {
-        const tenantId = String(req.params.tenantId);
-        const body = valid<z.infer<typeof spec.body>>(res).body;
+      async (req, res, { params: { tenantId }, body }) => {
         const tenant = (await deps.tenants.get(tenantId))!;
         spec.check?.(body, tenant, new Date());
         if (spec.storesSecrets && tenant.secretStore?.kind !== 'aws-secrets-manager' && !deps.secrets.durable) {
@@ -330,6 +338,6 @@ export function runStartsRouter(deps: RunStartDeps, registry: OpenAPIRegistry): 
         });
       },
     );
-  }
+  for (const declared of START_KINDS) declared(start);
   return router;
 }

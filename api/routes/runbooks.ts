@@ -15,7 +15,6 @@ import { principalOf, requireTenant } from '../access';
 import { operation } from '../openapi';
 import { conflict, fieldProblem, notFound, problem } from '../problem';
 import { Id, TenantId, TenantParams } from '../schemas';
-import { valid } from '../validate';
 
 const RunbookParams = z.strictObject({ tenantId: TenantId, runbookId: Id('runbook id') });
 const CreateRunbook = runbookDraftSchema.extend({ runbookId: Id('runbook id') });
@@ -77,7 +76,6 @@ export function runbooksRouter(
   const path = '/v1/tenants/{tenantId}/runbooks';
   const read = requireTenant(tenants, 'runbooks:read');
   const write = requireTenant(tenants, 'runbooks:write');
-  const ids = (req: Request) => ({ tenantId: String(req.params.tenantId), runbookId: String(req.params.runbookId) });
 
   operation(
     router,
@@ -92,13 +90,8 @@ export function runbooksRouter(
       guards: [read],
       responses: { 200: { description: 'Runbooks', schema: z.object({ items: z.array(RunbookSchema) }) } },
     },
-    async (req, res) => {
-      res.json({
-        items: await runbooks.list(
-          String(req.params.tenantId),
-          valid<unknown, unknown, z.infer<typeof ListQuery>>(res).query.kind,
-        ),
-      });
+    async (_req, res, { params, query }) => {
+      res.json({ items: await runbooks.list(params.tenantId, query.kind) });
     },
   );
   operation(
@@ -115,9 +108,8 @@ export function runbooksRouter(
       guards: [write],
       responses: { 201: { description: 'Created', schema: RunbookSchema } },
     },
-    async (req, res) => {
-      const tenantId = String(req.params.tenantId);
-      const { runbookId, ...draft } = (req.body ?? {}) as Record<string, unknown>;
+    async (_req, res, { params: { tenantId }, body }) => {
+      const { runbookId, ...draft } = (body ?? {}) as Record<string, unknown>;
       const id = Id('runbook id').safeParse(runbookId);
       if (!id.success) throw fieldProblem('body.runbookId', id.error.issues[0]!.message);
       const created = await storeCall(
@@ -144,9 +136,7 @@ export function runbooksRouter(
       guards: [read],
       responses: { 200: { description: 'The runbook', schema: RunbookSchema } },
     },
-    async (req, res) => {
-      const { tenantId, runbookId } = ids(req);
-      const { version } = valid<unknown, unknown, z.infer<typeof VersionQuery>>(res).query;
+    async (_req, res, { params: { tenantId, runbookId }, query: { version } }) => {
       const runbook =
         (await runbooks.get(tenantId, runbookId, version)) ?? (await runbooks.get(PRODUCT_TENANT, runbookId, version));
       if (!runbook) throw notFound('runbook');
@@ -167,11 +157,10 @@ export function runbooksRouter(
       guards: [write],
       responses: { 200: { description: 'The new version', schema: RunbookSchema } },
     },
-    async (req, res) => {
-      const { tenantId, runbookId } = ids(req);
+    async (req, res, { params: { tenantId, runbookId }, body }) => {
       const expected = expectedVersion(req);
       const updated = await storeCall(
-        () => runbooks.update(tenantId, runbookId, req.body, principalOf(res).actor.id, expected),
+        () => runbooks.update(tenantId, runbookId, body, principalOf(res).actor.id, expected),
         expected !== undefined,
       );
       res.locals.auditDetail = { runbookId, version: updated.version };
@@ -190,8 +179,7 @@ export function runbooksRouter(
       guards: [read],
       responses: { 200: { description: 'Versions', schema: z.object({ items: z.array(RunbookSchema) }) } },
     },
-    async (req, res) => {
-      const { tenantId, runbookId } = ids(req);
+    async (_req, res, { params: { tenantId, runbookId } }) => {
       const items = await runbooks.versions(tenantId, runbookId);
       if (items.length === 0) throw notFound('runbook');
       res.json({ items });
@@ -209,8 +197,7 @@ export function runbooksRouter(
       guards: [write],
       responses: { 204: { description: 'Archived' } },
     },
-    async (req, res) => {
-      const { tenantId, runbookId } = ids(req);
+    async (_req, res, { params: { tenantId, runbookId } }) => {
       if (!(await runbooks.archive(tenantId, runbookId))) throw notFound('runbook');
       res.locals.auditDetail = { runbookId };
       res.status(204).end();

@@ -18,7 +18,6 @@ import { operation } from '../openapi';
 import { conflict, fieldProblem } from '../problem';
 import { executionStatus, findRun, runIdOf, type FoundRun } from '../runs';
 import { Id, RunParams, TenantId } from '../schemas';
-import { valid } from '../validate';
 
 const EXECUTION_STATUSES = {
   running: 'Running',
@@ -208,9 +207,7 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
         },
       },
     },
-    async (req, res) => {
-      const tenantId = String(req.params.tenantId);
-      const filter = valid<unknown, unknown, z.infer<typeof ListQuery>>(res).query;
+    async (_req, res, { params: { tenantId }, query: filter }) => {
       const query = visibilityQuery(tenantId, filter);
       const response = await temporal.workflowService.listWorkflowExecutions({
         namespace: temporal.options.namespace,
@@ -254,11 +251,11 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
       guards: [requireTenant(tenants, 'runs:read')],
       responses: { 200: { description: 'The run', schema: RunDetail } },
     },
-    async (req, res) => {
-      const run = await findRun(temporal, String(req.params.tenantId), String(req.params.runId));
+    async (_req, res, { params: { tenantId, runId } }) => {
+      const run = await findRun(temporal, tenantId, runId);
       const progress = await progressOf(temporal, run);
       res.json({
-        runId: String(req.params.runId),
+        runId,
         kind: run.kind,
         subjectId: run.subjectId,
         status: statusOf(run, progress),
@@ -284,8 +281,8 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
       guards: [requireTenant(tenants, 'runs:cancel')],
       responses: { 202: { description: 'Cancellation requested' } },
     },
-    async (req, res) => {
-      const run = await findRun(temporal, String(req.params.tenantId), String(req.params.runId));
+    async (_req, res, { params: { tenantId, runId } }) => {
+      const run = await findRun(temporal, tenantId, runId);
       res.locals.auditRunId = run.workflowId;
       if (run.description.status.name !== 'RUNNING')
         throw conflict(
@@ -294,7 +291,7 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
           `status: ${executionStatus(run.description.status.name)}`,
         );
       await run.handle.cancel();
-      res.status(202).json({ runId: String(req.params.runId), status: 'cancel-requested' });
+      res.status(202).json({ runId, status: 'cancel-requested' });
     },
   );
   operation(
@@ -315,9 +312,7 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
         },
       },
     },
-    async (req, res) => {
-      const tenantId = String(req.params.tenantId);
-      const runId = String(req.params.runId);
+    async (req, res, { params: { tenantId, runId } }) => {
       const run = await findRun(temporal, tenantId, runId);
       const records = await evidence.forRun(tenantId, run.workflowId);
       if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {

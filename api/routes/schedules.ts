@@ -20,7 +20,6 @@ import { principalOf, requireTenant } from '../access';
 import { operation } from '../openapi';
 import { conflict, fieldProblem, notFound } from '../problem';
 import { Id, TenantId, TenantParams } from '../schemas';
-import { valid } from '../validate';
 
 const SCHEDULE_KINDS = ['rotation-campaign', 'access-review'] as const;
 type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
@@ -189,9 +188,7 @@ export function schedulesRouter(
       guards: [requireTenant(tenants, 'schedules:write')],
       responses: { 201: { description: 'Created', schema: ScheduleView } },
     },
-    async (req, res) => {
-      const tenantId = String(req.params.tenantId);
-      const body = valid<z.infer<typeof CreateSchedule>>(res).body;
+    async (_req, res, { params: { tenantId }, body }) => {
       const kind = RUNBOOK_KIND_OF[body.kind];
       const id = temporalScheduleId(tenantId, body.scheduleId);
       const attributes = [
@@ -252,8 +249,7 @@ export function schedulesRouter(
         },
       },
     },
-    async (req, res) => {
-      const tenantId = String(req.params.tenantId);
+    async (_req, res, { params: { tenantId } }) => {
       const prefix = temporalScheduleId(tenantId, '');
       const items = [];
       for await (const summary of temporal.schedule.list({ query: `TenantId = '${tenantId}'` })) {
@@ -275,9 +271,9 @@ export function schedulesRouter(
       guards: [requireTenant(tenants, 'schedules:read')],
       responses: { 200: { description: 'The schedule', schema: ScheduleView } },
     },
-    async (req, res) => {
-      const { description } = await handleOf(String(req.params.tenantId), String(req.params.scheduleId));
-      res.json(view(String(req.params.scheduleId), description));
+    async (_req, res, { params: { tenantId, scheduleId } }) => {
+      const { description } = await handleOf(tenantId, scheduleId);
+      res.json(view(scheduleId, description));
     },
   );
   operation(
@@ -293,11 +289,9 @@ export function schedulesRouter(
       guards: [requireTenant(tenants, 'schedules:write')],
       responses: { 200: { description: 'The updated schedule', schema: ScheduleView } },
     },
-    async (req, res) => {
-      const scheduleId = String(req.params.scheduleId);
-      const { handle } = await handleOf(String(req.params.tenantId), scheduleId);
+    async (_req, res, { params: { tenantId, scheduleId }, body: change }) => {
+      const { handle } = await handleOf(tenantId, scheduleId);
       res.locals.auditRunId = handle.scheduleId;
-      const change = valid<z.infer<typeof UpdateSchedule>>(res).body;
       res.locals.auditDetail = change;
       // One update carries the calendar and the paused state together: a separate pause or unpause
       // could be overtaken by the update, which writes back the whole previous state.
@@ -330,11 +324,11 @@ export function schedulesRouter(
       guards: [requireTenant(tenants, 'schedules:write')],
       responses: { 202: { description: 'Triggered' } },
     },
-    async (req, res) => {
-      const { handle } = await handleOf(String(req.params.tenantId), String(req.params.scheduleId));
+    async (_req, res, { params: { tenantId, scheduleId } }) => {
+      const { handle } = await handleOf(tenantId, scheduleId);
       res.locals.auditRunId = handle.scheduleId;
       await handle.trigger();
-      res.status(202).json({ scheduleId: String(req.params.scheduleId), triggered: true });
+      res.status(202).json({ scheduleId, triggered: true });
     },
   );
   operation(
@@ -349,8 +343,8 @@ export function schedulesRouter(
       guards: [requireTenant(tenants, 'schedules:write')],
       responses: { 204: { description: 'Deleted' } },
     },
-    async (req, res) => {
-      const { handle } = await handleOf(String(req.params.tenantId), String(req.params.scheduleId));
+    async (_req, res, { params: { tenantId, scheduleId } }) => {
+      const { handle } = await handleOf(tenantId, scheduleId);
       res.locals.auditRunId = handle.scheduleId;
       await handle.delete();
       res.status(204).end();

@@ -8,7 +8,6 @@ import { mayConsume, principalOf, requireTenant } from '../access';
 import { operation } from '../openapi';
 import { forbidden, notFound, problem } from '../problem';
 import { CredentialKindSchema, Id, PlatformSchema, TenantId } from '../schemas';
-import { valid } from '../validate';
 
 const SecretName = z
   .string()
@@ -77,8 +76,7 @@ export function secretsRouter(
       guards: [requireTenant(tenants, 'secrets:write')],
       responses: { 200: { description: 'Stored; the reference to use in a connection', schema: SecretInfoSchema } },
     },
-    async (_req, res) => {
-      const { params, body } = valid<z.infer<typeof PutSecret>, z.infer<typeof SecretParams>>(res);
+    async (_req, res, { params, body }) => {
       res.locals.auditDetail = { name: params.name };
       const info = await sealed(() => secrets.put(params.tenantId, params.name, body.value));
       res.set('Cache-Control', 'no-store').json(info);
@@ -96,8 +94,8 @@ export function secretsRouter(
       guards: [requireTenant(tenants, 'secrets:read')],
       responses: { 200: { description: 'Secrets', schema: z.object({ items: z.array(SecretInfoSchema) }) } },
     },
-    async (req, res) => {
-      res.json({ items: await secrets.list(String(req.params.tenantId)) });
+    async (_req, res, { params }) => {
+      res.json({ items: await secrets.list(params.tenantId) });
     },
   );
   operation(
@@ -112,8 +110,7 @@ export function secretsRouter(
       guards: [requireTenant(tenants, 'secrets:write')],
       responses: { 204: { description: 'Deleted' } },
     },
-    async (_req, res) => {
-      const { params } = valid<unknown, z.infer<typeof SecretParams>>(res);
+    async (_req, res, { params }) => {
       res.locals.auditDetail = { name: params.name };
       if (!(await secrets.remove(params.tenantId, params.name))) throw notFound('secret');
       res.status(204).end();
@@ -133,8 +130,7 @@ export function secretsRouter(
       guards: [requireTenant(tenants, 'secrets:consume')],
       responses: { 200: { description: 'The current secret', schema: RotatedSecretSchema } },
     },
-    async (_req, res) => {
-      const { params, body } = valid<z.infer<typeof RotatedCredential>, { tenantId: string }>(res);
+    async (_req, res, { params, body }) => {
       if (!mayConsume(principalOf(res), params.tenantId, body))
         throw forbidden(`this key may not read the secrets of ${body.platform} ${body.ownerId}`);
       const tenant = await tenants.get(params.tenantId);

@@ -12,7 +12,6 @@ import { requireGlobalAdmin, requireTenant } from '../access';
 import { operation } from '../openapi';
 import { conflict, fieldProblems, notFound } from '../problem';
 import { PlatformConnectionSchema, SecretStoreSchema, TenantId, TenantParams, TenantPolicySchema } from '../schemas';
-import { valid } from '../validate';
 
 const CreateTenant = z.strictObject({
   tenantId: TenantId,
@@ -113,8 +112,7 @@ export function tenantsRouter(
       guards: [requireGlobalAdmin()],
       responses: { 201: { description: 'Created', schema: TenantSchema } },
     },
-    async (_req, res) => {
-      const body = valid<z.infer<typeof CreateTenant>>(res).body;
+    async (_req, res, { body }) => {
       res.locals.tenantId = body.tenantId;
       tenantBoundProblems(body.tenantId, body, allowInsecurePlatformUrls);
       try {
@@ -139,8 +137,8 @@ export function tenantsRouter(
       guards: [requireTenant(tenants, 'tenant:read')],
       responses: { 200: { description: 'The tenant', schema: TenantSchema } },
     },
-    async (req, res) => {
-      res.json(await tenants.get(String(req.params.tenantId)));
+    async (_req, res, { params }) => {
+      res.json(await tenants.get(params.tenantId));
     },
   );
   operation(
@@ -156,9 +154,7 @@ export function tenantsRouter(
       guards: [requireTenant(tenants, 'tenant:write')],
       responses: { 200: { description: 'The updated tenant', schema: TenantSchema } },
     },
-    async (req, res) => {
-      const tenantId = String(req.params.tenantId);
-      const change = valid<z.infer<typeof UpdateTenant>>(res).body;
+    async (_req, res, { params: { tenantId }, body: change }) => {
       tenantBoundProblems(tenantId, change, allowInsecurePlatformUrls);
       const updated = await tenants.update(tenantId, change);
       if (!updated) throw notFound('tenant');
