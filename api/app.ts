@@ -16,9 +16,11 @@ import { errorHandler, notFound, unsupportedMediaType } from './problem';
 import { rateLimitPerCredential, type RateLimitOptions } from './rate-limit';
 import { apiKeysRouter } from './routes/api-keys';
 import { callbacksRouter } from './routes/callbacks';
+import { consoleRouter, type ConsoleOptions } from './routes/console';
 import { decisionsRouter } from './routes/decisions';
 import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
+import { meRouter } from './routes/me';
 import { reviewsRouter } from './routes/reviews';
 import { runbooksRouter } from './routes/runbooks';
 import { runStartsRouter } from './routes/run-starts';
@@ -41,6 +43,8 @@ export interface AppDeps {
   stores?: Stores;
   /** Development only: tenants' platform URLs may be plain http and loopback or private (ALLOW_INSECURE_PLATFORM_URLS). */
   allowInsecurePlatformUrls?: boolean;
+  /** The web console served under /console/ (built by `npm run build:console`). */
+  console?: Omit<ConsoleOptions, 'oidc'>;
   /** Every Temporal call a request makes must finish within this; a Temporal that does not answer is a 503. */
   temporalDeadlineMs?: number;
 }
@@ -72,6 +76,7 @@ export function createApp(deps: AppDeps): Express {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(docsRouter(registry));
+  app.use(consoleRouter({ ...deps.console, oidc: deps.oidc }));
   // Customer systems completing a call-and-wait step authenticate with that step's callback token, not an API credential.
   app.use('/v1/callbacks', callbacksRouter(deps));
 
@@ -88,6 +93,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use('/self-tests', requireGlobalAdmin(), selfTestsRouter(deps));
   const ctx = { ...deps, ...stores, metrics };
   v1.use(apiKeysRouter(stores.apiKeys, registry));
+  v1.use(meRouter(ctx, registry));
   v1.use(tenantsRouter(ctx, registry));
   v1.use(runbooksRouter(ctx, registry));
   v1.use(runStartsRouter(ctx, registry));

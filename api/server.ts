@@ -33,6 +33,7 @@ async function main(): Promise<void> {
           subjectClaim: config.OIDC_SUBJECT_CLAIM,
         }
       : undefined,
+    console: { oidcClientId: config.OIDC_CONSOLE_CLIENT_ID },
     rateLimit: { limit: config.API_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 },
     allowInsecurePlatformUrls: config.ALLOW_INSECURE_PLATFORM_URLS,
   });

@@ -49,6 +49,8 @@ export const configSchema = z
     /** OIDC issuer whose access tokens the API accepts (e.g. a Keycloak realm URL); API keys only when unset. */
     OIDC_ISSUER: z.url().optional(),
     OIDC_AUDIENCE: optionalString,
+    /** The console's public OIDC client (authorization code with PKCE); the console offers API keys only when unset. */
+    OIDC_CONSOLE_CLIENT_ID: optionalString,
     /** Discovered from the issuer when unset. */
     OIDC_JWKS_URI: z.url().optional(),
     /** Token claim holding `role:tenantId` grants. */

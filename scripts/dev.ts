@@ -127,6 +127,7 @@ async function main(): Promise<void> {
     [
       '',
       'identity-runbooks is running:',
+      `  Console       ${apiUrl}/console/  (sign in with the admin API key below, or a key you make)`,
       `  API           ${apiUrl}  (ready: ${apiUrl}/readyz)`,
       `  Temporal      ${temporalAddress}${ownTemporal ? `  UI: http://127.0.0.1:${uiPort}` : ''}`,
       `  MongoDB URI   ${mongoUri}${ownStore ? '  (embedded FerretDB, data in .data/ferretdb)' : ''}`,

@@ -162,8 +162,22 @@ keycloak_java_home() {
   return 1
 }
 
+# The console's browser tests drive Debian's Chromium (playwright-core downloads no browser).
+install_chromium() {
+  local path="${CHROMIUM_PATH:-/usr/bin/chromium}"
+  [ -x "$path" ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's chromium for the console's browser tests"
+    (apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }) ||
+      { say "chromium could not be installed: the console's browser tests will fail (set CHROMIUM_PATH)"; return 0; }
+  else
+    say "missing: Chromium at $path for the console's browser tests (apt-get install chromium, or set CHROMIUM_PATH)"
+  fi
+}
+
 if [ "$WITH_TEST_SERVERS" = 1 ]; then
   if [ "${SKIP_MOTO:-}" != 1 ]; then install_python_tool moto "moto[server]==$MOTO_VERSION" "runs the moto AWS emulator for the tests"; fi
   if [ "${SKIP_SCHEMATHESIS:-}" != 1 ]; then install_python_tool schemathesis "schemathesis==$SCHEMATHESIS_VERSION" "runs the Schemathesis API fuzzer for the tests"; fi
   if [ "${SKIP_KEYCLOAK:-}" != 1 ]; then install_keycloak; fi
+  if [ "${SKIP_CHROMIUM:-}" != 1 ]; then install_chromium; fi
 fi

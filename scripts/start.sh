@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 [ -n "${TEMPORAL_ADDRESS:-}" ] && export SKIP_TEMPORAL_TOOLS=1
 [ -n "${MONGODB_URI:-}" ] && export SKIP_FERRETDB=1
 bash scripts/setup.sh
+# The web console (served by the API at /console/), built from its sources each start: under a second.
+node_modules/.bin/vite build console --logLevel warn
 exec node_modules/.bin/tsx scripts/dev.ts

@@ -6,5 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --with-test-servers
 node_modules/.bin/tsc --noEmit -p .
+node_modules/.bin/tsc --noEmit -p console
 node_modules/.bin/eslint . --max-warnings=0
 exec node_modules/.bin/jest "$@"

@@ -5,7 +5,15 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RotationOutcome } from './rotation';
-import type { Actor, ApprovalDecision, LegalHold, ReviewDecisionBatch, ReviewItem, RunProgress } from './runs';
+import type {
+  Actor,
+  ApprovalDecision,
+  LegalHold,
+  ReviewDecisionBatch,
+  ReviewItem,
+  ReviewShareProgress,
+  RunProgress,
+} from './runs';
 
 /** Every lifecycle workflow answers this. */
 export const progressQuery = defineQuery<RunProgress>('progress');
@@ -23,6 +31,9 @@ export const blastRadiusGoAheadSignal = defineSignal<[{ approvedBy: Actor; comme
 export const reviewDecisionsUpdate = defineUpdate<{ recorded: number; remaining: number }, [ReviewDecisionBatch]>(
   'reviewDecisions',
 );
+/** Access review (reviewer child workflow): how far the reviewer's share is, and its deadline. */
+export const reviewShareQuery = defineQuery<ReviewShareProgress>('reviewShare');
+
 export const reviewItemsQuery = defineQuery<ReviewItem[]>('reviewItems');
 
 /** Privileged access: change the time-box. */

@@ -34,6 +34,8 @@ export interface OffboardingRequest extends RunRequestBase {
   leaveDate?: string;
   /** Who receives owned data and hand-over credentials (subjectId); the manager when omitted. */
   newOwnerId?: string;
+  /** Why the person leaves, as the service desk wrote it (kept in the run's requested evidence). */
+  reason?: string;
 }
 
 export interface OnboardingRequest extends RunRequestBase {
@@ -119,6 +121,32 @@ export interface RunProgress {
   steps: StepProgress[];
   /** Work a human must finish: failed steps, manual tasks, paused brakes. */
   needsHuman: string[];
+  /** What waits for an approver's decision now (the approval update decides it). */
+  pendingApprovals?: PendingApproval[];
+}
+
+/** One request waiting for approval, as an approver sees it before deciding. */
+export interface PendingApproval {
+  /** The gated step; omitted where the run has a single approval. */
+  stepId?: string;
+  platform: Platform;
+  action: PlatformAction;
+  entitlementId?: string;
+  requestedBy: Actor;
+  justification?: string;
+  durationMinutes?: number;
+  /** Who may decide: the tenant's approvers, or the subject's manager. */
+  approverRole: 'approver' | 'manager';
+}
+
+/** One reviewer's share of an access review, as the reviewer's own workflow counts it. */
+export interface ReviewShareProgress {
+  reviewId: string;
+  reviewerId: string;
+  total: number;
+  remaining: number;
+  decidedByReviewer: number;
+  deadline: string;
 }
 
 export interface ApprovalDecision {

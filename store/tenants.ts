@@ -49,6 +49,16 @@ export class TenantStore {
     return tenant;
   }
 
+  /** Tenant ids in order, at most `limit` (a global admin's console lists them). */
+  async ids(limit = 500): Promise<string[]> {
+    const docs = await this.tenants
+      .find({}, { projection: { _id: 0, tenantId: 1 } })
+      .sort({ tenantId: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map((d) => d.tenantId);
+  }
+
   get(tenantId: string): Promise<Tenant | null> {
     return this.tenants.findOne({ tenantId }, { projection: { _id: 0 } });
   }

@@ -80,8 +80,13 @@ it('builds the image’s build stage from exactly the files the Dockerfile copie
     stdio: 'pipe',
   });
 
-  // What the image's CMD and the compose file's worker run.
-  for (const entry of ['dist/api/server.js', 'dist/workers/main.js'])
+  // The console, built from the same copied sources (the runtime stage copies console/dist).
+  execFileSync(join(root, 'node_modules', '.bin', 'vite'), ['build', 'console', '--logLevel', 'error'], {
+    cwd: context,
+    stdio: 'pipe',
+  });
+  // What the image's CMD and the compose file's worker run, and the console the API serves.
+  for (const entry of ['dist/api/server.js', 'dist/workers/main.js', 'console/dist/index.html'])
     expect(existsSync(join(context, entry))).toBe(true);
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   const runtime = new Set([...Object.keys(pkg.dependencies), ...builtinModules]);

@@ -1,7 +1,7 @@
 import { condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { AccessReviewActivities } from '../activities/access-review';
 import { DAY_MS, type Actor, type ReviewDecisionBatch, type ReviewItem, type ReviewVerdict } from '../shared';
-import { reviewDecisionsUpdate, reviewItemsQuery } from '../shared/messages';
+import { reviewDecisionsUpdate, reviewItemsQuery, reviewShareQuery } from '../shared/messages';
 import { controlActivities, platformActivities } from './support/activity-proxies';
 import { RunRecorder } from './support/run-recorder';
 
@@ -57,6 +57,15 @@ export async function reviewerAssignments(assignment: ReviewerAssignment): Promi
   );
 
   setHandler(reviewItemsQuery, () => share.window);
+  // A query only: it adds nothing to the history, so recorded histories replay unchanged.
+  setHandler(reviewShareQuery, () => ({
+    reviewId,
+    reviewerId,
+    total: assignment.total,
+    remaining: share.remaining,
+    decidedByReviewer: share.decidedByReviewer,
+    deadline: assignment.deadline,
+  }));
   setHandler(reviewDecisionsUpdate, (batch) => share.accept(batch), {
     validator: (batch: ReviewDecisionBatch) => share.validate(batch),
   });

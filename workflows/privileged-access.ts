@@ -99,11 +99,23 @@ async function awaitApproval(
   );
   recorder.setStatus('waiting-for-approval');
   recorder.needsHuman('approve or deny the privileged access request');
+  recorder.progress.pendingApprovals = [
+    {
+      platform: request.platform,
+      action: 'addEntitlement',
+      entitlementId: request.entitlementId,
+      requestedBy: request.requestedBy,
+      justification: request.justification,
+      durationMinutes: request.durationMinutes,
+      approverRole: 'approver',
+    },
+  ];
   await condition(
     () => decision !== undefined,
     (request.approvalTimeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES) * MINUTE,
   );
   recorder.resolved('approve or deny the privileged access request');
+  recorder.progress.pendingApprovals = [];
   return decision;
 }
 

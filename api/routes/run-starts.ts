@@ -36,6 +36,8 @@ const Offboarding = z.strictObject({
   mode: z.enum(['standard', 'immediate']).default('standard'),
   leaveDate: IsoDate.optional(),
   newOwnerId: Id('new owner id').optional(),
+  /** Why the person leaves, as the service desk wrote it (kept in the run's requested evidence). */
+  reason: z.string().min(1).max(500).optional(),
 });
 const Onboarding = z.strictObject({
   ...common,

@@ -44,7 +44,8 @@ async function masterToken(server: KeycloakServer): Promise<string> {
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
-function adminApi(server: KeycloakServer, realm: string): AdminCall {
+/** Master-realm admin calls under /admin/realms/<realm> ('' for /admin/realms itself). */
+export function adminApi(server: KeycloakServer, realm: string): AdminCall {
   let token: Promise<string> | undefined;
   const send = async (method: string, path: string, body?: unknown) =>
     fetch(`${server.url}/admin/realms${realm ? `/${realm}` : ''}${path}`, {

@@ -15,6 +15,7 @@ import {
   type Actor,
   type ApprovalDecision,
   type EvidenceRecord,
+  type PendingApproval,
   type RunbookKind,
   type RunbookStep,
   type RunProgress,
@@ -72,7 +73,11 @@ export class Run {
       steps: [],
       needsHuman: [],
     };
-    setHandler(progressQuery, () => ({ ...this.progress, status: this.status() }));
+    setHandler(progressQuery, () => ({
+      ...this.progress,
+      status: this.status(),
+      pendingApprovals: [...this.gates.values()].map((step) => this.pendingApproval(step)),
+    }));
     setHandler(approvalUpdate, (decision) => this.decide(decision), {
       validator: (decision: ApprovalDecision) => void this.gateFor(decision),
     });
@@ -95,7 +100,7 @@ export class Run {
     await run.evidence(
       'requested',
       'run-requested',
-      { detail: { runbook: run.progress.runbook } },
+      { detail: { runbook: run.progress.runbook, ...reasonOf(request) } },
       kind === 'offboarding',
     );
     return run;
@@ -218,6 +223,18 @@ export class Run {
     return 'running';
   }
 
+  private pendingApproval(step: RunbookStep): PendingApproval {
+    const entitlement = step.params?.entitlement as { id?: unknown } | undefined;
+    return {
+      stepId: step.id,
+      platform: step.platform,
+      action: step.action,
+      entitlementId: typeof entitlement?.id === 'string' ? entitlement.id : undefined,
+      requestedBy: this.request.requestedBy,
+      approverRole: step.approval?.approverRole ?? 'approver',
+    };
+  }
+
   private decide(decision: ApprovalDecision): { accepted: true } {
     this.decisions.set(this.gateFor(decision).id, decision);
     return { accepted: true };
@@ -261,4 +278,9 @@ export class Run {
     const missing = wanted.filter((pair) => current.get(pair.key) === undefined);
     if (missing.length > 0) upsertSearchAttributes(missing);
   }
+}
+
+/** An offboarding's reason, when the service desk gave one. */
+function reasonOf(request: RunRequest): { reason?: string } {
+  return 'reason' in request && typeof request.reason === 'string' ? { reason: request.reason } : {};
 }

@@ -1,0 +1,179 @@
+/**
+ * The console in a real browser (Debian's Chromium, driven by playwright-core) against the
+ * real API on a port, the lifecycle workflows on the Temporal dev server, FerretDB and the
+ * stateful reference platform, signed in with API keys: an approver approves an elevation
+ * and the grant happens on the platform; the service desk starts an offboarding, sees the
+ * runbook before confirming, and watches it complete. (A reviewer signs in through Keycloak
+ * in console-oidc.test.ts.) axe-core runs on every screen; screenshots go to test-results/console/.
+ */
+import type { Page } from 'playwright-core';
+import request from 'supertest';
+import { admin, ADMIN_KEY, eventually } from './support/api';
+import { screenshot, seriousAccessibilityViolations, writeArtifact } from './support/browser';
+import { startConsoleStack, type ConsoleStack } from './support/console-stack';
+
+const TENANT = 'console-acme';
+let stack: ConsoleStack;
+const keys: Record<string, string> = {};
+const firstRenderMs: number[] = [];
+const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+beforeAll(async () => {
+  // Retention 0: an offboarding's deletion phase is due at once, so it completes on a real-time server.
+  stack = await startConsoleStack('console', {
+    tenantId: TENANT,
+    policy: { retentionDays: 0, approvers: ['approver-1'] },
+  });
+  keys['desk-dana'] = await stack.keyFor('desk-dana', 'service-desk', TENANT);
+  keys['approver-1'] = await stack.keyFor('approver-1', 'approver', TENANT);
+});
+
+afterAll(async () => {
+  writeArtifact('metrics.json', {
+    bundleBytes: stack?.bundleBytes,
+    firstRenderMs,
+    note: 'first render: navigation to the sign-in form visible, headless Chromium on this machine, beside the suite',
+  });
+  await stack?.stop();
+});
+
+async function signIn(key: string): Promise<Page> {
+  const context = await stack.browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  const started = Date.now();
+  await page.goto(`${stack.base}/console/`);
+  await page.getByRole('textbox', { name: 'API key' }).waitFor();
+  firstRenderMs.push(Date.now() - started);
+  await page.getByRole('textbox', { name: 'API key' }).fill(key);
+  await page.getByRole('button', { name: 'Sign in with the key' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  return page;
+}
+
+async function checkScreen(page: Page, name: string): Promise<void> {
+  expect(await seriousAccessibilityViolations(page)).toEqual([]);
+  await screenshot(page, name);
+}
+
+it('shows the sign-in screen without accessibility violations, and renders no credential', async () => {
+  const page = await (await stack.browser.newContext()).newPage();
+  await page.goto(`${stack.base}/console/`);
+  await page.getByRole('heading', { name: 'API key' }).waitFor();
+  await checkScreen(page, 'sign-in');
+  await page.getByRole('textbox', { name: 'API key' }).fill(ADMIN_KEY);
+  await page.getByRole('button', { name: 'Sign in with the key' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  expect(await page.content()).not.toContain(ADMIN_KEY);
+  // An admin sees the tenant screen: connections as references, never secret values.
+  await page.getByRole('link', { name: 'Tenant' }).click();
+  await page.getByRole('heading', { name: `Tenant ${TENANT}` }).waitFor();
+  await checkScreen(page, 'tenant');
+  await page.context().close();
+});
+
+it('an approver approves an elevation in the console and the grant happens on the platform', async () => {
+  stack.lc.platformOf(TENANT).seedAccount({ userName: 'ada' });
+  const hasAdmin = () =>
+    stack.lc
+      .platformOf(TENANT)
+      .accounts.get('ada')!
+      .entitlements.some((e) => e.id === 'global-admin');
+  await request(stack.app)
+    .post(`/v1/tenants/${TENANT}/privileged-access`)
+    .set(bearer(keys['desk-dana']!))
+    .send({
+      subject: { subjectId: 'ada', userName: 'ada' },
+      platform: 'reference',
+      entitlementId: 'global-admin',
+      durationMinutes: 30,
+      justification: 'INC-4711 production outage',
+    })
+    .expect(202);
+  const page = await signIn(keys['approver-1']!);
+  await page.getByRole('link', { name: 'Approvals' }).click();
+  const card = page.getByRole('article').filter({ hasText: 'Privileged access for ada' });
+  await eventually(
+    async () => {
+      if (await card.count()) return true;
+      await page.getByRole('link', { name: 'Runs and campaigns' }).click();
+      await page.getByRole('link', { name: 'Approvals' }).click();
+      await page.getByRole('heading', { name: 'Approvals' }).waitFor();
+      return (await card.count()) > 0 || undefined;
+    },
+    'the pending request in the console',
+    60_000,
+  );
+  expect(await card.textContent()).toContain('INC-4711 production outage');
+  expect(await card.textContent()).toContain('desk-dana');
+  expect(await card.textContent()).toContain('30 minutes');
+  await checkScreen(page, 'approvals');
+  expect(hasAdmin()).toBe(false);
+  await card.getByLabel('Comment').fill('outage bridge confirmed');
+  await card.getByRole('button', { name: 'Approve' }).click();
+  await page.getByRole('status').filter({ hasText: 'Approved' }).waitFor();
+  await eventually(() => Promise.resolve(hasAdmin() || undefined), 'the grant on the platform', 60_000);
+  await page.context().close();
+});
+
+it('the service desk starts an offboarding, sees the runbook before confirming, and watches it complete', async () => {
+  const platform = stack.lc.platformOf(TENANT);
+  platform.seedAccount({ userName: 'bob-manager' });
+  platform.seedAccount({
+    userName: 'bob',
+    email: 'bob@example.com',
+    sessions: 2,
+    entitlements: [{ kind: 'group', id: 'staff' }],
+    owned: ['bob-plans.doc'],
+  });
+  const page = await signIn(keys['desk-dana']!);
+  await page.getByRole('link', { name: 'Service desk' }).click();
+  await page.getByLabel('Person (subject id)').fill('bob');
+  await page.getByLabel('E-mail').fill('bob@example.com');
+  await page.getByLabel('Manager').fill('bob-manager');
+  await page.getByLabel('Reason').fill('resigned');
+  await page.getByLabel(/Immediately/).check();
+  await page.getByLabel('Ticket reference').fill('HR-2001');
+  await page.getByRole('combobox', { name: 'Runbook' }).selectOption('reference-offboarding');
+  await checkScreen(page, 'service-desk');
+  await page.getByRole('button', { name: 'Review and start' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText(/reference-offboarding version 1/).waitFor();
+  await checkScreen(page, 'service-desk-confirm');
+  await dialog.getByRole('button', { name: 'Confirm offboarding' }).click();
+  await page
+    .getByRole('heading', { name: 'offboarding of bob' })
+    .waitFor()
+    .catch(async (err: Error) => {
+      throw new Error(`${err.message}\nthe page shows: ${await page.locator('main').innerText()}`);
+    });
+  await page
+    .getByTestId('run-status')
+    .filter({ hasText: /^completed$/ })
+    .waitFor({ timeout: 90_000 })
+    .catch(async (err: Error) => {
+      throw new Error(`${err.message}\nthe page shows: ${await page.locator('main').innerText()}`);
+    });
+  await checkScreen(page, 'run');
+  // Contained, handed over and, with retention 0, deleted on the platform.
+  expect([...platform.accounts.values()].map((a) => a.userName)).not.toContain('bob');
+  expect(platform.accounts.get('bob-manager')!.owned).toContain('bob-plans.doc');
+  // The run's evidence carries the service desk's reason.
+  const runs = await request(stack.app)
+    .get(`/v1/tenants/${TENANT}/runs?kind=offboarding&subject=bob`)
+    .set(bearer(keys['desk-dana']!))
+    .expect(200);
+  const evidence = await request(stack.app)
+    .get(`/v1/tenants/${TENANT}/runs/${runs.body.items[0].runId as string}/evidence`)
+    .set(admin)
+    .expect(200);
+  const records = evidence.body.records as { event: string; detail?: unknown }[];
+  expect(records.find((r) => r.event === 'requested')?.detail).toEqual({
+    runbook: { id: 'reference-offboarding', version: 1 },
+    reason: 'resigned',
+  });
+
+  await page.getByRole('link', { name: 'Runs and campaigns' }).click();
+  await page.getByRole('link', { name: 'bob' }).waitFor();
+  await checkScreen(page, 'runs');
+  await page.context().close();
+});
