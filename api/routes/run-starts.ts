@@ -16,6 +16,7 @@ import { principalOf, requireTenant } from '../access';
 import type { Metrics } from '../metrics';
 import { operation } from '../openapi';
 import { conflict, fieldProblem, problem } from '../problem';
+import { startRunWorkflow, type RunRequest } from '../run-workflows';
 import { firstRunIdOf, runIdOf } from '../runs';
 import {
   CredentialKindSchema,
@@ -96,8 +97,8 @@ interface RunSubject {
   subjectId: string;
 }
 
-interface StartKind<S extends z.ZodObject> {
-  kind: RunbookKind;
+interface StartKind<K extends RunbookKind, S extends z.ZodObject> {
+  kind: K;
   path: string;
   summary: string;
   body: S;
@@ -106,16 +107,31 @@ interface StartKind<S extends z.ZodObject> {
   check?(body: z.infer<S>, tenant: Tenant, now: Date): void;
   /** The run creates secrets: it starts only where the tenant's secret store can keep them. */
   storesSecrets?: true;
+  /** What the kind's workflow is started with (RunWorkflows): the body must make its request, checked by tsc. */
+  request(body: z.infer<S>, tenantId: string, requestedBy: Actor): RunRequest<K>;
 }
 
+/** A body field the workflow's request does not name would be accepted and then ignored: tsc names it here. */
+type UnreadFields<K extends RunbookKind, S extends z.ZodObject> = Exclude<keyof z.infer<S>, keyof RunRequest<K>>;
+type ReadByWorkflow<K extends RunbookKind, S extends z.ZodObject> = [UnreadFields<K, S>] extends [never]
+  ? unknown
+  : { bodyFieldsTheWorkflowDoesNotRead: UnreadFields<K, S> };
+
+/** The workflow's request is the body as given, with the tenant and who asked. */
+const asGiven = <B extends object>(body: B, tenantId: string, requestedBy: Actor) => ({
+  ...body,
+  tenantId,
+  requestedBy,
+});
+
 /**
- * A start kind that declares its own operation: `declare` sees the spec with its body
- * schema's type, so the handler's body is typed per kind (a list of specs alone would
+ * A start kind that declares its own operation: `declare` sees the spec with its kind's
+ * and body schema's types, so the handler is typed per kind (a list of specs alone would
  * only know the union).
  */
-type DeclaredStart = (declare: <S extends z.ZodObject>(spec: StartKind<S>) => void) => void;
+type DeclaredStart = (declare: <K extends RunbookKind, S extends z.ZodObject>(spec: StartKind<K, S>) => void) => void;
 const startKind =
-  <S extends z.ZodObject>(spec: StartKind<S>): DeclaredStart =>
+  <K extends RunbookKind, S extends z.ZodObject>(spec: StartKind<K, S> & ReadByWorkflow<K, S>): DeclaredStart =>
   (declare) =>
     declare(spec);
 
@@ -132,6 +148,7 @@ const START_KINDS: readonly DeclaredStart[] = [
     summary: 'Offboard a leaver everywhere; joins the open offboarding of the same subject',
     body: Offboarding,
     subject: personSubject,
+    request: asGiven,
   }),
   startKind({
     kind: 'onboarding',
@@ -139,6 +156,7 @@ const START_KINDS: readonly DeclaredStart[] = [
     summary: 'Onboard a joiner from a role profile',
     body: Onboarding,
     subject: personSubject,
+    request: asGiven,
   }),
   startKind({
     kind: 'credential-rotation',
@@ -150,6 +168,7 @@ const START_KINDS: readonly DeclaredStart[] = [
       subjectKey: rotationSubjectKey(b.credential),
       subjectId: b.credential.ownerId,
     }),
+    request: asGiven,
   }),
   startKind({
     kind: 'access-review',
@@ -160,6 +179,7 @@ const START_KINDS: readonly DeclaredStart[] = [
     check: (b, _tenant, now) => {
       if (Date.parse(b.deadline) <= now.getTime()) throw fieldProblem('body.deadline', 'must be in the future');
     },
+    request: asGiven,
   }),
   startKind({
     kind: 'privileged-access',
@@ -175,6 +195,7 @@ const START_KINDS: readonly DeclaredStart[] = [
       if (b.durationMinutes > max)
         throw fieldProblem('body.durationMinutes', `must be at most ${max} (the tenant's policy)`);
     },
+    request: asGiven,
   }),
 ];
 
@@ -198,20 +219,19 @@ export interface RunStartDeps {
 }
 
 /** Starts the workflow, or finds the open one with the same id (the same subject is already being handled). */
-async function startOrJoin(
+async function startOrJoin<K extends RunbookKind>(
   deps: RunStartDeps,
-  kind: RunbookKind,
+  kind: K,
   tenantId: string,
   subject: RunSubject,
-  request: object,
+  request: RunRequest<K>,
   requestedBy: Actor,
 ) {
   const workflowId = runWorkflowId(tenantId, kind, subject.subjectKey);
   try {
-    const handle = await deps.temporal.workflow.start(WORKFLOW_TYPE[kind], {
+    const handle = await startRunWorkflow(deps.temporal, kind, request, {
       workflowId,
       taskQueue: deps.queues.workflows,
-      args: [request],
       memo: { requestedBy },
       typedSearchAttributes: [
         { key: TENANT_ID, value: tenantId },
@@ -288,7 +308,7 @@ async function withIdempotency(
 /** POST /v1/tenants/{tenantId}/<kind>: 202 with the run's id and Location (200 when joining an open run). */
 export function runStartsRouter(deps: RunStartDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
-  const start = <S extends z.ZodObject>(spec: StartKind<S>) =>
+  const start = <K extends RunbookKind, S extends z.ZodObject>(spec: StartKind<K, S>) =>
     operation(
       router,
       registry,
@@ -328,7 +348,7 @@ export function runStartsRouter(deps: RunStartDeps, registry: OpenAPIRegistry): 
             spec.kind,
             tenantId,
             subject,
-            { ...body, tenantId, requestedBy },
+            spec.request(body, tenantId, requestedBy),
             requestedBy,
           );
           const runId = runIdOf(tenantId, runWorkflowId(tenantId, spec.kind, subject.subjectKey), firstRunId);

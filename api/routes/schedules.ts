@@ -5,17 +5,21 @@ import {
   ScheduleOverlapPolicy,
   type Client,
   type ScheduleDescription,
+  type ScheduleOptionsAction,
+  type ScheduleOptionsStartWorkflowAction,
   type ScheduleSpec,
 } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Actor, RotationCampaignRequest } from '../../shared/runs';
+import type { Actor } from '../../shared/runs';
 import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../../shared/search-attributes';
 import type { TaskQueues } from '../../shared/task-queues';
 import { SCHEDULED_ACCESS_REVIEW_WORKFLOW } from '../../scheduling/tenant-schedules';
 import { ROTATION_CAMPAIGN_WORKFLOW } from '../../shared/workflow-types';
 import { runWorkflowId } from '../../shared/workflow-ids';
 import type { TenantStore } from '../../store/tenants';
+import type { rotationCampaign } from '../../workflows/rotation-campaign';
+import type { scheduledAccessReview } from '../../workflows/scheduled-access-review';
 import { principalOf, requireTenant } from '../access';
 import { operation } from '../openapi';
 import { conflict, fieldProblem, notFound } from '../problem';
@@ -92,15 +96,6 @@ const ScheduleView = z.object({
 });
 
 const RUNBOOK_KIND_OF = { 'rotation-campaign': 'credential-rotation', 'access-review': 'access-review' } as const;
-/**
- * What a firing starts. Schedule arguments are fixed, so a review starts the
- * scheduledAccessReview wrapper, which names the review after its quarter and
- * sets the deadline from the tenant's policy.
- */
-const WORKFLOW_OF: Record<ScheduleKind, string> = {
-  'rotation-campaign': ROTATION_CAMPAIGN_WORKFLOW,
-  'access-review': SCHEDULED_ACCESS_REVIEW_WORKFLOW,
-};
 
 const CATCHUP_WINDOW: Record<ScheduleKind, string> = { 'rotation-campaign': '1 day', 'access-review': '7 days' };
 
@@ -129,12 +124,36 @@ function specOf(when: { cron?: string; every?: string }): ScheduleSpec {
   return when.cron ? { cronExpressions: [when.cron] } : { intervals: [{ every: when.every! as `${number}d` }] };
 }
 
-function campaignRequest(
-  tenantId: string,
-  requestedBy: Actor,
-  campaign: z.infer<typeof RotationCampaign> = {},
-): RotationCampaignRequest | { tenantId: string; requestedBy: Actor } {
-  return { tenantId, requestedBy, ...campaign };
+/** What every kind of firing starts with: where, under which id, with which memo and attributes. */
+type Firing = Omit<ScheduleOptionsAction, 'type' | 'workflowType' | 'args'>;
+
+/**
+ * What a firing starts, its arguments typed by the workflow it starts. Schedule
+ * arguments are fixed, so a review starts the scheduledAccessReview wrapper, which
+ * names the review after its quarter and sets the deadline from the tenant's policy.
+ */
+function firingAction(
+  kind: ScheduleKind,
+  request: { tenantId: string; requestedBy: Actor },
+  campaign: z.infer<typeof RotationCampaign> | undefined,
+  firing: Firing,
+): ScheduleOptionsAction {
+  if (kind === 'rotation-campaign') {
+    const start: ScheduleOptionsStartWorkflowAction<typeof rotationCampaign> = {
+      type: 'startWorkflow',
+      workflowType: ROTATION_CAMPAIGN_WORKFLOW,
+      ...firing,
+      args: [{ ...request, ...campaign }],
+    };
+    return start;
+  }
+  const start: ScheduleOptionsStartWorkflowAction<typeof scheduledAccessReview> = {
+    type: 'startWorkflow',
+    workflowType: SCHEDULED_ACCESS_REVIEW_WORKFLOW,
+    ...firing,
+    args: [request],
+  };
+  return start;
 }
 
 function view(scheduleId: string, d: ScheduleDescription) {
@@ -207,15 +226,12 @@ export function schedulesRouter(
           temporal.schedule.create({
             scheduleId: id,
             spec: specOf(body),
-            action: {
-              type: 'startWorkflow',
-              workflowType: WORKFLOW_OF[body.kind],
+            action: firingAction(body.kind, { tenantId, requestedBy }, body.campaign, {
               workflowId: runWorkflowId(tenantId, kind, body.scheduleId),
               taskQueue: queues.workflows,
-              args: [campaignRequest(tenantId, requestedBy, body.campaign)],
               memo: { requestedBy },
               typedSearchAttributes: attributes,
-            },
+            }),
             typedSearchAttributes: attributes,
             // A campaign still running (e.g. paused at the blast-radius brake) is not started twice; a firing missed during an outage is caught up once.
             policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: CATCHUP_WINDOW[body.kind] },
