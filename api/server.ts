@@ -11,7 +11,7 @@ import { createApp } from './app';
 /** The API process: serves until SIGINT/SIGTERM, then finishes in-flight requests and closes its clients. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const log = createLogger(config.LOG_LEVEL, 'api');
+  const log = createLogger(config.LOG_LEVEL, 'api', config.LOG_FORMAT);
   const [temporal, mongo] = await Promise.all([connectClient(config), connectMongo(config)]);
   const stores = createStores(mongo.db, {
     secretCipher: config.SECRET_STORE_KEYS && new SecretCipher(config.SECRET_STORE_KEYS),

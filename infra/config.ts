@@ -22,6 +22,8 @@ const encryptionKeys = z
 export const configSchema = z
   .object({
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `pretty` for a terminal in development (npm start sets it); JSON lines otherwise. */
+    LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
     API_HOST: z.string().min(1).default('127.0.0.1'),
     API_PORT: port.default(3000),
     /** The API's public URL (customer systems call back here for call-and-wait steps); http://API_HOST:API_PORT by default. */

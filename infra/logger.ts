@@ -20,8 +20,22 @@ export const REDACTED_PATHS = [
   '*.privateKey',
 ];
 
-export function createLogger(level: string, name: string): Logger {
-  return pino({ level, name, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+/**
+ * JSON lines (production, and anything that parses logs), or `pretty` for a person reading a
+ * terminal in development (pino-pretty, a devDependency the production image does not have).
+ * Redaction happens before either.
+ */
+export function createLogger(level: string, name: string, format: 'json' | 'pretty' = 'json'): Logger {
+  const options = { level, name, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  if (format === 'pretty')
+    return pino(
+      options,
+      pino.transport({
+        target: 'pino-pretty',
+        options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
+      }),
+    );
+  return pino(options);
 }
 
 export type { Logger };

@@ -111,6 +111,8 @@ async function main(): Promise<void> {
     TEMPORAL_ADDRESS: temporalAddress,
     MONGODB_URI: mongoUri,
     API_PORT: String(apiPort),
+    // Readable in the terminal; a deployment logs JSON lines (the default).
+    LOG_FORMAT: env.LOG_FORMAT ?? 'pretty',
     ADMIN_API_KEY: admin.key,
     PAYLOAD_ENCRYPTION_KEYS: encryptionKeys('PAYLOAD_ENCRYPTION_KEYS', 'payload-encryption-keys'),
     SECRET_STORE_KEYS: encryptionKeys('SECRET_STORE_KEYS', 'secret-store-keys'),

@@ -16,7 +16,7 @@ import { createWorkers } from './create-workers';
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(withPlatformsFlag(process.env));
-  const log = createLogger(config.LOG_LEVEL, 'worker');
+  const log = createLogger(config.LOG_LEVEL, 'worker', config.LOG_FORMAT);
   routeSdkLogs(log, config.LOG_LEVEL);
   const [connection, mongo] = await Promise.all([connectWorker(config), connectMongo(config)]);
   const secretCipher = config.SECRET_STORE_KEYS && new SecretCipher(config.SECRET_STORE_KEYS);
