@@ -16,8 +16,11 @@ type Channel = 'slack' | 'teams';
  * never appears in an error, a log line or the delivery log. A notice already
  * delivered to the same channel is not posted again (`already-done`).
  */
-export function createNotificationAdapterFactory(log: NotificationLog): AdapterFactory {
-  return (connection, readSecret) => {
+export function createNotificationAdapterFactory(
+  log: NotificationLog,
+  options: { consoleUrl?: string } = {},
+): AdapterFactory {
+  return (connection, readSecret, tenantId) => {
     const kind = connection.settings?.kind;
     const urlRef = connection.credentials?.webhookUrl;
     if (kind !== 'slack' && kind !== 'teams')
@@ -31,7 +34,8 @@ export function createNotificationAdapterFactory(log: NotificationLog): AdapterF
           .update(JSON.stringify([url, notice.runId, notice.status, notice.summary, notice.needsHuman]))
           .digest('hex');
         if (await log.wasSent(key)) return { outcome: 'already-done' };
-        await postWebhook(kind, url, kind === 'slack' ? slackMessage(notice) : teamsMessage(notice));
+        const link = deepLink(options.consoleUrl, tenantId, notice);
+        await postWebhook(kind, url, kind === 'slack' ? slackMessage(notice, link) : teamsMessage(notice, link));
         await log.recordSent(key, notice.runId, kind);
         return { outcome: 'done' };
       },
@@ -65,6 +69,18 @@ async function postWebhook(kind: Channel, url: string, message: unknown): Promis
     );
 }
 
+/**
+ * The console screen where the person acts on this notice: a reviewer's share opens My reviews, a
+ * request waiting for approval opens Approvals, anything else the tenant's runs.
+ */
+export function deepLink(consoleUrl: string | undefined, tenantId: string | undefined, n: Notice): string | undefined {
+  if (!consoleUrl || !tenantId) return undefined;
+  const tenant = `?tenant=${encodeURIComponent(tenantId)}`;
+  if (/\/access-review\/[^/]+\/reviewer\//.test(n.runId)) return `${consoleUrl}#/reviews${tenant}`;
+  if (n.status === 'waiting-for-approval') return `${consoleUrl}#/approvals${tenant}`;
+  return `${consoleUrl}#/runs${tenant}`;
+}
+
 /** Chat messages have size limits (Slack: 3000 characters a section): long to-do lists are cut, saying how much. */
 const MAX_ITEMS = 20;
 const MAX_ITEM_CHARS = 120;
@@ -83,7 +99,7 @@ function headline(n: Notice): string {
 }
 
 /** Slack Block Kit; mrkdwn control characters in data are escaped so names cannot inject links or mentions. */
-function slackMessage(n: Notice) {
+function slackMessage(n: Notice, link?: string) {
   const todo = todoLines(n)
     .map((line) => `• ${slackEscape(line)}`)
     .join('\n');
@@ -100,6 +116,14 @@ function slackMessage(n: Notice) {
       },
       { type: 'section', text: { type: 'mrkdwn', text: slackEscape(n.summary).slice(0, 3000) } },
       { type: 'section', text: { type: 'mrkdwn', text: `*Needs a human*\n${todo}`.slice(0, 3000) } },
+      ...(link
+        ? [
+            {
+              type: 'actions',
+              elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open in the console' }, url: link }],
+            },
+          ]
+        : []),
     ],
   };
 }
@@ -109,7 +133,7 @@ function slackEscape(text: string): string {
 }
 
 /** A Teams message carrying an Adaptive Card, the format Teams Workflows webhooks and incoming webhooks accept. */
-function teamsMessage(n: Notice) {
+function teamsMessage(n: Notice, link?: string) {
   const todo = todoLines(n).map((line) => ({ type: 'TextBlock', text: `- ${line}`, wrap: true }));
   return {
     type: 'message',
@@ -133,6 +157,7 @@ function teamsMessage(n: Notice) {
             { type: 'TextBlock', text: 'Needs a human', weight: 'Bolder', wrap: true },
             ...todo,
           ],
+          ...(link ? { actions: [{ type: 'Action.OpenUrl', title: 'Open in the console', url: link }] } : {}),
         },
       },
     ],

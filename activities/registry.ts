@@ -20,6 +20,7 @@ import { ticketingAdapterFactory } from './ticketing';
 export function adapterFactories(
   stores: { notifications: NotificationLog },
   reference: (tenantId: string) => ReferencePlatform = referencePlatformsPerTenant(),
+  options: { consoleUrl?: string } = {},
 ): AdapterFactories {
   return {
     entra: entraAdapterFactory,
@@ -30,7 +31,7 @@ export function adapterFactories(
     keycloak: keycloakAdapterFactory,
     scim: scimAdapterFactory,
     ticketing: ticketingAdapterFactory,
-    notification: createNotificationAdapterFactory(stores.notifications),
+    notification: createNotificationAdapterFactory(stores.notifications, options),
     reference: referenceAdapterFactory(reference),
   };
 }

@@ -88,6 +88,45 @@ it('posts a Teams Adaptive Card with the run and status as facts, once', async (
   expect(teams.cards[0]!.body.map((b) => b.text)).toContain('- okta: disableAccount failed (PlatformForbidden)');
 });
 
+describe('a notice links to the console screen where the person acts on it', () => {
+  const consoleUrl = 'https://irb.example.test/console/';
+  let linked: AdapterFactory;
+  beforeAll(() => {
+    linked = createNotificationAdapterFactory(new NotificationLog(mongo.db), { consoleUrl });
+  });
+
+  it("opens My reviews for a reviewer's share, on Slack as a button", async () => {
+    const { run } = platformHarness('notification', linked, () => connection('slack', 'SLACK_URL'), env);
+    const share = {
+      runId: 'tenant-a/access-review/q1/reviewer/mgr-1',
+      status: 'reminder',
+      summary: 'access review q1: 3 items of mgr-1 await a decision',
+      needsHuman: ['mgr-1'],
+    };
+    expect(await run('notify', share)).toEqual({ outcome: 'done' });
+    const message = slack.messages.at(-1)!;
+    expect(JSON.stringify(message)).toContain(`"url":"${consoleUrl}#/reviews?tenant=tenant-a"`);
+  });
+
+  it('opens Approvals for a request that waits for one, on Teams as an OpenUrl action', async () => {
+    const { run } = platformHarness('notification', linked, () => connection('teams', 'TEAMS_URL'), env);
+    const waiting = { ...notice, runId: 'tenant-a/privileged-access/e7', status: 'waiting-for-approval' };
+    expect(await run('notify', waiting)).toEqual({ outcome: 'done' });
+    expect(JSON.stringify(teams.cards.at(-1))).toContain(
+      `{"type":"Action.OpenUrl","title":"Open in the console","url":"${consoleUrl}#/approvals?tenant=tenant-a"}`,
+    );
+  });
+
+  it('opens the runs otherwise, and links nowhere when no console URL is configured', async () => {
+    const { run } = platformHarness('notification', linked, () => connection('slack', 'SLACK_URL'), env);
+    expect(await run('notify', { ...notice, runId: 'offboarding-link-1' })).toEqual({ outcome: 'done' });
+    expect(JSON.stringify(slack.messages.at(-1))).toContain(`${consoleUrl}#/runs?tenant=tenant-a`);
+    const plain = platformHarness('notification', factory, () => connection('slack', 'SLACK_URL'), env);
+    expect(await plain.run('notify', { ...notice, runId: 'offboarding-link-2' })).toEqual({ outcome: 'done' });
+    expect(JSON.stringify(slack.messages.at(-1))).not.toContain('console');
+  });
+});
+
 describe('failures never reveal the webhook URL', () => {
   const logged: LogEntry[] = [];
   const logger = new DefaultLogger('TRACE', (entry) => logged.push(entry));

@@ -64,7 +64,9 @@ export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {
     ? { workflowBundle: options.workflowBundle }
     : { workflowsPath: require.resolve('../workflows') };
   const stores = createStores(deps.mongo.db, { secretCipher: deps.secretCipher });
-  const adapters = deps.adapters ?? adapterFactories(stores);
+  // Chat notifications link to the console's screen for what waits (served by the API at /console/).
+  const consoleUrl = deps.publicBaseUrl ? `${deps.publicBaseUrl.replace(/\/$/, '')}/console/` : undefined;
+  const adapters = deps.adapters ?? adapterFactories(stores, undefined, { consoleUrl });
   const readSecrets = deps.readSecrets ?? tenantSecretReader(stores.secrets);
   const resolveSecretStore =
     deps.resolveSecretStore ??

@@ -2,7 +2,8 @@
  * CONTRACT FAKES of chat webhooks, not the services:
  * - Slack incoming webhooks (api.slack.com/messaging/webhooks): POST JSON to
  *   /services/T…/B…/<secret>; 200 "ok"; 400 no_text when neither text nor blocks,
- *   invalid_blocks for a header over 150 or a section over 3000 characters; 403
+ *   invalid_blocks for a header over 150 or a section over 3000 characters, or an
+ *   actions block whose buttons lack plain_text text (at most 75) or a URL (at most 3000); 403
  *   invalid_token for a wrong secret; 404 no_service for a removed webhook; 410
  *   channel_is_archived; 429 with Retry-After.
  * - Microsoft Teams Workflows webhooks (Power Automate "When a Teams webhook request is
@@ -17,7 +18,12 @@ export class SlackWebhookFake {
   readonly http = new HttpFake({ authorized: () => true });
   readonly messages: {
     text?: string;
-    blocks?: { type: string; text?: { text: string }; fields?: { text: string }[] }[];
+    blocks?: {
+      type: string;
+      text?: { text: string };
+      fields?: { text: string }[];
+      elements?: { type: string; text?: { type: string; text: string }; url?: string }[];
+    }[];
   }[] = [];
   /** Set to simulate a webhook that was removed (404) or whose channel was archived (410). */
   gone?: 404 | 410;
@@ -31,6 +37,14 @@ export class SlackWebhookFake {
       const header = message.blocks?.find((b) => b.type === 'header');
       if (header && (header.text?.text.length ?? 0) > 150) return reply(400, 'invalid_blocks');
       if (message.blocks?.some((b) => b.type === 'section' && (b.text?.text.length ?? 0) > 3000))
+        return reply(400, 'invalid_blocks');
+      const badButton = (e: { type: string; text?: { type: string; text: string }; url?: string }) =>
+        e.type !== 'button' ||
+        e.text?.type !== 'plain_text' ||
+        e.text.text.length > 75 ||
+        !e.url ||
+        e.url.length > 3000;
+      if (message.blocks?.some((b) => b.type === 'actions' && (!b.elements?.length || b.elements.some(badButton))))
         return reply(400, 'invalid_blocks');
       this.messages.push(message);
       return reply(200, 'ok');

@@ -30,8 +30,8 @@ export function platformHarness(
 ) {
   const secrets = new InMemorySecretStore();
   const activities = createPlatformActivities(platform, {
-    resolveAdapter: (_tenantId, p) =>
-      Promise.resolve(factory({ ...connection(), platform: p }, (ref) => readSecretRef(ref, env))),
+    resolveAdapter: (tenantId, p) =>
+      Promise.resolve(factory({ ...connection(), platform: p }, (ref) => readSecretRef(ref, env), tenantId)),
     resolveSecretStore: () => Promise.resolve(secrets),
   });
   // Expected failures are asserted, not logged (unless a test passes a logger to inspect).
