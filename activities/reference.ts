@@ -366,10 +366,17 @@ export function referenceAdapterFactory(
 }
 
 /** One reference platform per tenant, created on first use. */
-export function referencePlatformsPerTenant(): (tenantId: string) => ReferencePlatform {
+export function referencePlatformsPerTenant(
+  seed?: (tenantId: string, platform: ReferencePlatform) => void,
+): (tenantId: string) => ReferencePlatform {
   const platforms = new Map<string, ReferencePlatform>();
   return (tenantId) => {
-    if (!platforms.has(tenantId)) platforms.set(tenantId, new ReferencePlatform());
-    return platforms.get(tenantId)!;
+    let platform = platforms.get(tenantId);
+    if (!platform) {
+      platform = new ReferencePlatform();
+      seed?.(tenantId, platform);
+      platforms.set(tenantId, platform);
+    }
+    return platform;
   };
 }

@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DEMO_REVIEW_ID, DEMO_TENANT } from '../runbooks/demo';
+import { prepareDemo } from './demo';
 import {
   assertPortsFree,
   ferretDbArgs,
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
   ]);
 
   const admin = adminApiKey();
+  const demoTenant = env.DEMO_TENANT ?? DEMO_TENANT.tenantId;
   const serviceEnv = {
     ...env,
     TEMPORAL_ADDRESS: temporalAddress,
@@ -114,6 +117,8 @@ async function main(): Promise<void> {
     // Readable in the terminal; a deployment logs JSON lines (the default).
     LOG_FORMAT: env.LOG_FORMAT ?? 'pretty',
     ADMIN_API_KEY: admin.key,
+    // The demo company on the reference platform; DEMO_TENANT= (empty) starts without it.
+    DEMO_TENANT: demoTenant || undefined,
     PAYLOAD_ENCRYPTION_KEYS: encryptionKeys('PAYLOAD_ENCRYPTION_KEYS', 'payload-encryption-keys'),
     SECRET_STORE_KEYS: encryptionKeys('SECRET_STORE_KEYS', 'secret-store-keys'),
   };
@@ -125,6 +130,14 @@ async function main(): Promise<void> {
   await waitForPort(apiPort, 'the API');
 
   const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const demo = demoTenant
+    ? await prepareDemo({
+        apiUrl,
+        adminKey: admin.key,
+        tenantId: demoTenant,
+        keysFile: resolve(dataDir, 'demo-api-keys.json'),
+      })
+    : undefined;
   console.log(
     [
       '',
@@ -136,6 +149,16 @@ async function main(): Promise<void> {
       admin.generated
         ? `  Admin API key ${admin.key}  (saved in .data/admin-api-key)`
         : '  Admin API key from ADMIN_API_KEY',
+      ...(demo
+        ? [
+            '',
+            `Demo tenant "${demo.tenantId}" on the in-process reference platform (keys saved in .data/demo-api-keys.json):`,
+            `  Service desk  ${demo.keys.desk}  offboard bob in Service desk, watch the timeline`,
+            `  Reviewer      ${demo.keys.reviewer}  decide ${DEMO_REVIEW_ID} in My reviews`,
+            `  Approver      ${demo.keys.approver}  approve ada's elevation in Approvals`,
+          ]
+        : []),
+      '',
       '  Ctrl-C stops everything; data stays in .data/.',
       '',
     ].join('\n'),

@@ -8,6 +8,7 @@ import { createDiagnosticsActivities } from '../activities/diagnostics';
 import { createEvidenceActivities } from '../activities/evidence';
 import { createHttpCallbackActivities } from '../activities/http-callback';
 import { createPlatformActivities } from '../activities/platform-activities';
+import { referencePlatformsPerTenant } from '../activities/reference';
 import { adapterFactories } from '../activities/registry';
 import { createRunbookActivities } from '../activities/runbooks';
 import type { SecretStoreResolver } from '../activities/secret-store';
@@ -17,6 +18,7 @@ import { createSecretRotationActivities } from '../activities/secret-rotation';
 import { createTenantActivities } from '../activities/tenants';
 import type { Mongo } from '../infra/mongo';
 import type { SecretCipher } from '../infra/secret-cipher';
+import { seedDemoPlatform } from '../runbooks/demo';
 import { PLATFORM_DEFAULTS } from '../shared/platform-defaults';
 import type { Platform } from '../shared/platforms';
 import { taskQueues } from '../shared/task-queues';
@@ -37,6 +39,8 @@ export interface WorkerDeps {
   readSecrets?: TenantSecretReader;
   /** The API's public URL, where customer systems call back for `callAndWait` steps. */
   publicBaseUrl?: string;
+  /** The tenant whose reference platform starts as the demo company (runbooks/demo.ts); none by default. */
+  demoTenant?: string;
   /** Payload codec (encryption) and friends; must match the clients'. */
   dataConverter?: DataConverter;
 }
@@ -66,7 +70,15 @@ export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {
   const stores = createStores(deps.mongo.db, { secretCipher: deps.secretCipher });
   // Chat notifications link to the console's screen for what waits (served by the API at /console/).
   const consoleUrl = deps.publicBaseUrl ? `${deps.publicBaseUrl.replace(/\/$/, '')}/console/` : undefined;
-  const adapters = deps.adapters ?? adapterFactories(stores, undefined, { consoleUrl });
+  const demoTenant = deps.demoTenant;
+  const reference = referencePlatformsPerTenant(
+    demoTenant
+      ? (tenantId, platform) => {
+          if (tenantId === demoTenant) seedDemoPlatform(platform);
+        }
+      : undefined,
+  );
+  const adapters = deps.adapters ?? adapterFactories(stores, reference, { consoleUrl });
   const readSecrets = deps.readSecrets ?? tenantSecretReader(stores.secrets);
   const resolveSecretStore =
     deps.resolveSecretStore ??

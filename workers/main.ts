@@ -7,6 +7,7 @@ import { connectMongo } from '../infra/mongo';
 import { connectWorker, dataConverterFor } from '../infra/temporal';
 import { createStores, ensureIndexes } from '../store';
 import { SEED_RUNBOOKS } from '../runbooks';
+import { setDemoRunbookDefaults } from '../runbooks/demo';
 import { createWorkers } from './create-workers';
 
 /**
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   const stores = createStores(mongo.db, { secretCipher });
   await ensureIndexes(stores);
   const seeds = await stores.runbooks.loadSeeds(SEED_RUNBOOKS);
+  if (config.DEMO_TENANT) await setDemoRunbookDefaults(stores.runbooks, config.DEMO_TENANT);
   const dataConverter = dataConverterFor(config);
   if (!dataConverter)
     log.warn(
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
       mongo,
       dataConverter,
       secretCipher,
+      demoTenant: config.DEMO_TENANT,
       publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://${config.API_HOST}:${config.API_PORT}`,
     },
     { taskQueuePrefix: config.TASK_QUEUE_PREFIX, platforms: config.WORKER_PLATFORMS },
