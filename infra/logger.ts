@@ -32,7 +32,12 @@ export function createLogger(level: string, name: string, format: 'json' | 'pret
       options,
       pino.transport({
         target: 'pino-pretty',
-        options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
+        options: {
+          colorize: true,
+          singleLine: true,
+          translateTime: 'SYS:HH:MM:ss',
+          ignore: 'pid,hostname,req.headers,res.headers,req.query,req.params,req.remotePort',
+        },
       }),
     );
   return pino(options);

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { DEMO_REVIEW_ID, DEMO_TENANT } from '../runbooks/demo';
 import { prepareDemo } from './demo';
 import {
@@ -130,6 +130,8 @@ async function main(): Promise<void> {
   await waitForPort(apiPort, 'the API');
 
   const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const inCwd = relative(process.cwd(), dataDir);
+  const shown = inCwd.startsWith('..') ? dataDir : inCwd || '.';
   const demo = demoTenant
     ? await prepareDemo({
         apiUrl,
@@ -145,21 +147,21 @@ async function main(): Promise<void> {
       `  Console       ${apiUrl}/console/  (sign in with the admin API key below, or a key you make)`,
       `  API           ${apiUrl}  (ready: ${apiUrl}/readyz)`,
       `  Temporal      ${temporalAddress}${ownTemporal ? `  UI: http://127.0.0.1:${uiPort}` : ''}`,
-      `  MongoDB URI   ${mongoUri}${ownStore ? '  (embedded FerretDB, data in .data/ferretdb)' : ''}`,
+      `  MongoDB URI   ${mongoUri}${ownStore ? `  (embedded FerretDB, data in ${shown}/ferretdb)` : ''}`,
       admin.generated
-        ? `  Admin API key ${admin.key}  (saved in .data/admin-api-key)`
+        ? `  Admin API key ${admin.key}  (saved in ${shown}/admin-api-key)`
         : '  Admin API key from ADMIN_API_KEY',
       ...(demo
         ? [
             '',
-            `Demo tenant "${demo.tenantId}" on the in-process reference platform (keys saved in .data/demo-api-keys.json):`,
+            `Demo tenant "${demo.tenantId}" on the in-process reference platform (keys saved in ${shown}/demo-api-keys.json):`,
             `  Service desk  ${demo.keys.desk}  offboard bob in Service desk, watch the timeline`,
             `  Reviewer      ${demo.keys.reviewer}  decide ${DEMO_REVIEW_ID} in My reviews`,
             `  Approver      ${demo.keys.approver}  approve ada's elevation in Approvals`,
           ]
         : []),
       '',
-      '  Ctrl-C stops everything; data stays in .data/.',
+      `  Ctrl-C stops everything; data stays in ${shown}/.`,
       '',
     ].join('\n'),
   );
