@@ -11,6 +11,7 @@ import request from 'supertest';
 import { admin, ADMIN_KEY, eventually } from './support/api';
 import { screenshot, seriousAccessibilityViolations, writeArtifact } from './support/browser';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack';
+import { seedReviewPopulation } from './support/review-population';
 
 const TENANT = 'console-acme';
 let stack: ConsoleStack;
@@ -22,10 +23,12 @@ beforeAll(async () => {
   // Retention 0: an offboarding's deletion phase is due at once, so it completes on a real-time server.
   stack = await startConsoleStack('console', {
     tenantId: TENANT,
-    policy: { retentionDays: 0, approvers: ['approver-1'] },
+    // Retention 0 as above; a review item nobody decided is revoked at the deadline (the brake test relies on it).
+    policy: { retentionDays: 0, approvers: ['approver-1'], reviewDefaultDecision: 'revoke' },
   });
   keys['desk-dana'] = await stack.keyFor('desk-dana', 'service-desk', TENANT);
   keys['approver-1'] = await stack.keyFor('approver-1', 'approver', TENANT);
+  keys['admin-ann'] = await stack.keyFor('admin-ann', 'admin', TENANT);
 });
 
 afterAll(async () => {
@@ -175,5 +178,89 @@ it('the service desk starts an offboarding, sees the runbook before confirming, 
   await page.getByRole('link', { name: 'Runs and campaigns' }).click();
   await page.getByRole('link', { name: 'bob' }).waitFor();
   await checkScreen(page, 'runs');
+  await page.context().close();
+});
+
+it('an admin follows a campaign per reviewer: decided and pending per share, as bars with their numbers', async () => {
+  const platform = stack.lc.platformOf(TENANT);
+  const managers = seedReviewPopulation(platform, { prefix: 'camp', managers: 2, subjects: 4, perSubject: 1 });
+  const started = await request(stack.app)
+    .post(`/v1/tenants/${TENANT}/access-reviews`)
+    .set(bearer(keys['desk-dana']!))
+    .send({ reviewId: 'camp-q4', deadline: new Date(Date.now() + 3_600_000).toISOString() })
+    .expect(202);
+  const reviewerKey = await stack.keyFor(managers[0]!, 'reviewer', TENANT);
+  type Item = { itemId: string; subjectId: string };
+  const items = await eventually(
+    async () => {
+      const res = await request(stack.app)
+        .get(`/v1/tenants/${TENANT}/reviews/camp-q4/items?reviewer=me`)
+        .set(bearer(reviewerKey));
+      return res.status === 200 && (res.body.items as Item[]).length === 2 ? (res.body.items as Item[]) : undefined;
+    },
+    'the first manager’s share',
+    60_000,
+  );
+  await request(stack.app)
+    .post(`/v1/tenants/${TENANT}/reviews/camp-q4/decisions`)
+    .set(bearer(reviewerKey))
+    .send({ decisions: items.map((i) => ({ itemId: i.itemId, decision: 'revoke', comment: 'left the team' })) })
+    .expect(200);
+
+  const page = await signIn(keys['admin-ann']!);
+  await page.goto(`${stack.base}/console/#/run/${encodeURIComponent(started.body.runId as string)}?tenant=${TENANT}`);
+  const bar = (manager: string) => page.getByRole('listitem').filter({ hasText: manager });
+  await bar(managers[0]!).filter({ hasText: '2 decided, 0 defaulted, 0 pending of 2' }).waitFor({ timeout: 60_000 });
+  expect(await bar(managers[1]!).textContent()).toContain('0 decided, 0 defaulted, 2 pending of 2');
+  await checkScreen(page, 'campaign');
+  // A reviewer's key does not read the others' progress.
+  await request(stack.app).get(`/v1/tenants/${TENANT}/reviews/camp-q4/reviewers`).set(bearer(reviewerKey)).expect(403);
+  await page.context().close();
+});
+
+it('an admin lets a campaign past the blast-radius brake in the console, and the revocations happen', async () => {
+  const platform = stack.lc.platformOf(TENANT);
+  const [manager] = seedReviewPopulation(platform, { prefix: 'brk', managers: 1, subjects: 2, perSubject: 1 });
+  const held = () =>
+    [...platform.accounts.values()].filter((a) => a.userName.startsWith('brk-user-') && a.entitlements.length > 0);
+  // Nobody decides: at the deadline the tenant's default (revoke) applies to every item, more than the brake's 20 %.
+  const started = await request(stack.app)
+    .post(`/v1/tenants/${TENANT}/access-reviews`)
+    .set(bearer(keys['desk-dana']!))
+    .send({ reviewId: 'brk-q4', deadline: new Date(Date.now() + 3_000).toISOString() })
+    .expect(202);
+  const page = await signIn(keys['admin-ann']!);
+  await page.goto(`${stack.base}/console/#/run/${encodeURIComponent(started.body.runId as string)}?tenant=${TENANT}`);
+  const brake = page.locator('.card').filter({ has: page.getByRole('heading', { name: 'Blast-radius brake' }) });
+  await brake.waitFor({ timeout: 90_000 }).catch(async (err: Error) => {
+    throw new Error(`${err.message}\nthe page shows: ${await page.locator('main').innerText()}`);
+  });
+  // Closed shares count what the deadline defaulted.
+  await page
+    .getByRole('listitem')
+    .filter({ hasText: manager! })
+    .filter({ hasText: '0 decided, 2 defaulted, 0 pending of 2' })
+    .waitFor();
+  expect(held()).toHaveLength(2);
+  await checkScreen(page, 'campaign-brake');
+  await brake.getByLabel('Comment (optional)').fill('reorganisation: the whole team moved');
+  await brake.getByRole('button', { name: 'Go ahead' }).click();
+  await page.getByRole('status').filter({ hasText: 'Go-ahead sent' }).waitFor();
+  await page
+    .getByTestId('run-status')
+    .filter({ hasText: /^completed$/ })
+    .waitFor({ timeout: 90_000 });
+  expect(held()).toEqual([]);
+  const evidence = await request(stack.app)
+    .get(`/v1/tenants/${TENANT}/runs/${started.body.runId as string}/evidence`)
+    .set(admin)
+    .expect(200);
+  const goAhead = (evidence.body.records as { event: string; actor?: { id: string }; detail?: unknown }[]).find(
+    (r) => r.event === 'blast-radius-go-ahead',
+  );
+  expect(goAhead).toMatchObject({
+    actor: { id: 'admin-ann' },
+    detail: { comment: 'reorganisation: the whole team moved' },
+  });
   await page.context().close();
 });

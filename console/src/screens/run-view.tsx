@@ -3,6 +3,8 @@ import { api, download, problemText, type paths } from '../api';
 
 type Run = paths['/v1/tenants/{tenantId}/runs/{runId}']['get']['responses'][200]['content']['application/json'];
 type Step = Run['steps'][number];
+type ReviewerShare =
+  paths['/v1/tenants/{tenantId}/reviews/{reviewId}/reviewers']['get']['responses'][200]['content']['application/json']['items'][number];
 
 const OPEN = new Set(['running', 'waiting', 'waiting-for-approval', 'paused']);
 const POLL_MS = 1500;
@@ -23,6 +25,8 @@ export function RunView({ tenantId, runId, permissions }: { tenantId: string; ru
   const [error, setError] = useState<string>();
   const [holdReason, setHoldReason] = useState('');
   const [notice, setNotice] = useState<string>();
+  const [goAheadComment, setGoAheadComment] = useState('');
+  const [goAheadNotice, setGoAheadNotice] = useState<string>();
   useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -60,6 +64,13 @@ export function RunView({ tenantId, runId, permissions }: { tenantId: string; ru
     });
     setNotice(error ? `Not placed: ${problemText(error)}` : 'Legal hold placed: retention deletion will not happen');
   };
+  const goAhead = async () => {
+    const { error } = await api.POST('/v1/tenants/{tenantId}/runs/{runId}/go-ahead', {
+      params: { path: { tenantId, runId } },
+      body: goAheadComment.trim() ? { comment: goAheadComment.trim() } : {},
+    });
+    setGoAheadNotice(error ? `Not sent: ${problemText(error)}` : 'Go-ahead sent: the campaign applies its revocations');
+  };
   const evidencePath = `/v1/tenants/${encodeURIComponent(tenantId)}/runs/${encodeURIComponent(runId)}/evidence`;
 
   return (
@@ -84,6 +95,24 @@ export function RunView({ tenantId, runId, permissions }: { tenantId: string; ru
             ))}
           </ul>
         </div>
+      )}
+      {run.kind === 'access-review' && run.status === 'paused' && permissions.includes('runs:approve') && (
+        <div className="card warn">
+          <h2>Blast-radius brake</h2>
+          <p>
+            The campaign stopped before revoking: more would be revoked than the tenant’s policy allows at once. Check
+            the decisions, then let it continue.
+          </p>
+          <label htmlFor="go-ahead-comment">Comment (optional)</label>
+          <input id="go-ahead-comment" value={goAheadComment} onChange={(e) => setGoAheadComment(e.target.value)} />
+          <button type="button" onClick={() => void goAhead()}>
+            Go ahead
+          </button>
+          {goAheadNotice && <p role="status">{goAheadNotice}</p>}
+        </div>
+      )}
+      {run.kind === 'access-review' && permissions.includes('reviews:read-all') && (
+        <ReviewerProgress tenantId={tenantId} reviewId={run.subjectId} open={OPEN.has(run.status)} />
       )}
       {platforms.map((platform) => (
         <table key={platform} className="timeline">
@@ -132,5 +161,67 @@ export function RunView({ tenantId, runId, permissions }: { tenantId: string; ru
         </div>
       )}
     </section>
+  );
+}
+
+/**
+ * A campaign's progress per reviewer as a bar chart: decided, defaulted at the deadline and pending out of each
+ * share, overdue shares first and marked. Each bar carries its numbers as text for screen readers.
+ */
+function ReviewerProgress({ tenantId, reviewId, open }: { tenantId: string; reviewId: string; open: boolean }) {
+  const [shares, setShares] = useState<ReviewerShare[]>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      const { data, error } = await api.GET('/v1/tenants/{tenantId}/reviews/{reviewId}/reviewers', {
+        params: { path: { tenantId, reviewId } },
+      });
+      if (stopped) return;
+      if (error) setError(problemText(error));
+      else setShares(data.items);
+      if (open) timer = setTimeout(() => void poll(), POLL_MS * 2);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [tenantId, reviewId, open]);
+  if (error) return <p className="error">{error}</p>;
+  if (!shares) return null;
+  const sorted = [...shares].sort(
+    (a, b) =>
+      Number(b.overdue) - Number(a.overdue) || b.pending - a.pending || a.reviewerId.localeCompare(b.reviewerId),
+  );
+  const sum = (f: (s: ReviewerShare) => number) => shares.reduce((n, s) => n + f(s), 0);
+  const total = sum((s) => s.total);
+  const pct = (n: number, of: number) => (of ? `${(100 * n) / of}%` : '0');
+  return (
+    <div className="card">
+      <h2 id="reviewer-progress">Progress per reviewer</h2>
+      <p>
+        {sum((s) => s.decided)} decided, {sum((s) => s.defaulted)} defaulted, {sum((s) => s.pending)} pending of {total}{' '}
+        items; {shares.filter((s) => s.overdue).length} reviewers overdue.
+      </p>
+      <ul className="bars" aria-labelledby="reviewer-progress">
+        {sorted.map((s) => (
+          <li key={s.reviewerId} className={s.overdue ? 'overdue' : undefined}>
+            <span className="bar-label">
+              {s.reviewerId}
+              {s.overdue && <strong> overdue</strong>}
+            </span>
+            <span className="bar" aria-hidden="true">
+              <span className="bar-decided" style={{ width: pct(s.decided, s.total) }} />
+              <span className="bar-defaulted" style={{ width: pct(s.defaulted, s.total) }} />
+            </span>
+            <span className="bar-numbers">
+              {s.decided} decided, {s.defaulted} defaulted, {s.pending} pending of {s.total}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
