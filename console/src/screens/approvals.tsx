@@ -11,6 +11,8 @@ const FOUR_EYES =
 export function Approvals({ tenantId, me }: { tenantId: string; me: string }) {
   const [items, setItems] = useState<Pending[]>();
   const [error, setError] = useState<string>();
+  // Kept here, not in the card: a decided request leaves the list, its confirmation stays.
+  const [decided, setDecided] = useState<string>();
   const load = useCallback(async () => {
     const { data, error } = await api.GET('/v1/tenants/{tenantId}/approvals', { params: { path: { tenantId } } });
     if (error) setError(problemText(error));
@@ -27,6 +29,11 @@ export function Approvals({ tenantId, me }: { tenantId: string; me: string }) {
           {error}
         </p>
       )}
+      {decided && (
+        <p role="status" className="ok">
+          {decided}
+        </p>
+      )}
       {!items ? (
         <p role="status">Loading…</p>
       ) : items.length === 0 ? (
@@ -38,7 +45,10 @@ export function Approvals({ tenantId, me }: { tenantId: string; me: string }) {
             tenantId={tenantId}
             item={item}
             me={me}
-            onDecided={load}
+            onDecided={async (text) => {
+              setDecided(text);
+              await load();
+            }}
           />
         ))
       )}
@@ -55,7 +65,7 @@ function ApprovalCard({
   tenantId: string;
   item: Pending;
   me: string;
-  onDecided: () => Promise<void>;
+  onDecided: (text: string) => Promise<void>;
 }) {
   const [comment, setComment] = useState('');
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string }>();
@@ -73,8 +83,8 @@ function ApprovalCard({
       setOutcome({ ok: false, text: `Refused: ${problemText(error)}. ${FOUR_EYES}` });
       return;
     }
-    setOutcome({ ok: true, text: decision === 'approve' ? 'Approved: the run goes ahead' : 'Denied' });
-    await onDecided();
+    const what = `${item.kind === 'privileged-access' ? 'privileged access' : 'onboarding entitlement'} for ${item.subjectId}`;
+    await onDecided(decision === 'approve' ? `Approved ${what}: the run goes ahead` : `Denied ${what}`);
   };
   return (
     <article className="card" aria-labelledby={id}>
