@@ -12,3 +12,4 @@ export const WORKFLOW_TYPE: Readonly<Record<RunbookKind, string>> = {
 /** Scheduled campaigns. */
 export const ROTATION_CAMPAIGN_WORKFLOW = 'rotationCampaign';
 export const REVIEWER_WORKFLOW = 'reviewerAssignments';
+export const CONNECTION_CHECK_WORKFLOW = 'connectionCheck';

@@ -70,6 +70,12 @@ it('shows the sign-in screen without accessibility violations, and renders no cr
   // An admin sees the tenant screen: connections as references, never secret values.
   await page.getByRole('link', { name: 'Tenant' }).click();
   await page.getByRole('heading', { name: `Tenant ${TENANT}` }).waitFor();
+  // Its health: a test call per platform, run by the worker on that platform's queue.
+  await page.getByRole('button', { name: 'Test connection to reference' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^OK at .*signed in and listed accounts/ })
+    .waitFor();
   await checkScreen(page, 'tenant');
   await page.context().close();
 });
@@ -113,7 +119,13 @@ it('an approver approves an elevation in the console and the grant happens on th
   expect(hasAdmin()).toBe(false);
   await card.getByLabel('Comment').fill('outage bridge confirmed');
   await card.getByRole('button', { name: 'Approve' }).click();
-  await page.getByRole('status').filter({ hasText: 'Approved' }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: 'Approved' })
+    .waitFor()
+    .catch(async (err: Error) => {
+      throw new Error(`${err.message}\nthe page shows: ${await page.locator('main').innerText()}`);
+    });
   await eventually(() => Promise.resolve(hasAdmin() || undefined), 'the grant on the platform', 60_000);
   await page.context().close();
 });

@@ -4,6 +4,7 @@ import { createAdapterResolver, type AdapterFactories } from '../activities/adap
 import { tenantSecretReader, type TenantSecretReader } from '../activities/connection-secrets';
 import { createRotationCampaignActivities } from '../activities/rotation-campaign';
 import { createAccessReviewActivities } from '../activities/access-review';
+import { createConnectionCheckActivities } from '../activities/connection-check';
 import { createDiagnosticsActivities } from '../activities/diagnostics';
 import { createEvidenceActivities } from '../activities/evidence';
 import { createHttpCallbackActivities } from '../activities/http-callback';
@@ -124,7 +125,11 @@ export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {
                 connection: (tenantId) => stores.tenants.connection(tenantId, 'http-callback'),
                 readSecrets,
               })
-            : { ...createPlatformActivities(platform, { resolveAdapter, resolveSecretStore }), ...onPlatform },
+            : {
+                ...createPlatformActivities(platform, { resolveAdapter, resolveSecretStore }),
+                ...onPlatform,
+                ...createConnectionCheckActivities(platform, resolveAdapter),
+              },
         maxTaskQueueActivitiesPerSecond:
           options.maxActivitiesPerSecond?.[platform] ?? PLATFORM_DEFAULTS[platform].maxActivitiesPerSecond,
       }),

@@ -8,3 +8,4 @@ export { accessReviewCampaign } from './access-review';
 export { reviewerAssignments } from './access-review-reviewer';
 export { rotationCampaign } from './rotation-campaign';
 export { scheduledAccessReview } from './scheduled-access-review';
+export { connectionCheck } from './connection-check';

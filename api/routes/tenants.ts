@@ -1,8 +1,12 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
+import type { ConnectionCheck } from '../../activities/connection-check';
 import { ensureTenantSchedules } from '../../scheduling/tenant-schedules';
+import { CONNECTION_CHECK_WORKFLOW } from '../../shared/workflow-types';
+import type { connectionCheck } from '../../workflows/connection-check';
 import { tenantEnvPrefix } from '../../activities/connection-secrets';
 import { outboundUrlProblem } from '../../shared/outbound-urls';
 import type { PlatformConnection, SecretStoreSetting, Tenant } from '../../shared/runbooks';
@@ -11,7 +15,14 @@ import { TenantExistsError, type TenantStore } from '../../store/tenants';
 import { requireGlobalAdmin, requireTenant } from '../access';
 import { operation } from '../openapi';
 import { conflict, fieldProblems, notFound } from '../problem';
-import { PlatformConnectionSchema, SecretStoreSchema, TenantId, TenantParams, TenantPolicySchema } from '../schemas';
+import {
+  PlatformConnectionSchema,
+  PlatformSchema,
+  SecretStoreSchema,
+  TenantId,
+  TenantParams,
+  TenantPolicySchema,
+} from '../schemas';
 
 const CreateTenant = z.strictObject({
   tenantId: TenantId,
@@ -19,6 +30,14 @@ const CreateTenant = z.strictObject({
   policy: TenantPolicySchema.partial().optional(),
   connections: z.array(PlatformConnectionSchema).max(50).optional(),
   secretStore: SecretStoreSchema.optional(),
+});
+const ConnectionParams = z.strictObject({ tenantId: TenantId, platform: PlatformSchema });
+const ConnectionCheckSchema = z.object({
+  platform: PlatformSchema,
+  status: z.enum(['ok', 'failed', 'not-supported']),
+  failure: z.string().optional().openapi({ description: 'The failure class, e.g. PlatformForbidden, NotConnected' }),
+  detail: z.string(),
+  checkedAt: z.string(),
 });
 const UpdateTenant = z
   .strictObject({
@@ -160,6 +179,37 @@ export function tenantsRouter(
       if (!updated) throw notFound('tenant');
       await schedulesOf(updated);
       res.json(updated);
+    },
+  );
+  operation(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/v1/tenants/{tenantId}/connections/{platform}/test',
+      summary: 'Test a platform connection: one read-only call (the first account) with the tenant’s own credentials',
+      tag,
+      params: ConnectionParams,
+      guards: [requireTenant(tenants, 'tenant:write')],
+      responses: { 200: { description: 'What the platform answered', schema: ConnectionCheckSchema } },
+    },
+    async (_req, res, { params: { tenantId, platform } }) => {
+      if (!(await tenants.connection(tenantId, platform))) throw notFound(`${platform} connection`);
+      if (platform === 'http-callback')
+        return void res.json({
+          platform,
+          status: 'not-supported',
+          detail: 'a call-and-wait endpoint is the customer’s: its steps show whether it answers',
+          checkedAt: new Date().toISOString(),
+        } satisfies ConnectionCheck);
+      // Run where the adapters are (the worker's platform queue), never in the API process.
+      const result = await temporal.workflow.execute<typeof connectionCheck>(CONNECTION_CHECK_WORKFLOW, {
+        taskQueue: queues.workflows,
+        workflowId: `${tenantId}/connection-check/${platform}/${randomUUID()}`,
+        args: [{ tenantId, platform }],
+        workflowExecutionTimeout: '1 minute',
+      });
+      res.json(result);
     },
   );
   return router;

@@ -119,7 +119,7 @@ export function App() {
         ) : screen === 'run' && route.runId ? (
           <RunView tenantId={tenant.tenantId} runId={route.runId} permissions={tenant.permissions} />
         ) : (
-          <Tenants tenantId={tenant.tenantId} />
+          <Tenants tenantId={tenant.tenantId} permissions={tenant.permissions} />
         )}
       </main>
     </>

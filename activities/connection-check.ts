@@ -1,0 +1,55 @@
+import { toActivityFailure } from './errors';
+import type { AdapterResolver } from './platform-adapter';
+import type { Platform } from '../shared';
+
+/** What a connection test found: the platform answered the tenant's credentials, refused them, or cannot be tested. */
+export interface ConnectionCheck {
+  platform: Platform;
+  status: 'ok' | 'failed' | 'not-supported';
+  /** The failure's class (e.g. PlatformForbidden, NotConnected), when it failed. */
+  failure?: string;
+  /** What was tried and what came back, in words; never a secret (platform errors never carry one). */
+  detail: string;
+  checkedAt: string;
+}
+
+/**
+ * The connection test of one platform queue: one read-only call with the tenant's own connection (the first
+ * page of accounts, one account long), so a bad secret, a wrong address or a missing permission shows before
+ * a leaver's offboarding depends on it. Answers with what it found instead of failing, so it is never retried.
+ */
+export function createConnectionCheckActivities(platform: Platform, resolveAdapter: AdapterResolver) {
+  return {
+    async checkConnection({ tenantId }: { tenantId: string }): Promise<ConnectionCheck> {
+      const checkedAt = () => new Date().toISOString();
+      try {
+        const adapter = await resolveAdapter(tenantId, platform);
+        if (!adapter.listAccounts)
+          return {
+            platform,
+            status: 'not-supported',
+            detail: `${platform} has no read-only call to test the connection with; its steps show whether it works`,
+            checkedAt: checkedAt(),
+          };
+        const page = await adapter.listAccounts({ limit: 1 });
+        return {
+          platform,
+          status: 'ok',
+          detail: `signed in and listed accounts (${page.accounts.length ? 'at least one' : 'none'} found)`,
+          checkedAt: checkedAt(),
+        };
+      } catch (err) {
+        const failure = toActivityFailure(err);
+        return {
+          platform,
+          status: 'failed',
+          failure: failure.type ?? 'Unknown',
+          detail: failure.message,
+          checkedAt: checkedAt(),
+        };
+      }
+    },
+  };
+}
+
+export type ConnectionCheckActivities = ReturnType<typeof createConnectionCheckActivities>;
