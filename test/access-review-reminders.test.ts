@@ -9,6 +9,7 @@
 import { reviewerWorkflowId, type AccessReviewRequest } from '../shared';
 import { accessReviewCampaign } from '../workflows/access-review';
 import { type reviewerAssignments } from '../workflows/access-review-reviewer';
+import { keepHistory } from './support/histories';
 import { lifecycleOnTimeSkipping } from './support/lifecycle-workers';
 import { seedReviewPopulation } from './support/review-population';
 import { uniqueQueue } from './support/servers';
@@ -47,9 +48,18 @@ it('reminds every 3 days until the deadline, escalates from the second reminder,
       reviewerWorkflowId(tenantId, request.reviewId, manager),
     );
     expect(await reviewer.result()).toEqual({ reviewerId: manager, decidedByReviewer: 0, defaulted: 4, reminders: 4 });
+    // The share's first message, when it starts: how many items and by when.
+    const assigned = t.lc.notices.filter((n) => n.runId === reviewer.workflowId && n.status === 'assigned');
+    expect(assigned).toEqual([
+      expect.objectContaining({
+        needsHuman: [manager],
+        summary: `access review ${request.reviewId}: 4 items assigned to ${manager} for a decision by ${request.deadline}`,
+      }),
+    ]);
     const reminders = t.lc.notices.filter((n) => n.summary.includes(`items of ${manager} await`));
     expect(reminders.map((n) => n.status)).toEqual(['reminder', 'escalated', 'escalated', 'escalated']);
     expect(reminders[0]!.needsHuman).toEqual([manager]);
     expect(reminders[1]!.needsHuman).toEqual([manager, 'security-team']);
+    if (manager === mgrA) await keepHistory('access-review-reviewer-announced', reviewer);
   }
 });

@@ -277,5 +277,6 @@ it('keeps every history short: the campaign continues as new every few reviewers
   expect(runs.length).toBeGreaterThanOrEqual(6);
   expect(Math.max(...runs)).toBeLessThan(120);
   const reviewerEvents = await Promise.all(managers.map(async (m) => (await reviewer(m).describe()).historyLength));
-  expect(Math.max(...reviewerEvents)).toBeLessThan(40);
+  // A share's history is small and fixed, whatever its size: its first notice (marker, notify, evidence) included.
+  expect(Math.max(...reviewerEvents)).toBeLessThan(50);
 });

@@ -62,14 +62,29 @@ it('grants after approval and revokes by itself when the time-box ends', async (
   // The 30-minute approval wait and the 60-minute time-box were durable timers.
   expect(await timerSeconds(handle)).toEqual([1800, 3600]);
   const evidence = await t.lc.evidence.forRun(tenantId, handle.workflowId);
-  expect(evidence.map((e) => `${e.event}:${e.outcome ?? ''}:${e.actor.id}`)).toEqual([
+  // The approvers' notice runs beside the wait for a decision: its record may come before or after it.
+  const notified = evidence.filter((e) => e.event === 'approvers-notified');
+  expect(notified.map((e) => e.detail)).toEqual([{ recipients: ['approver-1', 'approver-2'] }]);
+  expect(
+    evidence.filter((e) => e.event !== 'approvers-notified').map((e) => `${e.event}:${e.outcome ?? ''}:${e.actor.id}`),
+  ).toEqual([
     `access-requested::${userName}`,
     'approval:approved:approver-1',
     `grant:succeeded:${userName}`,
     `revoke:succeeded:${userName}`,
   ]);
   expect(evidence[0]!.detail).toMatchObject({ justification: 'INC-4711 production outage', grantedMinutes: 60 });
+  // The approvers were told, with what they decide on; the notice links to the console's Approvals screen.
+  const notice = t.lc.notices.find((n) => n.runId === handle.workflowId);
+  expect(notice).toMatchObject({
+    status: 'waiting-for-approval',
+    needsHuman: ['approver-1', 'approver-2'],
+  });
+  expect(notice!.summary).toBe(
+    `${userName} asks for global-admin on reference for ${userName} (60 minutes): INC-4711 production outage`,
+  );
   await keepHistory('privileged-access-expired', handle);
+  await keepHistory('privileged-access-approvers-notified', handle);
 });
 
 it('rejects self-approval and approvers the tenant does not list, then accepts a listed approver', async () => {

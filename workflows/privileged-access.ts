@@ -1,4 +1,11 @@
-import { ApplicationFailure, CancellationScope, condition, patched, setHandler } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { TenantActivities } from '../activities/tenants';
 import {
   approvalRefusal,
@@ -110,6 +117,9 @@ async function awaitApproval(
       approverRole: 'approver',
     },
   ];
+  // The approvers hear of the request (runs started before this change do not; `patched` keeps them replaying).
+  // Not awaited: a chat platform retrying does not hold up the decision.
+  if (patched('notify-approvers')) void notifyApprovers(request, policy, recorder).catch(() => undefined);
   await condition(
     () => decision !== undefined,
     (request.approvalTimeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES) * MINUTE,
@@ -117,6 +127,30 @@ async function awaitApproval(
   recorder.resolved('approve or deny the privileged access request');
   recorder.progress.pendingApprovals = [];
   return decision;
+}
+
+/** Tells the tenant's approvers on Slack or Teams, where the tenant has a notification connection. */
+async function notifyApprovers(
+  request: PrivilegedAccessRequest,
+  policy: TenantPolicy,
+  recorder: RunRecorder,
+): Promise<void> {
+  const connected = await controlActivities<TenantActivities>().loadTenantPlatforms(request.tenantId);
+  if (!connected.includes('notification')) return;
+  const approvers = policy.approvers.length ? policy.approvers : ['the tenant’s approvers'];
+  await platformActivities('notification').notify({
+    tenantId: request.tenantId,
+    runId: workflowInfo().workflowId,
+    status: 'waiting-for-approval',
+    summary: `${request.requestedBy.id} asks for ${request.entitlementId} on ${request.platform} for ${request.subject.subjectId} (${request.durationMinutes} minutes): ${request.justification}`,
+    needsHuman: approvers,
+  });
+  await recorder.evidence('approvers-notified', {
+    platform: 'notification',
+    action: 'notify',
+    outcome: 'done',
+    detail: { recipients: approvers },
+  });
 }
 
 /**
