@@ -13,7 +13,7 @@ import type {
   StepRetryOverride,
 } from '../../shared';
 import { PLATFORM_DEFAULTS } from '../../shared/platform-defaults';
-import { myTaskQueues } from './queues';
+import { controlActivities as sharedControlActivities, platformActivityOptions } from './activity-proxies';
 
 /**
  * Temporal task-queue priority of what stands between a leaver and containment (1 is the highest; every other
@@ -23,12 +23,9 @@ export const CONTAINMENT_PRIORITY = 1;
 
 /** Our own systems (runbook store, tenant policy, evidence) on the control queue; at a priority when given. */
 export function controlActivities(priorityKey?: number) {
-  return proxyActivities<RunbookActivities & TenantActivities & EvidenceActivities>({
-    taskQueue: myTaskQueues().control,
-    startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 20 },
-    ...(priorityKey ? { priority: { priorityKey } } : {}),
-  });
+  return sharedControlActivities<RunbookActivities & TenantActivities & EvidenceActivities>(
+    priorityKey ? { priority: { priorityKey } } : {},
+  );
 }
 
 export type PlatformCall = <A extends PlatformAction>(
@@ -49,15 +46,8 @@ export function platformCaller(
   attempts: { count: number },
   priorityKey?: number,
 ): PlatformCall {
-  const defaults = PLATFORM_DEFAULTS[platform];
-  const maximumAttempts = retry?.maximumAttempts ?? defaults.retry.maximumAttempts;
-  const activities = proxyActivities<PlatformActivities>({
-    taskQueue: myTaskQueues().platform(platform),
-    startToCloseTimeout: defaults.startToCloseTimeout,
-    scheduleToCloseTimeout: defaults.scheduleToCloseTimeout,
-    retry: { ...defaults.retry, ...retry },
-    ...(priorityKey ? { priority: { priorityKey } } : {}),
-  });
+  const maximumAttempts = retry?.maximumAttempts ?? PLATFORM_DEFAULTS[platform].retry.maximumAttempts;
+  const activities = proxyActivities<PlatformActivities>(platformActivityOptions(platform, retry, priorityKey));
   return async (action, input) => {
     const request = { ...input, ...envelope } as Parameters<PlatformActivities[typeof action]>[0];
     try {
