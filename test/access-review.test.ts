@@ -12,10 +12,11 @@ import { reviewerWorkflowId, type AccessReviewRequest, type ReviewItem } from '.
 import { blastRadiusGoAheadSignal, progressQuery, reviewDecisionsUpdate, reviewItemsQuery } from '../shared/messages';
 import { accessReviewCampaign } from '../workflows/access-review';
 import { type reviewerAssignments } from '../workflows/access-review-reviewer';
-import { keepHistory, runHistoryLengths, waitFor } from './support/histories';
+import { keepHistory, runHistoryLengths } from './support/histories';
 import { startLifecycleWorkers, type LifecycleWorkers } from './support/lifecycle-workers';
 import { seedReviewPopulation } from './support/review-population';
 import { bundleWorkflows, testMongo, testTemporal, uniqueQueue } from './support/servers';
+import { waitFor } from './support/poll';
 
 let temporal: Awaited<ReturnType<typeof testTemporal>>;
 let mongo: Awaited<ReturnType<typeof testMongo>>;

@@ -8,10 +8,11 @@
  */
 import request from 'supertest';
 import type { ReviewItem } from '../shared/runs';
-import { admin, eventually, testApi, type TestApi } from './support/api';
+import { admin, testApi, type TestApi } from './support/api';
 import { startLifecycleWorkers, type LifecycleWorkers } from './support/lifecycle-workers';
 import { seedReviewPopulation } from './support/review-population';
 import { bundleWorkflows } from './support/servers';
+import { eventually } from './support/poll';
 
 let api: TestApi;
 let lc: LifecycleWorkers;

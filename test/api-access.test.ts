@@ -11,7 +11,8 @@ import request from 'supertest';
 import { createApp } from '../api/app';
 import { createLogger } from '../infra/logger';
 import { taskQueues } from '../shared/task-queues';
-import { admin, ADMIN_KEY, eventually, testApi, type TestApi } from './support/api';
+import { admin, ADMIN_KEY, testApi, type TestApi } from './support/api';
+import { eventually } from './support/poll';
 
 let api: TestApi;
 let jwks: Server;

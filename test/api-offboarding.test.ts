@@ -8,13 +8,14 @@
 import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { referenceAdapterFactory, ReferencePlatform } from '../activities/reference';
-import type { Subject } from '../shared/identity';
 import { taskQueues } from '../shared/task-queues';
 import { runWorkflowId } from '../shared/workflow-ids';
 import { SEED_RUNBOOKS } from '../runbooks';
 import { createWorkers } from '../workers/create-workers';
-import { admin, eventually, testApi, type TestApi } from './support/api';
+import { admin, testApi, type TestApi } from './support/api';
 import { bundleWorkflows, uniqueQueue } from './support/servers';
+import { eventually } from './support/poll';
+import { seedLeaver } from './support/leavers';
 
 let api: TestApi;
 let workers: Worker[];
@@ -83,21 +84,6 @@ afterAll(async () => {
   await api.close();
 });
 
-/** A leaver with sessions, a group, an access key, a federation link and a document; and their manager. */
-function seedLeaver(name: string): Subject {
-  reference.seedAccount({ userName: `${name}-manager` });
-  reference.seedAccount({
-    userName: name,
-    email: `${name}@example.com`,
-    sessions: 2,
-    entitlements: [{ kind: 'group', id: 'engineering' }],
-    federation: [{ providerId: 'github-sso' }],
-    owned: [`${name}-roadmap.doc`],
-  });
-  reference.seedCredential({ id: `${name}-key`, kind: 'access-key', ownerId: name, status: 'active' });
-  return { subjectId: `e-${name}`, userName: name, email: `${name}@example.com`, managerId: `${name}-manager` };
-}
-
 type RunView = {
   status: string;
   closedAt?: string;
@@ -116,7 +102,7 @@ const runStatus = (location: string, done: (run: RunView) => boolean) =>
   );
 
 it('offboards a leaver everywhere through the API: contained, revoked, handed over, deleted, with evidence', async () => {
-  const subject = seedLeaver('ada');
+  const subject = seedLeaver(reference, 'ada');
   const body = { runbookId: 'reference-offboarding', subject, mode: 'immediate', ticketRef: 'HR-1001' };
   const started = await request(app)
     .post('/v1/tenants/offb-acme/offboardings')
@@ -206,7 +192,7 @@ it('offboards a leaver everywhere through the API: contained, revoked, handed ov
 });
 
 it('shows a step the platform keeps failing as retrying, with the attempt, the platform’s error and the next attempt, until it succeeds', async () => {
-  const subject = seedLeaver('bea');
+  const subject = seedLeaver(reference, 'bea');
   // Seven failures of eight attempts: the later retry intervals (3.2 s, 6.4 s) leave a loaded machine time to look.
   reference.failNext('disableAccount', 'server', 7);
   const started = await request(app)
@@ -245,7 +231,7 @@ it('shows a step the platform keeps failing as retrying, with the attempt, the p
 });
 
 it('stops the retention deletion when legal hold is placed through the API', async () => {
-  const subject = seedLeaver('ben');
+  const subject = seedLeaver(reference, 'ben');
   const started = await request(app)
     .post('/v1/tenants/offb-globex/offboardings')
     .set(desk)
@@ -284,7 +270,7 @@ it('stops the retention deletion when legal hold is placed through the API', asy
 
 // Last in this file: it stops the workers.
 it("shows a finished run's steps from its history when no worker is there to answer a query", async () => {
-  const subject = seedLeaver('quinn');
+  const subject = seedLeaver(reference, 'quinn');
   const started = await request(app)
     .post('/v1/tenants/offb-acme/offboardings')
     .set(desk)

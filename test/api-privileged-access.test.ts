@@ -6,9 +6,10 @@
  */
 import request from 'supertest';
 import { approvalUpdate } from '../shared/messages';
-import { admin, eventually, testApi, type TestApi } from './support/api';
+import { admin, testApi, type TestApi } from './support/api';
 import { startLifecycleWorkers, type LifecycleWorkers } from './support/lifecycle-workers';
 import { bundleWorkflows } from './support/servers';
+import { eventually } from './support/poll';
 
 let api: TestApi;
 let lc: LifecycleWorkers;

@@ -13,8 +13,9 @@ import { createLogger } from '../infra/logger';
 import type { ReviewItem } from '../shared/runs';
 import { taskQueues } from '../shared/task-queues';
 import { reviewerWorkflowId } from '../shared/workflow-ids';
-import { admin, ADMIN_KEY, eventually, testApi, type TestApi } from './support/api';
+import { admin, ADMIN_KEY, testApi, type TestApi } from './support/api';
 import type { reviewerAssignments } from './workflows/api-stand-ins';
+import { eventually } from './support/poll';
 
 let api: TestApi;
 let worker: Worker;

@@ -6,7 +6,8 @@
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { taskQueues } from '../shared/task-queues';
-import { admin, eventually, testApi, type TestApi } from './support/api';
+import { admin, testApi, type TestApi } from './support/api';
+import { eventually } from './support/poll';
 
 let api: TestApi;
 let worker: Worker;

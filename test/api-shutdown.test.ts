@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { freePort, waitForPort } from '../scripts/processes';
+import { eventually } from './support/poll';
 
 const ADMIN_KEY = 'shutdown-admin-key-0123456789abcdef';
 let child: ChildProcess;
@@ -62,7 +63,7 @@ it('finishes the request in flight on SIGTERM, then refuses new ones and exits 0
 
   const slow = call(started.headers.get('location')!);
   // Wait until the server is handling it (the /metrics request itself is the other one in flight).
-  for (let n = await inFlight(); n < 2; n = await inFlight()) await new Promise((r) => setTimeout(r, 20));
+  await eventually(async () => ((await inFlight()) >= 2 ? true : undefined), 'the slow request in flight', 60_000, 20);
   child.kill('SIGTERM');
 
   const response = await slow;

@@ -25,7 +25,7 @@ import { keycloakAdapterFactory } from '../activities/keycloak';
 import type { ReviewItem } from '../shared/runs';
 import { taskQueues } from '../shared/task-queues';
 import { createWorkers } from '../workers/create-workers';
-import { admin, eventually, testApi, type TestApi } from './support/api';
+import { admin, testApi, type TestApi } from './support/api';
 import { awsClients } from './support/aws-fixtures';
 import type { Emulator } from './support/emulator';
 import { startKeycloak, type KeycloakServer } from './support/keycloak';
@@ -33,6 +33,7 @@ import { provisionRealm, type KeycloakTestRealm } from './support/keycloak-fixtu
 import { motoConnection, startMoto } from './support/moto';
 import { handedOver } from './support/secrets';
 import { bundleWorkflows, uniqueQueue } from './support/servers';
+import { eventually } from './support/poll';
 
 let api: TestApi;
 let app: TestApi['app'];

@@ -8,10 +8,11 @@
 import request from 'supertest';
 import { scimAdapterFactory } from '../activities/scim';
 import { FakeScim } from './fakes/scim';
-import { admin, eventually, testApi, type TestApi } from './support/api';
+import { admin, testApi, type TestApi } from './support/api';
 import { keepHistory } from './support/histories';
 import { startLifecycleWorkers, type LifecycleWorkers } from './support/lifecycle-workers';
 import { bundleWorkflows } from './support/servers';
+import { eventually } from './support/poll';
 
 const GOOD = 'cc-good';
 const BAD = 'cc-bad';

@@ -8,12 +8,12 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import type { ReviewItem } from '../shared/runs';
-import { eventually } from './support/api';
 import { screenshot, seriousAccessibilityViolations } from './support/browser';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack';
 import { startKeycloak, type KeycloakServer } from './support/keycloak';
 import { adminApi } from './support/keycloak-fixtures';
 import { seedReviewPopulation } from './support/review-population';
+import { eventually } from './support/poll';
 
 const TENANT = 'console-sso';
 const REALM = 'irb-console';

@@ -8,10 +8,11 @@
  */
 import type { Page } from 'playwright-core';
 import request from 'supertest';
-import { admin, ADMIN_KEY, eventually } from './support/api';
+import { admin, ADMIN_KEY } from './support/api';
 import { screenshot, seriousAccessibilityViolations, writeArtifact } from './support/browser';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack';
 import { seedReviewPopulation } from './support/review-population';
+import { eventually } from './support/poll';
 
 const TENANT = 'console-acme';
 let stack: ConsoleStack;

@@ -7,9 +7,10 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { rotationSecretName, type CredentialRotationRequest } from '../shared';
 import { manualRotationConfirmedSignal, progressQuery } from '../shared/messages';
 import { credentialRotation } from '../workflows/credential-rotation';
-import { historyText, keepHistory, timerSeconds, waitFor } from './support/histories';
+import { historyText, keepHistory, timerSeconds } from './support/histories';
 import { lifecycleOnTimeSkipping } from './support/lifecycle-workers';
 import { uniqueQueue } from './support/servers';
+import { waitFor } from './support/poll';
 
 const t = lifecycleOnTimeSkipping('rotation');
 

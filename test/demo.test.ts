@@ -19,9 +19,10 @@ import {
 } from '../runbooks/demo';
 import { SEED_RUNBOOKS } from '../runbooks';
 import { prepareDemo, type DemoKeys } from '../scripts/demo';
-import { ADMIN_KEY, eventually, testApi, type TestApi } from './support/api';
+import { ADMIN_KEY, testApi, type TestApi } from './support/api';
 import { startLifecycleWorkers, type LifecycleWorkers } from './support/lifecycle-workers';
 import { bundleWorkflows } from './support/servers';
+import { eventually } from './support/poll';
 
 const TENANT = 'demo-t';
 let api: TestApi;

@@ -26,6 +26,7 @@ import type { PlatformConnection } from '../shared';
 import { CallbackStore } from '../store/callbacks';
 import { bundleWorkflows, testMongo, testTemporal, uniqueQueue } from './support/servers';
 import type { callAndWaitStep, CallAndWaitInput } from './workflows/call-and-wait';
+import { eventually } from './support/poll';
 
 interface CustomerCall {
   headers: IncomingMessage['headers'];
@@ -237,7 +238,12 @@ it('tells the customer when the run cancelled the step, on its next report', asy
   // The workflow must first turn the cancellation into a request to cancel its activity.
   const cancelRequested = async () =>
     Number((await handle.describe()).raw.pendingActivities?.[0]?.state) === PENDING_ACTIVITY_STATE_CANCEL_REQUESTED;
-  while (!(await cancelRequested())) await new Promise((r) => setTimeout(r, 50));
+  await eventually(
+    async () => ((await cancelRequested()) ? true : undefined),
+    'the activity’s cancel request',
+    60_000,
+    50,
+  );
   const gone = await callback(call, { status: 'in-progress' }).expect(410);
   expect(gone.body.type).toMatch(/callback-cancelled$/);
   const err = await handle.result().catch((e: unknown) => e);

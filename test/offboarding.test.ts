@@ -5,11 +5,11 @@
  */
 import { legalHoldSignal } from '../shared/messages';
 import type { OffboardingRequest, RunProgress, Subject } from '../shared';
-import type { ReferencePlatform } from '../activities/reference';
 import { runWorkflowId } from '../shared/workflow-ids';
 import { waitForProgress, workflowEnv, type WorkflowEnv } from './support/workflow-env';
 import { keepHistory } from './support/histories';
 import type { offboarding } from '../workflows/offboarding';
+import { seedLeaver } from './support/leavers';
 
 const DAY = 24 * 60 * 60 * 1000;
 let w: WorkflowEnv;
@@ -18,27 +18,6 @@ beforeAll(async () => {
   w = await workflowEnv('offboarding', { extraPlatforms: ['okta'] });
 });
 afterAll(() => w.teardown());
-
-/** A leaver with a session, a group, an access key, a federation link and a document; and their manager. */
-function seedLeaver(platform: ReferencePlatform, name: string): Subject {
-  platform.seedAccount({ userName: `${name}-manager` });
-  platform.seedAccount({
-    userName: name,
-    email: `${name}@example.com`,
-    sessions: 2,
-    entitlements: [{ kind: 'group', id: 'engineering' }],
-    federation: [{ providerId: 'github-sso' }],
-    owned: [`${name}-roadmap.doc`],
-  });
-  platform.seedCredential({ id: `${name}-key`, kind: 'access-key', ownerId: name, status: 'active' });
-  return {
-    subjectId: `e-${name}`,
-    userName: name,
-    email: `${name}@example.com`,
-    displayName: `Leaver ${name}`,
-    managerId: `${name}-manager`,
-  };
-}
 
 async function start(tenantId: string, subject: Subject, extra: Partial<OffboardingRequest> = {}) {
   const request: OffboardingRequest = {

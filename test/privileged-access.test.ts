@@ -2,9 +2,10 @@
 import type { PrivilegedAccessRequest } from '../shared';
 import { approvalUpdate, endAccessSignal, extendAccessUpdate, progressQuery } from '../shared/messages';
 import { privilegedAccess } from '../workflows/privileged-access';
-import { keepHistory, timerSeconds, waitFor } from './support/histories';
+import { keepHistory, timerSeconds } from './support/histories';
 import { lifecycleOnTimeSkipping } from './support/lifecycle-workers';
 import { uniqueQueue } from './support/servers';
+import { waitFor } from './support/poll';
 
 const t = lifecycleOnTimeSkipping('pam');
 

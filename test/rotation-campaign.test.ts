@@ -5,9 +5,10 @@ import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../shared/search-attributes
 import { blastRadiusGoAheadSignal, progressQuery } from '../shared/messages';
 import { type credentialRotation } from '../workflows/credential-rotation';
 import { rotationCampaign } from '../workflows/rotation-campaign';
-import { historyText, keepHistory, waitFor } from './support/histories';
+import { historyText, keepHistory } from './support/histories';
 import { lifecycleOnTimeSkipping } from './support/lifecycle-workers';
 import { uniqueQueue } from './support/servers';
+import { waitFor } from './support/poll';
 
 const t = lifecycleOnTimeSkipping('campaign');
 

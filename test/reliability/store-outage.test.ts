@@ -19,11 +19,12 @@ import { ferretDbArgs, freePort, startProcess, waitForPort, type Supervised } fr
 import { taskQueues } from '../../shared/task-queues';
 import { createStores } from '../../store';
 import { createWorkers } from '../../workers/create-workers';
-import { ADMIN_KEY, admin, eventually } from '../support/api';
+import { ADMIN_KEY, admin } from '../support/api';
 import { SCIM_LEAVER_RUNBOOK, scimLeaverTenant } from '../support/scim-leavers';
 import { FakeScim, type FakeScimUser } from '../fakes/scim';
 import { bundleWorkflows, testTemporal, uniqueQueue } from '../support/servers';
 import { TOOLS_BIN } from '../support/tools';
+import { eventually } from '../support/poll';
 
 const TENANT = 'store-outage';
 const LEAVERS = 30;

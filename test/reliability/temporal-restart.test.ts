@@ -16,11 +16,11 @@ import { taskQueues } from '../../shared/task-queues';
 import { runWorkflowId } from '../../shared/workflow-ids';
 import { createWorkers } from '../../workers/create-workers';
 import type { offboarding } from '../../workflows/offboarding';
-import { eventually } from '../support/api';
 import { scimLeaverRequest, scimLeaverTenant } from '../support/scim-leavers';
 import { FakeScim, type FakeScimUser } from '../fakes/scim';
 import { bundleWorkflows, testMongo, uniqueQueue } from '../support/servers';
 import { TOOLS_BIN } from '../support/tools';
+import { eventually } from '../support/poll';
 
 const TENANT = 'temporal-restart';
 const LEAVERS = 40;

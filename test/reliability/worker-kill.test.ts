@@ -13,10 +13,10 @@ import type { RunProgress } from '../../shared';
 import { taskQueues } from '../../shared/task-queues';
 import { runWorkflowId } from '../../shared/workflow-ids';
 import type { offboarding } from '../../workflows/offboarding';
-import { eventually } from '../support/api';
 import { scimLeaverRequest, scimLeaverTenant } from '../support/scim-leavers';
 import { FakeScim, type FakeScimGroup, type FakeScimUser } from '../fakes/scim';
 import { testMongo, testTemporal, uniqueQueue } from '../support/servers';
+import { eventually } from '../support/poll';
 
 const TENANT = 'worker-kill';
 const LEAVERS = 120;

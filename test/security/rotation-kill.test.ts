@@ -21,6 +21,7 @@ import type { Emulator } from '../support/emulator';
 import { motoConnection, startMoto } from '../support/moto';
 import { handedOver } from '../support/secrets';
 import { testMongo, testTemporal, uniqueQueue } from '../support/servers';
+import { eventually } from '../support/poll';
 
 const KEYS = `k1:${randomBytes(32).toString('base64')}`;
 const TENANT = 'kill-acme';
@@ -109,11 +110,15 @@ it.each(STEPS)(
     });
 
     // Kill the worker as soon as the step has begun (or, if it was quicker, just after it).
-    for (;;) {
-      const progress = await handle.query(progressQuery).catch(() => undefined);
-      if (progress?.steps.some((s) => s.stepId === killAt && s.status !== 'pending')) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await eventually(
+      async () => {
+        const progress = await handle.query(progressQuery).catch(() => undefined);
+        return progress?.steps.some((s) => s.stepId === killAt && s.status !== 'pending') ? true : undefined;
+      },
+      `step ${killAt} begun`,
+      120_000,
+      25,
+    );
     await kill(worker);
     worker = startWorker();
     const result = await handle.result();

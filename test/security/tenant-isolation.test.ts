@@ -14,8 +14,9 @@ import { oktaAdapterFactory } from '../../activities/okta';
 import { referenceAdapterFactory, referencePlatformsPerTenant } from '../../activities/reference';
 import { taskQueues } from '../../shared/task-queues';
 import { createWorkers } from '../../workers/create-workers';
-import { admin, ADMIN_KEY, eventually, testApi, type TestApi } from '../support/api';
+import { admin, ADMIN_KEY, testApi, type TestApi } from '../support/api';
 import { bundleWorkflows, uniqueQueue } from '../support/servers';
+import { eventually } from '../support/poll';
 
 let api: TestApi;
 let app: TestApi['app'];

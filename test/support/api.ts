@@ -68,14 +68,3 @@ export async function testApi(name: string, options: Partial<AppDeps> = {}): Pro
     },
   };
 }
-
-/** Waits for an eventually visible effect (audit records written after the response, visibility indexing). */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -46,18 +46,6 @@ export async function timerSeconds(handle: WorkflowHandle): Promise<number[]> {
   );
 }
 
-/** Polls a read (a query) until `ready` holds (no fixed sleeps). */
-export async function waitFor<T>(read: () => Promise<T>, ready: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read().catch(() => undefined);
-    if (value !== undefined && ready(value)) return value;
-    if (Date.now() > until)
-      throw new Error(`condition not met in ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Event counts of every run of a workflow, following its continue-as-new chain from the first run. */
 export async function runHistoryLengths(
   client: { workflow: { getHandle(id: string, runId?: string): WorkflowHandle } },

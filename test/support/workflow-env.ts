@@ -14,6 +14,7 @@ import { createStores, ensureIndexes, type Stores } from '../../store';
 import { SEED_RUNBOOKS } from '../../runbooks';
 import { createWorkers } from '../../workers/create-workers';
 import { bundleWorkflows, testMongo, testTemporal, timeSkippingEnv, uniqueQueue } from './servers';
+import { waitFor } from './poll';
 
 export interface WorkflowEnv {
   /** The time-skipping environment (not set on the dev server). */
@@ -105,15 +106,9 @@ export async function workflowEnv(name: string, options: WorkflowEnvOptions = {}
 }
 
 /** Polls the progress query until `ready` (the run reached a timer, a gate...); fails after about 10 s. */
-export async function waitForProgress(
+export function waitForProgress(
   handle: { query: (q: typeof progressQuery) => Promise<RunProgress> },
   ready: (p: RunProgress) => boolean,
 ): Promise<RunProgress> {
-  let last: RunProgress | undefined;
-  for (let i = 0; i < 200; i++) {
-    last = (await handle.query(progressQuery).catch(() => undefined)) ?? last;
-    if (last && ready(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`the run never reached the expected state; last progress: ${JSON.stringify(last)}`);
+  return waitFor(() => handle.query(progressQuery), ready);
 }
