@@ -89,10 +89,18 @@ export interface PrivilegedAccessRequest extends RunRequestBase {
 export type StepStatus =
   'pending' | 'running' | 'succeeded' | 'already-done' | 'failed' | 'skipped' | 'compensated' | 'waiting';
 
+/**
+ * What a step does: a platform action, or one of the rotation's own steps on our systems (test the new secret,
+ * promote it, discard it on a rollback). It names the activity the step runs, so a retrying activity's
+ * attempt and error find their step in the run's progress.
+ */
+export const ROTATION_STEP_ACTIONS = ['testCredential', 'promoteSecret', 'discardPendingSecret'] as const;
+export type StepAction = PlatformAction | (typeof ROTATION_STEP_ACTIONS)[number];
+
 export interface StepProgress {
   stepId: string;
   platform: Platform;
-  action: PlatformAction;
+  action: StepAction;
   status: StepStatus;
   attempts: number;
   lastError?: string;

@@ -89,7 +89,9 @@ it('dual-phase: promotes the tested new key, keeps the old one working through t
   expect(notice.summary).toContain(secretName);
   expect(JSON.stringify(notice)).not.toContain(newSecret);
 
-  const events = (await t.lc.evidence.forRun(tenantId, handle.workflowId)).map((e) => `${e.event}:${e.outcome ?? ''}`);
+  const evidence = await t.lc.evidence.forRun(tenantId, handle.workflowId);
+  expect(evidence.find((e) => e.event === 'promote-secret')?.action).toBe('promoteSecret');
+  const events = evidence.map((e) => `${e.event}:${e.outcome ?? ''}`);
   expect(events).toEqual([
     'rotation-requested:',
     'create-credential:succeeded',
@@ -123,6 +125,13 @@ it('rolls back a new key that fails its test: discarded, deleted, and the old ke
     'test-credential:failed',
     'discard-pending-secret:succeeded',
     'delete-new-credential:succeeded',
+  ]);
+  // Each step is labelled by the activity it runs, so a retrying one shows its attempt and error on the right step.
+  expect(progress.steps.map((s) => s.action)).toEqual([
+    'createCredential',
+    'testCredential',
+    'discardPendingSecret',
+    'deleteCredential',
   ]);
   await keepHistory('credential-rotation-rolled-back', handle);
 });

@@ -102,7 +102,7 @@ async function rotateAutomatically(
   const { credential: fresh, secretRef } = created.data;
 
   try {
-    await recorder.step('test-credential', credential.platform, 'createCredential', () =>
+    await recorder.step('test-credential', credential.platform, 'testCredential', () =>
       controlActivities<SecretRotationActivities>({
         retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 4 },
       }).testCredential({
@@ -125,7 +125,7 @@ async function rotateAutomatically(
   await recorder.step(
     'promote-secret',
     credential.platform,
-    'createCredential',
+    'promoteSecret',
     () => secrets.promoteSecret({ tenantId, secretRef }),
     { secret: secretRef.name },
   );
@@ -152,7 +152,7 @@ async function findCredentialToRotate({ request }: Rotation): Promise<Credential
 /** Compensation of a failed test: the new version loses its pending label and the new credential is deleted. */
 async function rollBack({ request, recorder }: Rotation, fresh: CredentialInfo, secretRef: SecretRef): Promise<void> {
   const { tenantId, credential } = request;
-  await recorder.step('discard-pending-secret', credential.platform, 'deleteCredential', () =>
+  await recorder.step('discard-pending-secret', credential.platform, 'discardPendingSecret', () =>
     controlActivities<SecretRotationActivities>().discardPendingSecret({ tenantId, secretRef }),
   );
   await recorder.step('delete-new-credential', credential.platform, 'deleteCredential', () =>

@@ -4,10 +4,10 @@ import type {
   Actor,
   EvidenceRecord,
   Platform,
-  PlatformAction,
   RunbookKind,
   RunProgress,
   RunStatus,
+  StepAction,
   StepProgress,
 } from '../../shared';
 import { progressQuery } from '../../shared/messages';
@@ -73,7 +73,7 @@ export class RunRecorder {
   async step<T>(
     stepId: string,
     platform: Platform,
-    action: PlatformAction,
+    action: StepAction,
     run: () => Promise<T>,
     detail?: Record<string, unknown>,
   ): Promise<T> {
@@ -100,7 +100,7 @@ export class RunRecorder {
   }
 
   /** Marks a step that waits for a person (manual rotation, approval). */
-  waiting(stepId: string, platform: Platform, action: PlatformAction): StepProgress {
+  waiting(stepId: string, platform: Platform, action: StepAction): StepProgress {
     const step = this.startStep(stepId, platform, action);
     step.status = 'waiting';
     return step;
@@ -111,7 +111,7 @@ export class RunRecorder {
     step.finishedAt = new Date().toISOString();
   }
 
-  private startStep(stepId: string, platform: Platform, action: PlatformAction): StepProgress {
+  private startStep(stepId: string, platform: Platform, action: StepAction): StepProgress {
     let step = this.progress.steps.find((s) => s.stepId === stepId);
     if (!step) {
       step = { stepId, platform, action, status: 'pending', attempts: 0 };
