@@ -1,7 +1,8 @@
 /** Zod schemas shared by several routers; the OpenAPI document is generated from them. */
 import { z } from 'zod';
 import { CREDENTIAL_KINDS, ENTITLEMENT_KINDS } from '../shared/identity';
-import type { SecretStoreSetting } from '../shared/runbooks';
+import type { Subject } from '../shared/identity';
+import type { PlatformConnection, SecretStoreSetting } from '../shared/runbooks';
 import type { SameType } from '../shared/same-type';
 import { PLATFORMS } from '../shared/platforms';
 import { ROLES } from '../store/api-keys';
@@ -72,3 +73,9 @@ export const EntitlementKindSchema = z.enum(ENTITLEMENT_KINDS);
 
 /** Schemas and the shared/ types they accept cannot drift apart: a difference fails `tsc`. */
 export const SECRET_STORE_SCHEMA_MATCHES: SameType<z.infer<typeof SecretStoreSchema>, SecretStoreSetting> = true;
+/** A subject as the API accepts it: what the platforms report about an account (service, last activity) is theirs to say. */
+export const SUBJECT_SCHEMA_MATCHES: SameType<
+  z.infer<typeof SubjectSchema>,
+  Omit<Subject, 'service' | 'lastActiveAt'>
+> = true;
+export const CONNECTION_SCHEMA_MATCHES: SameType<z.infer<typeof PlatformConnectionSchema>, PlatformConnection> = true;
