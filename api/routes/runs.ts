@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Client } from '@temporalio/client';
-import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
-import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
-import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { Router } from 'express';
 import { z } from 'zod';
 import { progressQuery } from '../../shared/messages';
+import { decodeExecution, pendingActivityRetry } from '../temporal-internals';
 import type { EvidenceRecord } from '../../shared/runbooks';
 import { RUNBOOK_KINDS, type RunbookKind, type RunProgress, type StepProgress } from '../../shared/runs';
 import { RUNBOOK_KIND, SUBJECT_ID } from '../../shared/search-attributes';
@@ -128,18 +126,14 @@ async function withRetries(temporal: Client, run: FoundRun, steps: StepProgress[
     const matches = running.filter((s) => s.action === action);
     if (matches.length !== 1) continue;
     const view = views.find((v) => v.stepId === matches[0]!.stepId)!;
-    const failure = await decodeOptionalFailureToOptionalError(
-      temporal.options.loadedDataConverter,
-      activity.lastFailure,
-    ).catch(() => undefined);
-    // Filled while the activity waits out its retry interval (a later poll after the attempt started finds lastStartedTime instead).
-    const next = optionalTsToDate(activity.nextAttemptScheduleTime);
+    // nextAttemptAt is known while the activity waits out its retry interval (not once the attempt has started).
+    const { lastError, nextAttemptAt } = await pendingActivityRetry(temporal, activity);
     Object.assign(view, {
       status: 'retrying',
       attempt: activity.attempt ?? undefined,
       maximumAttempts: activity.maximumAttempts || undefined,
-      ...(failure ? { lastError: failure.message } : {}),
-      ...(next && next.getTime() > 0 ? { nextAttemptAt: next.toISOString() } : {}),
+      ...(lastError ? { lastError } : {}),
+      ...(nextAttemptAt ? { nextAttemptAt: nextAttemptAt.toISOString() } : {}),
     });
   }
   return views;
@@ -219,12 +213,7 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
       const executions = response.executions.filter((raw) => raw.execution?.workflowId?.startsWith(`${tenantId}/`));
       const items = await Promise.all(
         executions.map(async (raw) => {
-          const info = await executionInfoFromRaw(
-            raw,
-            temporal.options.loadedDataConverter,
-            raw,
-            temporal.options.namespace,
-          );
+          const info = await decodeExecution(temporal, raw);
           return {
             runId: runIdOf(tenantId, info.workflowId, raw.firstRunId || info.runId),
             kind: info.typedSearchAttributes.get(RUNBOOK_KIND) as RunbookKind,
