@@ -57,7 +57,8 @@ export default tseslint.config(
             })),
           patterns: [
             {
-              group: ['@aws-sdk/*', '../activities/*', '../api/*', '../infra/*', '../store/*', '../workers/*'],
+              // Any depth (workflows/support imports ../../activities/...; adapters sit in activities/platforms/).
+              group: ['@aws-sdk/*', '**/activities/**', '**/api/**', '**/infra/**', '**/store/**', '**/workers/**'],
               message: 'Workflow code may import only types from side-effecting modules (import type).',
               allowTypeImports: true,
             },

@@ -14,8 +14,8 @@ import {
 } from '../shared';
 import type { AppliedRevocation, ReviewStore, ReviewShare, ReviewTally, StoredReviewItem } from '../store/reviews';
 import { platformCall, toActivityFailure } from './errors';
-import { pagingGuard } from './paging';
-import type { AdapterResolver, PlatformAdapter } from './platform-adapter';
+import { pagingGuard } from './platforms/paging';
+import type { AdapterResolver, PlatformAdapter } from './platforms/adapter';
 
 export interface AccessReviewDeps {
   reviews: ReviewStore;

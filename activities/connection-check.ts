@@ -1,5 +1,5 @@
 import { toActivityFailure } from './errors';
-import type { AdapterResolver } from './platform-adapter';
+import type { AdapterResolver } from './platforms/adapter';
 import type { Platform } from '../shared';
 
 /** What a connection test found: the platform answered the tenant's credentials, refused them, or cannot be tested. */

@@ -6,7 +6,7 @@ import type { ActionOutputs, ActionRequest, ActionResult, PlatformConnection } f
 import type { CallbackStore } from '../store/callbacks';
 import type { SecretReader, TenantSecretReader } from './connection-secrets';
 import { toActivityFailure } from './errors';
-import { RestClient } from './http/rest-client';
+import { RestClient } from './platforms/http/rest-client';
 
 export interface HttpCallbackDeps {
   callbacks: CallbackStore;

@@ -11,8 +11,8 @@ import {
   type PlatformAction,
 } from '../shared';
 import { toActivityFailure } from './errors';
-import { CREDENTIALS_PER_PAGE, pagingGuard } from './paging';
-import type { AdapterAction, AdapterResolver, PlatformAdapter } from './platform-adapter';
+import { CREDENTIALS_PER_PAGE, pagingGuard } from './platforms/paging';
+import type { AdapterAction, AdapterResolver, PlatformAdapter } from './platforms/adapter';
 import type { SecretStoreResolver } from './secret-store';
 
 export type PlatformActivities = {

@@ -2,8 +2,8 @@ import { Context } from '@temporalio/activity';
 import type { Platform } from '../shared';
 import type { RotationCandidate, RotationCandidateStore } from '../store/rotation-candidates';
 import { platformCall } from './errors';
-import { CREDENTIALS_PER_PAGE, pagingGuard } from './paging';
-import type { AdapterResolver } from './platform-adapter';
+import { CREDENTIALS_PER_PAGE, pagingGuard } from './platforms/paging';
+import type { AdapterResolver } from './platforms/adapter';
 
 export interface RotationCampaignDeps {
   candidates: RotationCandidateStore;

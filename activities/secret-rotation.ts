@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { CredentialInfo, Platform, SecretRef } from '../shared';
 import { toActivityFailure } from './errors';
-import type { AdapterResolver } from './platform-adapter';
+import type { AdapterResolver } from './platforms/adapter';
 import type { SecretStoreResolver } from './secret-store';
 
 export interface SecretRotationDeps {

@@ -5,7 +5,7 @@
  * blast-radius brake tripping and an automatic go-ahead. Proves that no workflow
  * history grows past a few thousand events.
  *
- * The items come through a real adapter's paging: the SCIM adapter (activities/scim.ts)
+ * The items come through a real adapter's paging: the SCIM adapter (activities/platforms/scim.ts)
  * against the SCIM contract fake on loopback (test/fakes/scim.ts, pages capped at 100
  * users as providers do), which holds 20,000 people and their 2,000 managers (the
  * enterprise extension's `manager`); every revocation is a SCIM PATCH the fake applies.
@@ -22,7 +22,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { scimAdapterFactory } from '../activities/scim';
+import { scimAdapterFactory } from '../activities/platforms/scim';
 import { connectMongo } from '../infra/mongo';
 import { ferretDbArgs, freePort, startProcess, waitForPort } from '../scripts/processes';
 import { reviewerWorkflowId, type ReviewDecision } from '../shared';

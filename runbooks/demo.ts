@@ -1,4 +1,4 @@
-import type { ReferencePlatform } from '../activities/reference';
+import type { ReferencePlatform } from '../activities/platforms/reference';
 import type { PlatformConnection, TenantPolicy } from '../shared';
 import type { RunbookStore } from '../store/runbooks';
 import { REFERENCE_OFFBOARDING } from './offboarding';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
-import { referenceAdapterFactory, referencePlatformsPerTenant } from '../activities/reference';
+import { referenceAdapterFactory, referencePlatformsPerTenant } from '../activities/platforms/reference';
 import { taskQueues } from '../shared/task-queues';
 import { SEED_RUNBOOKS } from '../runbooks';
 import { createWorkers } from '../workers/create-workers';

@@ -7,7 +7,7 @@
  */
 import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
-import { referenceAdapterFactory, ReferencePlatform } from '../activities/reference';
+import { referenceAdapterFactory, ReferencePlatform } from '../activities/platforms/reference';
 import { taskQueues } from '../shared/task-queues';
 import { runWorkflowId } from '../shared/workflow-ids';
 import { SEED_RUNBOOKS } from '../runbooks';

@@ -12,7 +12,7 @@ import {
   GetSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { awsIamAdapterFactory } from '../activities/aws-iam';
+import { awsIamAdapterFactory } from '../activities/platforms/aws-iam';
 import { readSecretRef } from '../activities/connection-secrets';
 import { PlatformError } from '../activities/errors';
 import { createPlatformActivities, type PlatformActivities } from '../activities/platform-activities';

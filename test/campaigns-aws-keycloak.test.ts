@@ -20,8 +20,8 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
-import { awsIamAdapterFactory } from '../activities/aws-iam';
-import { keycloakAdapterFactory } from '../activities/keycloak';
+import { awsIamAdapterFactory } from '../activities/platforms/aws-iam';
+import { keycloakAdapterFactory } from '../activities/platforms/keycloak';
 import type { ReviewItem } from '../shared/runs';
 import { taskQueues } from '../shared/task-queues';
 import { createWorkers } from '../workers/create-workers';

@@ -6,7 +6,7 @@
  * secret; a platform without a connection, another tenant's admin and a non-admin role are refused at once.
  */
 import request from 'supertest';
-import { scimAdapterFactory } from '../activities/scim';
+import { scimAdapterFactory } from '../activities/platforms/scim';
 import { FakeScim } from './fakes/scim';
 import { admin, testApi, type TestApi } from './support/api';
 import { keepHistory } from './support/histories';

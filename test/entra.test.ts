@@ -4,7 +4,7 @@
  * (test/fakes/entra-graph.ts): no Graph emulator exists, so the fake follows the
  * published API and the tests check the effects on its state.
  */
-import { entraAdapterFactory } from '../activities/entra';
+import { entraAdapterFactory } from '../activities/platforms/entra';
 import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
 import { FakeGraph, type FakeUser } from './fakes/entra-graph';
 import { everyPage } from './support/pages';

@@ -5,9 +5,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import { toActivityFailure } from '../activities/errors';
-import { githubAdapterFactory } from '../activities/github';
+import { githubAdapterFactory } from '../activities/platforms/github';
 import { createPlatformActivities } from '../activities/platform-activities';
-import type { PlatformAdapter } from '../activities/platform-adapter';
+import type { PlatformAdapter } from '../activities/platforms/adapter';
 import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
 import { GitHubFake } from './fakes/github';
 import { everyPage } from './support/pages';

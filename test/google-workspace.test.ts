@@ -6,8 +6,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { toActivityFailure } from '../activities/errors';
-import { googleWorkspaceAdapterFactory } from '../activities/google-workspace';
-import type { PlatformAdapter } from '../activities/platform-adapter';
+import { googleWorkspaceAdapterFactory } from '../activities/platforms/google-workspace';
+import type { PlatformAdapter } from '../activities/platforms/adapter';
 import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
 import { GoogleWorkspaceFake } from './fakes/google-workspace';
 import { everyPage } from './support/pages';

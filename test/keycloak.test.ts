@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readSecretRef } from '../activities/connection-secrets';
-import { keycloakAdapterFactory } from '../activities/keycloak';
+import { keycloakAdapterFactory } from '../activities/platforms/keycloak';
 import { createPlatformActivities, type PlatformActivities } from '../activities/platform-activities';
 import { InMemorySecretStore } from '../activities/secret-stores/in-memory';
 import type { PlatformConnection } from '../shared';

@@ -4,8 +4,8 @@
  * delivery log on the real FerretDB.
  */
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
-import { createNotificationAdapterFactory } from '../activities/notification';
-import type { AdapterFactory } from '../activities/adapters';
+import { createNotificationAdapterFactory } from '../activities/platforms/notification';
+import type { AdapterFactory } from '../activities/platforms/adapter';
 import { CAPABILITIES, type PlatformConnection } from '../shared';
 import { NotificationLog } from '../store/notifications';
 import { SlackWebhookFake, TeamsWebhookFake } from './fakes/webhooks';

@@ -9,8 +9,8 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { awsIamAdapterFactory } from '../activities/aws-iam';
-import { keycloakAdapterFactory } from '../activities/keycloak';
+import { awsIamAdapterFactory } from '../activities/platforms/aws-iam';
+import { keycloakAdapterFactory } from '../activities/platforms/keycloak';
 import type { OffboardingRequest, RunProgress, Subject } from '../shared';
 import { taskQueues } from '../shared/task-queues';
 import { runWorkflowId } from '../shared/workflow-ids';

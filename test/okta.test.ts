@@ -5,7 +5,7 @@
  * API and the tests check the effects on its state.
  */
 import { toActivityFailure } from '../activities/errors';
-import { oktaAdapterFactory } from '../activities/okta';
+import { oktaAdapterFactory } from '../activities/platforms/okta';
 import { CAPABILITIES, type PlatformConnection, type Subject } from '../shared';
 import { FakeOkta, type FakeOktaApp, type FakeOktaUser } from './fakes/okta';
 import { everyPage } from './support/pages';

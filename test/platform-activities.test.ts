@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { PlatformError, toActivityFailure } from '../activities/errors';
 import { createPlatformActivities } from '../activities/platform-activities';
-import { createReferenceAdapter, ReferencePlatform } from '../activities/reference';
+import { createReferenceAdapter, ReferencePlatform } from '../activities/platforms/reference';
 import { InMemorySecretStore } from '../activities/secret-stores/in-memory';
 
 function setup() {

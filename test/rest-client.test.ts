@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PlatformError } from '../activities/errors';
-import { idempotentDelete, nextLink, RestClient, unlessNotFound } from '../activities/http/rest-client';
+import { idempotentDelete, nextLink, RestClient, unlessNotFound } from '../activities/platforms/http/rest-client';
 
 let server: Server;
 let client: RestClient;

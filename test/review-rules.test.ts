@@ -6,8 +6,8 @@
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createAccessReviewActivities, type CollectRules } from '../activities/access-review';
-import type { PlatformAdapter } from '../activities/platform-adapter';
-import { createReferenceAdapter, ReferencePlatform } from '../activities/reference';
+import type { PlatformAdapter } from '../activities/platforms/adapter';
+import { createReferenceAdapter, ReferencePlatform } from '../activities/platforms/reference';
 import { DAY_MS, recommend, type Platform, type ReviewItem, type Subject } from '../shared';
 import { ReviewStore } from '../store/reviews';
 import { testMongo, uniqueQueue } from './support/servers';

@@ -1,5 +1,5 @@
 /** The rotation campaign on the time-skipping server: finds old credentials, rotates them as child workflows, brakes. */
-import type { ReferencePlatform } from '../activities/reference';
+import type { ReferencePlatform } from '../activities/platforms/reference';
 import { rotationSubjectKey, runWorkflowId, type CredentialInfo } from '../shared';
 import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../shared/search-attributes';
 import { blastRadiusGoAheadSignal, progressQuery } from '../shared/messages';

@@ -3,7 +3,7 @@
  * in MockActivityEnvironment, against a CONTRACT FAKE SCIM service provider
  * (test/fakes/scim.ts, following RFC 7643/7644): the tests check effects on its state.
  */
-import { scimAdapterFactory } from '../activities/scim';
+import { scimAdapterFactory } from '../activities/platforms/scim';
 import { CAPABILITIES, type Subject } from '../shared';
 import { FakeScim, type FakeScimUser } from './fakes/scim';
 import { everyPage } from './support/pages';

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { referenceAdapterFactory, ReferencePlatform } from '../activities/reference';
+import { referenceAdapterFactory, ReferencePlatform } from '../activities/platforms/reference';
 import { SecretCipher } from '../infra/secret-cipher';
 import { rotationSecretName, type CredentialRotationRequest } from '../shared';
 import { taskQueues } from '../shared/task-queues';

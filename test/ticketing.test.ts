@@ -3,8 +3,8 @@
  * Table API and the Jira Service Management REST API (test/fakes/servicenow.ts,
  * test/fakes/jira-service-management.ts): effects are checked on the fakes' state.
  */
-import type { PlatformAdapter } from '../activities/platform-adapter';
-import { ticketingAdapterFactory } from '../activities/ticketing';
+import type { PlatformAdapter } from '../activities/platforms/adapter';
+import { ticketingAdapterFactory } from '../activities/platforms/ticketing';
 import { CAPABILITIES, type PlatformConnection } from '../shared';
 import { JiraServiceManagementFake } from './fakes/jira-service-management';
 import { ServiceNowFake } from './fakes/servicenow';

@@ -1,5 +1,5 @@
 /** Worker wiring on the dev server: which queues a process serves, with which rate limits. */
-import { referenceAdapterFactory, ReferencePlatform } from '../activities/reference';
+import { referenceAdapterFactory, ReferencePlatform } from '../activities/platforms/reference';
 import { PLATFORM_DEFAULTS } from '../shared/platform-defaults';
 import { PLATFORMS } from '../shared/platforms';
 import { taskQueues } from '../shared/task-queues';

@@ -1,6 +1,6 @@
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import { createAdapterResolver, type AdapterFactories } from '../activities/adapters';
+import { type AdapterFactories, createAdapterResolver } from '../activities/platforms/adapter';
 import { tenantSecretReader, type TenantSecretReader } from '../activities/connection-secrets';
 import { createRotationCampaignActivities } from '../activities/rotation-campaign';
 import { createAccessReviewActivities } from '../activities/access-review';
@@ -9,8 +9,8 @@ import { createDiagnosticsActivities } from '../activities/diagnostics';
 import { createEvidenceActivities } from '../activities/evidence';
 import { createHttpCallbackActivities } from '../activities/http-callback';
 import { createPlatformActivities } from '../activities/platform-activities';
-import { referencePlatformsPerTenant } from '../activities/reference';
-import { adapterFactories } from '../activities/registry';
+import { referencePlatformsPerTenant } from '../activities/platforms/reference';
+import { adapterFactories } from '../activities/platforms/registry';
 import { createRunbookActivities } from '../activities/runbooks';
 import type { SecretStoreResolver } from '../activities/secret-store';
 import { embeddedSecretStore } from '../activities/secret-stores/embedded';
@@ -30,7 +30,7 @@ export interface WorkerDeps {
   namespace: string;
   /** The product database (stores, and the worker's own store check). */
   mongo: Pick<Mongo, 'db'>;
-  /** Platform adapters of this build (activities/registry.ts by default). */
+  /** Platform adapters of this build (activities/platforms/registry.ts by default). */
   adapters?: AdapterFactories;
   /** Seals the embedded secret store (SECRET_STORE_KEYS); without it no secret can be stored or read there. */
   secretCipher?: SecretCipher;

@@ -8,7 +8,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import type { PlatformConnection, SecretRef } from '../../shared';
-import { awsCall, awsClientConfig } from '../aws-client';
+import { awsCall, awsClientConfig } from '../platforms/aws-client';
 import type { SecretReader } from '../connection-secrets';
 import { PlatformError } from '../errors';
 import type { SecretStore } from '../secret-store';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { createApp } from '../../api/app';
-import { scimAdapterFactory } from '../../activities/scim';
+import { scimAdapterFactory } from '../../activities/platforms/scim';
 import { createLogger } from '../../infra/logger';
 import { connectMongo, type Mongo } from '../../infra/mongo';
 import { ferretDbArgs, freePort, startProcess, waitForPort, type Supervised } from '../../scripts/processes';

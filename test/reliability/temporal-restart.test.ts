@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { scimAdapterFactory } from '../../activities/scim';
+import { scimAdapterFactory } from '../../activities/platforms/scim';
 import { freePort, startProcess, temporalDevServerArgs, waitForPort, type Supervised } from '../../scripts/processes';
 import type { RunProgress } from '../../shared';
 import { taskQueues } from '../../shared/task-queues';

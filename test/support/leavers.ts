@@ -1,4 +1,4 @@
-import type { ReferencePlatform } from '../../activities/reference';
+import type { ReferencePlatform } from '../../activities/platforms/reference';
 import type { Subject } from '../../shared';
 
 /**

@@ -1,9 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Db } from 'mongodb';
-import type { AdapterFactories } from '../../activities/adapters';
-import type { PlatformAdapter } from '../../activities/platform-adapter';
-import { referenceAdapterFactory, referencePlatformsPerTenant } from '../../activities/reference';
+import type { AdapterFactories, PlatformAdapter } from '../../activities/platforms/adapter';
+import { referenceAdapterFactory, referencePlatformsPerTenant } from '../../activities/platforms/reference';
 import { InMemorySecretStore } from '../../activities/secret-stores/in-memory';
 import type { ActionInputs, PlatformConnection, TenantPolicy } from '../../shared';
 import type { Platform } from '../../shared/platforms';

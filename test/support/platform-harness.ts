@@ -1,11 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type Logger } from '@temporalio/worker';
-import type { AdapterFactory } from '../../activities/adapters';
+import type { AdapterFactory, PlatformAdapter } from '../../activities/platforms/adapter';
 import { readSecretRef } from '../../activities/connection-secrets';
 import { createPlatformActivities } from '../../activities/platform-activities';
 import { InMemorySecretStore } from '../../activities/secret-stores/in-memory';
-import type { PlatformAdapter } from '../../activities/platform-adapter';
 import {
   PLATFORM_ACTIONS,
   type ActionInputs,

@@ -36,9 +36,9 @@ import {
   type Tag,
   type User,
 } from '@aws-sdk/client-iam';
-import type { Entitlement } from '../shared';
+import type { Entitlement } from '../../shared';
 import { awsCall } from './aws-client';
-import { PlatformError } from './errors';
+import { PlatformError } from '../errors';
 
 /** The inline policy the IAM console's "Revoke active sessions" writes; not an entitlement. */
 export const REVOKE_SESSIONS_POLICY = 'AWSRevokeOlderSessions';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Platform } from '../../shared';
-import { PlatformError, platformErrorFromStatus } from '../errors';
+import type { Platform } from '../../../shared';
+import { PlatformError, platformErrorFromStatus } from '../../errors';
 import { assertOutboundUrl } from './rest-client';
 
 /** An OAuth 2.0 client-credentials grant (RFC 6749 §4.4), e.g. a Microsoft Entra app registration. */

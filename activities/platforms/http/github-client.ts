@@ -1,6 +1,6 @@
-import type { PlatformConnection } from '../../shared';
-import type { SecretReader } from '../connection-secrets';
-import { PlatformError, parseRetryAfter } from '../errors';
+import type { PlatformConnection } from '../../../shared';
+import type { SecretReader } from '../../connection-secrets';
+import { PlatformError, parseRetryAfter } from '../../errors';
 import { signJwtRs256 } from './jwt';
 import { cachedToken, forgetToken, grantKey } from './oauth';
 import { type FailedResponse, RestClient } from './rest-client';

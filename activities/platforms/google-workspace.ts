@@ -1,10 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { CredentialInfo, Entitlement, EntitlementRef, PlatformConnection, Subject } from '../shared';
-import { credentialInfo, enc, splitOnce } from './adapter-support';
-import type { AdapterFactory } from './adapters';
+import type { CredentialInfo, Entitlement, EntitlementRef, PlatformConnection, Subject } from '../../shared';
+import {
+  type AccountPage,
+  type AdapterFactory,
+  type PageRequest,
+  type PlatformAdapter,
+  credentialInfo,
+  enc,
+  splitOnce,
+} from './adapter';
 import { EntitlementAdapter } from './entitlement-adapter';
-import type { SecretReader } from './connection-secrets';
-import { PlatformError, parseRetryAfter } from './errors';
+import type { SecretReader } from '../connection-secrets';
+import { PlatformError, parseRetryAfter } from '../errors';
 import {
   forgetServiceAccountToken,
   parseServiceAccountKey,
@@ -12,7 +19,6 @@ import {
   type ServiceAccountTokenOptions,
 } from './http/google-service-account';
 import { type FailedResponse, idempotentCreate, idempotentDelete, RestClient } from './http/rest-client';
-import type { PlatformAdapter, PageRequest, AccountPage } from './platform-adapter';
 
 /**
  * Google Workspace through the Admin SDK Directory API v1 and the Data Transfer API v1.

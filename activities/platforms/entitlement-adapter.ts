@@ -1,4 +1,4 @@
-import type { ActionInputs, ActionResult, Entitlement, EntitlementRef, Subject } from '../shared';
+import type { ActionInputs, ActionResult, Entitlement, EntitlementRef, Subject } from '../../shared';
 
 /**
  * The entitlement actions (list / add / remove / remove all) of an adapter,

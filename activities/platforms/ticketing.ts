@@ -1,10 +1,8 @@
-import type { PlatformConnection } from '../shared';
-import { enc } from './adapter-support';
-import type { AdapterFactory } from './adapters';
-import type { SecretReader } from './connection-secrets';
-import { PlatformError } from './errors';
+import type { PlatformConnection } from '../../shared';
+import { type AdapterFactory, type PlatformAdapter, enc } from './adapter';
+import type { SecretReader } from '../connection-secrets';
+import { PlatformError } from '../errors';
 import { nextLink, RestClient } from './http/rest-client';
-import type { PlatformAdapter } from './platform-adapter';
 
 /**
  * One ticket per run, on the tenant's service desk: ServiceNow (Table API,

@@ -1,6 +1,6 @@
-import type { PlatformConnection } from '../shared';
-import type { SecretReader } from './connection-secrets';
-import { PlatformError } from './errors';
+import type { PlatformConnection } from '../../shared';
+import type { SecretReader } from '../connection-secrets';
+import { PlatformError } from '../errors';
 import {
   clientCredentialsAccepted,
   clientCredentialsToken,

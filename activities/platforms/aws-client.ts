@@ -1,6 +1,6 @@
-import type { PlatformConnection } from '../shared';
-import type { SecretReader } from './connection-secrets';
-import { PlatformError, parseRetryAfter } from './errors';
+import type { PlatformConnection } from '../../shared';
+import type { SecretReader } from '../connection-secrets';
+import { PlatformError, parseRetryAfter } from '../errors';
 import { assertOutboundUrl } from './http/rest-client';
 
 /** What every AWS SDK v3 client of a tenant connection is built with. */

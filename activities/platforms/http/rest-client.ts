@@ -1,6 +1,6 @@
-import type { Platform } from '../../shared';
-import { outboundUrlProblem } from '../../shared/outbound-urls';
-import { PlatformError, platformErrorFromStatus } from '../errors';
+import type { Platform } from '../../../shared';
+import { outboundUrlProblem } from '../../../shared/outbound-urls';
+import { PlatformError, platformErrorFromStatus } from '../../errors';
 
 export interface RestClientOptions {
   platform: Platform;

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { AdapterOutputs, PlatformAdapter } from './platform-adapter';
-import type { AdapterFactory } from './adapters';
-import { PlatformError, type PlatformErrorKind } from './errors';
+import type { AdapterFactory, AdapterOutputs, PlatformAdapter } from './adapter';
+import { PlatformError, type PlatformErrorKind } from '../errors';
 import type {
   ActionResult,
   CredentialInfo,
@@ -10,7 +9,7 @@ import type {
   FederationLink,
   PlatformAction,
   Subject,
-} from '../shared';
+} from '../../shared';
 
 /** One account on the reference platform. */
 export interface ReferenceAccount {

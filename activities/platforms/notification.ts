@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { ActionInputs } from '../shared';
-import type { NotificationLog } from '../store/notifications';
-import type { AdapterFactory } from './adapters';
-import { PlatformError, platformErrorFromStatus } from './errors';
-import type { PlatformAdapter } from './platform-adapter';
+import type { ActionInputs } from '../../shared';
+import type { NotificationLog } from '../../store/notifications';
+import type { AdapterFactory, PlatformAdapter } from './adapter';
+import { PlatformError, platformErrorFromStatus } from '../errors';
 import { assertOutboundUrl } from './http/rest-client';
 
 type Notice = ActionInputs['notify'];

@@ -8,13 +8,20 @@ import {
   type Tag,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { ActionInputs, ActionResult, CredentialInfo, Entitlement, Subject } from '../shared';
-import { alreadyDone, done, type AdapterResult } from './adapter-results';
-import type { AdapterFactory } from './adapters';
+import type { ActionInputs, ActionResult, CredentialInfo, Entitlement, Subject } from '../../shared';
+import {
+  type AccountPage,
+  type AdapterFactory,
+  type AdapterResult,
+  type CredentialPage,
+  type PageRequest,
+  type PlatformAdapter,
+  alreadyDone,
+  done,
+} from './adapter';
 import { awsCall, awsClientConfig, type AwsClientConfig } from './aws-client';
 import { IamUserApi, REVOKE_SESSIONS_POLICY } from './aws-iam-user';
-import { PlatformError } from './errors';
-import type { PlatformAdapter, PageRequest, AccountPage, CredentialPage } from './platform-adapter';
+import { PlatformError } from '../errors';
 
 /** User tags this adapter writes. The access-key description tag (key = AccessKeyId) follows the IAM console. */
 const TAGS = {

@@ -5,15 +5,22 @@ import type {
   EntitlementRef,
   PlatformConnection,
   Subject,
-} from '../shared';
-import { credentialInfo, enc, mapLimit, splitOnce } from './adapter-support';
-import type { AdapterFactory } from './adapters';
+} from '../../shared';
+import {
+  type AccountPage,
+  type AdapterFactory,
+  type CredentialPage,
+  type PlatformAdapter,
+  credentialInfo,
+  enc,
+  mapLimit,
+  splitOnce,
+} from './adapter';
 import { EntitlementAdapter } from './entitlement-adapter';
-import type { SecretReader } from './connection-secrets';
-import { PlatformError } from './errors';
+import type { SecretReader } from '../connection-secrets';
+import { PlatformError } from '../errors';
 import { githubRestClient } from './http/github-client';
 import { idempotentDelete, nextLink, type RestClient, unlessNotFound } from './http/rest-client';
-import type { PlatformAdapter, AccountPage, CredentialPage } from './platform-adapter';
 
 /**
  * GitHub (REST API, api.github.com or GHES via baseUrl) for one organisation, settings.org,

@@ -1,10 +1,9 @@
-import type { ActionInputs, ActionResult, Entitlement, EntitlementRef, Subject } from '../shared';
-import type { AdapterFactory } from './adapters';
-import { requiredCredential } from './connection-secrets';
+import type { ActionInputs, ActionResult, Entitlement, EntitlementRef, Subject } from '../../shared';
+import type { AccountPage, AdapterFactory, AdapterOutputs, PageRequest, PlatformAdapter } from './adapter';
+import { requiredCredential } from '../connection-secrets';
 import { EntitlementAdapter } from './entitlement-adapter';
-import { PlatformError } from './errors';
+import { PlatformError } from '../errors';
 import { idempotentDelete, RestClient, unlessNotFound, type RestResponse } from './http/rest-client';
-import type { AdapterOutputs, PlatformAdapter, PageRequest, AccountPage } from './platform-adapter';
 
 /**
  * A generic SCIM 2.0 service provider (RFC 7643 resources, RFC 7644 protocol),

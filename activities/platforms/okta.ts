@@ -6,13 +6,19 @@ import type {
   EntitlementRef,
   FederationLink,
   Subject,
-} from '../shared';
-import type { AdapterFactory } from './adapters';
-import { requiredCredential } from './connection-secrets';
+} from '../../shared';
+import type {
+  AccountPage,
+  AdapterFactory,
+  AdapterOutputs,
+  CredentialPage,
+  PageRequest,
+  PlatformAdapter,
+} from './adapter';
+import { requiredCredential } from '../connection-secrets';
 import { EntitlementAdapter } from './entitlement-adapter';
-import { PlatformError } from './errors';
+import { PlatformError } from '../errors';
 import { idempotentDelete, nextLink, RestClient, unlessNotFound, type RestResponse } from './http/rest-client';
-import type { AdapterOutputs, PlatformAdapter, PageRequest, AccountPage, CredentialPage } from './platform-adapter';
 
 /**
  * Okta through its Management API (developer.okta.com/docs/api), authenticated

@@ -1,11 +1,18 @@
 import { createHash } from 'node:crypto';
-import type { ActionInputs, ActionResult, CredentialInfo, Entitlement, Subject } from '../shared';
-import { alreadyDone, done, type AdapterResult } from './adapter-results';
-import type { AdapterFactory } from './adapters';
-import { PlatformError } from './errors';
+import type { ActionInputs, ActionResult, CredentialInfo, Entitlement, Subject } from '../../shared';
+import {
+  type AccountPage,
+  type AdapterFactory,
+  type AdapterResult,
+  type CredentialPage,
+  type PageRequest,
+  type PlatformAdapter,
+  alreadyDone,
+  done,
+} from './adapter';
+import { PlatformError } from '../errors';
 import { idempotentDelete, type RestClient } from './http/rest-client';
 import { keycloakAdminApi, keycloakRealm, keycloakSecretAccepted, type KeycloakRealm } from './keycloak-client';
-import type { PlatformAdapter, PageRequest, AccountPage, CredentialPage } from './platform-adapter';
 
 interface UserRep {
   id: string;

@@ -8,11 +8,18 @@ import type {
   EntitlementRef,
   FederationLink,
   Subject,
-} from '../shared';
-import type { AdapterFactory } from './adapters';
-import { requiredCredential, requiredSetting } from './connection-secrets';
+} from '../../shared';
+import type {
+  AccountPage,
+  AdapterFactory,
+  AdapterOutputs,
+  CredentialPage,
+  PageRequest,
+  PlatformAdapter,
+} from './adapter';
+import { requiredCredential, requiredSetting } from '../connection-secrets';
 import { EntitlementAdapter } from './entitlement-adapter';
-import { PlatformError } from './errors';
+import { PlatformError } from '../errors';
 import { idempotentDelete, RestClient, unlessNotFound, type RestResponse } from './http/rest-client';
 import {
   clientCredentialsAccepted,
@@ -20,7 +27,6 @@ import {
   forgetClientCredentialsToken,
   type ClientCredentialsGrant,
 } from './http/oauth';
-import type { AdapterOutputs, PlatformAdapter, PageRequest, AccountPage, CredentialPage } from './platform-adapter';
 
 /**
  * Microsoft Entra ID / Microsoft 365 through Microsoft Graph v1.0, as an app

@@ -1,4 +1,4 @@
-import { PlatformError } from '../errors';
+import { PlatformError } from '../../errors';
 import { signJwtRs256 } from './jwt';
 import { cachedToken, forgetToken, grantKey, requestToken } from './oauth';
 

@@ -1,5 +1,5 @@
 import { createSign } from 'node:crypto';
-import { PlatformError } from '../errors';
+import { PlatformError } from '../../errors';
 
 /** A compact JWS with RS256 (RFC 7515/7519), as Google service accounts and GitHub Apps sign their assertions. */
 export function signJwtRs256(claims: Record<string, unknown>, privateKeyPem: string, what: string): string {

@@ -1,5 +1,5 @@
-import type { NotificationLog } from '../store/notifications';
-import type { AdapterFactories } from './adapters';
+import type { NotificationLog } from '../../store/notifications';
+import type { AdapterFactories } from './adapter';
 import { awsIamAdapterFactory } from './aws-iam';
 import { entraAdapterFactory } from './entra';
 import { githubAdapterFactory } from './github';
@@ -15,7 +15,7 @@ import { ticketingAdapterFactory } from './ticketing';
  * Platform → adapter factory for this build; a worker serves exactly the
  * platforms listed (the `http-callback` step is wired separately: it completes
  * asynchronously). Where does offboarding disable an Okta user? oktaAdapterFactory
- * → activities/okta.ts `disableAccount`.
+ * → activities/platforms/okta.ts `disableAccount`.
  */
 export function adapterFactories(
   stores: { notifications: NotificationLog },
