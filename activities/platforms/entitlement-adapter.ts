@@ -14,6 +14,14 @@ export abstract class EntitlementAdapter<U> {
   protected abstract grant(user: U, entitlement: EntitlementRef): Promise<void>;
   protected abstract revoke(user: U, entitlement: Entitlement): Promise<void>;
 
+  /**
+   * The form entitlements are listed (and compared) in, for one asked for in another accepted form (Keycloak: a
+   * group named by id is held by path). Also where an adapter refuses a kind it does not have.
+   */
+  protected canonical<E extends EntitlementRef>(entitlement: E): Promise<E> {
+    return Promise.resolve(entitlement);
+  }
+
   /** Whether a held entitlement is the one asked for. */
   protected sameEntitlement(held: Entitlement, wanted: EntitlementRef): boolean {
     return held.kind === wanted.kind && held.id === wanted.id;
@@ -30,7 +38,8 @@ export abstract class EntitlementAdapter<U> {
 
   async removeEntitlement({ subject, entitlement }: ActionInputs['removeEntitlement']): Promise<ActionResult<void>> {
     const user = await this.user(subject);
-    const held = (await this.entitlementsOf(user)).find((h) => this.sameEntitlement(h, entitlement));
+    const wanted = await this.canonical(entitlement);
+    const held = (await this.entitlementsOf(user)).find((h) => this.sameEntitlement(h, wanted));
     if (!held) return { outcome: 'already-done' };
     await this.revoke(user, held);
     return { outcome: 'done' };
@@ -48,8 +57,9 @@ export abstract class EntitlementAdapter<U> {
   /** Grants what the user does not hold yet and says how many (createAccount uses it too, so a retried create completes its grants). */
   protected async grantMissing(user: U, wanted: readonly EntitlementRef[]): Promise<number> {
     if (wanted.length === 0) return 0;
+    const canonical = await Promise.all(wanted.map((w) => this.canonical(w)));
     const held = await this.entitlementsOf(user);
-    const missing = wanted.filter((w) => !held.some((h) => this.sameEntitlement(h, w)));
+    const missing = canonical.filter((w) => !held.some((h) => this.sameEntitlement(h, w)));
     for (const entitlement of missing) await this.grant(user, entitlement);
     return missing.length;
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ActionInputs, ActionResult, CredentialInfo, Entitlement, Subject } from '../../shared';
+import type { ActionInputs, ActionResult, CredentialInfo, Entitlement, EntitlementRef, Subject } from '../../shared';
 import {
   type AccountPage,
   type AdapterFactory,
@@ -11,6 +11,7 @@ import {
   done,
 } from './adapter';
 import { PlatformError } from '../errors';
+import { EntitlementAdapter } from './entitlement-adapter';
 import { idempotentDelete, type RestClient } from './http/rest-client';
 import { keycloakAdminApi, keycloakRealm, keycloakSecretAccepted, type KeycloakRealm } from './keycloak-client';
 
@@ -61,11 +62,13 @@ const PAGE = 100;
 export const keycloakAdapterFactory: AdapterFactory = (connection, readSecret) =>
   new KeycloakAdapter(keycloakRealm(connection, readSecret));
 
-export class KeycloakAdapter implements PlatformAdapter {
+/** Groups (by path) and realm and client roles are its entitlements, on the shared idempotent EntitlementAdapter. */
+export class KeycloakAdapter extends EntitlementAdapter<UserRep> implements PlatformAdapter {
   readonly platform = 'keycloak' as const;
   private readonly api: RestClient;
 
   constructor(private readonly realm: KeycloakRealm) {
+    super();
     this.api = keycloakAdminApi(realm);
   }
 
@@ -81,8 +84,7 @@ export class KeycloakAdapter implements PlatformAdapter {
       });
       user = await this.requireUser({ ...subject, accounts: undefined });
     }
-    let granted = 0;
-    for (const e of entitlements) if (await this.grant(user.id, e)) granted++;
+    const granted = await this.grantMissing(user, entitlements);
     const result =
       created || granted > 0 ? done(granted ? `granted ${granted} entitlement(s)` : undefined) : alreadyDone();
     return { ...result, data: { accountId: user.id } };
@@ -127,35 +129,6 @@ export class KeycloakAdapter implements PlatformAdapter {
     for (const c of consents)
       await idempotentDelete(() => this.api.delete(`users/${user.id}/consents/${encodeURIComponent(c.clientId)}`));
     return done(`ended ${sessions.length} session(s), revoked ${consents.length} consent(s) and offline token(s)`);
-  }
-
-  async listEntitlements({ subject }: ActionInputs['listEntitlements']): AdapterResult<'listEntitlements'> {
-    return { outcome: 'done', data: await this.entitlementsOf((await this.requireUser(subject)).id) };
-  }
-
-  async addEntitlement({ subject, entitlement }: ActionInputs['addEntitlement']): AdapterResult<'addEntitlement'> {
-    return (await this.grant((await this.requireUser(subject)).id, entitlement)) ? done() : alreadyDone();
-  }
-
-  async removeEntitlement({
-    subject,
-    entitlement,
-  }: ActionInputs['removeEntitlement']): AdapterResult<'removeEntitlement'> {
-    const userId = (await this.requireUser(subject)).id;
-    const wanted = await this.canonical(entitlement);
-    const held = (await this.entitlementsOf(userId)).find((e) => e.kind === wanted.kind && e.id === wanted.id);
-    if (!held) return alreadyDone();
-    await this.revoke(userId, held);
-    return done();
-  }
-
-  async removeAllEntitlements({
-    subject,
-  }: ActionInputs['removeAllEntitlements']): AdapterResult<'removeAllEntitlements'> {
-    const userId = (await this.requireUser(subject)).id;
-    const held = await this.entitlementsOf(userId);
-    for (const e of held) await this.revoke(userId, e);
-    return { outcome: held.length ? 'done' : 'already-done', data: { removed: held } };
   }
 
   async listFederationLinks({ subject }: ActionInputs['listFederationLinks']): AdapterResult<'listFederationLinks'> {
@@ -341,8 +314,12 @@ export class KeycloakAdapter implements PlatformAdapter {
     return done();
   }
 
+  protected user(subject: Subject): Promise<UserRep> {
+    return this.requireUser(subject);
+  }
+
   /** Groups by path; realm roles by name; client roles as `clientId/role`. The realm's default roles are not entitlements. */
-  private async entitlementsOf(userId: string): Promise<Entitlement[]> {
+  protected async entitlementsOf({ id: userId }: UserRep): Promise<Entitlement[]> {
     const [groups, roles] = await Promise.all([
       this.groupsOf(userId),
       this.api.get<RoleMappings>(`users/${userId}/role-mappings`).then((r) => r.body),
@@ -368,12 +345,7 @@ export class KeycloakAdapter implements PlatformAdapter {
     }
   }
 
-  private async grant(
-    userId: string,
-    requested: Entitlement | ActionInputs['addEntitlement']['entitlement'],
-  ): Promise<boolean> {
-    const e = await this.canonical(requested);
-    if ((await this.entitlementsOf(userId)).some((h) => h.kind === e.kind && h.id === e.id)) return false;
+  protected async grant({ id: userId }: UserRep, e: EntitlementRef): Promise<void> {
     if (e.kind === 'group') {
       const group = (
         await this.api.get<GroupRep>(`group-by-path/${e.id.slice(1).split('/').map(encodeURIComponent).join('/')}`)
@@ -383,17 +355,16 @@ export class KeycloakAdapter implements PlatformAdapter {
       const { path, role } = await this.role(e.id);
       await this.api.post(`users/${userId}/role-mappings/${path}`, [role]);
     }
-    return true;
   }
 
   /** Groups may be named by path or by id; entitlements are listed (and compared) by path. */
-  private async canonical<E extends { kind: string; id: string }>(e: E): Promise<E> {
+  protected override async canonical<E extends EntitlementRef>(e: E): Promise<E> {
     checkKind(e);
     if (e.kind !== 'group' || e.id.startsWith('/')) return e;
     return { ...e, id: (await this.api.get<GroupRep>(`groups/${encodeURIComponent(e.id)}`)).body.path };
   }
 
-  private async revoke(userId: string, e: Entitlement): Promise<void> {
+  protected async revoke({ id: userId }: UserRep, e: Entitlement): Promise<void> {
     if (e.kind === 'group') {
       const group = (await this.groupsOf(userId)).find((g) => g.path === e.id);
       if (group) await idempotentDelete(() => this.api.delete(`users/${userId}/groups/${group.id}`));
