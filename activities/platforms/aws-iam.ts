@@ -8,7 +8,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { ActionInputs, ActionResult, CredentialInfo, Entitlement, Subject } from '../../shared';
+import type { ActionInputs, ActionResult, CredentialInfo, Entitlement, EntitlementRef, Subject } from '../../shared';
 import {
   type AccountPage,
   type AdapterFactory,
@@ -22,6 +22,7 @@ import {
 import { awsCall, awsClientConfig, type AwsClientConfig } from './aws-client';
 import { IamUserApi, REVOKE_SESSIONS_POLICY } from './aws-iam-user';
 import { PlatformError } from '../errors';
+import { EntitlementAdapter } from './entitlement-adapter';
 
 /** User tags this adapter writes. The access-key description tag (key = AccessKeyId) follows the IAM console. */
 const TAGS = {
@@ -47,7 +48,8 @@ export const awsIamAdapterFactory: AdapterFactory = (connection, readSecret) =>
     connection.settings?.serviceSpecificCredentials !== 'unsupported',
   );
 
-export class AwsIamAdapter implements PlatformAdapter {
+/** Groups and managed or inline policies are its entitlements, on the shared idempotent EntitlementAdapter (the user is its name). */
+export class AwsIamAdapter extends EntitlementAdapter<string> implements PlatformAdapter {
   readonly platform = 'aws-iam' as const;
   private readonly users: IamUserApi;
 
@@ -55,6 +57,7 @@ export class AwsIamAdapter implements PlatformAdapter {
     private readonly config: AwsClientConfig,
     serviceSpecificCredentials = true,
   ) {
+    super();
     this.users = new IamUserApi(new IAMClient(config), serviceSpecificCredentials);
   }
 
@@ -72,8 +75,7 @@ export class AwsIamAdapter implements PlatformAdapter {
         throw new PlatformError('conflict', `IAM user ${userName} belongs to another subject`);
       created = false;
     }
-    let granted = 0;
-    for (const e of entitlements) if (await this.grantIfMissing(userName, e)) granted++;
+    const granted = await this.grantMissing(userName, entitlements);
     const result =
       created || granted > 0 ? done(granted ? `granted ${granted} entitlement(s)` : undefined) : alreadyDone();
     return { ...result, data: { accountId: userName } };
@@ -153,34 +155,26 @@ export class AwsIamAdapter implements PlatformAdapter {
     return done(`denied sessions issued before ${before}`);
   }
 
-  async listEntitlements({ subject }: ActionInputs['listEntitlements']): AdapterResult<'listEntitlements'> {
-    return { outcome: 'done', data: await this.users.entitlements(userNameOf(subject)) };
+  protected user(subject: Subject): Promise<string> {
+    return Promise.resolve(userNameOf(subject));
   }
 
-  async addEntitlement({ subject, entitlement }: ActionInputs['addEntitlement']): AdapterResult<'addEntitlement'> {
-    return (await this.grantIfMissing(userNameOf(subject), entitlement)) ? done() : alreadyDone();
+  protected entitlementsOf(userName: string): Promise<Entitlement[]> {
+    return this.users.entitlements(userName);
   }
 
-  async removeEntitlement({
-    subject,
-    entitlement,
-  }: ActionInputs['removeEntitlement']): AdapterResult<'removeEntitlement'> {
-    const userName = userNameOf(subject);
-    const held = (await this.users.entitlements(userName)).some(
-      (e) => e.kind === entitlement.kind && e.id === checkKind(entitlement).id,
-    );
-    if (!held) return alreadyDone();
-    await this.users.revoke(userName, entitlement);
-    return done();
+  protected grant(userName: string, e: EntitlementRef): Promise<void> {
+    return this.users.grant(userName, e);
   }
 
-  async removeAllEntitlements({
-    subject,
-  }: ActionInputs['removeAllEntitlements']): AdapterResult<'removeAllEntitlements'> {
-    const userName = userNameOf(subject);
-    const held = await this.users.entitlements(userName);
-    for (const e of held) await this.users.revoke(userName, e);
-    return { outcome: held.length ? 'done' : 'already-done', data: { removed: held } };
+  protected revoke(userName: string, e: Entitlement): Promise<void> {
+    return this.users.revoke(userName, e);
+  }
+
+  /** Only groups and policies: anything else is refused before a call. */
+  protected override canonical<E extends EntitlementRef>(e: E): Promise<E> {
+    checkKind(e);
+    return Promise.resolve(e);
   }
 
   async listCredentials({ subject, ownerId }: ActionInputs['listCredentials']): AdapterResult<'listCredentials'> {
@@ -365,14 +359,6 @@ export class AwsIamAdapter implements PlatformAdapter {
     for (const c of others) await this.users.deactivate(userName, c);
     if (others.length > 0) changed.push(`${others.length} other credential(s) deactivated`);
     return changed.length ? done(changed.join('; ')) : alreadyDone();
-  }
-
-  private async grantIfMissing(userName: string, requested: Entitlement): Promise<boolean> {
-    const e = checkKind(requested);
-    const held = await this.users.entitlements(userName);
-    if (held.some((h) => h.kind === e.kind && h.id === e.id)) return false;
-    await this.users.grant(userName, e);
-    return true;
   }
 
   /** Every policy, including the session-revocation deny, which must go before DeleteUser. */
