@@ -38,7 +38,7 @@ export async function offboarding(request: OffboardingRequest): Promise<RunProgr
     handlers: {
       listCredentials: (ctx) => leaverCredentials(run, ctx),
       listFederationLinks: (ctx) => federationLinks(run, ctx),
-      transferOwnership: (ctx) => handOverData(run, request, ctx),
+      transferOwnership: (ctx) => handOverData(run, ctx),
       deleteAccount: (ctx) => deleteAfterRetention(run, ctx, retentionOver),
     },
   });
@@ -89,8 +89,8 @@ async function federationLinks(run: Run, { call }: StepContext): Promise<StepOut
   return { status: links.length ? 'succeeded' : 'already-done', detail: `removed ${links.length} federation link(s)` };
 }
 
-async function handOverData(run: Run, request: OffboardingRequest, { call }: StepContext): Promise<StepOutcome> {
-  const ownerId = request.newOwnerId ?? run.subject.managerId;
+async function handOverData(run: Run<OffboardingRequest>, { call }: StepContext): Promise<StepOutcome> {
+  const ownerId = run.request.newOwnerId ?? run.subject.managerId;
   if (!ownerId)
     throw ApplicationFailure.create({
       type: 'NoNewOwner',

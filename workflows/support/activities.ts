@@ -15,12 +15,6 @@ import type {
 import { PLATFORM_DEFAULTS } from '../../shared/platform-defaults';
 import { controlActivities as sharedControlActivities, platformActivityOptions } from './activity-proxies';
 
-/**
- * Temporal task-queue priority of what stands between a leaver and containment (1 is the highest; every other
- * task keeps the default, 3): it orders waiting tasks only, never the history's shape.
- */
-export const CONTAINMENT_PRIORITY = 1;
-
 /** Our own systems (runbook store, tenant policy, evidence) on the control queue; at a priority when given. */
 export function controlActivities(priorityKey?: number) {
   return sharedControlActivities<RunbookActivities & TenantActivities & EvidenceActivities>(

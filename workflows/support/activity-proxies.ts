@@ -8,6 +8,12 @@ import { myTaskQueues } from './queues';
  * breaks a replay, and every run (Run or RunRecorder) calls our systems and the platforms with the same ones.
  */
 
+/**
+ * Temporal task-queue priority of what stands between a leaver and containment (1 is the highest; every other
+ * task keeps the default, 3): it orders waiting tasks only, never the history's shape.
+ */
+export const CONTAINMENT_PRIORITY = 1;
+
 /** Our own systems (runbook store, tenants, evidence, secret store, review store): a minute per attempt, backing off. */
 export const CONTROL_ACTIVITY_OPTIONS = {
   startToCloseTimeout: '1 minute',

@@ -11,22 +11,36 @@ import type {
   StepProgress,
 } from '../../shared';
 import { progressQuery } from '../../shared/messages';
-import { controlActivities } from './activity-proxies';
+import { CONTAINMENT_PRIORITY, controlActivities } from './activity-proxies';
 
 type EvidenceFields = Pick<EvidenceRecord, 'platform' | 'action' | 'outcome' | 'detail'> & { actor?: Actor };
 
+/** How an evidence record is written: under a key of its own (else the run's counter), ahead of other work. */
+export interface EvidenceOptions {
+  /** A stable name within the run (e.g. `<step>/succeeded`): a replayed or retried write is stored once. */
+  key?: string;
+  /** What a leaver's containment waits for goes first on the control queue. */
+  urgent?: boolean;
+}
+
 /**
- * A lifecycle run's progress (answered by progressQuery) and its evidence trail.
- * Evidence keys are derived from the run and a counter, so a retried write is a no-op.
+ * The one place a run tracks its progress (answered by progressQuery), the follow-ups a human must finish and
+ * its evidence trail, for every workflow: the runbook runs (Run) and the campaigns, rotations, reviews and
+ * elevations. Evidence keys are derived from the run and a counter or a stable name, so a retried write is a no-op.
  */
 export class RunRecorder {
   readonly progress: RunProgress;
   private sequence = 0;
   private readonly evidenceActivities = controlActivities<EvidenceActivities>();
+  private readonly urgentEvidence = controlActivities<EvidenceActivities>({
+    priority: { priorityKey: CONTAINMENT_PRIORITY },
+  });
 
+  /** `view`: what the progress query answers, when the run derives more than it stores (status, pending approvals). */
   constructor(
     private readonly run: { tenantId: string; kind: RunbookKind; subjectId: string; requestedBy: Actor },
     initial?: RunProgress,
+    view?: (progress: RunProgress) => RunProgress,
   ) {
     this.progress = initial ?? {
       tenantId: run.tenantId,
@@ -36,7 +50,7 @@ export class RunRecorder {
       steps: [],
       needsHuman: [],
     };
-    setHandler(progressQuery, () => this.progress);
+    setHandler(progressQuery, view ? () => view(this.progress) : () => this.progress);
   }
 
   setStatus(status: RunStatus): void {
@@ -52,9 +66,11 @@ export class RunRecorder {
   }
 
   /** Appends an evidence record; the actor is the requester unless the event names someone else. */
-  async evidence(event: string, fields: EvidenceFields = {}): Promise<void> {
-    const { workflowId, runId } = workflowInfo();
-    this.sequence += 1;
+  async evidence(event: string, fields: EvidenceFields = {}, options: EvidenceOptions = {}): Promise<void> {
+    const { workflowId, runId, firstExecutionRunId } = workflowInfo();
+    const key = options.key
+      ? `${workflowId}/${firstExecutionRunId}/${options.key}`
+      : `${workflowId}/${runId}/${(this.sequence += 1)}`;
     const { actor = this.run.requestedBy, ...rest } = fields;
     const record: EvidenceRecord = {
       tenantId: this.run.tenantId,
@@ -62,11 +78,11 @@ export class RunRecorder {
       kind: this.run.kind,
       subjectId: this.run.subjectId,
       at: new Date().toISOString(),
-      actor: { id: actor.id, kind: actor.kind },
+      actor: { id: actor.id, kind: actor.kind, ...(actor.displayName ? { displayName: actor.displayName } : {}) },
       event,
       ...rest,
     };
-    await this.evidenceActivities.recordEvidence({ key: `${workflowId}/${runId}/${this.sequence}`, record });
+    await (options.urgent ? this.urgentEvidence : this.evidenceActivities).recordEvidence({ key, record });
   }
 
   /** Runs one step, tracking its status for progressQuery and recording its outcome as evidence. */

@@ -25,9 +25,11 @@ import {
   type TenantPolicy,
 } from '../../shared';
 import type { Runbook } from '../../shared/runbooks';
-import { approvalUpdate, progressQuery } from '../../shared/messages';
+import { approvalUpdate } from '../../shared/messages';
 import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../../shared/search-attributes';
-import { CONTAINMENT_PRIORITY, controlActivities } from './activities';
+import { controlActivities } from './activities';
+import { CONTAINMENT_PRIORITY } from './activity-proxies';
+import { RunRecorder } from './run-recorder';
 
 /** patched() id: steps wait for the leave or start date themselves, moved by offsetDays. */
 const DATE_RELATIVE_STEPS = 'date-relative-steps';
@@ -40,13 +42,13 @@ export interface RunRequest {
 }
 
 /**
- * The state every lifecycle run shares: its pinned runbook and tenant policy,
- * the progress the `progress` query returns, approval gates (the `approval`
- * update) and evidence records. Handlers are registered before the first await,
- * so queries and updates work from the first workflow task.
+ * A runbook run (offboarding, onboarding), typed by its request: its pinned runbook and tenant policy, approval
+ * gates (the `approval` update), the step dates. Progress, follow-ups and evidence are kept by the RunRecorder every
+ * workflow uses; the progress query adds the status and pending approvals this run derives. Handlers are
+ * registered before the first await, so queries and updates work from the first workflow task.
  */
-export class Run {
-  readonly progress: RunProgress;
+export class Run<R extends RunRequest = RunRequest> {
+  private readonly recorder: RunRecorder;
   runbook!: Runbook;
   policy!: TenantPolicy;
   private readonly control = controlActivities();
@@ -63,28 +65,24 @@ export class Run {
 
   private constructor(
     readonly kind: RunbookKind,
-    readonly request: RunRequest,
+    readonly request: R,
   ) {
-    this.progress = {
-      tenantId: request.tenantId,
-      kind,
-      subjectId: request.subject.subjectId,
-      status: 'running',
-      steps: [],
-      needsHuman: [],
-    };
-    setHandler(progressQuery, () => ({
-      ...this.progress,
-      status: this.status(),
-      pendingApprovals: [...this.gates.values()].map((step) => this.pendingApproval(step)),
-    }));
+    this.recorder = new RunRecorder(
+      { tenantId: request.tenantId, kind, subjectId: request.subject.subjectId, requestedBy: request.requestedBy },
+      undefined,
+      (progress) => ({
+        ...progress,
+        status: this.status(),
+        pendingApprovals: [...this.gates.values()].map((step) => this.pendingApproval(step)),
+      }),
+    );
     setHandler(approvalUpdate, (decision) => this.decide(decision), {
       validator: (decision: ApprovalDecision) => void this.gateFor(decision),
     });
   }
 
   /** Registers handlers and search attributes, then loads the runbook (pinned from here on) and the tenant policy. */
-  static async start(kind: RunbookKind, request: RunRequest): Promise<Run> {
+  static async start<R extends RunRequest>(kind: RunbookKind, request: R): Promise<Run<R>> {
     const run = new Run(kind, request);
     run.upsertMissingSearchAttributes();
     // An offboarding's containment waits for these: they go ahead of other runs' later phases.
@@ -108,6 +106,11 @@ export class Run {
 
   get subject(): Subject {
     return this.request.subject;
+  }
+
+  /** What the progress query shows (the steps, the follow-ups), kept by the recorder. */
+  get progress(): RunProgress {
+    return this.recorder.progress;
   }
 
   get workflowId(): string {
@@ -140,7 +143,7 @@ export class Run {
   }
 
   needsHuman(task: string): void {
-    this.progress.needsHuman.push(task);
+    this.recorder.needsHuman(task);
   }
 
   /**
@@ -180,28 +183,16 @@ export class Run {
   }
 
   /**
-   * Append-only evidence, written by an activity. The key is derived from the
-   * run and the event, so a retried or replayed write is stored once. `urgent`: containment waits for it.
+   * Append-only evidence through the recorder, under a key named by the event (`key`), so a retried or replayed
+   * write is stored once. `urgent`: containment waits for it.
    */
-  async evidence(
+  evidence(
     event: string,
-    keySuffix: string,
-    fields: Partial<EvidenceRecord> = {},
+    key: string,
+    fields: Pick<EvidenceRecord, 'platform' | 'action' | 'outcome' | 'detail'> & { actor?: Actor } = {},
     urgent = false,
   ): Promise<void> {
-    const { workflowId, firstExecutionRunId } = workflowInfo();
-    const record: EvidenceRecord = {
-      tenantId: this.request.tenantId,
-      runId: workflowId,
-      kind: this.kind,
-      subjectId: this.subject.subjectId,
-      at: new Date().toISOString(),
-      actor: this.request.requestedBy,
-      event,
-      ...fields,
-    };
-    const control = urgent ? this.urgentControl : this.control;
-    await control.recordEvidence({ key: `${workflowId}/${firstExecutionRunId}/${keySuffix}`, record });
+    return this.recorder.evidence(event, fields, { key, urgent });
   }
 
   /** Final status: failed when halted, completed-with-failures when a human must finish something. */

@@ -1,6 +1,7 @@
 import { CancellationScope, CancelledFailure, isCancellation, patched, sleep } from '@temporalio/workflow';
 import type { ActionInputs, ActionResult, PlatformAction, RunbookStep, StepProgress } from '../../shared';
-import { CONTAINMENT_PRIORITY, platformCaller, type PlatformCall } from './activities';
+import { platformCaller, type PlatformCall } from './activities';
+import { CONTAINMENT_PRIORITY } from './activity-proxies';
 import { failureMessage } from './run-recorder';
 import type { Run } from './run';
 
