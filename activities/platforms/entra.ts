@@ -36,7 +36,11 @@ import {
  * Temporary Access Passes; AuditLog.Read.All for access reviews' last sign-in).
  * Connection: settings.tenantId, settings.clientId, credentials.clientSecret (a
  * reference); baseUrl and settings.authorityHost override the Graph and login
- * endpoints (national clouds, tests).
+ * endpoints (national clouds, tests). *
+ * Why no official SDK: retries belong to Temporal, not to the client. Each call is one attempt; a 429 or 5xx
+ * becomes a classified PlatformError (with Retry-After as the next retry delay) and Temporal retries it, so
+ * the run shows `retrying` with the attempt, the platform's error and the next attempt time. The Graph SDK's
+ * middleware retries inside the activity as well; the client-credentials grant is http/oauth.ts.
  *
  * Not offered (removed from CAPABILITIES.entra): deactivateCredential — Graph cannot
  * suspend an application secret or certificate, only remove it.

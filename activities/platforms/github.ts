@@ -24,7 +24,14 @@ import { idempotentDelete, nextLink, type RestClient, unlessNotFound } from './h
 
 /**
  * GitHub (REST API, api.github.com or GHES via baseUrl) for one organisation, settings.org,
- * authenticated as a GitHub App installation or with an owner's token (http/github-client.ts).
+ * authenticated as a GitHub App installation or with an owner's token (http/github-client.ts). *
+ * Why no official SDK: retries belong to Temporal, not to the client. Each call is one attempt; a 429 or 5xx
+ * becomes a classified PlatformError (with Retry-After as the next retry delay) and Temporal retries it, so
+ * the run shows `retrying` with the attempt, the platform's error and the next attempt time. Octokit
+ * would retry and throttle inside the activity (plugin-retry, plugin-throttling) where nobody sees it, and
+ * @octokit/core 7 / @octokit/rest 22 ship as ES modules only, which this CommonJS service and its Jest runtime
+ * cannot require without a second module system. GitHub App auth (a JWT, then an installation token, cached
+ * and dropped on a 401) is 90 lines in http/github-client.ts.
  *
  * What an org owner can do, and so what this adapter offers (see CAPABILITIES):
  * - Accounts are personal and user-owned: "create" invites to the org; "disable" removes

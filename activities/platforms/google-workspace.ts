@@ -29,7 +29,12 @@ import { type FailedResponse, idempotentCreate, idempotentDelete, RestClient } f
  *
  * Not offered (see CAPABILITIES): Google has no API to create or deactivate a user's OAuth grants
  * or app passwords (only list and delete), per-user federation links do not exist (SSO profiles
- * are org-wide), and Cloud service accounts live in Cloud IAM, not in the Directory.
+ * are org-wide), and Cloud service accounts live in Cloud IAM, not in the Directory. *
+ * Why no official SDK: retries belong to Temporal, not to the client. Each call is one attempt; a 429 or 5xx
+ * becomes a classified PlatformError (with Retry-After as the next retry delay) and Temporal retries it, so
+ * the run shows `retrying` with the attempt, the platform's error and the next attempt time. @googleapis/admin
+ * (with googleapis-common, gaxios and google-auth-library) retries inside the client too, and weighs several
+ * megabytes for the dozen Directory calls used here; the service-account JWT grant is http/google-service-account.ts.
  */
 const SCOPES = [
   'https://www.googleapis.com/auth/admin.directory.user',

@@ -28,7 +28,11 @@ import { idempotentDelete, nextLink, RestClient, unlessNotFound, type RestRespon
  * Disable is lifecycle/deactivate (DEPROVISIONED), not suspend: a suspended user
  * keeps assignments and can be unsuspended by any admin. Entitlements are groups,
  * admin roles and app assignments. Credentials are the API tokens and OAuth grants
- * a user owns, and the client secrets of an OAuth service app.
+ * a user owns, and the client secrets of an OAuth service app. *
+ * Why no official SDK: retries belong to Temporal, not to the client. Each call is one attempt; a 429 or 5xx
+ * becomes a classified PlatformError (with Retry-After as the next retry delay) and Temporal retries it, so
+ * the run shows `retrying` with the attempt, the platform's error and the next attempt time. The Okta SDK
+ * retries 429s itself; Okta's X-Rate-Limit-Reset is read here as the retry delay instead.
  */
 /** Okta's largest page. */
 const PAGE_LIMIT = 200;
