@@ -21,7 +21,7 @@ import type { PlatformConnection } from '../shared';
 import { awsClients, iamUserState, seedIamUser } from './support/aws-fixtures';
 import type { Emulator } from './support/emulator';
 import { motoConnection, startMoto } from './support/moto';
-import { failure, platformRunner, subjectFor, uniqueName } from './support/platform-runs';
+import { failure, platformRunner, subjectFor, uniqueName } from './support/platform-harness';
 
 let moto: Emulator;
 let iam: IAMClient;

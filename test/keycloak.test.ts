@@ -12,7 +12,7 @@ import { createPlatformActivities, type PlatformActivities } from '../activities
 import { InMemorySecretStore } from '../activities/secret-stores/in-memory';
 import type { PlatformConnection } from '../shared';
 import { startKeycloak, type KeycloakServer } from './support/keycloak';
-import { failure, platformRunner, subjectFor, uniqueName } from './support/platform-runs';
+import { failure, platformRunner, subjectFor, uniqueName } from './support/platform-harness';
 import {
   IDENTITY_PROVIDER,
   keycloakUserState,

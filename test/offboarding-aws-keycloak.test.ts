@@ -29,7 +29,7 @@ import {
   type KeycloakTestRealm,
 } from './support/keycloak-fixtures';
 import { motoConnection, startMoto } from './support/moto';
-import { uniqueName } from './support/platform-runs';
+import { uniqueName } from './support/platform-harness';
 import { handedOver, testSecretCipher } from './support/secrets';
 import { bundleWorkflows, testMongo, timeSkippingEnv, uniqueQueue } from './support/servers';
 

@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type Logger } from '@temporalio/worker';
 import type { AdapterFactory, PlatformAdapter } from '../../activities/platforms/adapter';
 import { readSecretRef } from '../../activities/connection-secrets';
-import { createPlatformActivities } from '../../activities/platform-activities';
+import { createPlatformActivities, type PlatformActivities } from '../../activities/platform-activities';
 import { InMemorySecretStore } from '../../activities/secret-stores/in-memory';
 import {
   PLATFORM_ACTIONS,
@@ -13,12 +14,36 @@ import {
   type Platform,
   type PlatformAction,
   type PlatformConnection,
+  type Subject,
 } from '../../shared';
 
+export type RunAction = <A extends keyof PlatformActivities>(
+  action: A,
+  input: Omit<Parameters<PlatformActivities[A]>[0], 'tenantId'>,
+  on?: PlatformActivities,
+) => ReturnType<PlatformActivities[A]>;
+
 /**
- * Runs one platform's real activities (createPlatformActivities → adapter → HTTP)
- * in Temporal's MockActivityEnvironment for a single tenant, with secrets read
- * from `env` through `env:VAR` references and an in-memory secret store.
+ * The suite's one activity harness: runs platform activities of one tenant in Temporal's
+ * MockActivityEnvironment, as a worker would (activity context, failure conversion). Expected failures are
+ * asserted by the tests, so the environment logs errors only (unless a test passes a logger to inspect).
+ */
+export function platformRunner(
+  tenantId: string,
+  activities: () => PlatformActivities,
+  logger: Logger = new DefaultLogger('ERROR'),
+): RunAction {
+  const env = new MockActivityEnvironment(undefined, { logger });
+  return (action, input, on = activities()) => {
+    const activity = on[action] as (req: unknown) => ReturnType<PlatformActivities[typeof action]>;
+    return env.run(activity, { tenantId, ...input }) as ReturnType<PlatformActivities[typeof action]>;
+  };
+}
+
+/**
+ * One platform's real activities (createPlatformActivities → adapter → HTTP) on that harness for a single
+ * tenant, built from an adapter factory and a connection, with secrets read from `env` through `env:VAR`
+ * references and an in-memory secret store.
  */
 export function platformHarness(
   platform: Platform,
@@ -33,18 +58,13 @@ export function platformHarness(
       Promise.resolve(factory({ ...connection(), platform: p }, (ref) => readSecretRef(ref, env), tenantId)),
     resolveSecretStore: () => Promise.resolve(secrets),
   });
-  // Expected failures are asserted, not logged (unless a test passes a logger to inspect).
-  const activityEnv = new MockActivityEnvironment(undefined, { logger });
+  const runAction = platformRunner('tenant-a', () => activities, logger);
   /** Runs one action; the attempt number the activity layer adds is checked here (1: no retry) and left out of the result. */
   async function run<A extends PlatformAction>(
     action: A,
     input: ActionInputs[A],
   ): Promise<Omit<ActionResult<ActionOutputs[A]>, 'attempt'>> {
-    const activity = activities[action] as (req: unknown) => Promise<ActionResult<ActionOutputs[A]>>;
-    const { attempt, ...result } = await activityEnv.run<[unknown], ActionResult<ActionOutputs[A]>, typeof activity>(
-      activity,
-      { ...input, tenantId: 'tenant-a' },
-    );
+    const { attempt, ...result } = (await runAction(action, input as never)) as ActionResult<ActionOutputs[A]>;
     if (attempt !== 1) throw new Error(`expected the first attempt, got ${String(attempt)}`);
     return result;
   }
@@ -66,3 +86,15 @@ export async function activityFailure(promise: Promise<unknown>): Promise<Applic
   }
   throw new Error('expected the activity to fail');
 }
+
+/** The rejection of a promise (undefined if it resolved), to assert on its type and retryability. */
+export const failure = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+
+/** A user name no other test of the file (sharing one emulator) uses. */
+export const uniqueName = (base: string): string => `${base}-${randomUUID().slice(0, 8)}`;
+
+export const subjectFor = (userName: string): Subject => ({ subjectId: `e-${userName}`, userName });
