@@ -4,19 +4,14 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { progressQuery, reviewShareQuery } from '../../shared/messages';
 import { RUNBOOK_KINDS, type PendingApproval, type ReviewShareProgress, type RunbookKind } from '../../shared/runs';
-import { reviewerWorkflowId } from '../../shared/workflow-ids';
 import { REVIEWER_WORKFLOW, WORKFLOW_TYPE } from '../../shared/workflow-types';
-import type { ReviewerOutcome } from '../../workflows/access-review-reviewer';
 import { PRODUCT_TENANT, type RunbookStore } from '../../store/runbooks';
 import type { TenantStore } from '../../store/tenants';
 import { isGlobalAdmin, principalOf, requireTenant, ROLE_PERMISSIONS, rolesOn } from '../access';
 import { operation } from '../openapi';
 import { runIdOf } from '../runs';
-import { Id, PlatformSchema, RoleSchema, TenantId, TenantParams } from '../schemas';
-
-/** At most this many open items are listed per call: a person's queue, not a report. */
-const LIST_LIMIT = 200;
-const QUERY_DEADLINE_MS = 3_000;
+import { running, within } from '../visibility';
+import { PlatformSchema, RoleSchema, TenantParams } from '../schemas';
 
 const MeSchema = z.object({
   actor: z.object({ id: z.string(), kind: z.string() }),
@@ -30,21 +25,6 @@ const ShareSchema = z.object({
   decidedByReviewer: z.number(),
   deadline: z.string(),
 });
-const ReviewerProgressSchema = z.object({
-  reviewerId: z.string(),
-  total: z.number().int(),
-  /** Decided by the reviewer. */
-  decided: z.number().int(),
-  /** Given the tenant's default decision at the deadline. */
-  defaulted: z.number().int(),
-  pending: z.number().int(),
-  /** Items still pending after the deadline. */
-  overdue: z.boolean(),
-  /** The share is closed (all decided or defaulted). */
-  done: z.boolean(),
-  deadline: z.string().optional(),
-});
-const ReviewParams = z.strictObject({ tenantId: TenantId, reviewId: Id('review id') });
 const PendingApprovalSchema = z.object({
   runId: z.string(),
   kind: z.string(),
@@ -67,33 +47,6 @@ const RunbookChoiceSchema = z.object({
   source: z.enum(['tenant', 'product']),
   steps: z.array(z.object({ id: z.string(), platform: PlatformSchema, action: z.string() })),
 });
-
-/** Running workflows matching a visibility query, newest first, up to LIST_LIMIT. */
-async function running(
-  temporal: Client,
-  query: string,
-  status: 'Running' | 'Completed' = 'Running',
-): Promise<{ workflowId: string; runId: string; firstRunId: string; startedAt: string }[]> {
-  const found: { workflowId: string; runId: string; firstRunId: string; startedAt: string }[] = [];
-  for await (const info of temporal.workflow.list({ query: `${query} AND ExecutionStatus = '${status}'` })) {
-    found.push({
-      workflowId: info.workflowId,
-      runId: info.runId,
-      firstRunId: info.raw.firstRunId || info.runId,
-      startedAt: info.startTime.toISOString(),
-    });
-    if (found.length >= LIST_LIMIT) break;
-  }
-  return found;
-}
-
-async function within<T>(temporal: Client, call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await temporal.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, call);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * What waits for the caller: who they are and what they may do per tenant, their open
@@ -198,74 +151,6 @@ export function meRouter(
         open.map((w) => within(temporal, () => temporal.workflow.getHandle(w.workflowId).query(reviewShareQuery))),
       );
       res.json({ items: shares.filter((s): s is ReviewShareProgress => s !== undefined && s.remaining > 0) });
-    },
-  );
-  operation(
-    router,
-    registry,
-    {
-      method: 'get',
-      path: '/v1/tenants/{tenantId}/reviews/{reviewId}/reviewers',
-      summary: 'A campaign’s progress per reviewer: decided, defaulted, pending, overdue (open shares first)',
-      tag: 'Reviews',
-      params: ReviewParams,
-      guards: [requireTenant(tenants, 'reviews:read-all')],
-      responses: {
-        200: {
-          description: `Up to ${LIST_LIMIT} open and ${LIST_LIMIT} closed shares`,
-          schema: z.object({ items: z.array(ReviewerProgressSchema) }),
-        },
-      },
-    },
-    async (_req, res, { params: { tenantId, reviewId } }) => {
-      const prefix = reviewerWorkflowId(tenantId, reviewId, '');
-      const query = `WorkflowType = '${REVIEWER_WORKFLOW}' AND WorkflowId STARTS_WITH '${prefix}'`;
-      const [open, closed] = await Promise.all([running(temporal, query), running(temporal, query, 'Completed')]);
-      const now = Date.now();
-      const openShares = await Promise.all(
-        open.map(async (w) => {
-          const share = await within(temporal, () => temporal.workflow.getHandle(w.workflowId).query(reviewShareQuery));
-          if (!share) return [];
-          return [
-            {
-              reviewerId: w.workflowId.slice(prefix.length),
-              total: share.total,
-              decided: share.total - share.remaining,
-              defaulted: 0,
-              pending: share.remaining,
-              overdue: share.remaining > 0 && Date.parse(share.deadline) < now,
-              done: share.remaining === 0,
-              deadline: share.deadline,
-            },
-          ];
-        }),
-      );
-      const seen = new Set(open.map((w) => w.workflowId));
-      const closedShares = await Promise.all(
-        closed
-          .filter((w) => !seen.has(w.workflowId) && seen.add(w.workflowId))
-          .map(async (w) => {
-            const outcome = await within(
-              temporal,
-              () => temporal.workflow.getHandle(w.workflowId, w.runId).result() as Promise<ReviewerOutcome>,
-            );
-            if (!outcome) return [];
-            const total = outcome.decidedByReviewer + outcome.defaulted;
-            const { decidedByReviewer: decided, defaulted } = outcome;
-            return [
-              {
-                reviewerId: w.workflowId.slice(prefix.length),
-                total,
-                decided,
-                defaulted,
-                pending: 0,
-                overdue: false,
-                done: true,
-              },
-            ];
-          }),
-      );
-      res.json({ items: [...openShares.flat(), ...closedShares.flat()] });
     },
   );
   operation(

@@ -2,7 +2,8 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import { reviewDecisionsUpdate, reviewItemsQuery } from '../../shared/messages';
+import { reviewDecisionsUpdate, reviewItemsQuery, reviewShareQuery } from '../../shared/messages';
+import { REVIEWER_WORKFLOW } from '../../shared/workflow-types';
 import { reviewerWorkflowId } from '../../shared/workflow-ids';
 import type { TenantStore } from '../../store/tenants';
 import { can, principalOf, requireTenant } from '../access';
@@ -10,8 +11,24 @@ import { operation } from '../openapi';
 import { forbidden, notFound } from '../problem';
 import { Id, PlatformSchema, TenantId } from '../schemas';
 import { executeDecision } from '../updates';
+import { LIST_LIMIT, running, within } from '../visibility';
+import type { ReviewerOutcome } from '../../workflows/access-review-reviewer';
 
 const ReviewParams = z.strictObject({ tenantId: TenantId, reviewId: Id('review id') });
+const ReviewerProgressSchema = z.object({
+  reviewerId: z.string(),
+  total: z.number().int(),
+  /** Decided by the reviewer. */
+  decided: z.number().int(),
+  /** Given the tenant's default decision at the deadline. */
+  defaulted: z.number().int(),
+  pending: z.number().int(),
+  /** Items still pending after the deadline. */
+  overdue: z.boolean(),
+  /** The share is closed (all decided or defaulted). */
+  done: z.boolean(),
+  deadline: z.string().optional(),
+});
 const ItemsQuery = z.strictObject({ reviewer: z.union([z.literal('me'), Id('reviewer id')]).default('me') });
 const Decisions = z.strictObject({
   decisions: z
@@ -126,6 +143,74 @@ export function reviewsRouter(
       res.json(
         await executeDecision(() => handle.executeUpdate(reviewDecisionsUpdate, { args: [{ reviewer, decisions }] })),
       );
+    },
+  );
+  operation(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/v1/tenants/{tenantId}/reviews/{reviewId}/reviewers',
+      summary: 'A campaign’s progress per reviewer: decided, defaulted, pending, overdue (open shares first)',
+      tag,
+      params: ReviewParams,
+      guards: [requireTenant(tenants, 'reviews:read-all')],
+      responses: {
+        200: {
+          description: `Up to ${LIST_LIMIT} open and ${LIST_LIMIT} closed shares`,
+          schema: z.object({ items: z.array(ReviewerProgressSchema) }),
+        },
+      },
+    },
+    async (_req, res, { params: { tenantId, reviewId } }) => {
+      const prefix = reviewerWorkflowId(tenantId, reviewId, '');
+      const query = `WorkflowType = '${REVIEWER_WORKFLOW}' AND WorkflowId STARTS_WITH '${prefix}'`;
+      const [open, closed] = await Promise.all([running(temporal, query), running(temporal, query, 'Completed')]);
+      const now = Date.now();
+      const openShares = await Promise.all(
+        open.map(async (w) => {
+          const share = await within(temporal, () => temporal.workflow.getHandle(w.workflowId).query(reviewShareQuery));
+          if (!share) return [];
+          return [
+            {
+              reviewerId: w.workflowId.slice(prefix.length),
+              total: share.total,
+              decided: share.total - share.remaining,
+              defaulted: 0,
+              pending: share.remaining,
+              overdue: share.remaining > 0 && Date.parse(share.deadline) < now,
+              done: share.remaining === 0,
+              deadline: share.deadline,
+            },
+          ];
+        }),
+      );
+      const seen = new Set(open.map((w) => w.workflowId));
+      const closedShares = await Promise.all(
+        closed
+          .filter((w) => !seen.has(w.workflowId) && seen.add(w.workflowId))
+          .map(async (w) => {
+            const outcome = await within(
+              temporal,
+              () => temporal.workflow.getHandle(w.workflowId, w.runId).result() as Promise<ReviewerOutcome>,
+            );
+            if (!outcome) return [];
+            const total = outcome.decidedByReviewer + outcome.defaulted;
+            const { decidedByReviewer: decided, defaulted } = outcome;
+            return [
+              {
+                reviewerId: w.workflowId.slice(prefix.length),
+                total,
+                decided,
+                defaulted,
+                pending: 0,
+                overdue: false,
+                done: true,
+              },
+            ];
+          }),
+      );
+      res.json({ items: [...openShares.flat(), ...closedShares.flat()] });
     },
   );
   return router;
