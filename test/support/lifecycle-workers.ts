@@ -1,8 +1,13 @@
+import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import type { AdapterFactories, PlatformAdapter } from '../../activities/platforms/adapter';
-import { referenceAdapterFactory, referencePlatformsPerTenant } from '../../activities/platforms/reference';
+import {
+  referenceAdapterFactory,
+  referencePlatformsPerTenant,
+  type ReferencePlatform,
+} from '../../activities/platforms/reference';
 import { InMemorySecretStore } from '../../activities/secret-stores/in-memory';
 import type { ActionInputs, PlatformConnection, TenantPolicy } from '../../shared';
 import type { Platform } from '../../shared/platforms';
@@ -24,11 +29,15 @@ export async function startLifecycleWorkers(opts: {
   workflowBundle: WorkflowBundleWithSourceMap;
   /** Real platform adapters served beside the reference platform (e.g. SCIM against its contract fake). */
   adapters?: AdapterFactories;
+  /** The reference platform a tenant's runs act on: one per tenant by default. */
+  reference?: (tenantId: string) => ReferencePlatform;
+  /** Payload codec (encryption); must match the test's client. */
+  dataConverter?: DataConverter;
 }) {
   const prefix = uniqueQueue('lc') + '-';
   const queues = taskQueues(prefix);
   // Each tenant acts on a reference platform of its own, so no test sees another's accounts.
-  const platformOf = referencePlatformsPerTenant();
+  const platformOf = opts.reference ?? referencePlatformsPerTenant();
   const secrets = new InMemorySecretStore();
   const notices: ActionInputs['notify'][] = [];
   const notifier: PlatformAdapter = {
@@ -44,13 +53,14 @@ export async function startLifecycleWorkers(opts: {
       connection: opts.connection,
       namespace: opts.namespace ?? 'default',
       mongo: { db: opts.db },
+      dataConverter: opts.dataConverter,
       adapters: { reference: referenceAdapterFactory(platformOf), notification: () => notifier, ...opts.adapters },
       resolveSecretStore: () => Promise.resolve(secrets),
     },
     {
       taskQueuePrefix: prefix,
       workflowBundle: opts.workflowBundle,
-      platforms: ['reference', 'notification', ...(Object.keys(opts.adapters ?? {}) as Platform[])],
+      platforms: ['reference', 'notification', 'http-callback', ...(Object.keys(opts.adapters ?? {}) as Platform[])],
     },
   );
   const running = Promise.all(workers.map((w) => w.run()));

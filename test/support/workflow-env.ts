@@ -1,19 +1,18 @@
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { AdapterFactories } from '../../activities/platforms/adapter';
 import { referenceAdapterFactory, ReferencePlatform } from '../../activities/platforms/reference';
-import { InMemorySecretStore } from '../../activities/secret-stores/in-memory';
+import type { InMemorySecretStore } from '../../activities/secret-stores/in-memory';
 import { progressQuery } from '../../shared/messages';
 import type { Platform } from '../../shared/platforms';
 import type { RunProgress } from '../../shared/runs';
 import type { TenantPolicy } from '../../shared/runbooks';
-import { taskQueues, type TaskQueues } from '../../shared/task-queues';
+import type { TaskQueues } from '../../shared/task-queues';
 import { createStores, ensureIndexes, type Stores } from '../../store';
 import { SEED_RUNBOOKS } from '../../runbooks';
-import { createWorkers } from '../../workers/create-workers';
-import { bundleWorkflows, testMongo, testTemporal, timeSkippingEnv, uniqueQueue } from './servers';
+import { startLifecycleWorkers } from './lifecycle-workers';
+import { bundleWorkflows, testMongo, testTemporal, timeSkippingEnv } from './servers';
 import { waitFor } from './poll';
 
 export interface WorkflowEnv {
@@ -61,23 +60,20 @@ export async function workflowEnv(name: string, options: WorkflowEnvOptions = {}
   const extra = Object.fromEntries(extraPlatforms.map((p) => [p, new ReferencePlatform()])) as Partial<
     Record<Platform, ReferencePlatform>
   >;
-  const adapters: AdapterFactories = { reference: referenceAdapterFactory(reference) };
+  // The suite's one way of starting the product's workers (lifecycle-workers.ts): here every tenant shares one
+  // reference platform, and each extra platform is a reference platform of its own.
+  const adapters: AdapterFactories = {};
   for (const [platform, instance] of Object.entries(extra))
     adapters[platform as Platform] = referenceAdapterFactory(instance);
-  const secrets = new InMemorySecretStore();
-  const prefix = `${uniqueQueue(name)}-`;
-  const workers: Worker[] = await createWorkers(
-    {
-      connection: server.nativeConnection,
-      namespace: env?.namespace ?? 'default',
-      mongo,
-      adapters,
-      dataConverter,
-      resolveSecretStore: () => Promise.resolve(secrets),
-    },
-    { taskQueuePrefix: prefix, workflowBundle: bundle },
-  );
-  const running = Promise.all(workers.map((w) => w.run()));
+  const lc = await startLifecycleWorkers({
+    connection: server.nativeConnection,
+    namespace: env?.namespace ?? 'default',
+    db: mongo.db,
+    workflowBundle: bundle,
+    adapters,
+    reference: () => reference,
+    dataConverter,
+  });
   let tenants = 0;
   return {
     env,
@@ -86,8 +82,8 @@ export async function workflowEnv(name: string, options: WorkflowEnvOptions = {}
     stores,
     reference,
     extra,
-    secrets,
-    queues: taskQueues(prefix),
+    secrets: lc.secrets,
+    queues: lc.queues,
     async tenant(policy) {
       tenants += 1;
       const tenantId = `${name}-t${tenants}`;
@@ -97,8 +93,7 @@ export async function workflowEnv(name: string, options: WorkflowEnvOptions = {}
       return tenantId;
     },
     async teardown() {
-      workers.forEach((w) => w.shutdown());
-      await running;
+      await lc.stop();
       await mongo.drop();
       await ('teardown' in server ? server.teardown() : server.close());
     },
