@@ -1,17 +1,7 @@
 import { toActivityFailure } from './errors';
 import type { AdapterResolver } from './platforms/adapter';
 import type { Platform } from '../shared';
-
-/** What a connection test found: the platform answered the tenant's credentials, refused them, or cannot be tested. */
-export interface ConnectionCheck {
-  platform: Platform;
-  status: 'ok' | 'failed' | 'not-supported';
-  /** The failure's class (e.g. PlatformForbidden, NotConnected), when it failed. */
-  failure?: string;
-  /** What was tried and what came back, in words; never a secret (platform errors never carry one). */
-  detail: string;
-  checkedAt: string;
-}
+import type { ConnectionCheck } from '../shared/connection-check';
 
 /**
  * The connection test of one platform queue: one read-only call with the tenant's own connection (the first

@@ -1,4 +1,5 @@
 import type { Platform } from './platforms';
+import type { ApproverRole } from './runs';
 
 /** Who asks to approve what: the parts of a run the four-eyes rule looks at. */
 export interface ApprovalCase {
@@ -9,7 +10,7 @@ export interface ApprovalCase {
   /** The platform the approved action runs on: its account of the subject counts as the subject. */
   platform?: Platform;
   /** Who may approve: the tenant's approvers (any listed, or anyone when none is listed), or the subject's manager. */
-  approverRole?: 'approver' | 'manager';
+  approverRole?: ApproverRole;
   tenantApprovers?: readonly string[];
 }
 

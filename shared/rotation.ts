@@ -8,7 +8,8 @@ import { supports, type Platform } from './platforms';
  * - `single-phase`: consumers can only hold one credential, so the old one is retired right after promotion.
  * - `manual`: the platform has no API to create this kind of credential; the owner rotates it by hand and confirms.
  */
-export type RotationMode = 'dual-phase' | 'single-phase' | 'manual';
+export const ROTATION_MODES = ['dual-phase', 'single-phase', 'manual'] as const;
+export type RotationMode = (typeof ROTATION_MODES)[number];
 
 /** Credential kinds no platform lets an API create (GitHub and Okta issue them to a signed-in person only). */
 const MANUAL_KINDS: ReadonlySet<CredentialKind> = new Set(['personal-access-token', 'password']);

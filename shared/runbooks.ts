@@ -1,8 +1,9 @@
 import type { Platform, PlatformAction } from './platforms';
-import type { ReviewVerdict, RunbookKind } from './runs';
+import type { ApproverRole, ReviewVerdict, RunbookKind } from './runs';
 
 /** What a step's failure does to the run. */
-export type FailureMode = 'halt' | 'continue' | 'compensate';
+export const FAILURE_MODES = ['halt', 'continue', 'compensate'] as const;
+export type FailureMode = (typeof FAILURE_MODES)[number];
 
 export interface StepRetryOverride {
   maximumAttempts?: number;
@@ -24,7 +25,7 @@ export interface RunbookStep {
   onFailure: FailureMode;
   retry?: StepRetryOverride;
   /** A human must approve before this step runs. */
-  approval?: { approverRole: 'approver' | 'manager'; timeout: string };
+  approval?: { approverRole: ApproverRole; timeout: string };
   /** Wait before running (e.g. '30 days' for retention deletion). */
   delay?: string;
   /**
@@ -77,9 +78,9 @@ export interface TenantPolicy {
   rotationGracePeriodHours: number;
   rotationMaxAgeDays: number;
   /** Non-human identities a leaver owned: revoke them, or hand them to the new owner. */
-  leaverCredentials: 'revoke' | 'transfer';
-  reviewCadence: 'quarterly' | 'semiannual' | 'annual';
-  reviewDefaultDecision: 'approve' | 'revoke';
+  leaverCredentials: LeaverCredentialPolicy;
+  reviewCadence: ReviewCadence;
+  reviewDefaultDecision: ReviewVerdict;
   reviewDurationDays: number;
   reviewReminderEveryDays: number;
   fallbackReviewerId: string;
@@ -106,7 +107,12 @@ export interface TenantPolicy {
   privilegedEntitlements?: string[];
 }
 
-export type ReviewCorrelation = 'email' | 'subject-id' | 'user-name';
+export const REVIEW_CORRELATIONS = ['email', 'subject-id', 'user-name'] as const;
+export type ReviewCorrelation = (typeof REVIEW_CORRELATIONS)[number];
+export const LEAVER_CREDENTIAL_POLICIES = ['revoke', 'transfer'] as const;
+export type LeaverCredentialPolicy = (typeof LEAVER_CREDENTIAL_POLICIES)[number];
+export const REVIEW_CADENCES = ['quarterly', 'semiannual', 'annual'] as const;
+export type ReviewCadence = (typeof REVIEW_CADENCES)[number];
 
 /** Policy durations are in days (and hours); workflows turn them into milliseconds with this. */
 export const DAY_MS = 86_400_000;

@@ -29,7 +29,7 @@ interface RunRequestBase {
 export interface OffboardingRequest extends RunRequestBase {
   subject: Subject;
   /** `immediate` skips notice periods and grace timers (hostile termination). */
-  mode: 'standard' | 'immediate';
+  mode: OffboardingMode;
   /** ISO date; a date already past is processed at once (catch-up), never skipped. */
   leaveDate?: string;
   /** Who receives owned data and hand-over credentials (subjectId); the manager when omitted. */
@@ -144,7 +144,7 @@ export interface PendingApproval {
   justification?: string;
   durationMinutes?: number;
   /** Who may decide: the tenant's approvers, or the subject's manager. */
-  approverRole: 'approver' | 'manager';
+  approverRole: ApproverRole;
 }
 
 /** One reviewer's share of an access review, as the reviewer's own workflow counts it. */
@@ -165,7 +165,15 @@ export interface ApprovalDecision {
   approver: Actor;
 }
 
-export type ReviewVerdict = 'approve' | 'revoke';
+/** Every enum once, as a list the API's and the store's schemas are built from. */
+export const REVIEW_VERDICTS = ['approve', 'revoke'] as const;
+export type ReviewVerdict = (typeof REVIEW_VERDICTS)[number];
+/** Who may decide a gated step: the tenant's approvers, or the subject's manager. */
+export const APPROVER_ROLES = ['approver', 'manager'] as const;
+export type ApproverRole = (typeof APPROVER_ROLES)[number];
+/** `standard`: on the leave date; `immediate`: contain now. */
+export const OFFBOARDING_MODES = ['standard', 'immediate'] as const;
+export type OffboardingMode = (typeof OFFBOARDING_MODES)[number];
 
 export interface ReviewDecision {
   itemId: string;

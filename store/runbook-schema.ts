@@ -3,6 +3,8 @@ import { TenantPolicySchema } from './tenant-policy-schema';
 import { CAPABILITIES, PLATFORM_ACTIONS, PLATFORMS, type Platform, type PlatformAction } from '../shared/platforms';
 import { REQUIRED_STEP_PARAMS, type Runbook } from '../shared/runbooks';
 import { RUNBOOK_KINDS } from '../shared/runs';
+import { APPROVER_ROLES } from '../shared/runs';
+import { FAILURE_MODES } from '../shared/runbooks';
 
 /** Durations as Temporal accepts them ('30 seconds', '3 days', '1h'). */
 const duration = z
@@ -21,7 +23,7 @@ const stepSchema = z
     params: z.record(z.string(), z.unknown()).optional(),
     phase: z.number().int().min(1).max(20).optional(),
     after: z.array(z.string()).max(50).optional(),
-    onFailure: z.enum(['halt', 'continue', 'compensate']),
+    onFailure: z.enum(FAILURE_MODES),
     retry: z
       .object({
         maximumAttempts: z.number().int().min(1).max(100).optional(),
@@ -31,7 +33,7 @@ const stepSchema = z
       .strict()
       .optional(),
     approval: z
-      .object({ approverRole: z.enum(['approver', 'manager']), timeout: duration })
+      .object({ approverRole: z.enum(APPROVER_ROLES), timeout: duration })
       .strict()
       .optional(),
     delay: duration.optional(),

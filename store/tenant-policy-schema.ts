@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { TenantPolicy } from '../shared/runbooks';
 import type { SameType } from '../shared/same-type';
+import { REVIEW_VERDICTS } from '../shared/runs';
+import { LEAVER_CREDENTIAL_POLICIES, REVIEW_CADENCES, REVIEW_CORRELATIONS } from '../shared/runbooks';
 
 /** Ids that appear in URLs, workflow ids and visibility queries: no quotes, slashes or spaces. */
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@:+-]{0,127}$/;
@@ -16,16 +18,16 @@ export const TenantPolicySchema = z.strictObject({
     .min(0)
     .max(24 * 90),
   rotationMaxAgeDays: z.number().int().min(1).max(3650),
-  leaverCredentials: z.enum(['revoke', 'transfer']),
-  reviewCadence: z.enum(['quarterly', 'semiannual', 'annual']),
-  reviewDefaultDecision: z.enum(['approve', 'revoke']),
+  leaverCredentials: z.enum(LEAVER_CREDENTIAL_POLICIES),
+  reviewCadence: z.enum(REVIEW_CADENCES),
+  reviewDefaultDecision: z.enum(REVIEW_VERDICTS),
   reviewDurationDays: z.number().int().min(1).max(365),
   reviewReminderEveryDays: z.number().int().min(1).max(365),
   fallbackReviewerId: Id('reviewer id'),
   reviewSecondStage: z
     .strictObject({
       reviewerId: Id('reviewer id'),
-      decisions: z.array(z.enum(['approve', 'revoke'])).min(1),
+      decisions: z.array(z.enum(REVIEW_VERDICTS)).min(1),
       durationDays: z.number().int().min(1).max(365),
     })
     .optional(),
@@ -43,7 +45,7 @@ export const TenantPolicySchema = z.strictObject({
     .max(24 * 30)
     .optional(),
   reviewIdleDays: z.number().int().min(1).max(3650).optional(),
-  reviewCorrelateBy: z.enum(['email', 'subject-id', 'user-name']).optional(),
+  reviewCorrelateBy: z.enum(REVIEW_CORRELATIONS).optional(),
   privilegedEntitlements: z.array(z.string().min(1).max(512)).max(500).optional(),
 });
 

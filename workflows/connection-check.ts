@@ -1,5 +1,6 @@
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
-import type { ConnectionCheck, ConnectionCheckActivities } from '../activities/connection-check';
+import type { ConnectionCheckActivities } from '../activities/connection-check';
+import type { ConnectionCheck } from '../shared/connection-check';
 import type { Platform } from '../shared/platforms';
 import { myTaskQueues } from './support/queues';
 

@@ -12,6 +12,7 @@ import { operation } from '../openapi';
 import { runIdOf } from '../runs';
 import { running, within } from '../visibility';
 import { PlatformSchema, RoleSchema, TenantParams } from '../schemas';
+import { APPROVER_ROLES } from '../../shared/runs';
 
 const MeSchema = z.object({
   actor: z.object({ id: z.string(), kind: z.string() }),
@@ -37,7 +38,7 @@ const PendingApprovalSchema = z.object({
   requestedBy: z.object({ id: z.string(), kind: z.string() }),
   justification: z.string().optional(),
   durationMinutes: z.number().optional(),
-  approverRole: z.enum(['approver', 'manager']),
+  approverRole: z.enum(APPROVER_ROLES),
 });
 
 const RunbookChoiceSchema = z.object({

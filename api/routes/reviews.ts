@@ -13,6 +13,7 @@ import { Id, PlatformSchema, TenantId } from '../schemas';
 import { executeDecision } from '../updates';
 import { LIST_LIMIT, running, within } from '../visibility';
 import type { ReviewerOutcome } from '../../workflows/access-review-reviewer';
+import { REVIEW_VERDICTS } from '../../shared/runs';
 
 const ReviewParams = z.strictObject({ tenantId: TenantId, reviewId: Id('review id') });
 const ReviewerProgressSchema = z.object({
@@ -36,7 +37,7 @@ const Decisions = z.strictObject({
       z
         .strictObject({
           itemId: z.string().min(1).max(256),
-          decision: z.enum(['approve', 'revoke']),
+          decision: z.enum(REVIEW_VERDICTS),
           comment: z.string().max(2000).optional(),
         })
         .refine((d) => d.decision !== 'revoke' || (d.comment?.trim().length ?? 0) > 0, {
@@ -54,14 +55,14 @@ const ReviewItemSchema = z.object({
   platform: PlatformSchema,
   entitlementId: z.string(),
   entitlementName: z.string().optional(),
-  recommendation: z.enum(['approve', 'revoke']).optional(),
+  recommendation: z.enum(REVIEW_VERDICTS).optional(),
   recommendationReason: z.string().optional(),
-  decision: z.enum(['approve', 'revoke']).optional(),
+  decision: z.enum(REVIEW_VERDICTS).optional(),
   comment: z.string().optional(),
   defaulted: z.boolean().optional(),
   previousStage: z
     .object({
-      decision: z.enum(['approve', 'revoke']),
+      decision: z.enum(REVIEW_VERDICTS),
       comment: z.string().optional(),
       decidedBy: z.string().optional(),
       defaulted: z.boolean().optional(),

@@ -28,13 +28,15 @@ import {
   TenantParams,
 } from '../schemas';
 import type { SecretVault } from '../../store/secrets';
+import { ROTATION_MODES } from '../../shared/rotation';
+import { OFFBOARDING_MODES } from '../../shared/runs';
 
 const common = { runbookId: Id('runbook id').optional(), ticketRef: z.string().min(1).max(128).optional() };
 
 const Offboarding = z.strictObject({
   ...common,
   subject: SubjectSchema,
-  mode: z.enum(['standard', 'immediate']).default('standard'),
+  mode: z.enum(OFFBOARDING_MODES).default('standard'),
   leaveDate: IsoDate.optional(),
   newOwnerId: Id('new owner id').optional(),
   /** Why the person leaves, as the service desk wrote it (kept in the run's requested evidence). */
@@ -55,7 +57,7 @@ const Rotation = z.strictObject({
     kind: CredentialKindSchema,
   }),
   /** Overrides the platform's rotation mode, e.g. single-phase for consumers that hold one key. */
-  mode: z.enum(['dual-phase', 'single-phase', 'manual']).optional(),
+  mode: z.enum(ROTATION_MODES).optional(),
 });
 const ReviewScopeSchema = z.strictObject({
   accounts: z

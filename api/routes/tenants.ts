@@ -3,7 +3,8 @@ import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { ConnectionCheck } from '../../activities/connection-check';
+import { CONNECTION_CHECK_STATUSES, type ConnectionCheck } from '../../shared/connection-check';
+import type { SameType } from '../../shared/same-type';
 import { ensureTenantSchedules } from '../../scheduling/tenant-schedules';
 import { CONNECTION_CHECK_WORKFLOW } from '../../shared/workflow-types';
 import type { connectionCheck } from '../../workflows/connection-check';
@@ -34,11 +35,12 @@ const CreateTenant = z.strictObject({
 const ConnectionParams = z.strictObject({ tenantId: TenantId, platform: PlatformSchema });
 const ConnectionCheckSchema = z.object({
   platform: PlatformSchema,
-  status: z.enum(['ok', 'failed', 'not-supported']),
+  status: z.enum(CONNECTION_CHECK_STATUSES),
   failure: z.string().optional().openapi({ description: 'The failure class, e.g. PlatformForbidden, NotConnected' }),
   detail: z.string(),
   checkedAt: z.string(),
 });
+export const CONNECTION_CHECK_SCHEMA_MATCHES: SameType<z.infer<typeof ConnectionCheckSchema>, ConnectionCheck> = true;
 const UpdateTenant = z
   .strictObject({
     name: z.string().min(1).max(200).optional(),
