@@ -69,7 +69,7 @@ export function RunView({ tenantId, runId, permissions }: { tenantId: string; ru
       params: { path: { tenantId, runId } },
       body: goAheadComment.trim() ? { comment: goAheadComment.trim() } : {},
     });
-    setGoAheadNotice(error ? `Not sent: ${problemText(error)}` : 'Go-ahead sent: the campaign applies its revocations');
+    setGoAheadNotice(error ? `Not sent: ${problemText(error)}` : 'Go-ahead sent: the campaign continues');
   };
   const evidencePath = `/v1/tenants/${encodeURIComponent(tenantId)}/runs/${encodeURIComponent(runId)}/evidence`;
 
@@ -96,7 +96,7 @@ export function RunView({ tenantId, runId, permissions }: { tenantId: string; ru
           </ul>
         </div>
       )}
-      {run.kind === 'access-review' && run.status === 'paused' && permissions.includes('runs:approve') && (
+      {run.status === 'paused' && permissions.includes('runs:approve') && (
         <div className="card warn">
           <h2>Blast-radius brake</h2>
           <p>
