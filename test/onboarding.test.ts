@@ -11,6 +11,7 @@ import { runWorkflowId } from '../shared/workflow-ids';
 import type { onboarding } from '../workflows/onboarding';
 import { historyText, keepHistory } from './support/histories';
 import { waitForProgress, workflowEnv, type WorkflowEnv } from './support/workflow-env';
+import { waitFor } from './support/poll';
 
 const DAY = 24 * 60 * 60 * 1000;
 let w: WorkflowEnv;
@@ -116,9 +117,16 @@ it('creates the account days before the start date when the runbook says so (pre
 });
 
 it("grants a privileged entitlement only on an approver's decision, never the requester's", async () => {
-  const tenantId = await w.tenant({ approvers: ['sec-lead'] });
+  const tenantId = await w.tenant({ approvers: ['sec-lead'] }, { notifications: true });
   const handle = await start(tenantId, joiner('ivy'));
   await waitForProgress(handle, (p) => p.status === 'waiting-for-approval');
+  // The approvers hear of it where they are, with what they decide on (the notice links to Approvals).
+  const notice = await waitFor(
+    () => Promise.resolve(w.notices.find((n) => n.runId === handle.workflowId)),
+    (n) => n !== undefined,
+  );
+  expect(notice).toMatchObject({ status: 'waiting-for-approval', needsHuman: ['sec-lead'] });
+  expect(notice!.summary).toMatch(/^hr-1 asks for production-admin on reference for e-ivy \(onboarding step /);
   const decide = (id: string) =>
     handle.executeUpdate(approvalUpdate, { args: [{ approved: true, approver: { id, kind: 'user' } }] });
   // The validator rejects before the decision reaches history (WorkflowUpdateFailedError, reason in its cause).
@@ -139,6 +147,7 @@ it("grants a privileged entitlement only on an approver's decision, never the re
   const approval = (await w.stores.evidence.forRun(tenantId, handle.workflowId)).find((r) => r.action === 'approval');
   expect(approval).toMatchObject({ event: 'approved', actor: { id: 'sec-lead' }, outcome: 'approved' });
   await keepHistory('onboarding-approved', handle);
+  await keepHistory('onboarding-approvers-notified', handle);
 });
 
 it('denies the privileged entitlement when nobody answers by the deadline', async () => {

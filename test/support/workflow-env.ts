@@ -11,7 +11,7 @@ import type { TenantPolicy } from '../../shared/runbooks';
 import type { TaskQueues } from '../../shared/task-queues';
 import { createStores, ensureIndexes, type Stores } from '../../store';
 import { SEED_RUNBOOKS } from '../../runbooks';
-import { startLifecycleWorkers } from './lifecycle-workers';
+import { startLifecycleWorkers, type LifecycleWorkers } from './lifecycle-workers';
 import { bundleWorkflows, testMongo, testTemporal, timeSkippingEnv } from './servers';
 import { waitFor } from './poll';
 
@@ -27,7 +27,9 @@ export interface WorkflowEnv {
   /** Every tenant's secret store (credentials the runs create land here). */
   secrets: InMemorySecretStore;
   queues: TaskQueues;
-  tenant(policy?: Partial<TenantPolicy>): Promise<string>;
+  /** What the runs told people (the notification queue's recorder), for tenants created with notifications. */
+  notices: LifecycleWorkers['notices'];
+  tenant(policy?: Partial<TenantPolicy>, options?: { notifications?: boolean }): Promise<string>;
   teardown(): Promise<void>;
 }
 
@@ -84,11 +86,16 @@ export async function workflowEnv(name: string, options: WorkflowEnvOptions = {}
     extra,
     secrets: lc.secrets,
     queues: lc.queues,
-    async tenant(policy) {
+    notices: lc.notices,
+    async tenant(policy, { notifications = false } = {}) {
       tenants += 1;
       const tenantId = `${name}-t${tenants}`;
       // Connected to every platform it acts on: an unconnected platform fails with NotConnected.
-      const connections = [{ platform: 'reference' as const }, ...extraPlatforms.map((platform) => ({ platform }))];
+      const connections = [
+        { platform: 'reference' as const },
+        ...extraPlatforms.map((platform) => ({ platform })),
+        ...(notifications ? [{ platform: 'notification' as const }] : []),
+      ];
       await stores.tenants.create({ tenantId, name: tenantId, policy, connections });
       return tenantId;
     },

@@ -28,11 +28,13 @@ import type { Runbook } from '../../shared/runbooks';
 import { approvalUpdate } from '../../shared/messages';
 import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../../shared/search-attributes';
 import { controlActivities } from './activities';
-import { CONTAINMENT_PRIORITY } from './activity-proxies';
+import { CONTAINMENT_PRIORITY, platformActivities } from './activity-proxies';
 import { RunRecorder } from './run-recorder';
 
 /** patched() id: steps wait for the leave or start date themselves, moved by offsetDays. */
 const DATE_RELATIVE_STEPS = 'date-relative-steps';
+/** patched() id: a gated step tells its approvers on Slack or Teams when it starts waiting. */
+const NOTIFY_APPROVERS = 'notify-approvers';
 
 export interface RunRequest {
   tenantId: string;
@@ -177,6 +179,8 @@ export class Run<R extends RunRequest = RunRequest> {
     step: RunbookStep & { approval: NonNullable<RunbookStep['approval']> },
   ): Promise<ApprovalDecision | undefined> {
     this.gates.set(step.id, step);
+    // Beside the wait, not before it: a chat platform retrying does not hold up the decision.
+    if (patched(NOTIFY_APPROVERS)) void this.notifyApprovers(step).catch(() => undefined);
     await condition(() => this.decisions.has(step.id), step.approval.timeout);
     this.gates.delete(step.id);
     return this.decisions.get(step.id);
@@ -212,6 +216,32 @@ export class Run<R extends RunRequest = RunRequest> {
     if (this.gates.size > 0) return 'waiting-for-approval';
     if (this.waitingFor || this.progress.steps.some((s) => s.status === 'waiting')) return 'waiting';
     return 'running';
+  }
+
+  /** The step's approvers hear of it (the tenant's approvers, or the subject's manager), where the tenant has a notification connection. */
+  private async notifyApprovers(step: RunbookStep): Promise<void> {
+    const connected = await this.control.loadTenantPlatforms(this.request.tenantId);
+    if (!connected.includes('notification')) return;
+    const manager = step.approval?.approverRole === 'manager';
+    const recipients = manager
+      ? [this.subject.managerId ?? 'the subject’s manager']
+      : this.policy.approvers.length
+        ? this.policy.approvers
+        : ['the tenant’s approvers'];
+    const what = this.pendingApproval(step);
+    await platformActivities('notification').notify({
+      tenantId: this.request.tenantId,
+      runId: this.workflowId,
+      status: 'waiting-for-approval',
+      summary: `${this.request.requestedBy.id} asks for ${what.entitlementId ?? step.action} on ${step.platform} for ${this.subject.subjectId} (${this.kind} step ${step.id}); no answer within ${step.approval?.timeout ?? 'the timeout'} means denied`,
+      needsHuman: recipients,
+    });
+    await this.evidence('approvers-notified', `${step.id}/approvers-notified`, {
+      platform: 'notification',
+      action: 'notify',
+      outcome: 'done',
+      detail: { stepId: step.id, recipients },
+    });
   }
 
   private pendingApproval(step: RunbookStep): PendingApproval {
