@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PlatformConnection } from '../shared';
 import { SecretStoreUnavailableError, type SecretVault } from '../store/secrets';
 import { PlatformError } from './errors';
+import { SAFE_TENANT_ID } from '../shared/tenant-id';
 
 /**
  * Reads a secret reference of one connection while an adapter works. The worker
@@ -18,13 +19,14 @@ export type TenantSecretReader = (
 ) => Promise<SecretReader>;
 
 /**
- * The environment variables a tenant's `env:` references may name: `TENANT_<TENANT ID>_…`,
- * the tenant id upper-cased with `-` as `_` (tenant ids have no `_`, so no two tenants share a prefix).
- * Nothing else of the worker's environment (its admin key, encryption keys, database and
- * Temporal credentials, cloud identity) can be named by a tenant's connection.
+ * The environment variables a tenant's `env:` references may name: `TENANT_<TENANT ID>__…`, the tenant id
+ * upper-cased with `-` as `_`, then two underscores. No tenant's prefix begins another's: tenant ids have no
+ * `_`, no `--` and no trailing `-` (SAFE_TENANT_ID), so `acme` (`TENANT_ACME__`) cannot name a variable of
+ * `acme-2` (`TENANT_ACME_2__`), as a single `_` let it. Nothing else of the worker's environment (its admin
+ * key, encryption keys, database and Temporal credentials, cloud identity) can be named by a tenant's connection.
  */
 export function tenantEnvPrefix(tenantId: string): string {
-  return `TENANT_${tenantId.toUpperCase().replaceAll('-', '_')}_`;
+  return `TENANT_${tenantId.toUpperCase().replaceAll('-', '_')}__`;
 }
 
 const ENV_REF = /^env:([A-Za-z_][A-Za-z0-9_]*)$/;
@@ -43,7 +45,8 @@ export function tenantSecretReader(vault: SecretVault, env: NodeJS.ProcessEnv = 
     const envRef = ENV_REF.exec(ref);
     if (envRef) {
       const variable = envRef[1]!;
-      if (!variable.startsWith(tenantEnvPrefix(tenantId))) {
+      // A tenant record written past the API with an id whose prefix could begin another's gets nothing either.
+      if (!SAFE_TENANT_ID.test(tenantId) || !variable.startsWith(tenantEnvPrefix(tenantId))) {
         throw refused(
           'SecretOutsideTenant',
           `env:${variable} is outside tenant ${tenantId}'s namespace (its variables start with ${tenantEnvPrefix(tenantId)})`,

@@ -1,5 +1,6 @@
 /** Zod schemas shared by several routers; the OpenAPI document is generated from them. */
 import { z } from 'zod';
+import { SAFE_TENANT_ID } from '../shared/tenant-id';
 import { CREDENTIAL_KINDS, ENTITLEMENT_KINDS } from '../shared/identity';
 import type { Subject } from '../shared/identity';
 import type { PlatformConnection, SecretStoreSetting } from '../shared/runbooks';
@@ -12,7 +13,10 @@ export { Id, TenantPolicySchema };
 
 export const TenantId = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'not a valid tenant id (lower-case letters, digits and -, 2 to 63)');
+  .regex(
+    SAFE_TENANT_ID,
+    'not a valid tenant id (lower-case letters and digits, single - between them, 2 to 63 characters)',
+  );
 export const TenantParams = z.strictObject({ tenantId: TenantId });
 /** runId is an opaque token (api/runs.ts); a malformed one finds no run (404). */
 export const RunParams = z.strictObject({ tenantId: TenantId, runId: z.string().min(1).max(400) });

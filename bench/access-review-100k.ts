@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   });
   const tenantId = 'bench';
   const token = randomUUID();
-  process.env.TENANT_BENCH_SCIM_TOKEN = token;
+  process.env.TENANT_BENCH__SCIM_TOKEN = token;
   process.env.ALLOW_INSECURE_PLATFORM_URLS = 'true';
   const scim = await new FakeScim(token).start();
   scim.maxPageSize = 100;
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
         name: tenantId,
         policy,
         connections: [
-          { platform: 'scim', baseUrl: scim.baseUrl, credentials: { token: 'env:TENANT_BENCH_SCIM_TOKEN' } },
+          { platform: 'scim', baseUrl: scim.baseUrl, credentials: { token: 'env:TENANT_BENCH__SCIM_TOKEN' } },
         ],
       });
       managers = seedScimDirectory(scim, REVIEWERS, ITEMS / PER_SUBJECT);

@@ -262,7 +262,7 @@ describe('tenants', () => {
           {
             platform: 'okta',
             baseUrl: 'https://initech.okta.example',
-            credentials: { apiToken: 'env:TENANT_INITECH_OKTA' },
+            credentials: { apiToken: 'env:TENANT_INITECH__OKTA' },
           },
         ],
       })

@@ -26,8 +26,8 @@ let scim: FakeScim;
 beforeAll(async () => {
   scim = await new FakeScim(GOOD_TOKEN).start();
   scim.users.set('u1', { id: 'u1', userName: 'ada', active: true });
-  process.env.TENANT_CC_GOOD_SCIM_TOKEN = GOOD_TOKEN;
-  process.env.TENANT_CC_BAD_SCIM_TOKEN = WRONG_TOKEN;
+  process.env.TENANT_CC_GOOD__SCIM_TOKEN = GOOD_TOKEN;
+  process.env.TENANT_CC_BAD__SCIM_TOKEN = WRONG_TOKEN;
   api = await testApi('connection-check');
   lc = await startLifecycleWorkers({
     connection: api.temporal.nativeConnection,
@@ -37,8 +37,8 @@ beforeAll(async () => {
   });
   app = api.appWith({ queues: lc.queues });
   for (const [tenantId, variable] of [
-    [GOOD, 'TENANT_CC_GOOD_SCIM_TOKEN'],
-    [BAD, 'TENANT_CC_BAD_SCIM_TOKEN'],
+    [GOOD, 'TENANT_CC_GOOD__SCIM_TOKEN'],
+    [BAD, 'TENANT_CC_BAD__SCIM_TOKEN'],
   ] as const)
     await lc.tenants.create({
       tenantId,

@@ -49,9 +49,9 @@ beforeAll(async () => {
   [storePort, temporal, scim] = await Promise.all([freePort(), testTemporal(), new FakeScim(TOKEN).start()]);
   await startStore();
   mongo = await connectMongo({ MONGODB_URI: `mongodb://127.0.0.1:${storePort}/`, MONGODB_DB: 'store_outage' });
-  process.env.TENANT_STORE_OUTAGE_SCIM_TOKEN = TOKEN;
+  process.env.TENANT_STORE_OUTAGE__SCIM_TOKEN = TOKEN;
   scim.http.latencyMs = 300;
-  await scimLeaverTenant(mongo.db, TENANT, scim, 'TENANT_STORE_OUTAGE_SCIM_TOKEN');
+  await scimLeaverTenant(mongo.db, TENANT, scim, 'TENANT_STORE_OUTAGE__SCIM_TOKEN');
 }, 120_000);
 
 afterAll(async () => {

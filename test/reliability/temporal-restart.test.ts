@@ -54,9 +54,9 @@ beforeAll(async () => {
     logLevel: 'error',
   });
   await startTemporal();
-  process.env.TENANT_TEMPORAL_RESTART_SCIM_TOKEN = TOKEN;
+  process.env.TENANT_TEMPORAL_RESTART__SCIM_TOKEN = TOKEN;
   scim.http.latencyMs = 100;
-  await scimLeaverTenant(mongo.db, TENANT, scim, 'TENANT_TEMPORAL_RESTART_SCIM_TOKEN');
+  await scimLeaverTenant(mongo.db, TENANT, scim, 'TENANT_TEMPORAL_RESTART__SCIM_TOKEN');
   const address = `127.0.0.1:${temporalPort}`;
   [connection, nativeConnection] = await Promise.all([
     Connection.connect({ address }),

@@ -30,7 +30,7 @@ const workers: ChildProcess[] = [];
 beforeAll(async () => {
   [temporal, mongo, scim] = await Promise.all([testTemporal(), testMongo('worker_kill'), new FakeScim(TOKEN).start()]);
   scim.http.latencyMs = 150;
-  await scimLeaverTenant(mongo.db, TENANT, scim, 'TENANT_WORKER_KILL_SCIM_TOKEN');
+  await scimLeaverTenant(mongo.db, TENANT, scim, 'TENANT_WORKER_KILL__SCIM_TOKEN');
 });
 
 afterAll(async () => {
@@ -49,7 +49,7 @@ function startWorker(prefix: string): Promise<ChildProcess> {
     WORKER_PLATFORMS: 'scim',
     ALLOW_INSECURE_PLATFORM_URLS: 'true',
     LOG_LEVEL: 'info',
-    TENANT_WORKER_KILL_SCIM_TOKEN: TOKEN,
+    TENANT_WORKER_KILL__SCIM_TOKEN: TOKEN,
   };
   const root = join(__dirname, '..', '..');
   const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'workers', 'main.ts')], {

@@ -31,6 +31,11 @@ const evil = `evil-${suffix}`;
 let evilAdmin: { Authorization: string };
 let victimAdmin: { Authorization: string };
 const VICTIM_OKTA_TOKEN = 'victim-okta-token-do-not-leak';
+/** A tenant whose id begins with the attacker's (`evil-x` and `evil-x-2`), and its operator-held token. */
+const twin = `${evil}-2`;
+const TWIN_OKTA_TOKEN = 'twin-okta-token-do-not-leak';
+const envPrefix = (tenantId: string) => `TENANT_${tenantId.toUpperCase().replaceAll('-', '_')}__`;
+
 const platformOf = referencePlatformsPerTenant();
 
 beforeAll(async () => {
@@ -47,7 +52,8 @@ beforeAll(async () => {
   const prefix = `${uniqueQueue('sec')}-`;
   // The worker's own configuration an attacker would like to read through a connection.
   process.env.ADMIN_API_KEY = ADMIN_KEY;
-  process.env[`TENANT_${victim.toUpperCase().replaceAll('-', '_')}_OKTA`] = VICTIM_OKTA_TOKEN;
+  process.env[`${envPrefix(victim)}OKTA`] = VICTIM_OKTA_TOKEN;
+  process.env[`${envPrefix(twin)}OKTA`] = TWIN_OKTA_TOKEN;
   workers = await createWorkers(
     {
       connection: api.temporal.nativeConnection,
@@ -64,7 +70,7 @@ beforeAll(async () => {
   );
   running = Promise.all(workers.map((w) => w.run()));
   app = api.appWith({ queues: taskQueues(prefix) });
-  for (const tenantId of [victim, evil])
+  for (const tenantId of [victim, evil, twin])
     await request(app).post('/v1/tenants').set(admin).send({ tenantId, name: tenantId }).expect(201);
   evilAdmin = await api.keyFor([{ role: 'admin', tenantId: evil }], 'mallory');
   victimAdmin = await api.keyFor([{ role: 'admin', tenantId: victim }], 'victor');
@@ -115,11 +121,7 @@ async function offboard(tenantId: string, auth: { Authorization: string }, userN
 const leaked = (value: string) => received.filter((r) => JSON.stringify(r.headers).includes(value));
 
 it("refuses a connection that names the worker's own variables or another tenant's, and no run sends them anywhere", async () => {
-  for (const ref of [
-    'env:ADMIN_API_KEY',
-    'env:PAYLOAD_ENCRYPTION_KEYS',
-    `env:TENANT_${victim.toUpperCase().replaceAll('-', '_')}_OKTA`,
-  ]) {
+  for (const ref of ['env:ADMIN_API_KEY', 'env:PAYLOAD_ENCRYPTION_KEYS', `env:${envPrefix(victim)}OKTA`]) {
     const res = await request(app)
       .patch(`/v1/tenants/${evil}`)
       .set(evilAdmin)
@@ -129,7 +131,7 @@ it("refuses a connection that names the worker's own variables or another tenant
     expect(res.body.errors).toEqual([
       {
         path: 'body.connections.0.credentials.apiToken',
-        message: expect.stringContaining(`TENANT_${evil.toUpperCase().replaceAll('-', '_')}_`),
+        message: expect.stringContaining(envPrefix(evil)),
       },
     ]);
   }
@@ -144,6 +146,28 @@ it("refuses a connection that names the worker's own variables or another tenant
   });
   expect(received).toEqual([]);
   expect(leaked(ADMIN_KEY)).toEqual([]);
+});
+
+it('an id that begins another tenant’s names none of its variables (evil-x cannot read evil-x-2’s), not even by a connection test', async () => {
+  const twinsVariable = `env:${envPrefix(twin)}OKTA`;
+  // With one `_` after the id, TENANT_EVIL_X_2_OKTA began with evil-x's prefix TENANT_EVIL_X_: the API and the worker let it through.
+  expect(twinsVariable.slice(4).startsWith(envPrefix(evil))).toBe(false);
+  await request(app)
+    .patch(`/v1/tenants/${evil}`)
+    .set(evilAdmin)
+    .send({ connections: [{ platform: 'okta', baseUrl: attackerUrl, credentials: { apiToken: twinsVariable } }] })
+    .expect(400);
+  // Planted past the API: the worker refuses it, and the connection test (which calls out at once) sends nothing.
+  await api.stores.tenants.update(evil, {
+    connections: [{ platform: 'okta', baseUrl: attackerUrl, credentials: { apiToken: twinsVariable } }],
+  });
+  const check = await request(app).post(`/v1/tenants/${evil}/connections/okta/test`).set(evilAdmin).expect(200);
+  expect(check.body).toMatchObject({ status: 'failed', failure: 'SecretOutsideTenant' });
+  expect(JSON.stringify(check.body)).not.toContain(TWIN_OKTA_TOKEN);
+  expect(leaked(TWIN_OKTA_TOKEN)).toEqual([]);
+  // Ids whose prefix could begin another's are refused at creation.
+  for (const tenantId of [`${evil}--2`, `${evil}-`])
+    await request(app).post('/v1/tenants').set(admin).send({ tenantId, name: tenantId }).expect(400);
 });
 
 it('resolves secret: references in the tenant’s own store only: its own value reaches its own host, never another tenant’s', async () => {
