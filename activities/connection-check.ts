@@ -1,4 +1,5 @@
-import { toActivityFailure } from './errors';
+import { ApplicationFailure } from '@temporalio/common';
+import { PlatformError, toActivityFailure } from './errors';
 import type { AdapterResolver } from './platforms/adapter';
 import type { Platform } from '../shared';
 import type { ConnectionCheck } from '../shared/connection-check';
@@ -30,11 +31,14 @@ export function createConnectionCheckActivities(platform: Platform, resolveAdapt
         };
       } catch (err) {
         const failure = toActivityFailure(err);
+        // Classified failures carry messages written for people (method, path, status); anything else (a library's
+        // own error) could quote what the far end sent, so it is reported in fixed words.
+        const written = err instanceof PlatformError || err instanceof ApplicationFailure;
         return {
           platform,
           status: 'failed',
           failure: failure.type ?? 'Unknown',
-          detail: failure.message,
+          detail: written ? failure.message : `${platform} could not be reached or answered unexpectedly`,
           checkedAt: checkedAt(),
         };
       }

@@ -1,6 +1,7 @@
 import type { ReferencePlatform } from '../activities/platforms/reference';
 import type { PlatformConnection, TenantPolicy } from '../shared';
 import type { RunbookStore } from '../store/runbooks';
+import type { TenantStore } from '../store/tenants';
 import { REFERENCE_OFFBOARDING } from './offboarding';
 import { REFERENCE_ONBOARDING } from './onboarding';
 
@@ -118,8 +119,19 @@ export function seedDemoPlatform(platform: ReferencePlatform, now = Date.now()):
   });
 }
 
-/** The demo tenant's default runbooks are the standard ones on the reference platform (set on every worker start). */
-export async function setDemoRunbookDefaults(runbooks: Pick<RunbookStore, 'setDefault'>, tenantId: string) {
+/**
+ * The demo tenant's default runbooks are the standard ones on the reference platform (set on every worker start),
+ * unless the tenant is connected to any real platform: a DEMO_TENANT copied into a production environment never
+ * switches a real client's offboardings to the in-process platform. Says whether it set them.
+ */
+export async function setDemoRunbookDefaults(
+  stores: { runbooks: Pick<RunbookStore, 'setDefault'>; tenants: Pick<TenantStore, 'get'> },
+  tenantId: string,
+): Promise<boolean> {
+  const tenant = await stores.tenants.get(tenantId);
+  const real = (tenant?.connections ?? []).filter((c) => c.platform !== 'reference' && c.platform !== 'notification');
+  if (real.length > 0) return false;
   for (const { runbookId } of [REFERENCE_OFFBOARDING, REFERENCE_ONBOARDING])
-    await runbooks.setDefault(tenantId, runbookId);
+    await stores.runbooks.setDefault(tenantId, runbookId);
+  return true;
 }

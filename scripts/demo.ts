@@ -4,7 +4,7 @@
  * reads), an access review waiting for the manager and an elevation waiting for the approver.
  * Safe to run on every start: what exists is kept.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DEMO_ELEVATION, DEMO_PERSONAS, DEMO_REVIEW_ID, DEMO_TENANT } from '../runbooks/demo';
 
 export type DemoPersona = keyof typeof DEMO_PERSONAS;
@@ -91,5 +91,6 @@ async function personaKeys(
     keys[persona] = ((await made.json()) as { key: string }).key;
   }
   writeFileSync(opts.keysFile, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(opts.keysFile, 0o600); // a file that existed keeps its mode through writeFileSync
   return keys;
 }

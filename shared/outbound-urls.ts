@@ -15,16 +15,23 @@ export function outboundUrlProblem(value: string, allowInsecure: boolean): strin
   }
   if (url.username || url.password) return 'must not carry credentials';
   if (url.protocol !== 'https:' && !(allowInsecure && url.protocol === 'http:')) return 'must be https';
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  // A fully qualified name (`metadata.`, `localhost.`) is the same host: its trailing dots do not hide it.
+  const host = url.hostname
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase()
+    .replace(/\.+$/, '');
   if (METADATA_HOSTS.has(host) || isLinkLocal(host)) return 'must not point at a link-local or cloud metadata address';
   if (
     !allowInsecure &&
-    (isLoopbackOrPrivate(host) || host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal'))
+    (isLoopbackOrPrivate(host) || host === 'localhost' || INTERNAL_SUFFIXES.some((suffix) => host.endsWith(suffix)))
   ) {
     return 'must not point at a loopback, private or internal address';
   }
   return undefined;
 }
+
+/** Names that only resolve inside a provider's own network (cluster DNS, mDNS, cloud-internal zones). */
+const INTERNAL_SUFFIXES = ['.localhost', '.internal', '.local', '.svc', '.cluster.local', '.home.arpa'];
 
 const METADATA_HOSTS = new Set([
   '169.254.169.254',

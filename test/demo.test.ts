@@ -45,7 +45,7 @@ beforeAll(async () => {
   });
   // What the worker does for DEMO_TENANT (workers/create-workers.ts, workers/main.ts).
   seedDemoPlatform(lc.platformOf(TENANT));
-  await setDemoRunbookDefaults(api.stores.runbooks, TENANT);
+  expect(await setDemoRunbookDefaults(api.stores, TENANT)).toBe(true);
   app = api.appWith({ queues: lc.queues });
   server = createServer((req, res) => void app(req, res)).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -160,4 +160,16 @@ it('preparing again (a restart) keeps the keys and the tenant', async () => {
     Object.values(DEMO_PERSONAS).some((p) => p.ownerId === k.ownerId),
   );
   expect(demoKeys).toHaveLength(3);
+});
+
+it('never switches a tenant connected to real platforms to the reference runbooks (a DEMO_TENANT left in production)', async () => {
+  await api.stores.tenants.create({
+    tenantId: 'real-client',
+    name: 'A real client',
+    connections: [{ platform: 'okta', baseUrl: 'https://real-client.okta.example', credentials: {} }],
+  });
+  expect(await setDemoRunbookDefaults(api.stores, 'real-client')).toBe(false);
+  expect((await api.stores.runbooks.resolve('real-client', 'offboarding'))?.runbookId).not.toBe(
+    'reference-offboarding',
+  );
 });

@@ -21,6 +21,8 @@ beforeAll(async () => {
         setTimeout(() => req.socket.destroy(), 20)
       );
     if (url.pathname === '/silent') return; // never answers
+    if (url.pathname === '/login-page')
+      return void res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>token=internal-s3cret-value</html>');
     if (url.pathname === '/items') {
       const page = Number(url.searchParams.get('page') ?? '1');
       const headers: Record<string, string> = { 'Content-Type': 'application/json' };
@@ -134,4 +136,12 @@ it('gives up on a platform that accepts the call and never answers, as a retryab
     timeoutMs: 300,
   });
   await expect(slow.get('/silent')).rejects.toMatchObject({ kind: 'network', message: 'okta GET /silent timed out' });
+});
+
+it('classifies a body that is not JSON as a server failure that does not quote the body', async () => {
+  const err = await failure('/login-page');
+  expect(err).toBeInstanceOf(PlatformError);
+  expect(err.kind).toBe('server');
+  expect(err.message).toBe('scim GET /login-page answered with something other than JSON');
+  expect(err.message).not.toContain('s3cret');
 });

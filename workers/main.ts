@@ -24,7 +24,11 @@ async function main(): Promise<void> {
   const stores = createStores(mongo.db, { secretCipher });
   await ensureIndexes(stores);
   const seeds = await stores.runbooks.loadSeeds(SEED_RUNBOOKS);
-  if (config.DEMO_TENANT) await setDemoRunbookDefaults(stores.runbooks, config.DEMO_TENANT);
+  if (config.DEMO_TENANT && !(await setDemoRunbookDefaults(stores, config.DEMO_TENANT)))
+    log.warn(
+      { tenantId: config.DEMO_TENANT },
+      'DEMO_TENANT names a tenant connected to real platforms: its runbooks are left as they are',
+    );
   const dataConverter = dataConverterFor(config);
   if (!dataConverter)
     log.warn(

@@ -232,6 +232,9 @@ it('refuses URLs into the provider’s network: metadata and link-local always, 
     'https://[fd00:ec2::254]/',
     'https://metadata.google.internal/',
     'http://[::ffff:169.254.169.254]/',
+    // A trailing dot names the same host.
+    'http://metadata./computeMetadata/v1/',
+    'https://metadata.google.internal./',
   ]) {
     expect((await patch(app, url).expect(400)).body.errors[0]).toMatchObject({
       path: 'body.connections.0.baseUrl',
@@ -243,6 +246,10 @@ it('refuses URLs into the provider’s network: metadata and link-local always, 
     'https://127.0.0.1:8443/',
     'https://10.0.0.5/',
     'https://localhost/',
+    'https://localhost./',
+    'https://10.0.0.5./',
+    'https://kubernetes.default.svc/',
+    'https://vault.vault.svc.cluster.local/',
   ]) {
     expect((await patch(strict, url).expect(400)).body.errors[0].path).toBe('body.connections.0.baseUrl');
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Platform } from '../../../shared';
 import { PlatformError, platformErrorFromStatus } from '../../errors';
-import { assertOutboundUrl } from './rest-client';
+import { assertOutboundUrl, parseJson } from './rest-client';
 
 /** An OAuth 2.0 client-credentials grant (RFC 6749 §4.4), e.g. a Microsoft Entra app registration. */
 export interface ClientCredentialsGrant {
@@ -105,7 +105,7 @@ export async function requestToken(platform: Platform, tokenUrl: string, form: U
       throw new PlatformError('forbidden', `${what} was rejected with ${res.status}`, undefined, res.status);
     throw platformErrorFromStatus(res.status, `${what} failed with ${res.status}`, res.headers.get('retry-after'));
   }
-  const body = (await res.json()) as { access_token?: string; expires_in?: number };
+  const body = parseJson<{ access_token?: string; expires_in?: number }>(await res.text(), what) ?? {};
   if (!body.access_token) throw new PlatformError('server', `${what} returned no access token`);
   return { accessToken: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000 };
 }

@@ -86,7 +86,11 @@ export class RestClient {
         `${this.options.platform} ${method} ${url.pathname}: ${timedOut(err) ? 'timed out' : 'connection lost'} while reading the answer`,
       );
     }
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
+    return {
+      status: res.status,
+      body: parseJson<T>(text, `${this.options.platform} ${method} ${url.pathname}`),
+      headers: res.headers,
+    };
   }
 
   private async send(method: string, url: URL, opts: RequestOptions): Promise<Response> {
@@ -236,4 +240,17 @@ export function nextLink(headers: Headers): string | undefined {
     if (match) return match[1];
   }
   return undefined;
+}
+
+/**
+ * A JSON body, or a classified failure that does not quote it: a parser's own message carries a piece of the
+ * body, which may be anything the far end sent (an HTML login page, a proxy's error page).
+ */
+export function parseJson<T>(text: string, what: string): T {
+  if (!text) return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new PlatformError('server', `${what} answered with something other than JSON`);
+  }
 }
