@@ -97,3 +97,18 @@ it('refuses at once what it cannot test: a platform without a connection, anothe
   await test(GOOD, 'scim', desk).expect(403);
   await test(GOOD, 'not-a-platform').expect(400);
 });
+
+it('runs one test at a time per tenant: another while one is running is refused with Retry-After', async () => {
+  scim.http.latencyMs = 1_500;
+  try {
+    const [first, second] = await Promise.all([test(GOOD, 'scim'), test(GOOD, 'scim')]);
+    expect([first.status, second.status].sort()).toEqual([200, 429]);
+    const refused = first.status === 429 ? first : second;
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.body.type).toMatch(/connection-test-running$/);
+  } finally {
+    scim.http.latencyMs = 0;
+  }
+  // Once it has answered, the tenant may test again.
+  expect((await test(GOOD, 'reference').expect(200)).body.status).toBe('ok');
+});

@@ -15,7 +15,7 @@ import type { TaskQueues } from '../../shared/task-queues';
 import { TenantExistsError, type TenantStore } from '../../store/tenants';
 import { requireGlobalAdmin, requireTenant } from '../access';
 import { operation } from '../openapi';
-import { conflict, fieldProblems, notFound } from '../problem';
+import { conflict, fieldProblems, notFound, problem } from '../problem';
 import {
   PlatformConnectionSchema,
   PlatformSchema,
@@ -119,6 +119,8 @@ export function tenantsRouter(
   registry: OpenAPIRegistry,
 ): Router {
   const router = Router();
+  /** Tenants with a connection test running (in this API process). */
+  const testsInFlight = new Set<string>();
   const schedulesOf = (tenant: Tenant) => ensureTenantSchedules(temporal, tenant.tenantId, tenant.policy, queues);
   const tag = 'Tenants';
   operation(
@@ -197,21 +199,36 @@ export function tenantsRouter(
     },
     async (_req, res, { params: { tenantId, platform } }) => {
       if (!(await tenants.connection(tenantId, platform))) throw notFound(`${platform} connection`);
-      if (platform === 'http-callback')
-        return void res.json({
-          platform,
-          status: 'not-supported',
-          detail: 'a call-and-wait endpoint is the customer’s: its steps show whether it answers',
-          checkedAt: new Date().toISOString(),
-        } satisfies ConnectionCheck);
-      // Run where the adapters are (the worker's platform queue), never in the API process.
-      const result = await temporal.workflow.execute<typeof connectionCheck>(CONNECTION_CHECK_WORKFLOW, {
-        taskQueue: queues.workflows,
-        workflowId: `${tenantId}/connection-check/${platform}/${randomUUID()}`,
-        args: [{ tenantId, platform }],
-        workflowExecutionTimeout: '1 minute',
-      });
-      res.json(result);
+      // One test at a time per tenant: a test holds a slot of the platform's shared queue (and its rate limit) for
+      // up to 30 s, so one tenant repeating it must not slow other tenants' offboardings.
+      if (testsInFlight.has(tenantId))
+        throw problem(
+          429,
+          'connection-test-running',
+          'A connection test of this tenant is running',
+          { detail: 'try again when it has answered' },
+          { 'Retry-After': '5' },
+        );
+      testsInFlight.add(tenantId);
+      try {
+        if (platform === 'http-callback')
+          return void res.json({
+            platform,
+            status: 'not-supported',
+            detail: 'a call-and-wait endpoint is the customer’s: its steps show whether it answers',
+            checkedAt: new Date().toISOString(),
+          } satisfies ConnectionCheck);
+        // Run where the adapters are (the worker's platform queue), never in the API process.
+        const result = await temporal.workflow.execute<typeof connectionCheck>(CONNECTION_CHECK_WORKFLOW, {
+          taskQueue: queues.workflows,
+          workflowId: `${tenantId}/connection-check/${platform}/${randomUUID()}`,
+          args: [{ tenantId, platform }],
+          workflowExecutionTimeout: '1 minute',
+        });
+        res.json(result);
+      } finally {
+        testsInFlight.delete(tenantId);
+      }
     },
   );
   return router;
