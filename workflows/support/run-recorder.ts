@@ -127,12 +127,18 @@ export class RunRecorder {
     step.finishedAt = new Date().toISOString();
   }
 
-  private startStep(stepId: string, platform: Platform, action: StepAction): StepProgress {
+  /** A step of the plan, pending until it starts, so the progress query shows the whole plan from the start. */
+  plan(stepId: string, platform: Platform, action: StepAction): StepProgress {
     let step = this.progress.steps.find((s) => s.stepId === stepId);
     if (!step) {
       step = { stepId, platform, action, status: 'pending', attempts: 0 };
       this.progress.steps.push(step);
     }
+    return step;
+  }
+
+  private startStep(stepId: string, platform: Platform, action: StepAction): StepProgress {
+    const step = this.plan(stepId, platform, action);
     step.status = 'running';
     step.attempts += 1;
     step.startedAt = new Date().toISOString();

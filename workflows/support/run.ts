@@ -121,15 +121,7 @@ export class Run<R extends RunRequest = RunRequest> {
 
   /** Registers a step in progress (pending) so the query shows the whole plan from the start. */
   track(step: RunbookStep): StepProgress {
-    const progress: StepProgress = {
-      stepId: step.id,
-      platform: step.platform,
-      action: step.action,
-      status: 'pending',
-      attempts: 0,
-    };
-    this.progress.steps.push(progress);
-    return progress;
+    return this.recorder.plan(step.id, step.platform, step.action);
   }
 
   /** The input of a `notify` step: where the run stands and what a human must finish. */
