@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PlatformConnection } from '../shared';
 import { SecretStoreUnavailableError, type SecretVault } from '../store/secrets';
 import { PlatformError } from './errors';
-import { SAFE_TENANT_ID } from '../shared/tenant-id';
+import { isSafeTenantId } from '../shared/tenant-id';
 
 /**
  * Reads a secret reference of one connection while an adapter works. The worker
@@ -21,7 +21,7 @@ export type TenantSecretReader = (
 /**
  * The environment variables a tenant's `env:` references may name: `TENANT_<TENANT ID>__…`, the tenant id
  * upper-cased with `-` as `_`, then two underscores. No tenant's prefix begins another's: tenant ids have no
- * `_`, no `--` and no trailing `-` (SAFE_TENANT_ID), so `acme` (`TENANT_ACME__`) cannot name a variable of
+ * `_`, no `--` and no trailing `-` (shared/tenant-id.ts), so `acme` (`TENANT_ACME__`) cannot name a variable of
  * `acme-2` (`TENANT_ACME_2__`), as a single `_` let it. Nothing else of the worker's environment (its admin
  * key, encryption keys, database and Temporal credentials, cloud identity) can be named by a tenant's connection.
  */
@@ -46,7 +46,7 @@ export function tenantSecretReader(vault: SecretVault, env: NodeJS.ProcessEnv = 
     if (envRef) {
       const variable = envRef[1]!;
       // A tenant record written past the API with an id whose prefix could begin another's gets nothing either.
-      if (!SAFE_TENANT_ID.test(tenantId) || !variable.startsWith(tenantEnvPrefix(tenantId))) {
+      if (!isSafeTenantId(tenantId) || !variable.startsWith(tenantEnvPrefix(tenantId))) {
         throw refused(
           'SecretOutsideTenant',
           `env:${variable} is outside tenant ${tenantId}'s namespace (its variables start with ${tenantEnvPrefix(tenantId)})`,

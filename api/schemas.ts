@@ -1,6 +1,6 @@
 /** Zod schemas shared by several routers; the OpenAPI document is generated from them. */
 import { z } from 'zod';
-import { SAFE_TENANT_ID } from '../shared/tenant-id';
+import { TENANT_ID_LENGTH, TENANT_ID_PATTERN } from '../shared/tenant-id';
 import { CREDENTIAL_KINDS, ENTITLEMENT_KINDS } from '../shared/identity';
 import type { Subject } from '../shared/identity';
 import type { PlatformConnection, SecretStoreSetting } from '../shared/runbooks';
@@ -11,12 +11,13 @@ import { Id, TenantPolicySchema } from '../store/tenant-policy-schema';
 
 export { Id, TenantPolicySchema };
 
+const TENANT_ID_RULE =
+  'not a valid tenant id (lower-case letters and digits, single - between them, 2 to 63 characters)';
 export const TenantId = z
   .string()
-  .regex(
-    SAFE_TENANT_ID,
-    'not a valid tenant id (lower-case letters and digits, single - between them, 2 to 63 characters)',
-  );
+  .min(TENANT_ID_LENGTH.min, TENANT_ID_RULE)
+  .max(TENANT_ID_LENGTH.max, TENANT_ID_RULE)
+  .regex(TENANT_ID_PATTERN, TENANT_ID_RULE);
 export const TenantParams = z.strictObject({ tenantId: TenantId });
 /** runId is an opaque token (api/runs.ts); a malformed one finds no run (404). */
 export const RunParams = z.strictObject({ tenantId: TenantId, runId: z.string().min(1).max(400) });
