@@ -1,4 +1,4 @@
-import { condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { AccessReviewActivities } from '../activities/access-review';
 import { DAY_MS, type Actor, type ReviewDecisionBatch, type ReviewItem, type ReviewVerdict } from '../shared';
 import { reviewDecisionsUpdate, reviewItemsQuery, reviewShareQuery } from '../shared/messages';
@@ -96,7 +96,9 @@ export async function reviewerAssignments(assignment: ReviewerAssignment): Promi
   // Not awaited: a chat platform retrying does not hold up the share's decisions.
   const firstRun = assignment.remindersSent === undefined;
   if (assignment.notify && firstRun && share.remaining > 0 && patched('notify-share-assigned'))
-    void announceShare(assignment, recorder, share.remaining).catch(() => undefined);
+    void CancellationScope.nonCancellable(() => announceShare(assignment, recorder, share.remaining)).catch(
+      () => undefined,
+    );
   const deadline = Date.parse(assignment.deadline);
   const every = assignment.reminderEveryDays * DAY_MS;
   let reminders = assignment.remindersSent ?? 0;

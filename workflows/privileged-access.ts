@@ -119,7 +119,9 @@ async function awaitApproval(
   ];
   // The approvers hear of the request (runs started before this change do not; `patched` keeps them replaying).
   // Not awaited: a chat platform retrying does not hold up the decision.
-  if (patched('notify-approvers')) void notifyApprovers(request, policy, recorder).catch(() => undefined);
+  // Not cancellable: a run cancelled meanwhile neither waits for the notice nor has it cancelled under it.
+  if (patched('notify-approvers'))
+    void CancellationScope.nonCancellable(() => notifyApprovers(request, policy, recorder)).catch(() => undefined);
   await condition(
     () => decision !== undefined,
     (request.approvalTimeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES) * MINUTE,

@@ -1,5 +1,6 @@
 import {
   ApplicationFailure,
+  CancellationScope,
   condition,
   patched,
   setHandler,
@@ -172,7 +173,9 @@ export class Run<R extends RunRequest = RunRequest> {
   ): Promise<ApprovalDecision | undefined> {
     this.gates.set(step.id, step);
     // Beside the wait, not before it: a chat platform retrying does not hold up the decision.
-    if (patched(NOTIFY_APPROVERS)) void this.notifyApprovers(step).catch(() => undefined);
+    // Not cancellable: a run cancelled meanwhile neither waits for the notice nor has it cancelled under it.
+    if (patched(NOTIFY_APPROVERS))
+      void CancellationScope.nonCancellable(() => this.notifyApprovers(step)).catch(() => undefined);
     await condition(() => this.decisions.has(step.id), step.approval.timeout);
     this.gates.delete(step.id);
     return this.decisions.get(step.id);
