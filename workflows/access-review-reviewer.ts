@@ -1,8 +1,9 @@
-import { CancellationScope, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { AccessReviewActivities } from '../activities/access-review';
 import { DAY_MS, type Actor, type ReviewDecisionBatch, type ReviewItem, type ReviewVerdict } from '../shared';
 import { reviewDecisionsUpdate, reviewItemsQuery, reviewShareQuery } from '../shared/messages';
 import { controlActivities, platformActivities } from './support/activity-proxies';
+import { besideTheWait, notifyPeople } from './support/notices';
 import { RunRecorder } from './support/run-recorder';
 
 /** One reviewer's share of an access-review campaign (a child of accessReviewCampaign). */
@@ -93,12 +94,11 @@ export async function reviewerAssignments(assignment: ReviewerAssignment): Promi
 
   recorder.setStatus('waiting');
   // The reviewer hears of the share when it starts (runs started before this change do not; `patched` keeps them replaying).
-  // Not awaited: a chat platform retrying does not hold up the share's decisions.
   const firstRun = assignment.remindersSent === undefined;
-  if (assignment.notify && firstRun && share.remaining > 0 && patched('notify-share-assigned'))
-    void CancellationScope.nonCancellable(() => announceShare(assignment, recorder, share.remaining)).catch(
-      () => undefined,
-    );
+  if (assignment.notify && firstRun && share.remaining > 0 && patched('notify-share-assigned')) {
+    const remaining = share.remaining;
+    besideTheWait(() => announceShare(assignment, recorder, remaining));
+  }
   const deadline = Date.parse(assignment.deadline);
   const every = assignment.reminderEveryDays * DAY_MS;
   let reminders = assignment.remindersSent ?? 0;
@@ -205,19 +205,17 @@ class ReviewerShare {
 
 /** The reviewer's first message: how many items, by when, and (through the notice's link) where to decide them. */
 async function announceShare(assignment: ReviewerAssignment, recorder: RunRecorder, remaining: number): Promise<void> {
-  await platformActivities('notification').notify({
-    tenantId: assignment.tenantId,
-    runId: workflowInfo().workflowId,
-    status: 'assigned',
-    summary: `access review ${assignment.reviewId}: ${remaining} items assigned to ${assignment.reviewerId} for a decision by ${assignment.deadline}`,
-    needsHuman: [assignment.reviewerId],
-  });
-  await recorder.evidence('review-assigned-notice', {
-    platform: 'notification',
-    action: 'notify',
-    outcome: 'done',
-    detail: { remaining, recipients: [assignment.reviewerId] },
-  });
+  await notifyPeople(
+    recorder,
+    {
+      tenantId: assignment.tenantId,
+      runId: workflowInfo().workflowId,
+      status: 'assigned',
+      summary: `access review ${assignment.reviewId}: ${remaining} items assigned to ${assignment.reviewerId} for a decision by ${assignment.deadline}`,
+      needsHuman: [assignment.reviewerId],
+    },
+    { event: 'review-assigned-notice', detail: { remaining, recipients: [assignment.reviewerId] } },
+  );
 }
 
 async function remind(

@@ -17,6 +17,7 @@ import {
 } from '../shared';
 import { approvalUpdate, endAccessSignal, extendAccessUpdate } from '../shared/messages';
 import { controlActivities, platformActivities } from './support/activity-proxies';
+import { approverRecipients, besideTheWait, notifyIfConnected } from './support/notices';
 import { RunRecorder } from './support/run-recorder';
 
 export interface PrivilegedAccessResult {
@@ -118,10 +119,7 @@ async function awaitApproval(
     },
   ];
   // The approvers hear of the request (runs started before this change do not; `patched` keeps them replaying).
-  // Not awaited: a chat platform retrying does not hold up the decision.
-  // Not cancellable: a run cancelled meanwhile neither waits for the notice nor has it cancelled under it.
-  if (patched('notify-approvers'))
-    void CancellationScope.nonCancellable(() => notifyApprovers(request, policy, recorder)).catch(() => undefined);
+  if (patched('notify-approvers')) besideTheWait(() => notifyApprovers(request, policy, recorder));
   await condition(
     () => decision !== undefined,
     (request.approvalTimeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES) * MINUTE,
@@ -137,22 +135,18 @@ async function notifyApprovers(
   policy: TenantPolicy,
   recorder: RunRecorder,
 ): Promise<void> {
-  const connected = await controlActivities<TenantActivities>().loadTenantPlatforms(request.tenantId);
-  if (!connected.includes('notification')) return;
-  const approvers = policy.approvers.length ? policy.approvers : ['the tenant’s approvers'];
-  await platformActivities('notification').notify({
-    tenantId: request.tenantId,
-    runId: workflowInfo().workflowId,
-    status: 'waiting-for-approval',
-    summary: `${request.requestedBy.id} asks for ${request.entitlementId} on ${request.platform} for ${request.subject.subjectId} (${request.durationMinutes} minutes): ${request.justification}`,
-    needsHuman: approvers,
-  });
-  await recorder.evidence('approvers-notified', {
-    platform: 'notification',
-    action: 'notify',
-    outcome: 'done',
-    detail: { recipients: approvers },
-  });
+  const approvers = approverRecipients(policy, 'approver', request.subject);
+  await notifyIfConnected(
+    recorder,
+    {
+      tenantId: request.tenantId,
+      runId: workflowInfo().workflowId,
+      status: 'waiting-for-approval',
+      summary: `${request.requestedBy.id} asks for ${request.entitlementId} on ${request.platform} for ${request.subject.subjectId} (${request.durationMinutes} minutes): ${request.justification}`,
+      needsHuman: approvers,
+    },
+    { event: 'approvers-notified', detail: { recipients: approvers } },
+  );
 }
 
 /**

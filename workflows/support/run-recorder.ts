@@ -13,7 +13,7 @@ import type {
 import { progressQuery } from '../../shared/messages';
 import { CONTAINMENT_PRIORITY, controlActivities } from './activity-proxies';
 
-type EvidenceFields = Pick<EvidenceRecord, 'platform' | 'action' | 'outcome' | 'detail'> & { actor?: Actor };
+export type EvidenceFields = Pick<EvidenceRecord, 'platform' | 'action' | 'outcome' | 'detail'> & { actor?: Actor };
 
 /** How an evidence record is written: under a key of its own (else the run's counter), ahead of other work. */
 export interface EvidenceOptions {

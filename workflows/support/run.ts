@@ -1,6 +1,5 @@
 import {
   ApplicationFailure,
-  CancellationScope,
   condition,
   patched,
   setHandler,
@@ -15,7 +14,6 @@ import {
   type ActionInputs,
   type Actor,
   type ApprovalDecision,
-  type EvidenceRecord,
   type PendingApproval,
   type RunbookKind,
   type RunbookStep,
@@ -29,8 +27,9 @@ import type { Runbook } from '../../shared/runbooks';
 import { approvalUpdate } from '../../shared/messages';
 import { RUNBOOK_KIND, SUBJECT_ID, TENANT_ID } from '../../shared/search-attributes';
 import { controlActivities } from './activities';
-import { CONTAINMENT_PRIORITY, platformActivities } from './activity-proxies';
-import { RunRecorder } from './run-recorder';
+import { CONTAINMENT_PRIORITY } from './activity-proxies';
+import { approverRecipients, besideTheWait, notifyIfConnected } from './notices';
+import { RunRecorder, type EvidenceFields } from './run-recorder';
 
 /** patched() id: steps wait for the leave or start date themselves, moved by offsetDays. */
 const DATE_RELATIVE_STEPS = 'date-relative-steps';
@@ -172,10 +171,7 @@ export class Run<R extends RunRequest = RunRequest> {
     step: RunbookStep & { approval: NonNullable<RunbookStep['approval']> },
   ): Promise<ApprovalDecision | undefined> {
     this.gates.set(step.id, step);
-    // Beside the wait, not before it: a chat platform retrying does not hold up the decision.
-    // Not cancellable: a run cancelled meanwhile neither waits for the notice nor has it cancelled under it.
-    if (patched(NOTIFY_APPROVERS))
-      void CancellationScope.nonCancellable(() => this.notifyApprovers(step)).catch(() => undefined);
+    if (patched(NOTIFY_APPROVERS)) besideTheWait(() => this.notifyApprovers(step));
     await condition(() => this.decisions.has(step.id), step.approval.timeout);
     this.gates.delete(step.id);
     return this.decisions.get(step.id);
@@ -185,12 +181,7 @@ export class Run<R extends RunRequest = RunRequest> {
    * Append-only evidence through the recorder, under a key named by the event (`key`), so a retried or replayed
    * write is stored once. `urgent`: containment waits for it.
    */
-  evidence(
-    event: string,
-    key: string,
-    fields: Pick<EvidenceRecord, 'platform' | 'action' | 'outcome' | 'detail'> & { actor?: Actor } = {},
-    urgent = false,
-  ): Promise<void> {
+  evidence(event: string, key: string, fields: EvidenceFields = {}, urgent = false): Promise<void> {
     return this.recorder.evidence(event, fields, { key, urgent });
   }
 
@@ -215,28 +206,19 @@ export class Run<R extends RunRequest = RunRequest> {
 
   /** The step's approvers hear of it (the tenant's approvers, or the subject's manager), where the tenant has a notification connection. */
   private async notifyApprovers(step: RunbookStep): Promise<void> {
-    const connected = await this.control.loadTenantPlatforms(this.request.tenantId);
-    if (!connected.includes('notification')) return;
-    const manager = step.approval?.approverRole === 'manager';
-    const recipients = manager
-      ? [this.subject.managerId ?? 'the subject’s manager']
-      : this.policy.approvers.length
-        ? this.policy.approvers
-        : ['the tenant’s approvers'];
     const what = this.pendingApproval(step);
-    await platformActivities('notification').notify({
-      tenantId: this.request.tenantId,
-      runId: this.workflowId,
-      status: 'waiting-for-approval',
-      summary: `${this.request.requestedBy.id} asks for ${what.entitlementId ?? step.action} on ${step.platform} for ${this.subject.subjectId} (${this.kind} step ${step.id}); no answer within ${step.approval?.timeout ?? 'the timeout'} means denied`,
-      needsHuman: recipients,
-    });
-    await this.evidence('approvers-notified', `${step.id}/approvers-notified`, {
-      platform: 'notification',
-      action: 'notify',
-      outcome: 'done',
-      detail: { stepId: step.id, recipients },
-    });
+    const recipients = approverRecipients(this.policy, what.approverRole, this.subject);
+    await notifyIfConnected(
+      this.recorder,
+      {
+        tenantId: this.request.tenantId,
+        runId: this.workflowId,
+        status: 'waiting-for-approval',
+        summary: `${this.request.requestedBy.id} asks for ${what.entitlementId ?? step.action} on ${step.platform} for ${this.subject.subjectId} (${this.kind} step ${step.id}); no answer within ${step.approval?.timeout ?? 'the timeout'} means denied`,
+        needsHuman: recipients,
+      },
+      { event: 'approvers-notified', key: `${step.id}/approvers-notified`, detail: { stepId: step.id, recipients } },
+    );
   }
 
   private pendingApproval(step: RunbookStep): PendingApproval {
