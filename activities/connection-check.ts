@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { PlatformError, toActivityFailure } from './errors';
 import type { AdapterResolver } from './platforms/adapter';
 import type { Platform } from '../shared';
-import type { ConnectionCheck } from '../shared/connection-check';
+import { connectionCheckAnswer, type ConnectionCheck } from '../shared/connection-check';
 
 /**
  * The connection test of one platform queue: one read-only call with the tenant's own connection (the first
@@ -12,35 +12,31 @@ import type { ConnectionCheck } from '../shared/connection-check';
 export function createConnectionCheckActivities(platform: Platform, resolveAdapter: AdapterResolver) {
   return {
     async checkConnection({ tenantId }: { tenantId: string }): Promise<ConnectionCheck> {
-      const checkedAt = () => new Date().toISOString();
       try {
         const adapter = await resolveAdapter(tenantId, platform);
         if (!adapter.listAccounts)
-          return {
+          return connectionCheckAnswer(
             platform,
-            status: 'not-supported',
-            detail: `${platform} has no read-only call to test the connection with; its steps show whether it works`,
-            checkedAt: checkedAt(),
-          };
+            'not-supported',
+            `${platform} has no read-only call to test the connection with; its steps show whether it works`,
+          );
         const page = await adapter.listAccounts({ limit: 1 });
-        return {
+        return connectionCheckAnswer(
           platform,
-          status: 'ok',
-          detail: `signed in and listed accounts (${page.accounts.length ? 'at least one' : 'none'} found)`,
-          checkedAt: checkedAt(),
-        };
+          'ok',
+          `signed in and listed accounts (${page.accounts.length ? 'at least one' : 'none'} found)`,
+        );
       } catch (err) {
         const failure = toActivityFailure(err);
         // Classified failures carry messages written for people (method, path, status); anything else (a library's
         // own error) could quote what the far end sent, so it is reported in fixed words.
         const written = err instanceof PlatformError || err instanceof ApplicationFailure;
-        return {
+        return connectionCheckAnswer(
           platform,
-          status: 'failed',
-          failure: failure.type ?? 'Unknown',
-          detail: written ? failure.message : `${platform} could not be reached or answered unexpectedly`,
-          checkedAt: checkedAt(),
-        };
+          'failed',
+          written ? failure.message : `${platform} could not be reached or answered unexpectedly`,
+          failure.type ?? 'Unknown',
+        );
       }
     },
   };

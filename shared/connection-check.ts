@@ -13,3 +13,13 @@ export interface ConnectionCheck {
   detail: string;
   checkedAt: string;
 }
+
+/** A connection test's answer, stamped now. */
+export function connectionCheckAnswer(
+  platform: Platform,
+  status: ConnectionCheck['status'],
+  detail: string,
+  failure?: string,
+): ConnectionCheck {
+  return { platform, status, ...(failure ? { failure } : {}), detail, checkedAt: new Date().toISOString() };
+}

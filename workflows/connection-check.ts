@@ -1,6 +1,6 @@
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { ConnectionCheckActivities } from '../activities/connection-check';
-import type { ConnectionCheck } from '../shared/connection-check';
+import { connectionCheckAnswer, type ConnectionCheck } from '../shared/connection-check';
 import type { Platform } from '../shared/platforms';
 import { myTaskQueues } from './support/queues';
 
@@ -21,12 +21,11 @@ export async function connectionCheck({ tenantId, platform }: ConnectionCheckReq
     return await checkConnection({ tenantId });
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    return {
+    return connectionCheckAnswer(
       platform,
-      status: 'failed',
-      failure: 'NoAnswer',
-      detail: `no worker serving ${platform} answered within 30 seconds`,
-      checkedAt: new Date().toISOString(),
-    };
+      'failed',
+      `no worker serving ${platform} answered within 30 seconds`,
+      'NoAnswer',
+    );
   }
 }

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { CONNECTION_CHECK_STATUSES, type ConnectionCheck } from '../../shared/connection-check';
+import { CONNECTION_CHECK_STATUSES, connectionCheckAnswer, type ConnectionCheck } from '../../shared/connection-check';
 import type { SameType } from '../../shared/same-type';
 import { ensureTenantSchedules } from '../../scheduling/tenant-schedules';
 import { CONNECTION_CHECK_WORKFLOW } from '../../shared/workflow-types';
@@ -212,12 +212,13 @@ export function tenantsRouter(
       testsInFlight.add(tenantId);
       try {
         if (platform === 'http-callback')
-          return void res.json({
-            platform,
-            status: 'not-supported',
-            detail: 'a call-and-wait endpoint is the customer’s: its steps show whether it answers',
-            checkedAt: new Date().toISOString(),
-          } satisfies ConnectionCheck);
+          return void res.json(
+            connectionCheckAnswer(
+              platform,
+              'not-supported',
+              'a call-and-wait endpoint is the customer’s: its steps show whether it answers',
+            ),
+          );
         // Run where the adapters are (the worker's platform queue), never in the API process.
         const result = await temporal.workflow.execute<typeof connectionCheck>(CONNECTION_CHECK_WORKFLOW, {
           taskQueue: queues.workflows,
