@@ -10,8 +10,8 @@ import type { Client } from '@temporalio/client';
 export const LIST_LIMIT = 200;
 const QUERY_DEADLINE_MS = 3_000;
 
-/** Running workflows matching a visibility query, newest first, up to LIST_LIMIT. */
-export async function running(
+/** Workflows in one execution status (running by default) matching a visibility query, newest first, up to LIST_LIMIT. */
+export async function workflowsWithStatus(
   temporal: Client,
   query: string,
   status: 'Running' | 'Completed' = 'Running',

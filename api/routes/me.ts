@@ -10,7 +10,7 @@ import type { TenantStore } from '../../store/tenants';
 import { isGlobalAdmin, principalOf, requireTenant, ROLE_PERMISSIONS, rolesOn } from '../access';
 import { operation } from '../openapi';
 import { runIdOf } from '../runs';
-import { running, within } from '../visibility';
+import { workflowsWithStatus, within } from '../visibility';
 import { PlatformSchema, RoleSchema, TenantParams } from '../schemas';
 import { APPROVER_ROLES } from '../../shared/runs';
 
@@ -146,7 +146,10 @@ export function meRouter(
       const suffix = `/reviewer/${me}`;
       // The reviewer is the id's last segment: the visibility query narrows to the tenant's reviewer workflows.
       const open = (
-        await running(temporal, `WorkflowType = '${REVIEWER_WORKFLOW}' AND WorkflowId STARTS_WITH '${prefix}'`)
+        await workflowsWithStatus(
+          temporal,
+          `WorkflowType = '${REVIEWER_WORKFLOW}' AND WorkflowId STARTS_WITH '${prefix}'`,
+        )
       ).filter((w) => w.workflowId.endsWith(suffix));
       const shares = await Promise.all(
         open.map((w) => within(temporal, () => temporal.workflow.getHandle(w.workflowId).query(reviewShareQuery))),
@@ -171,7 +174,7 @@ export function meRouter(
     async (_req, res, { params: { tenantId } }) => {
       const kinds: RunbookKind[] = ['onboarding', 'privileged-access'];
       const types = kinds.map((k) => `'${WORKFLOW_TYPE[k]}'`).join(', ');
-      const open = await running(temporal, `TenantId = '${tenantId}' AND WorkflowType IN (${types})`);
+      const open = await workflowsWithStatus(temporal, `TenantId = '${tenantId}' AND WorkflowType IN (${types})`);
       const pending = await Promise.all(
         open
           .filter((w) => w.workflowId.startsWith(`${tenantId}/`))

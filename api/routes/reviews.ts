@@ -11,7 +11,7 @@ import { operation } from '../openapi';
 import { forbidden, notFound } from '../problem';
 import { Id, PlatformSchema, TenantId } from '../schemas';
 import { executeDecision } from '../updates';
-import { LIST_LIMIT, running, within } from '../visibility';
+import { LIST_LIMIT, workflowsWithStatus, within } from '../visibility';
 import type { ReviewerOutcome } from '../../workflows/access-review-reviewer';
 import { REVIEW_VERDICTS } from '../../shared/runs';
 
@@ -166,7 +166,10 @@ export function reviewsRouter(
     async (_req, res, { params: { tenantId, reviewId } }) => {
       const prefix = reviewerWorkflowId(tenantId, reviewId, '');
       const query = `WorkflowType = '${REVIEWER_WORKFLOW}' AND WorkflowId STARTS_WITH '${prefix}'`;
-      const [open, closed] = await Promise.all([running(temporal, query), running(temporal, query, 'Completed')]);
+      const [open, closed] = await Promise.all([
+        workflowsWithStatus(temporal, query),
+        workflowsWithStatus(temporal, query, 'Completed'),
+      ]);
       const now = Date.now();
       const openShares = await Promise.all(
         open.map(async (w) => {

@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api, download, problemText, type paths } from '../api';
+import { usePolling } from '../polling';
 
 type Run = paths['/v1/tenants/{tenantId}/runs/{runId}']['get']['responses'][200]['content']['application/json'];
 type Step = Run['steps'][number];
@@ -27,27 +28,22 @@ export function RunView({ tenantId, runId, permissions }: { tenantId: string; ru
   const [notice, setNotice] = useState<string>();
   const [goAheadComment, setGoAheadComment] = useState('');
   const [goAheadNotice, setGoAheadNotice] = useState<string>();
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async () => {
+  usePolling(
+    async (active) => {
       const { data, error } = await api.GET('/v1/tenants/{tenantId}/runs/{runId}', {
         params: { path: { tenantId, runId } },
       });
-      if (stopped) return;
-      if (error) setError(problemText(error));
-      else {
-        setRun(data);
-        if (!OPEN.has(data.status) && data.closedAt) return;
+      if (!active()) return false;
+      if (error) {
+        setError(problemText(error));
+        return true;
       }
-      timer = setTimeout(() => void poll(), POLL_MS);
-    };
-    void poll();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [tenantId, runId]);
+      setRun(data);
+      return OPEN.has(data.status) || !data.closedAt;
+    },
+    POLL_MS,
+    [tenantId, runId],
+  );
 
   if (error)
     return (
@@ -171,24 +167,19 @@ export function RunView({ tenantId, runId, permissions }: { tenantId: string; ru
 function ReviewerProgress({ tenantId, reviewId, open }: { tenantId: string; reviewId: string; open: boolean }) {
   const [shares, setShares] = useState<ReviewerShare[]>();
   const [error, setError] = useState<string>();
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async () => {
+  usePolling(
+    async (active) => {
       const { data, error } = await api.GET('/v1/tenants/{tenantId}/reviews/{reviewId}/reviewers', {
         params: { path: { tenantId, reviewId } },
       });
-      if (stopped) return;
+      if (!active()) return false;
       if (error) setError(problemText(error));
       else setShares(data.items);
-      if (open) timer = setTimeout(() => void poll(), POLL_MS * 2);
-    };
-    void poll();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [tenantId, reviewId, open]);
+      return open;
+    },
+    POLL_MS * 2,
+    [tenantId, reviewId, open],
+  );
   if (error) return <p className="error">{error}</p>;
   if (!shares) return null;
   const sorted = [...shares].sort(
