@@ -22,6 +22,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../workers/progress-writer';
 import { scimAdapterFactory } from '../activities/platforms/scim';
 import { connectMongo } from '../infra/mongo';
 import { ferretDbArgs, freePort, startProcess, waitForPort } from '../scripts/processes';
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
   const mongo = await connectMongo({ MONGODB_URI: `mongodb://127.0.0.1:${port}/`, MONGODB_DB: 'bench' });
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
   });
   const tenantId = 'bench';

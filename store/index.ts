@@ -9,6 +9,7 @@ import { ReviewStore } from './reviews';
 import { RotationCandidateStore } from './rotation-candidates';
 import { SecretVault } from './secrets';
 import { RunbookStore } from './runbooks';
+import { RunProgressStore } from './run-progress';
 import { TenantStore } from './tenants';
 
 /**
@@ -27,6 +28,7 @@ export function createStores(db: Db, opts: { secretCipher?: SecretCipher } = {})
     callbacks: new CallbackStore(db),
     apiKeys: new ApiKeyStore(db),
     idempotency: new IdempotencyStore(db),
+    runProgress: new RunProgressStore(db),
   };
 }
 

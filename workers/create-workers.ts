@@ -1,5 +1,5 @@
 import type { DataConverter } from '@temporalio/common';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Runtime, Worker, type NativeConnection } from '@temporalio/worker';
 import { type AdapterFactories, createAdapterResolver } from '../activities/platforms/adapter';
 import { tenantSecretReader, type TenantSecretReader } from '../activities/connection-secrets';
 import { createRotationCampaignActivities } from '../activities/rotation-campaign';
@@ -24,6 +24,7 @@ import { PLATFORM_DEFAULTS } from '../shared/platform-defaults';
 import type { Platform } from '../shared/platforms';
 import { taskQueues } from '../shared/task-queues';
 import { createStores } from '../store';
+import { ProgressWriter, WORKFLOW_INTERCEPTOR_MODULES } from './progress-writer';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -67,7 +68,10 @@ export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {
   const common = { connection: deps.connection, namespace: deps.namespace, dataConverter: deps.dataConverter };
   const workflowSource = options.workflowBundle
     ? { workflowBundle: options.workflowBundle }
-    : { workflowsPath: require.resolve('../workflows') };
+    : {
+        workflowsPath: require.resolve('../workflows'),
+        interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+      };
   const stores = createStores(deps.mongo.db, { secretCipher: deps.secretCipher });
   // Chat notifications link to the console's screen for what waits (served by the API at /console/).
   const consoleUrl = deps.publicBaseUrl ? `${deps.publicBaseUrl.replace(/\/$/, '')}/console/` : undefined;
@@ -110,7 +114,12 @@ export async function createWorkers(deps: WorkerDeps, options: WorkerOptions = {
     collectRotationCandidates: campaignActivities.collectRotationCandidates.bind(campaignActivities),
   };
   return Promise.all([
-    Worker.create({ ...common, ...workflowSource, taskQueue: queues.workflows }),
+    Worker.create({
+      ...common,
+      ...workflowSource,
+      taskQueue: queues.workflows,
+      sinks: new ProgressWriter(stores.runProgress, Runtime.instance().logger).sinks(),
+    }),
     Worker.create({ ...common, taskQueue: queues.control, activities: control }),
     ...platforms.map((platform) =>
       Worker.create({

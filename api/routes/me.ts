@@ -6,6 +6,7 @@ import { progressQuery, reviewShareQuery } from '../../shared/messages';
 import { RUNBOOK_KINDS, type PendingApproval, type ReviewShareProgress, type RunbookKind } from '../../shared/runs';
 import { REVIEWER_WORKFLOW, WORKFLOW_TYPE } from '../../shared/workflow-types';
 import { PRODUCT_TENANT, type RunbookStore } from '../../store/runbooks';
+import type { RunProgressStore } from '../../store/run-progress';
 import type { TenantStore } from '../../store/tenants';
 import { isGlobalAdmin, principalOf, requireTenant, ROLE_PERMISSIONS, rolesOn } from '../access';
 import { operation } from '../openapi';
@@ -54,7 +55,12 @@ const RunbookChoiceSchema = z.object({
  * review shares, the approvals they could decide. The console is built on these.
  */
 export function meRouter(
-  { temporal, tenants, runbooks }: { temporal: Client; tenants: TenantStore; runbooks: RunbookStore },
+  {
+    temporal,
+    tenants,
+    runbooks,
+    runProgress,
+  }: { temporal: Client; tenants: TenantStore; runbooks: RunbookStore; runProgress: RunProgressStore },
   registry: OpenAPIRegistry,
 ): Router {
   const router = Router();
@@ -179,9 +185,9 @@ export function meRouter(
         open
           .filter((w) => w.workflowId.startsWith(`${tenantId}/`))
           .map(async (w) => {
-            const progress = await within(temporal, () =>
-              temporal.workflow.getHandle(w.workflowId).query(progressQuery),
-            );
+            const progress =
+              (await runProgress.current(w.workflowId, w.firstRunId, w.runId)) ??
+              (await within(temporal, () => temporal.workflow.getHandle(w.workflowId).query(progressQuery)));
             if (!progress || progress.tenantId !== tenantId) return [];
             return (progress.pendingApprovals ?? []).map((a: PendingApproval) => ({
               runId: runIdOf(tenantId, w.workflowId, w.firstRunId),

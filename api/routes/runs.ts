@@ -10,11 +10,12 @@ import { RUNBOOK_KINDS, type RunbookKind, type RunProgress, type StepProgress } 
 import { RUNBOOK_KIND, SUBJECT_ID } from '../../shared/search-attributes';
 import { ROTATION_CAMPAIGN_WORKFLOW, WORKFLOW_TYPE } from '../../shared/workflow-types';
 import type { EvidenceStore } from '../../store/evidence';
+import type { RunProgressStore } from '../../store/run-progress';
 import type { TenantStore } from '../../store/tenants';
 import { requireTenant } from '../access';
 import { operation } from '../openapi';
 import { conflict, fieldProblem } from '../problem';
-import { executionStatus, findRun, runIdOf, type FoundRun } from '../runs';
+import { executionStatus, findRun, firstRunIdOf, runIdOf, type FoundRun } from '../runs';
 import { Id, RunParams, TenantId } from '../schemas';
 
 const EXECUTION_STATUSES = {
@@ -92,18 +93,54 @@ function visibilityQuery(tenantId: string, filter: z.infer<typeof ListQuery>): s
   return clauses.join(' AND ');
 }
 
-/** A run's own progress report; absent when no worker answers in time (the run's state is still shown). */
-async function progressOf(temporal: Client, run: FoundRun): Promise<RunProgress | undefined> {
+/**
+ * A run's own progress report; absent when neither the store nor a worker in time has it (the run's state is still
+ * shown). Read from the store's read model, which the workflow writes at the end of each task that changed it
+ * (workflows/support/progress-publisher.ts): no worker involved. A finished offboarding or onboarding answers with
+ * its result instead (authoritative, from its history); runs recorded before there was a read model, or whose
+ * current execution has not written yet, fall back to asking the workflow.
+ */
+async function progressOf(
+  temporal: Client,
+  store: RunProgressStore,
+  run: FoundRun,
+  timings: Timings,
+): Promise<RunProgress | undefined> {
+  const finishedRunbookRun = run.description.status.name === 'COMPLETED' && RESULT_IS_PROGRESS.has(run.kind);
+  if (!finishedRunbookRun) {
+    const stored = await timings.measure('store', () =>
+      store.current(run.workflowId, firstRunIdOf(run.description), run.description.runId),
+    );
+    if (stored) return stored;
+  }
   try {
-    return await temporal.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-      // A finished offboarding or onboarding returns its progress: read from its history, no worker needed (a
-      // query would make a busy worker replay the whole run, and time out under load).
-      run.description.status.name === 'COMPLETED' && RESULT_IS_PROGRESS.has(run.kind)
-        ? (run.handle.result() as Promise<RunProgress>)
-        : run.handle.query(progressQuery),
+    return await timings.measure(finishedRunbookRun ? 'result' : 'query', () =>
+      temporal.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+        // A finished offboarding or onboarding returns its progress: read from its history, no worker needed (a
+        // query would make a busy worker replay the whole run, and time out under load).
+        finishedRunbookRun ? (run.handle.result() as Promise<RunProgress>) : run.handle.query(progressQuery),
+      ),
     );
   } catch {
     return undefined;
+  }
+}
+
+/** Where a read spends its time, for the Server-Timing header (names only: no data of the run). */
+class Timings {
+  private readonly entries: string[] = [];
+
+  async measure<T>(name: string, call: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await call();
+    } finally {
+      this.entries.push(`${name};dur=${(performance.now() - started).toFixed(1)}`);
+    }
+  }
+
+  get header(): string {
+    return this.entries.join(', ');
   }
 }
 
@@ -177,10 +214,11 @@ export interface RunsDeps {
   temporal: Client;
   tenants: TenantStore;
   evidence: EvidenceStore;
+  runProgress: RunProgressStore;
 }
 
 /** Reading runs (visibility and progress), cancelling them, and their evidence. */
-export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: OpenAPIRegistry): Router {
+export function runsRouter({ temporal, tenants, evidence, runProgress }: RunsDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
   const tag = 'Runs';
   operation(
@@ -241,8 +279,13 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
       responses: { 200: { description: 'The run', schema: RunDetail } },
     },
     async (_req, res, { params: { tenantId, runId } }) => {
-      const run = await findRun(temporal, tenantId, runId);
-      const progress = await progressOf(temporal, run);
+      // Where a slow read spends its time: the run's description (Temporal), its progress (the store, or the
+      // workflow), its retries (Temporal).
+      const timings = new Timings();
+      const run = await timings.measure('describe', () => findRun(temporal, tenantId, runId));
+      const progress = await progressOf(temporal, runProgress, run, timings);
+      const steps = await timings.measure('retries', () => withRetries(temporal, run, progress?.steps ?? []));
+      res.setHeader('Server-Timing', timings.header);
       res.json({
         runId,
         kind: run.kind,
@@ -252,7 +295,7 @@ export function runsRouter({ temporal, tenants, evidence }: RunsDeps, registry: 
         closedAt: run.description.closeTime?.toISOString(),
         requestedBy: (run.description.memo?.requestedBy as { id: string; kind: string } | undefined) ?? undefined,
         runbook: progress?.runbook,
-        steps: await withRetries(temporal, run, progress?.steps ?? []),
+        steps,
         needsHuman: progress?.needsHuman ?? [],
         progressAvailable: progress !== undefined,
       });

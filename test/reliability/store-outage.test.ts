@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { createApp } from '../../api/app';
+import { decodeRunId } from '../../api/runs';
 import { scimAdapterFactory } from '../../activities/platforms/scim';
 import { createLogger } from '../../infra/logger';
 import { connectMongo, type Mongo } from '../../infra/mongo';
@@ -161,4 +162,21 @@ it('answers 503 with Retry-After while the store is down, recovers by itself, an
     }),
   );
   expect(trails.map((t) => t.some((e) => e.event === 'finished'))).toEqual(accepted.map(() => true));
+  // The runs' progress read model (written by the worker at the end of each workflow task) caught up too: the
+  // writes it could not make while the store was away were made once it was back.
+  const progress = createStores(mongo.db).runProgress;
+  const stored = await eventually(
+    async () => {
+      const statuses = await Promise.all(
+        accepted.map(async (location) => {
+          const ref = decodeRunId(location.split('/').at(-1)!)!;
+          return (await progress.get(`${TENANT}/${ref.idInTenant}`, ref.firstRunId))?.progress.status;
+        }),
+      );
+      return statuses.every((s) => s === 'completed') ? statuses : undefined;
+    },
+    'the progress read model',
+    60_000,
+  );
+  expect(stored).toHaveLength(accepted.length);
 }, 420_000);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../workers/progress-writer';
 import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { connectMongo, type Mongo } from '../../infra/mongo';
@@ -67,13 +68,20 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return env;
 }
 
-/** Bundle the workflows once per test file (the product's, or a test-only module under test/workflows/). */
-/** The product's workflows bundled once per file; with the failure converter of an encrypting data converter when given. */
+/**
+ * The workflows bundled once per test file (the product's, or a test-only module under test/workflows/), with the
+ * product's workflow interceptors; with the failure converter of an encrypting data converter when given.
+ */
 export function bundleWorkflows(
   workflowsPath = require.resolve('../../workflows'),
   failureConverterPath?: string,
 ): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietLogger });
+  return bundleWorkflowCode({
+    workflowsPath,
+    failureConverterPath,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: quietLogger,
+  });
 }
 
 const noop = () => undefined;

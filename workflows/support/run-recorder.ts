@@ -12,6 +12,7 @@ import type {
 } from '../../shared';
 import { progressQuery } from '../../shared/messages';
 import { CONTAINMENT_PRIORITY, controlActivities } from './activity-proxies';
+import { publishProgress } from './progress-publisher';
 
 export type EvidenceFields = Pick<EvidenceRecord, 'platform' | 'action' | 'outcome' | 'detail'> & { actor?: Actor };
 
@@ -50,7 +51,10 @@ export class RunRecorder {
       steps: [],
       needsHuman: [],
     };
-    setHandler(progressQuery, view ? () => view(this.progress) : () => this.progress);
+    const answer = view ? () => view(this.progress) : () => this.progress;
+    setHandler(progressQuery, answer);
+    // The same answer goes to the store's read model at the end of each workflow task that changed it.
+    publishProgress(answer);
   }
 
   setStatus(status: RunStatus): void {
