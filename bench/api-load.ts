@@ -2,8 +2,10 @@
  * The API under load: for SECONDS, a load generator in a process of its own (autocannon,
  * bench/support/load-generator.ts) starts offboardings at START_RATE a second (a new leaver each) and reads
  * runs' status at READ_RATE a second (round-robin over runs started before the load), at the same time.
- * The service is the real API, workers, Temporal dev server and FerretDB (bench/support/api-stack.ts: six
- * platforms answering after 50–200 ms). Afterwards every accepted offboarding must complete: accepted requests
+ * The service is the real API (api/server.ts in a process of its own, as deployed; API_IN_PROCESS=1 runs it
+ * beside the workers), workers, Temporal dev server and FerretDB (bench/support/api-stack.ts: six platforms
+ * answering after 50–200 ms). Status reads carry Server-Timing: the result splits their time into the run's
+ * description (Temporal) and its progress (the worker's answer). Afterwards every accepted offboarding must complete: accepted requests
  * lost = 0. Goals: 0 errors, status reads p99 under 100 ms.
  * Run: `npm run bench -- api-load`. Writes bench/results/api-load.json and api-load.svg.
  */
@@ -22,6 +24,8 @@ const WARM_RUNS = 50;
 /** Per credential a minute: above the default 600, so the load measures the service, not the limiter. */
 const API_RATE_LIMIT_PER_MINUTE = 10_000;
 const READ_GOAL_MS = 100;
+/** The API in a process of its own, as deployed (default); `API_IN_PROCESS=1` runs it beside the workers. */
+const API_PROCESS = process.env.API_IN_PROCESS !== '1';
 
 interface LoadResult {
   starts: { latencyMs: Record<string, number>; non2xx: number; errors: number; requests: number };
@@ -53,6 +57,7 @@ async function main(): Promise<void> {
     const stack = await apiStack('bench_api_load', {
       rateLimitPerMinute: API_RATE_LIMIT_PER_MINUTE,
       platformActivitiesPerSecond: 100,
+      apiProcess: API_PROCESS,
     });
     try {
       const leavers = WARM_RUNS + Math.ceil(START_RATE * SECONDS * 1.2);
@@ -111,8 +116,11 @@ async function main(): Promise<void> {
         goals: { errors: 0, runStatusP99Ms: READ_GOAL_MS },
         apiRateLimitPerMinute: API_RATE_LIMIT_PER_MINUTE,
         platforms: '6, each answering after 50–200 ms, 100 activities/s per platform queue',
-        machine:
-          '2 cores, 24 GiB; Temporal dev server (SQLite), FerretDB (SQLite); API and workers in one process, autocannon in another',
+        machine: `2 cores, 24 GiB; Temporal dev server (SQLite), FerretDB (SQLite); ${
+          API_PROCESS
+            ? 'API (api/server.ts), workers and autocannon in a process each'
+            : 'API and workers in one process, autocannon in another'
+        }`,
       };
     } finally {
       await stack.close();

@@ -23,6 +23,8 @@ import { createStores, ensureIndexes, type Stores } from '../../store';
 import { createWorkers } from '../../workers/create-workers';
 import { ADMIN_KEY } from '../../test/support/api';
 import { bundleWorkflows, testMongo, testTemporal, uniqueQueue } from '../../test/support/servers';
+import { freePort, startProcess, waitForPort } from '../../scripts/processes';
+import type { Mongo } from '../../infra/mongo';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
@@ -67,6 +69,8 @@ export async function apiStack(
     rateLimitPerMinute?: number;
     /** Activities per second each platform's queue allows; the product's defaults when unset. */
     platformActivitiesPerSecond?: number;
+    /** The API as deployed, in a process of its own (api/server.ts), instead of beside the workers in this one. */
+    apiProcess?: boolean;
   } = {},
 ): Promise<ApiStack> {
   const [minMs, maxMs] = options.latencyMs ?? [50, 200];
@@ -112,19 +116,11 @@ export async function apiStack(
     },
   );
   const running = Promise.all(workers.map((w) => w.run()));
-  const app = createApp({
-    temporal: temporal.client,
-    mongo,
-    stores,
-    log: createLogger('silent', 'bench'),
-    queues: taskQueues(prefix),
-    adminApiKey: ADMIN_KEY,
-    rateLimit: { limit: options.rateLimitPerMinute ?? 600, windowMs: 60_000 },
-  });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const rateLimit = options.rateLimitPerMinute ?? 600;
+  const api = options.apiProcess
+    ? await apiProcess({ db: mongo.db.databaseName, prefix, rateLimit })
+    : await apiInProcess({ temporal: temporal.client, mongo, stores, prefix, rateLimit });
+  const url = api.url;
   const keyRes = await fetch(`${url}/v1/api-keys`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
@@ -156,11 +152,62 @@ export async function apiStack(
       return subject;
     },
     async close() {
-      await new Promise((r) => server.close(r));
+      await api.close();
       workers.forEach((w) => w.shutdown());
       await running;
       await mongo.drop();
       await temporal.close();
     },
   };
+}
+
+interface ApiHandle {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function apiInProcess(deps: {
+  temporal: Client;
+  mongo: Mongo;
+  stores: Stores;
+  prefix: string;
+  rateLimit: number;
+}): Promise<ApiHandle> {
+  const app = createApp({
+    temporal: deps.temporal,
+    mongo: deps.mongo,
+    stores: deps.stores,
+    log: createLogger('silent', 'bench'),
+    queues: taskQueues(deps.prefix),
+    adminApiKey: ADMIN_KEY,
+    rateLimit: { limit: deps.rateLimit, windowMs: 60_000 },
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** api/server.ts with the configuration a deployment gives it, on the benchmark's servers and queues. */
+async function apiProcess(options: { db: string; prefix: string; rateLimit: number }): Promise<ApiHandle> {
+  const port = await freePort();
+  const child = startProcess('api', process.execPath, ['--import', 'tsx', 'api/server.ts'], {
+    ...process.env,
+    API_PORT: String(port),
+    ADMIN_API_KEY: ADMIN_KEY,
+    TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
+    MONGODB_URI: process.env.TEST_MONGODB_URI,
+    MONGODB_DB: options.db,
+    TASK_QUEUE_PREFIX: options.prefix,
+    API_RATE_LIMIT_PER_MINUTE: String(options.rateLimit),
+    LOG_LEVEL: 'warn',
+  });
+  await Promise.race([
+    waitForPort(port, 'the API'),
+    child.exited.then((code) => Promise.reject(new Error(`the API exited with ${code}`))),
+  ]);
+  return { url: `http://127.0.0.1:${port}`, close: async () => void (await child.stop()) };
 }

@@ -16,6 +16,12 @@ export interface LoadSpec {
   reads: { ratePerSecond: number; paths: string[]; authorization: string };
 }
 
+/** The Server-Timing header (autocannon keeps the names as sent). */
+function serverTiming(headers: Record<string, string | string[] | undefined> | undefined): string {
+  const name = Object.keys(headers ?? {}).find((h) => h.toLowerCase() === 'server-timing');
+  return name ? String(headers![name]) : '';
+}
+
 function summary(r: autocannon.Result) {
   return {
     requests: r.requests.total,
@@ -34,6 +40,8 @@ async function main(): Promise<void> {
   let read = 0;
   let refusals = 0;
   const accepted: string[] = [];
+  /** Server-Timing of each status read: where the API spent the time. */
+  const timings: Record<string, number[]> = {};
   const json = { 'content-type': 'application/json' };
   const [starts, reads] = await Promise.all([
     autocannon({
@@ -73,11 +81,24 @@ async function main(): Promise<void> {
             path: spec.reads.paths[read++ % spec.reads.paths.length]!,
             headers: { authorization: spec.reads.authorization },
           }),
+          onResponse: (_status, _body, _context, headers) => {
+            for (const [, name, dur] of serverTiming(headers).matchAll(/(\w+);dur=([\d.]+)/g))
+              (timings[name!] ??= []).push(Number(dur));
+          },
         },
       ],
     }),
   ]);
-  process.stdout.write(`${JSON.stringify({ starts: summary(starts), reads: summary(reads), accepted })}\n`);
+  const timingSummary = Object.fromEntries(
+    Object.entries(timings).map(([name, values]) => {
+      const sorted = values.sort((a, b) => a - b);
+      const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+      return [name, { count: sorted.length, p50: at(0.5), p99: at(0.99) }];
+    }),
+  );
+  process.stdout.write(
+    `${JSON.stringify({ starts: summary(starts), reads: { ...summary(reads), serverTimingMs: timingSummary }, accepted })}\n`,
+  );
 }
 
 main().catch((err: unknown) => {
