@@ -84,7 +84,7 @@ it('stores the progress query’s own answer, current as soon as an approval is 
   // No polling: the task that took the approval wrote the store before Temporal answered the update.
   const after = await store.get(workflowId, firstRunId);
   expect(after?.progress.pendingApprovals).toEqual([]);
-  expect(after!.historyLength).toBeGreaterThan(stored!.historyLength);
+  expect(after!.version > stored!.version).toBe(true);
 
   const granted = await eventually(async () => {
     const body = await runOf(run);
@@ -110,4 +110,44 @@ it('shows a running run’s progress and the approver’s queue with no worker r
   });
   const queue = await request(app).get(`/v1/tenants/${TENANT}/approvals`).set(approver).expect(200);
   expect((queue.body as { items: { subjectId: string }[] }).items.map((i) => i.subjectId)).toContain('bob');
+});
+
+describe('the read model keeps the newest snapshot of a run, whatever order writes land in', () => {
+  const snapshot = (runId: string, startedAt: string, historyLength: number, final = false) => ({
+    workflowId: `${TENANT}/privileged-access/order`,
+    firstRunId: 'first',
+    runId,
+    runStartedAt: new Date(startedAt),
+    historyLength,
+    final,
+    progress: {
+      tenantId: TENANT,
+      kind: 'privileged-access' as const,
+      subjectId: `at-${historyLength}`,
+      status: 'running' as const,
+      steps: [],
+      needsHuman: [],
+    },
+  });
+  const stored = async () => (await store.get(`${TENANT}/privileged-access/order`, 'first'))?.progress.subjectId;
+
+  it('does not go back to an older task of the same execution, nor to an earlier execution of the chain', async () => {
+    expect(await store.save([snapshot('first', '2026-12-01T10:00:00Z', 10)])).toEqual([]);
+    expect(await store.save([snapshot('first', '2026-12-01T10:00:00Z', 5)])).toEqual([]);
+    expect(await stored()).toBe('at-10');
+    expect(await store.save([snapshot('second', '2026-12-01T11:00:00Z', 3)])).toEqual([]);
+    expect(await stored()).toBe('at-3');
+    await store.save([snapshot('first', '2026-12-01T10:00:00Z', 40)]);
+    expect(await stored()).toBe('at-3');
+  });
+
+  it('answers an ended execution only from the snapshot its last task wrote', async () => {
+    const workflowId = `${TENANT}/privileged-access/order`;
+    await store.save([snapshot('second', '2026-12-01T11:00:00Z', 7)]);
+    expect(await store.current(workflowId, 'first', 'second', false)).toMatchObject({ subjectId: 'at-7' });
+    expect(await store.current(workflowId, 'first', 'second', true)).toBeUndefined();
+    await store.save([snapshot('second', '2026-12-01T11:00:00Z', 9, true)]);
+    expect(await store.current(workflowId, 'first', 'second', true)).toMatchObject({ subjectId: 'at-9' });
+    expect(await store.current(workflowId, 'first', 'third', false)).toBeUndefined();
+  });
 });

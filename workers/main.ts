@@ -8,6 +8,7 @@ import { connectWorker, dataConverterFor } from '../infra/temporal';
 import { createStores, ensureIndexes } from '../store';
 import { SEED_RUNBOOKS } from '../runbooks';
 import { setDemoRunbookDefaults } from '../runbooks/demo';
+import { ProgressWriter } from './progress-writer';
 import { createWorkers } from './create-workers';
 
 /**
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
   );
   // Workers stop on SIGINT/SIGTERM (the SDK's default shutdown signals) after finishing in-flight tasks.
   await Promise.all(workers.map((w) => w.run()));
+  // Progress snapshots of the last tasks go to the store before its client closes.
+  await ProgressWriter.flushAll();
   await mongo.client.close();
   await connection.close();
   log.info('worker stopped');

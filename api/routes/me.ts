@@ -186,7 +186,7 @@ export function meRouter(
           .filter((w) => w.workflowId.startsWith(`${tenantId}/`))
           .map(async (w) => {
             const progress =
-              (await runProgress.current(w.workflowId, w.firstRunId, w.runId)) ??
+              (await runProgress.current(w.workflowId, w.firstRunId, w.runId, false)) ??
               (await within(temporal, () => temporal.workflow.getHandle(w.workflowId).query(progressQuery)));
             if (!progress || progress.tenantId !== tenantId) return [];
             return (progress.pendingApprovals ?? []).map((a: PendingApproval) => ({

@@ -109,7 +109,12 @@ async function progressOf(
   const finishedRunbookRun = run.description.status.name === 'COMPLETED' && RESULT_IS_PROGRESS.has(run.kind);
   if (!finishedRunbookRun) {
     const stored = await timings.measure('store', () =>
-      store.current(run.workflowId, firstRunIdOf(run.description), run.description.runId),
+      store.current(
+        run.workflowId,
+        firstRunIdOf(run.description),
+        run.description.runId,
+        run.description.status.name !== 'RUNNING',
+      ),
     );
     if (stored) return stored;
   }

@@ -18,8 +18,11 @@ import type { RunProgress } from '../../shared/runs';
 
 export interface RunProgressSinks extends Sinks {
   runProgress: {
-    /** The run's progress now, as the progress query would answer it; `settle`: the task waits until it is stored. */
-    publish(progress: RunProgress, settle: boolean): void;
+    /**
+     * The run's progress now, as the progress query would answer it; `settle`: the task waits until it is stored;
+     * `final`: the task ends the execution (completes, fails or is cancelled).
+     */
+    publish(progress: RunProgress, settle: boolean, final: boolean): void;
   };
 }
 
@@ -39,6 +42,8 @@ const { runProgress } = proxySinks<RunProgressSinks>();
 
 class ProgressPublisher implements WorkflowInternalsInterceptor {
   private last?: string;
+  /** Whether this instance has published: the first live task after a replay (a new worker) always does. */
+  private published = false;
 
   concludeActivation: NonNullable<WorkflowInternalsInterceptor['concludeActivation']> = (input, next) => {
     const output = next(input);
@@ -46,28 +51,31 @@ class ProgressPublisher implements WorkflowInternalsInterceptor {
     if (!view) return output;
     // A copy: the sink call is handed over after the activation, when the run's own objects may have moved on.
     const json = JSON.stringify(view());
-    if (json !== this.last) {
+    const live = !workflowInfo().unsafe.isReplaying;
+    if (json !== this.last || (live && !this.published)) {
       this.last = json;
-      if (!workflowInfo().unsafe.isReplaying) {
+      if (live) {
+        this.published = true;
         const progress = JSON.parse(json) as RunProgress;
-        runProgress.publish(progress, settles(output) || !progress.steps.some((step) => step.status === 'running'));
+        const final = ends(output);
+        const idle = !progress.steps.some((step) => step.status === 'running');
+        runProgress.publish(progress, final || idle || answersUpdate(output), final);
       }
     }
     return output;
   };
 }
 
-/** Whether the task answers an update or ends the run: what a caller learns at once from Temporal. */
-function settles({ commands }: { commands: ConcludedCommand[] }): boolean {
-  return commands.some(
-    (c) =>
-      c.updateResponse ||
-      c.completeWorkflowExecution ||
-      c.failWorkflowExecution ||
-      c.cancelWorkflowExecution ||
-      c.continueAsNewWorkflowExecution,
-  );
+/** Whether the task ends the execution: its final snapshot (a continued-as-new chain goes on). */
+function ends({ commands }: { commands: ConcludedCommand[] }): boolean {
+  return commands.some((c) => c.completeWorkflowExecution || c.failWorkflowExecution || c.cancelWorkflowExecution);
 }
+
+/** Whether the task answers an update or continues as new: what a caller or the next execution learns at once. */
+function answersUpdate({ commands }: { commands: ConcludedCommand[] }): boolean {
+  return commands.some((c) => c.updateResponse || c.continueAsNewWorkflowExecution);
+}
+
 type ConcludedCommand = ReturnType<NonNullable<WorkflowInternalsInterceptor['concludeActivation']>>['commands'][number];
 
 export const interceptors: WorkflowInterceptorsFactory = () => ({ internals: [new ProgressPublisher()] });
