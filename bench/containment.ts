@@ -12,7 +12,8 @@ import type { Subject } from '../shared';
 import { runWorkflowId } from '../shared/workflow-ids';
 import { apiStack, LEAVER_PLATFORMS, offboardingBody, type ApiStack } from './support/api-stack';
 import { cdfChart, writeChart } from './support/chart';
-import { percentile, withServers, writeResult } from './support/stack';
+import { percentile } from './support/percentile';
+import { withServers, writeResult } from './support/stack';
 
 const RATE = Number(process.env.RATE ?? 5);
 const SECONDS = Number(process.env.SECONDS ?? 60);

@@ -6,6 +6,7 @@
  * Input: a LoadSpec as JSON in argv[2].
  */
 import autocannon from 'autocannon';
+import { percentile } from './percentile';
 import { leaverSubject, offboardingBody } from './leavers';
 
 export interface LoadSpec {
@@ -92,8 +93,7 @@ async function main(): Promise<void> {
   const timingSummary = Object.fromEntries(
     Object.entries(timings).map(([name, values]) => {
       const sorted = values.sort((a, b) => a - b);
-      const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-      return [name, { count: sorted.length, p50: at(0.5), p99: at(0.99) }];
+      return [name, { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) }];
     }),
   );
   process.stdout.write(
